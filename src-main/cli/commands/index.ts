@@ -1,0 +1,6 @@
+import type { CliCommand } from '../command-registry';
+import { versionCommand } from './version';
+import { serveCommand } from './serve';
+
+/** All `minerva` subcommands, in the order `--help` lists them. Add one line per command. */
+export const commands: readonly CliCommand[] = [serveCommand, versionCommand];

@@ -1,0 +1,75 @@
+/**
+ * The one error type that crosses the contract boundary. Only `code` and `message` ever leave
+ * core; anything else thrown inside a handler becomes `INTERNAL` with a reference id that the
+ * log carries (see src-main/core/rpc).
+ *
+ * Messages are written for a miner: what happened, then what to do next. They never carry a
+ * secret (no key, seed, mnemonic, token, password or decrypted payload).
+ */
+export const APP_ERROR_CODES = [
+  // generic
+  'VALIDATION',
+  'NOT_FOUND',
+  'CONFLICT',
+  'INTERNAL',
+  'UNAVAILABLE',
+  'TIMEOUT',
+  'FORBIDDEN',
+  'UNAUTHENTICATED',
+  'TOO_LARGE',
+  'UNSUPPORTED',
+  // storage
+  'DB_FROM_FUTURE',
+  'DB_CORRUPT',
+  // vault
+  'AUTH_FAILED',
+  'VAULT_LOCKED',
+  'VAULT_MISSING',
+  'VAULT_EXISTS',
+  'VAULT_CORRUPT',
+  'RATE_LIMITED',
+  'IMPORT_FAILED',
+  // protocol (PROTOCOLS.md)
+  'ENVELOPE_MALFORMED',
+  'DECRYPT_FAILED',
+  'SIGNATURE_INVALID',
+  'STALE_TIMESTAMP',
+  'NONCE_REPLAYED',
+  'BLOCK_WINDOW',
+  'URN_MALFORMED',
+  'ALLOWED_LIST_INVALID',
+  'KEY_INVALID',
+  'CERT_INVALID',
+  'ATTESTATION_FAILED',
+  // runtime
+  'DOCKER_UNAVAILABLE',
+  'IMAGE_REFUSED',
+  'ARCHIVE_REFUSED',
+  'MODEL_FAILED',
+  // networks
+  'NETWORK_ERROR',
+] as const;
+
+export type AppErrorCode = (typeof APP_ERROR_CODES)[number];
+
+export class AppError extends Error {
+  override readonly name = 'AppError';
+  readonly code: AppErrorCode;
+  /** Structured, non-secret facts for the log (never shown to the renderer). */
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: AppErrorCode, message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.details = options?.details;
+  }
+}
+
+export function isAppError(value: unknown): value is AppError {
+  return value instanceof AppError;
+}
+
+/** For exhaustive switches: `default: throw missingCase(x)`. */
+export function missingCase(value: never): Error {
+  return new Error(`Unhandled case: ${String(value)}`);
+}
