@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+'use strict';
+// The `minerva` command: runs the bundled CLI. Build it first with `npm run build`.
+const { existsSync } = require('node:fs');
+const { join } = require('node:path');
+const bundle = join(__dirname, '..', 'dist', 'node', 'cli.cjs');
+if (!existsSync(bundle)) {
+  process.stderr.write('minerva: the app is not built yet. Run `npm run build` in the project folder, then try again.\n');
+  process.exit(1);
+}
+require(bundle)
+  .runCli(process.argv.slice(2))
+  .catch((error) => {
+    process.stderr.write(`minerva: ${error && error.message ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  });

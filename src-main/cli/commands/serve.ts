@@ -1,0 +1,101 @@
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { InvalidArgumentError } from 'commander';
+import { createCore } from '@core/create-core';
+import { resolveDataDir } from '@core/data-dir';
+import { isLoopbackHost } from '@core/security/loopback';
+import { APP_VERSION } from '@core/version';
+import { AppError } from '@shared/contract/errors';
+import { newToken } from '@headless/auth';
+import { startHeadlessServer } from '@headless/server';
+import type { CliCommand, CliIo } from '../command-registry';
+import { fail } from '../output';
+
+interface ServeOptions {
+  port: number;
+  host: string;
+  dataDir?: string;
+  allowRemote?: boolean;
+  tokenFile?: string;
+  json?: boolean;
+}
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port is a whole number from 0 to 65535 (0 picks a free one).');
+  return n;
+}
+
+/** The UI build sits next to the bundled CLI (dist/node/cli.cjs → dist/renderer). */
+export function rendererDir(env: NodeJS.ProcessEnv): string {
+  return env.MINERVA_RENDERER_DIR ?? join(__dirname, '..', 'renderer');
+}
+
+function readTokenFile(file: string): string {
+  const stat = statSync(file);
+  if ((stat.mode & 0o077) !== 0) {
+    throw new AppError('FORBIDDEN', `The token file ${file} can be read by other users. Run \`chmod 600 ${file}\` and start again.`);
+  }
+  const token = readFileSync(file, 'utf8').trim();
+  if (token.length < 32) throw new AppError('VALIDATION', 'The token file must hold at least 32 characters (for example: openssl rand -hex 32).');
+  return token;
+}
+
+export async function serve(opts: ServeOptions, io: CliIo): Promise<void> {
+  const remote = !isLoopbackHost(opts.host);
+  if (remote && !(opts.allowRemote && opts.tokenFile)) {
+    throw new AppError(
+      'FORBIDDEN',
+      `Refusing to listen on ${opts.host}: Minerva serves only this machine (127.0.0.1) by default. To expose it, pass both --allow-remote and --token-file FILE, and put it behind TLS.`,
+    );
+  }
+  const token = opts.tokenFile ? readTokenFile(opts.tokenFile) : newToken();
+  const dataDir = resolveDataDir({ flag: opts.dataDir, env: io.env });
+  const core = createCore({ dataDir, host: 'headless', version: APP_VERSION, exposedBeyondLoopback: remote });
+  let server;
+  try {
+    server = await startHeadlessServer({ core, rendererDir: rendererDir(io.env), token, host: opts.host, port: opts.port, allowRemote: remote });
+  } catch (error) {
+    await core.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new AppError('CONFLICT', `Port ${opts.port} is already in use. Pick another with --port, or 0 for any free port.`);
+    throw error;
+  }
+  if (opts.json) {
+    io.stdout(`${JSON.stringify({ url: server.url, loginUrl: opts.tokenFile ? server.url : server.loginUrl, dataDir, remote })}\n`);
+  } else {
+    if (remote) {
+      io.stdout(`\n  WARNING: Minerva is reachable from other machines on ${opts.host}. Anyone with the token can control your miner.\n  Keep the token file private and put this behind TLS.\n`);
+    }
+    io.stdout(`\nMinerva is running without a window. Open this address in your browser:\n\n  ${opts.tokenFile ? `${server.url} (then enter the token from ${opts.tokenFile})` : server.loginUrl}\n\nData folder: ${dataDir}\nPress Ctrl+C to stop.\n`);
+  }
+  await new Promise<void>((resolveStop) => {
+    const stop = () => resolveStop();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await server.close();
+  await core.close();
+}
+
+export const serveCommand: CliCommand = {
+  name: 'serve',
+  register(program, io) {
+    program
+      .command('serve')
+      .description('run Minerva without a window and serve its UI to a browser on this machine')
+      .option('--port <n>', 'port to listen on (0 = any free port)', parsePort, 7357)
+      .option('--host <address>', 'address to listen on (loopback only unless --allow-remote)', '127.0.0.1')
+      .option('--data-dir <dir>', 'data folder (default: MINERVA_DATA_DIR or the platform app-data folder)')
+      .option('--allow-remote', 'allow a non-loopback --host (needs --token-file; shows a key-safety warning)')
+      .option('--token-file <file>', 'read the access token from this file (mode 600) instead of making one')
+      .option('--json', 'print the address as JSON')
+      .action(async (opts: ServeOptions) => {
+        try {
+          await serve(opts, io);
+        } catch (error) {
+          fail(io, Boolean(opts.json), error);
+        }
+      });
+  },
+};

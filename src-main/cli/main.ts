@@ -1,0 +1,33 @@
+import { Command, CommanderError } from 'commander';
+import { APP_VERSION } from '@core/version';
+import { commands } from './commands/index';
+import { processIo } from './command-registry';
+
+/** `minerva` — the command line. Each subcommand lives in ./commands and registers itself. */
+export async function runCli(argv: string[], io = processIo()): Promise<void> {
+  const program = new Command();
+  program
+    .name('minerva')
+    .description('Minerva — a desktop miner for decentralized AI networks')
+    .version(APP_VERSION, '-V, --version')
+    .showHelpAfterError('(run `minerva --help` for the list of commands)')
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .exitOverride();
+  for (const command of commands) command.register(program, io);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      io.setExitCode(error.exitCode);
+      return;
+    }
+    throw error;
+  }
+}
+
+if (require.main === module) {
+  runCli(process.argv.slice(2)).catch((error: unknown) => {
+    process.stderr.write(`minerva: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  });
+}

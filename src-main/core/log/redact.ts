@@ -1,0 +1,71 @@
+import { wordlist as bip39English } from '@scure/bip39/wordlists/english.js';
+
+/**
+ * Redaction for everything that reaches a log line or the UI's log view.
+ *
+ * Two layers (STYLE.md, "Secrets live in one place"):
+ * 1. by key name: a field whose name says it is secret is replaced whole;
+ * 2. by pattern: mnemonic-like word runs, long hex (≥ 48 digits: keys, seeds, tokens — 40-digit
+ *    EVM addresses survive), long base64 (except base58 public addresses), bearer tokens,
+ *    credentials in query strings, and the home directory.
+ *
+ * Hand-written because no library redacts these crypto-specific shapes; the table tests in
+ * tests/unit/core/log/redact.test.ts pin each rule.
+ */
+
+export const REDACTED = '[redacted]';
+
+const SECRET_KEY_NAME =
+  /pass(word|phrase)?|secret|mnemonic|seed|private|priv_?key|token|authorization|cookie|payload_enc_key|signature|prompt|plaintext|^output$|^key$|^key_?hex$|^sk$/i;
+
+const BIP39 = new Set(bip39English);
+// Runs of 12+ lowercase words (BIP-39 words are 3–8 letters).
+const WORD_RUN = /\b(?:[a-z]{3,8}[ \t,]+){11,}[a-z]{3,8}\b/g;
+const LONG_HEX = /\b(?:0x)?[0-9a-fA-F]{48,}\b/g;
+const LONG_B64 = /[A-Za-z0-9+/_-]{40,}={0,2}/g;
+const BASE58_ADDRESS = /^[1-9A-HJ-NP-Za-km-z]{32,48}$/;
+const BEARER = /\b(Bearer|Basic)\s+[^\s"',;]+/gi;
+const QUERY_CREDENTIAL = /([?&](?:token|access_token|key|secret|signature|sig|password)=)[^&\s"']+/gi;
+
+export interface Redactor {
+  text(value: string): string;
+  value(value: unknown): unknown;
+}
+
+export function createRedactor(options: { homeDir?: string } = {}): Redactor {
+  const home = options.homeDir && options.homeDir.length > 1 ? options.homeDir.replace(/\/+$/, '') : undefined;
+
+  function text(input: string): string {
+    let out = input;
+    if (home) out = out.split(home).join('~');
+    out = out.replace(BEARER, (_m, scheme: string) => `${scheme} ${REDACTED}`);
+    out = out.replace(QUERY_CREDENTIAL, (_m, prefix: string) => `${prefix}${REDACTED}`);
+    out = out.replace(WORD_RUN, (run) => {
+      const words = run.split(/[ \t,]+/);
+      const known = words.filter((w) => BIP39.has(w)).length;
+      return known / words.length >= 0.75 ? '[redacted:mnemonic]' : run;
+    });
+    out = out.replace(LONG_HEX, '[redacted:hex]');
+    out = out.replace(LONG_B64, (run) => (BASE58_ADDRESS.test(run) ? run : '[redacted:b64]'));
+    return out;
+  }
+
+  function value(input: unknown, depth = 0): unknown {
+    if (depth > 8) return '[depth]';
+    if (typeof input === 'string') return text(input);
+    if (input === null || typeof input !== 'object') return input;
+    if (input instanceof Error) {
+      const code = (input as { code?: unknown }).code;
+      return { name: input.name, ...(typeof code === 'string' ? { code } : {}), message: text(input.message) };
+    }
+    if (input instanceof Uint8Array) return `[bytes:${input.length}]`;
+    if (Array.isArray(input)) return input.slice(0, 100).map((v) => value(v, depth + 1));
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(input)) {
+      out[k] = SECRET_KEY_NAME.test(k) ? REDACTED : value(v, depth + 1);
+    }
+    return out;
+  }
+
+  return { text, value: (v: unknown) => value(v) };
+}

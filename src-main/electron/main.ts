@@ -1,0 +1,62 @@
+import { join } from 'node:path';
+import { BrowserWindow, app, session, shell } from 'electron';
+import { createCore, type Core } from '@core/create-core';
+import { resolveDataDir } from '@core/data-dir';
+import { APP_VERSION } from '@core/version';
+import { handleAppProtocol, registerAppScheme } from './app-protocol';
+import { bridgeIpc } from './ipc';
+import { APP_ORIGIN, isAllowedNavigation, isAllowedPermission, isSafeExternalUrl, mainWindowOptions } from './security';
+
+/**
+ * Electron main: a thin shell around core. Everything the app does lives in core and is tested
+ * through `minerva serve`; this file only hosts a hardened window.
+ */
+app.enableSandbox();
+registerAppScheme();
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  let core: Core | undefined;
+  let window: BrowserWindow | undefined;
+
+  app.on('second-instance', () => {
+    if (window) {
+      if (window.isMinimized()) window.restore();
+      window.focus();
+    }
+  });
+
+  // Every webContents (including any the page tries to open) gets the same locks.
+  app.on('web-contents-created', (_event, contents) => {
+    contents.on('will-navigate', (event, url) => {
+      if (!isAllowedNavigation(url)) event.preventDefault();
+    });
+    contents.on('will-redirect', (event, url) => {
+      if (!isAllowedNavigation(url)) event.preventDefault();
+    });
+    contents.on('will-attach-webview', (event) => event.preventDefault());
+    contents.setWindowOpenHandler(({ url }) => {
+      if (isSafeExternalUrl(url)) void shell.openExternal(url);
+      return { action: 'deny' };
+    });
+  });
+
+  void app.whenReady().then(() => {
+    const dataDir = resolveDataDir({ flag: process.env.MINERVA_DATA_DIR ?? app.getPath('userData') });
+    core = createCore({ dataDir, host: 'electron', version: APP_VERSION, electronVersion: process.versions.electron ?? null });
+    session.defaultSession.setPermissionRequestHandler((_contents, permission, callback) => callback(isAllowedPermission(permission)));
+    session.defaultSession.setPermissionCheckHandler((_contents, permission) => isAllowedPermission(permission));
+    handleAppProtocol(join(__dirname, '..', 'renderer'));
+
+    window = new BrowserWindow(mainWindowOptions(join(__dirname, 'preload.cjs')));
+    bridgeIpc(core, window);
+    window.once('ready-to-show', () => window?.show());
+    void window.loadURL(`${APP_ORIGIN}/index.html`);
+  });
+
+  app.on('window-all-closed', () => app.quit());
+  app.on('will-quit', () => {
+    void core?.close();
+  });
+}
