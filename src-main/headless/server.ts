@@ -41,6 +41,11 @@ export interface HeadlessServer {
 
 const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
+function rawText(data: Buffer | ArrayBuffer | Buffer[]): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data as ArrayBuffer).toString('utf8');
+}
+
 export async function startHeadlessServer(options: HeadlessOptions): Promise<HeadlessServer> {
   const host = options.host ?? '127.0.0.1';
   if (!isLoopbackHost(host) && !options.allowRemote) {
@@ -143,7 +148,7 @@ export async function startHeadlessServer(options: HeadlessOptions): Promise<Hea
         let request: { id?: unknown; method?: unknown; input?: unknown };
         try {
           if (isBinary) throw new Error('binary');
-          request = JSON.parse(String(data)) as typeof request;
+          request = JSON.parse(rawText(data)) as typeof request;
           if (typeof request !== 'object' || request === null) throw new Error('shape');
         } catch {
           ws.send(JSON.stringify({ type: 'reply', id: null, reply: { ok: false, error: { code: 'VALIDATION', message: 'Malformed request.' } } }));

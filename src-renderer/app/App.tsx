@@ -1,0 +1,87 @@
+import { useEffect, useRef } from 'react';
+import { useStore } from '../store/store';
+import { ROUTES } from './routes';
+import { useHashRoute } from './use-hash-route';
+import { useTheme } from './use-theme';
+import { Toasts } from '../components/Toasts';
+import { Logo } from '../components/Logo';
+
+/** The window: skip link, sidebar navigation, top bar, the current page, toasts. */
+export function App() {
+  useTheme();
+  const route = useHashRoute();
+  const info = useStore((s) => s.app.info);
+  const connection = useStore((s) => s.app.connection);
+  const network = useStore((s) => s.settings?.network ?? 'practice');
+  const headingRef = useRef<HTMLHeadingElement>(null);
+  const firstRender = useRef(true);
+
+  // Move focus to the new page's heading so keyboard and screen-reader users land on it.
+  useEffect(() => {
+    document.title = `${route.label} — Minerva`;
+    if (firstRender.current) {
+      firstRender.current = false;
+      return;
+    }
+    headingRef.current?.focus();
+  }, [route.id, route.label]);
+
+  return (
+    <div className="shell">
+      <a className="skip-link" href="#main-content" onClick={(e) => { e.preventDefault(); headingRef.current?.focus(); }}>
+        Skip to content
+      </a>
+      <aside className="sidebar">
+        <div className="brand">
+          <Logo />
+          <span className="brand-name">Minerva</span>
+        </div>
+        <nav aria-label="Main">
+          <ul className="nav-list">
+            {ROUTES.map((r) => (
+              <li key={r.id}>
+                <a
+                  className="nav-link"
+                  href={`#/${r.id}`}
+                  aria-current={r.id === route.id ? 'page' : undefined}
+                  onClick={() => {
+                    // Same page: the hash does not change, but the user still expects to land on it.
+                    if (r.id === route.id) headingRef.current?.focus();
+                  }}
+                >
+                  <span className="nav-glyph" aria-hidden="true">{r.glyph}</span>
+                  {r.label}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div className="sidebar-foot">{info ? `v${info.version} · ${info.host === 'electron' ? 'desktop' : 'headless'}` : ' '}</div>
+      </aside>
+      <div className="main-column">
+        <header className="topbar">
+          <span className="network-pill" title="The network Minerva is connected to">
+            <span className="dot dot-ok" aria-hidden="true" />
+            {network === 'practice' ? 'Practice network' : `Network: ${network}`}
+          </span>
+          <span className="topbar-spacer" />
+          <span role="status" aria-live="polite" className={`connection connection-${connection}`}>
+            {connection === 'open' ? 'Connected' : connection === 'connecting' ? 'Connecting…' : 'Disconnected — retrying'}
+          </span>
+        </header>
+        {info?.exposedBeyondLoopback ? (
+          <div className="banner banner-danger" role="alert">
+            Key safety: this Minerva is reachable from other machines. Anyone with its token can control your miner. Serve it on 127.0.0.1 unless you really need remote access.
+          </div>
+        ) : null}
+        <main id="main-content" className="content" aria-labelledby="page-title">
+          <h1 id="page-title" className="page-title" tabIndex={-1} ref={headingRef}>
+            {route.label}
+          </h1>
+          {route.render()}
+        </main>
+      </div>
+      <Toasts />
+    </div>
+  );
+}

@@ -1,0 +1,12 @@
+import { useSyncExternalStore } from 'react';
+import { routeFromHash, type RouteDef } from './routes';
+
+function subscribe(callback: () => void): () => void {
+  window.addEventListener('hashchange', callback);
+  return () => window.removeEventListener('hashchange', callback);
+}
+
+export function useHashRoute(): RouteDef {
+  const hash = useSyncExternalStore(subscribe, () => window.location.hash);
+  return routeFromHash(hash);
+}

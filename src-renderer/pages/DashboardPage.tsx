@@ -1,0 +1,69 @@
+import { useStore } from '../store/store';
+import { refreshHealth } from '../store/actions';
+import { Card } from '../components/Card';
+
+export function DashboardPage() {
+  const info = useStore((s) => s.app.info);
+  const health = useStore((s) => s.app.health);
+  const loadError = useStore((s) => s.app.loadError);
+  return (
+    <div className="page-grid">
+      {loadError ? (
+        <div className="banner banner-danger" role="alert">
+          {loadError}
+        </div>
+      ) : null}
+      <Card title="Getting started">
+        <ol className="steps">
+          <li>Create or import your wallet on the <a href="#/wallet">Wallet &amp; Security</a> page.</li>
+          <li>Join a competition of the practice network on the <a href="#/competitions">Competitions</a> page.</li>
+          <li>Watch jobs arrive on the <a href="#/jobs">Jobs</a> page and rewards on the <a href="#/rewards">Rewards</a> page.</li>
+        </ol>
+      </Card>
+      <Card
+        title="Health"
+        actions={
+          <button type="button" className="button button-quiet" onClick={() => void refreshHealth()}>
+            Check again
+          </button>
+        }
+      >
+        {health ? (
+          <>
+            <p className={`health-summary health-${health.status}`}>{health.status === 'ok' ? 'Everything is working.' : 'Something needs your attention.'}</p>
+            <ul className="check-list" aria-label="Health checks">
+              {health.checks.map((c) => (
+                <li key={c.id}>
+                  <span className={`dot ${c.ok ? 'dot-ok' : 'dot-bad'}`} aria-hidden="true" />
+                  <span className="check-name">{c.id}</span>
+                  <span className="muted">{c.ok ? c.detail : `Problem: ${c.detail}`}</span>
+                </li>
+              ))}
+            </ul>
+          </>
+        ) : (
+          <p className="muted">Checking…</p>
+        )}
+      </Card>
+      <Card title="This app">
+        {info ? (
+          <dl className="facts">
+            <dt>Version</dt>
+            <dd>{info.version}</dd>
+            <dt>Running as</dt>
+            <dd>{info.host === 'electron' ? 'Desktop app' : 'Headless (minerva serve)'}</dd>
+            <dt>Data folder</dt>
+            <dd className="mono">{info.dataDir}</dd>
+            <dt>Runtime</dt>
+            <dd>
+              Node {info.runtime.node}
+              {info.runtime.electron ? `, Electron ${info.runtime.electron}` : ''}
+            </dd>
+          </dl>
+        ) : (
+          <p className="muted">Loading…</p>
+        )}
+      </Card>
+    </div>
+  );
+}

@@ -1,0 +1,66 @@
+import type { SettingsPatch } from '@shared/contract/settings';
+import { onConnectionState, rpc, RpcError } from '../rpc';
+import { useStore } from './store';
+
+/** Plain functions that call core and put the answers in the store. */
+
+export function errorText(error: unknown): string {
+  if (error instanceof RpcError) return error.message;
+  return 'Something went wrong. Try again; if it keeps happening, the Logs page has details.';
+}
+
+let started = false;
+
+/** Connects, loads the first state and subscribes to pushed events. Safe to call twice. */
+export function startApp(): void {
+  if (started) return;
+  started = true;
+  const client = rpc();
+  const store = useStore.getState();
+  onConnectionState((connection) => {
+    useStore.getState().setApp({ connection });
+    if (connection === 'open') void loadAll();
+  });
+  client.on('settings.changed', (settings) => useStore.getState().setSettings(settings));
+  client.on('logs.appended', (entry) => useStore.getState().appendLog(entry));
+  store.setApp({ connection: 'connecting' });
+}
+
+export async function loadAll(): Promise<void> {
+  const client = rpc();
+  try {
+    const [info, settings, health] = await Promise.all([client.invoke('app.info', {}), client.invoke('settings.get', {}), client.invoke('app.health', {})]);
+    const s = useStore.getState();
+    s.setApp({ info, health, loadError: null });
+    s.setSettings(settings);
+  } catch (error) {
+    useStore.getState().setApp({ loadError: errorText(error) });
+  }
+}
+
+export async function refreshHealth(): Promise<void> {
+  try {
+    useStore.getState().setApp({ health: await rpc().invoke('app.health', {}) });
+  } catch (error) {
+    useStore.getState().pushToast('error', errorText(error));
+  }
+}
+
+export async function updateSettings(patch: SettingsPatch): Promise<boolean> {
+  try {
+    useStore.getState().setSettings(await rpc().invoke('settings.update', patch));
+    return true;
+  } catch (error) {
+    useStore.getState().pushToast('error', errorText(error));
+    return false;
+  }
+}
+
+export async function loadLogs(minLevel: 'debug' | 'info' | 'warn' | 'error' = 'debug'): Promise<void> {
+  try {
+    const { entries } = await rpc().invoke('logs.tail', { limit: 500, minLevel });
+    useStore.getState().setLogs(entries);
+  } catch (error) {
+    useStore.getState().pushToast('error', errorText(error));
+  }
+}

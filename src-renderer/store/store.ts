@@ -1,0 +1,72 @@
+import { create, type StateCreator } from 'zustand';
+import type { AppHealth, AppInfo } from '@shared/contract/app';
+import type { LogEntry } from '@shared/contract/logs';
+import type { Settings } from '@shared/contract/settings';
+import type { ConnectionState } from '../rpc';
+
+/**
+ * The renderer's state: slices combined once (STYLE.md, "State in the renderer"). Components
+ * always select (`useStore((s) => s.app.info)`); actions that call the RPC client live in
+ * ./actions.ts. Nothing secret is ever kept here, and nothing is persisted.
+ */
+export interface AppSlice {
+  app: { info: AppInfo | null; health: AppHealth | null; connection: ConnectionState; loadError: string | null };
+  setApp: (patch: Partial<AppSlice['app']>) => void;
+}
+
+export interface SettingsSlice {
+  settings: Settings | null;
+  setSettings: (settings: Settings) => void;
+}
+
+const LOG_LIMIT = 2000;
+
+export interface LogsSlice {
+  logs: { entries: LogEntry[] };
+  setLogs: (entries: LogEntry[]) => void;
+  appendLog: (entry: LogEntry) => void;
+}
+
+export interface ToastSlice {
+  toasts: { id: number; kind: 'info' | 'error'; text: string }[];
+  pushToast: (kind: 'info' | 'error', text: string) => void;
+  dismissToast: (id: number) => void;
+}
+
+export type Store = AppSlice & SettingsSlice & LogsSlice & ToastSlice;
+
+const appSlice: StateCreator<Store, [], [], AppSlice> = (set) => ({
+  app: { info: null, health: null, connection: 'connecting', loadError: null },
+  setApp: (patch) => set((s) => ({ app: { ...s.app, ...patch } })),
+});
+
+const settingsSlice: StateCreator<Store, [], [], SettingsSlice> = (set) => ({
+  settings: null,
+  setSettings: (settings) => set({ settings }),
+});
+
+const logsSlice: StateCreator<Store, [], [], LogsSlice> = (set) => ({
+  logs: { entries: [] },
+  setLogs: (entries) => set({ logs: { entries } }),
+  appendLog: (entry) =>
+    set((s) => {
+      const last = s.logs.entries.at(-1);
+      if (last && entry.seq <= last.seq) return s;
+      const entries = [...s.logs.entries, entry];
+      return { logs: { entries: entries.length > LOG_LIMIT ? entries.slice(-LOG_LIMIT) : entries } };
+    }),
+});
+
+let toastSeq = 0;
+const toastSlice: StateCreator<Store, [], [], ToastSlice> = (set) => ({
+  toasts: [],
+  pushToast: (kind, text) => set((s) => ({ toasts: [...s.toasts.slice(-3), { id: (toastSeq += 1), kind, text }] })),
+  dismissToast: (id) => set((s) => ({ toasts: s.toasts.filter((t) => t.id !== id) })),
+});
+
+export const useStore = create<Store>()((...a) => ({
+  ...appSlice(...a),
+  ...settingsSlice(...a),
+  ...logsSlice(...a),
+  ...toastSlice(...a),
+}));

@@ -1,0 +1,64 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const CLI = join(REPO_ROOT, 'bin', 'minerva.cjs');
+
+export interface ServeHandle {
+  url: string;
+  loginUrl: string;
+  dataDir: string;
+  process: ChildProcess;
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export function tempDataDir(prefix = 'minerva-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Starts the real `minerva serve --json` (built bundle) and waits for its address. */
+export async function startServe(options: { dataDir?: string; args?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<ServeHandle> {
+  const dataDir = options.dataDir ?? tempDataDir();
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--json', '--data-dir', dataDir, ...(options.args ?? [])], {
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => (out += chunk));
+  const first = await new Promise<{ url: string; loginUrl: string }>((resolveStart, reject) => {
+    let buffered = '';
+    const timer = setTimeout(() => reject(new Error(`minerva serve did not start in time:\n${out}`)), 30_000);
+    child.stdout.on('data', (chunk: string) => {
+      out += chunk;
+      buffered += chunk;
+      const line = buffered.split('\n').find((l) => l.startsWith('{'));
+      if (line) {
+        clearTimeout(timer);
+        resolveStart(JSON.parse(line) as { url: string; loginUrl: string });
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`minerva serve exited with ${code}:\n${out}`));
+    });
+  });
+  return {
+    ...first,
+    dataDir,
+    process: child,
+    output: () => out,
+    stop: () =>
+      new Promise<void>((done) => {
+        if (child.exitCode !== null) return done();
+        child.once('exit', () => done());
+        child.kill('SIGTERM');
+      }),
+  };
+}
