@@ -24,8 +24,31 @@ const WORD_RUN = /\b(?:[a-z]{3,8}[ \t,]+){11,}[a-z]{3,8}\b/g;
 const LONG_HEX = /\b(?:0x)?[0-9a-fA-F]{48,}\b/g;
 const LONG_B64 = /[A-Za-z0-9+/_-]{40,}={0,2}/g;
 const BASE58_ADDRESS = /^[1-9A-HJ-NP-Za-km-z]{32,48}$/;
+const EVM_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 const BEARER = /\b(Bearer|Basic)\s+[^\s"',;]+/gi;
 const QUERY_CREDENTIAL = /([?&](?:token|access_token|key|secret|signature|sig|password)=)[^&\s"']+/gi;
+
+/** Within a run of words, replaces each stretch of 12+ consecutive BIP-39 words. */
+function redactMnemonicStretches(run: string): string {
+  const parts = run.split(/([ \t,]+)/); // words at even indexes, separators at odd ones
+  const out: string[] = [];
+  let i = 0;
+  while (i < parts.length) {
+    let j = i;
+    while (j < parts.length && BIP39.has(parts[j] ?? '')) j += 2;
+    const words = (j - i) / 2;
+    if (words >= 12) {
+      out.push('[redacted:mnemonic]');
+      if (j - 1 < parts.length) out.push(parts[j - 1] ?? ''); // the separator after the stretch
+      i = j;
+    } else {
+      out.push(parts[i] ?? '');
+      if (i + 1 < parts.length) out.push(parts[i + 1] ?? '');
+      i += 2;
+    }
+  }
+  return out.join('');
+}
 
 export interface Redactor {
   text(value: string): string;
@@ -40,13 +63,9 @@ export function createRedactor(options: { homeDir?: string } = {}): Redactor {
     if (home) out = out.split(home).join('~');
     out = out.replace(BEARER, (_m, scheme: string) => `${scheme} ${REDACTED}`);
     out = out.replace(QUERY_CREDENTIAL, (_m, prefix: string) => `${prefix}${REDACTED}`);
-    out = out.replace(WORD_RUN, (run) => {
-      const words = run.split(/[ \t,]+/);
-      const known = words.filter((w) => BIP39.has(w)).length;
-      return known / words.length >= 0.75 ? '[redacted:mnemonic]' : run;
-    });
+    out = out.replace(WORD_RUN, redactMnemonicStretches);
     out = out.replace(LONG_HEX, '[redacted:hex]');
-    out = out.replace(LONG_B64, (run) => (BASE58_ADDRESS.test(run) ? run : '[redacted:b64]'));
+    out = out.replace(LONG_B64, (run) => (BASE58_ADDRESS.test(run) || EVM_ADDRESS.test(run) ? run : '[redacted:b64]'));
     return out;
   }
 

@@ -1,0 +1,107 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { MIGRATIONS, MigrationError, checkMigrationOrder, latestVersion, migrate } from '@core/db/migrations';
+import { openDatabase } from '@core/db/open';
+import { SettingsRepo } from '@core/db/settings.repo';
+import { AppError } from '@shared/contract/errors';
+import { DEFAULT_SETTINGS } from '@shared/contract/settings';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const tempFile = () => join(mkdtempSync(join(tmpdir(), 'minerva-db-')), 'minerva.db');
+
+/** The schema as SQLite reports it, normalised, for the snapshot. */
+function schemaOf(db: Database.Database): string {
+  const rows = db.prepare("SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY type, name").all() as { sql: string }[];
+  return `${rows.map((r) => r.sql.replace(/\s+/g, ' ').trim()).join(';\n')};\n`;
+}
+
+describe('migration runner', () => {
+  it('applies every migration in order on a new database and records user_version', () => {
+    const db = new Database(':memory:');
+    expect(migrate(db)).toEqual(MIGRATIONS.map((m) => m.version));
+    expect(db.pragma('user_version', { simple: true })).toBe(latestVersion());
+    expect(migrate(db)).toEqual([]);
+  });
+
+  it('refuses a database from the future and leaves it untouched', () => {
+    const file = tempFile();
+    const db = new Database(file);
+    db.pragma(`user_version = ${latestVersion() + 10}`);
+    db.exec('CREATE TABLE from_future (x INTEGER)');
+    db.close();
+    expect(() => openDatabase(file)).toThrow(AppError);
+    try {
+      openDatabase(file);
+    } catch (error) {
+      expect((error as AppError).code).toBe('DB_FROM_FUTURE');
+      expect((error as AppError).message).toMatch(/newer Minerva/);
+    }
+    const again = new Database(file);
+    expect(again.pragma('user_version', { simple: true })).toBe(latestVersion() + 10);
+    expect(again.prepare("SELECT name FROM sqlite_master WHERE name = 'settings'").get()).toBeUndefined();
+  });
+
+  it('rolls back every pending migration when one fails', () => {
+    const db = new Database(':memory:');
+    const broken = [
+      ...MIGRATIONS,
+      { version: latestVersion() + 10, name: 'ok', up: (d: Database.Database) => d.exec('CREATE TABLE t_ok (x)') },
+      { version: latestVersion() + 20, name: 'broken', up: (d: Database.Database) => d.exec('CREATE TABLE oops (') },
+    ];
+    expect(() => migrate(db, broken)).toThrow();
+    expect(db.pragma('user_version', { simple: true })).toBe(0);
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE name IN ('settings','t_ok')").all()).toEqual([]);
+  });
+
+  it('refuses migrations out of order or off the tens', () => {
+    const up = () => undefined;
+    expect(() => checkMigrationOrder([{ version: 20, name: 'a', up }, { version: 10, name: 'b', up }])).toThrow(MigrationError);
+    expect(() => checkMigrationOrder([{ version: 15, name: 'a', up }])).toThrow(MigrationError);
+    expect(() => checkMigrationOrder(MIGRATIONS)).not.toThrow();
+  });
+
+  it('opens with WAL, foreign keys and a busy timeout', () => {
+    const db = openDatabase(tempFile());
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
+  });
+
+  it('matches the schema snapshot (update tests/unit/core/db/schema.snapshot.sql with a new migration)', () => {
+    const db = new Database(':memory:');
+    migrate(db);
+    expect(schemaOf(db)).toBe(readFileSync(join(here, 'schema.snapshot.sql'), 'utf8'));
+  });
+});
+
+describe('migration 10: settings and audit log', () => {
+  it('creates settings and audit_log that accept rows', () => {
+    const db = new Database(':memory:');
+    migrate(db, MIGRATIONS.filter((m) => m.version <= 10));
+    db.prepare("INSERT INTO settings VALUES ('theme', '\"dark\"', 'now')").run();
+    db.prepare("INSERT INTO audit_log (at, actor, action) VALUES ('now', 'user', 'x')").run();
+    expect(db.prepare('SELECT detail_json FROM audit_log').get()).toEqual({ detail_json: '{}' });
+  });
+});
+
+describe('settings repository', () => {
+  it('returns defaults, stores changes and falls back for values that no longer parse', () => {
+    const db = openDatabase(tempFile());
+    const repo = new SettingsRepo(db);
+    expect(repo.read()).toEqual({ settings: DEFAULT_SETTINGS, invalidKeys: [] });
+    expect(repo.update({ theme: 'dark', autoLockMinutes: 30 }, 'now')).toMatchObject({ theme: 'dark', autoLockMinutes: 30 });
+    db.prepare("UPDATE settings SET value_json = '\"neon\"' WHERE key = 'theme'").run();
+    db.prepare("INSERT INTO settings VALUES ('retiredKey', '1', 'now')").run();
+    const { settings, invalidKeys } = repo.read();
+    expect(settings.theme).toBe(DEFAULT_SETTINGS.theme);
+    expect(settings.autoLockMinutes).toBe(30);
+    expect(invalidKeys).toEqual(['theme']);
+  });
+  it('defaults are safe: auto-lock on, developer mode off, practice network', () => {
+    expect(DEFAULT_SETTINGS).toMatchObject({ autoLockMinutes: 15, developerMode: false, network: 'practice' });
+  });
+});
