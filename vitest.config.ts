@@ -27,6 +27,7 @@ export default defineConfig({
           hookTimeout: 120_000,
           // Integration tests start servers and containers: keep them off each other's ports and CPU.
           fileParallelism: false,
+          globalSetup: ['tests/integration/global-setup.ts'],
         },
       },
     ],

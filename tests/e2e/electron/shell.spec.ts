@@ -1,0 +1,55 @@
+import { createRequire } from 'node:module';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { _electron as electron, expect, test } from '@playwright/test';
+import { REPO_ROOT } from '../../helpers/serve-process';
+
+/**
+ * Shell behaviour that only a real Electron can show: the hardened window, the app:// protocol,
+ * refused navigation and window.open. Everything else is tested through `minerva serve`.
+ */
+function electronBinary(): { path?: string; reason?: string } {
+  try {
+    const path = createRequire(import.meta.url)('electron') as unknown;
+    return typeof path === 'string' && existsSync(path) ? { path } : { reason: 'the electron package has no binary' };
+  } catch (error) {
+    return { reason: String((error as Error).message).split('\n')[0] };
+  }
+}
+
+const binary = electronBinary();
+if (!binary.path) console.log(`[electron suite] skipped: the Electron runtime is not installed here (${binary.reason}).`);
+
+test.describe('Electron shell', () => {
+  test.skip(!binary.path, `Electron runtime not installed: ${binary.reason ?? ''}`);
+
+  test('opens a sandboxed window on app:// with the preload bridge only', async () => {
+    const app = await electron.launch({
+      executablePath: binary.path,
+      args: [REPO_ROOT],
+      env: { ...process.env, MINERVA_DATA_DIR: mkdtempSync(join(tmpdir(), 'minerva-electron-')) },
+    });
+    try {
+      const window = await app.firstWindow();
+      await expect(window.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
+      expect(window.url()).toMatch(/^app:\/\/minerva\//);
+      const exposed = await window.evaluate(() => ({
+        keys: Object.keys((window as unknown as { minerva: object }).minerva).sort(),
+        require: typeof (window as unknown as { require?: unknown }).require,
+        process: typeof (window as unknown as { process?: unknown }).process,
+      }));
+      expect(exposed).toEqual({ keys: ['invoke', 'onEvent'], require: 'undefined', process: 'undefined' });
+      // Navigation away from the app and new windows are refused.
+      await window.evaluate(() => {
+        window.location.href = 'https://app.evil/';
+      });
+      await window.waitForTimeout(500);
+      expect(window.url()).toMatch(/^app:\/\/minerva\//);
+      await window.evaluate(() => window.open('https://app.evil/'));
+      expect(app.windows()).toHaveLength(1);
+    } finally {
+      await app.close();
+    }
+  });
+});
