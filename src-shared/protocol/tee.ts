@@ -1,0 +1,124 @@
+/**
+ * TEE attestation check (PROTOCOLS §6) for runners in Intel TDX (Phala dstack):
+ *   1. the quote verifies with its collateral at `now` (`@phala/dcap-qvl`);
+ *   2. the TCB status is in the allowed set (default `UpToDate`; `SWHardeningNeeded` if allowed);
+ *   3. `reportData` equals sha512(tag + ":" + content) for the expected runner key
+ *      (dstack: tag `app-data` for an app key, `ratls-cert` for a TLS SPKI);
+ *   4. `mrTd` (and `rtMr0..2` when configured) are in the pinned allowlist.
+ * Every failure is reported by name.
+ *
+ * The DCAP verifier is passed in (`verify` of `@phala/dcap-qvl`) rather than imported: it needs
+ * Node's Buffer and crypto, and src-shared must stay pure. Its shape is declared structurally.
+ */
+import { sha512 } from '@noble/hashes/sha2.js';
+import { AppError } from '@shared/contract/errors';
+import { bytesEqual, concatBytes, fromHex, toHex } from './encoding';
+import { utf8Encode } from './runtime';
+
+export type TeeCheck = 'quote' | 'tcb_status' | 'report_data' | 'mr_td' | 'rt_mr0' | 'rt_mr1' | 'rt_mr2';
+
+export interface TdReportLike {
+  mrTd: Uint8Array;
+  rtMr0: Uint8Array;
+  rtMr1: Uint8Array;
+  rtMr2: Uint8Array;
+  reportData: Uint8Array;
+}
+
+/** What `@phala/dcap-qvl`'s `verify` returns, as far as we read it. */
+export interface DcapVerifiedReport {
+  status: string;
+  advisory_ids: string[];
+  report: { asTd10(): TdReportLike | null; asTd15(): { base: TdReportLike } | null };
+}
+
+export type DcapVerify = (quote: Uint8Array, collateral: never, nowSeconds: number) => DcapVerifiedReport;
+
+export interface TeePolicy {
+  /** TCB statuses accepted; default `["UpToDate"]`. */
+  allowedStatuses?: readonly string[];
+  /** Shorthand to also accept `SWHardeningNeeded`. */
+  allowSwHardening?: boolean;
+  /** 64-byte expected reportData, hex; see `reportDataFor`. Omit to skip check 3. */
+  expectedReportData?: string;
+  /** Allowed mrTd values (hex). Omit to skip; an empty list allows nothing. */
+  mrTd?: readonly string[];
+  rtMr0?: readonly string[];
+  rtMr1?: readonly string[];
+  rtMr2?: readonly string[];
+}
+
+export interface TeeFailure {
+  check: TeeCheck;
+  message: string;
+}
+
+export interface TeeResult {
+  ok: boolean;
+  /** TCB status from the quote, or `"Invalid"` when the quote itself did not verify. */
+  status: string;
+  advisoryIds: string[];
+  failures: TeeFailure[];
+  mrTd?: string;
+  reportData?: string;
+}
+
+export const DSTACK_TAGS = { appData: 'app-data', ratlsCert: 'ratls-cert' } as const;
+
+/** reportData binding: sha512(UTF-8(tag + ":") ‖ content), 64 bytes. */
+export function reportDataFor(tag: string, content: Uint8Array | string): Uint8Array {
+  const body = typeof content === 'string' ? utf8Encode(content) : content;
+  return sha512(concatBytes(utf8Encode(`${tag}:`), body));
+}
+
+function hexList(values: readonly string[] | undefined, what: string): Uint8Array[] | undefined {
+  if (values === undefined) return undefined;
+  if (!Array.isArray(values)) throw new AppError('VALIDATION', `policy.${what} must be a list of hex strings.`);
+  return values.map((v) => fromHex(v, `policy.${what} entry`, { prefix: 'optional', lowercase: false, length: 48 }));
+}
+
+/**
+ * Verifies a TDX quote under the policy. Never throws for a bad quote (that is a `quote` failure);
+ * throws `VALIDATION` only for a malformed policy.
+ */
+export function verifyTdxQuote(verify: DcapVerify, quote: Uint8Array, collateral: unknown, nowSeconds: number, policy: TeePolicy = {}): TeeResult {
+  const allowed = new Set(policy.allowedStatuses ?? ['UpToDate']);
+  if (policy.allowSwHardening === true) allowed.add('SWHardeningNeeded');
+  const expectedReportData = policy.expectedReportData === undefined ? undefined : fromHex(policy.expectedReportData, 'policy.expectedReportData', { prefix: 'optional', lowercase: false, length: 64 });
+  const pins: [TeeCheck, keyof TdReportLike, Uint8Array[] | undefined][] = [
+    ['mr_td', 'mrTd', hexList(policy.mrTd, 'mrTd')],
+    ['rt_mr0', 'rtMr0', hexList(policy.rtMr0, 'rtMr0')],
+    ['rt_mr1', 'rtMr1', hexList(policy.rtMr1, 'rtMr1')],
+    ['rt_mr2', 'rtMr2', hexList(policy.rtMr2, 'rtMr2')],
+  ];
+
+  let verified: DcapVerifiedReport;
+  try {
+    if (!(quote instanceof Uint8Array) || typeof collateral !== 'object' || collateral === null) throw new Error('quote bytes and a collateral object are required');
+    verified = verify(quote, collateral as never, nowSeconds);
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    return { ok: false, status: 'Invalid', advisoryIds: [], failures: [{ check: 'quote', message: `The quote did not verify: ${why}` }] };
+  }
+  const failures: TeeFailure[] = [];
+  if (!allowed.has(verified.status)) failures.push({ check: 'tcb_status', message: `TCB status ${verified.status} is not allowed (${[...allowed].join(', ')}).` });
+  let td: TdReportLike | undefined;
+  try {
+    td = verified.report.asTd10() ?? verified.report.asTd15()?.base ?? undefined;
+  } catch {
+    td = undefined;
+  }
+  if (td === undefined) {
+    failures.push({ check: 'quote', message: 'The quote is not a TDX quote.' });
+    return { ok: false, status: verified.status, advisoryIds: verified.advisory_ids, failures };
+  }
+  if (expectedReportData !== undefined && !bytesEqual(Uint8Array.from(td.reportData), expectedReportData)) {
+    failures.push({ check: 'report_data', message: 'reportData does not bind the expected runner key.' });
+  }
+  for (const [check, field, list] of pins) {
+    if (list === undefined) continue;
+    const actual = Uint8Array.from(td[field]);
+    if (!list.some((v) => bytesEqual(v, actual))) failures.push({ check, message: `${field} ${toHex(actual)} is not in the pinned allowlist.` });
+  }
+  return { ok: failures.length === 0, status: verified.status, advisoryIds: verified.advisory_ids, failures, mrTd: toHex(Uint8Array.from(td.mrTd)), reportData: toHex(Uint8Array.from(td.reportData)) };
+}
