@@ -13,6 +13,7 @@ export interface AppFixture {
 }
 
 export const test = base.extend<{ app: AppFixture }>({
+  // eslint-disable-next-line no-empty-pattern -- Playwright requires the destructuring form for fixtures without dependencies.
   app: async ({}, use) => {
     const dataDir = tempDataDir('minerva-e2e-');
     let serve = await startServe({ dataDir });

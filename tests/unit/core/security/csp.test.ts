@@ -6,7 +6,7 @@ import { isLoopbackHost } from '@core/security/loopback';
 
 describe('content security policy', () => {
   const csp = contentSecurityPolicy();
-  const directives = Object.fromEntries(csp.split('; ').map((d) => [d.split(' ')[0], d.split(' ').slice(1).join(' ')]));
+  const directives: Record<string, string> = Object.fromEntries(csp.split('; ').map((d) => [d.split(' ')[0] ?? '', d.split(' ').slice(1).join(' ')]));
   it('denies by default and allows only our own origin for code', () => {
     expect(directives['default-src']).toBe("'none'");
     expect(directives['script-src']).toBe("'self'");
