@@ -1,0 +1,193 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { ZxcvbnFactory } from '@zxcvbn-ts/core';
+import * as zxcvbnCommon from '@zxcvbn-ts/language-common';
+import * as zxcvbnEn from '@zxcvbn-ts/language-en';
+
+/**
+ * Key-safety warnings, computed in core from facts the vault knows (never from secrets). Each has
+ * a stable id, a severity, a plain-language reason and exactly one fix action the UI can offer.
+ */
+export type WarningSeverity = 'critical' | 'warning' | 'info';
+export type WarningId =
+  | 'weak-password'
+  | 'mnemonic-unconfirmed'
+  | 'auto-lock-off'
+  | 'coldkey-on-machine'
+  | 'btcli-plaintext-hotkeys'
+  | 'vault-readable-by-others'
+  | 'hotkey-old'
+  | 'host-exposed';
+export type FixAction =
+  | 'change-password'
+  | 'confirm-backup'
+  | 'enable-auto-lock'
+  | 'make-watch-only'
+  | 'review-btcli-hotkeys'
+  | 'fix-vault-permissions'
+  | 'rotate-hotkey'
+  | 'restrict-to-loopback';
+
+export interface KeySafetyWarning {
+  id: WarningId;
+  severity: WarningSeverity;
+  title: string;
+  reason: string;
+  fix: { action: FixAction; label: string };
+}
+
+export const HOTKEY_MAX_AGE_DAYS = 90;
+
+let zxcvbn: ZxcvbnFactory | undefined;
+
+/** zxcvbn-ts score 0–4; only the verdict (< 3 = weak) is stored, never the password. */
+export function passwordScore(password: string, userInputs: string[] = []): number {
+  zxcvbn ??= new ZxcvbnFactory({
+    dictionary: { ...zxcvbnCommon.dictionary, ...zxcvbnEn.dictionary },
+    graphs: zxcvbnCommon.adjacencyGraphs,
+    translations: zxcvbnEn.translations,
+  });
+  return zxcvbn.check(password.slice(0, 256), [...userInputs, 'minerva', 'wallet', 'bittensor']).score;
+}
+
+export function isWeakPassword(password: string): boolean {
+  return passwordScore(password) < 3;
+}
+
+/** btcli hotkey files under `<home>/.bittensor/wallets/<w>/hotkeys/` that hold a secret in plaintext. */
+export function findPlaintextBtcliHotkeys(homeDir: string): string[] {
+  const wallets = join(homeDir, '.bittensor', 'wallets');
+  const found: string[] = [];
+  if (!existsSync(wallets)) return found;
+  let names: string[];
+  try {
+    names = readdirSync(wallets);
+  } catch {
+    return found;
+  }
+  for (const wallet of names) {
+    const hotkeys = join(wallets, wallet, 'hotkeys');
+    let files: string[];
+    try {
+      files = readdirSync(hotkeys);
+    } catch {
+      continue;
+    }
+    for (const file of files) {
+      const path = join(hotkeys, file);
+      try {
+        const stat = statSync(path);
+        if (!stat.isFile() || stat.size > 64 * 1024) continue;
+        const data = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+        if (['secretPhrase', 'secretSeed', 'privateKey'].some((k) => typeof data[k] === 'string' && data[k] !== '')) found.push(path);
+      } catch {
+        // not JSON: an encrypted or unrelated file, not a plaintext hotkey
+      }
+    }
+  }
+  return found.sort();
+}
+
+/** True when group or others may read or write the file (POSIX permission bits; false on Windows). */
+export function readableByOthers(path: string, platform: NodeJS.Platform = process.platform): boolean {
+  if (platform === 'win32' || !existsSync(path)) return false;
+  return (statSync(path).mode & 0o077) !== 0;
+}
+
+export interface WarningFacts {
+  /** Facts from the decrypted vault; undefined while it has never been unlocked this session. */
+  vault?: {
+    passwordWeak: boolean;
+    hasMnemonic: boolean;
+    mnemonicConfirmed: boolean;
+    coldkeySecretPresent: boolean;
+    activeHotkeyCreatedAt?: string;
+  };
+  autoLockMinutes: number;
+  btcliPlaintextHotkeys: string[];
+  vaultReadableByOthers: boolean;
+  exposedBeyondLoopback: boolean;
+  now: Date;
+}
+
+export function computeWarnings(facts: WarningFacts): KeySafetyWarning[] {
+  const out: KeySafetyWarning[] = [];
+  const v = facts.vault;
+  if (v?.passwordWeak) {
+    out.push({
+      id: 'weak-password',
+      severity: 'critical',
+      title: 'Your wallet password is easy to guess',
+      reason: 'Anyone who copies your wallet file could try common passwords against it offline. A long passphrase of four or more unrelated words is much harder to guess.',
+      fix: { action: 'change-password', label: 'Choose a stronger password' },
+    });
+  }
+  if (v?.hasMnemonic && !v.mnemonicConfirmed) {
+    out.push({
+      id: 'mnemonic-unconfirmed',
+      severity: 'critical',
+      title: 'Your recovery phrase is not backed up yet',
+      reason: 'If this computer fails, the recovery phrase is the only way to get your keys and rewards back. Write it down on paper and confirm three of its words.',
+      fix: { action: 'confirm-backup', label: 'Back up the recovery phrase' },
+    });
+  }
+  if (facts.vaultReadableByOthers) {
+    out.push({
+      id: 'vault-readable-by-others',
+      severity: 'critical',
+      title: 'Other users of this computer can read your wallet file',
+      reason: 'The encrypted wallet file should be readable by you alone, so nobody else on this machine can copy it and guess the password.',
+      fix: { action: 'fix-vault-permissions', label: 'Make the wallet file private' },
+    });
+  }
+  if (facts.btcliPlaintextHotkeys.length > 0) {
+    const n = facts.btcliPlaintextHotkeys.length;
+    out.push({
+      id: 'btcli-plaintext-hotkeys',
+      severity: 'warning',
+      title: `${n} btcli hotkey file${n === 1 ? '' : 's'} lie unencrypted on this computer`,
+      reason: 'btcli stores hotkeys without a password under ~/.bittensor. Any program you run can read them. Import the hotkey into Minerva (encrypted), then delete the btcli copy or move it off this machine.',
+      fix: { action: 'review-btcli-hotkeys', label: 'Show the files' },
+    });
+  }
+  if (facts.autoLockMinutes === 0) {
+    out.push({
+      id: 'auto-lock-off',
+      severity: 'warning',
+      title: 'The wallet never locks by itself',
+      reason: 'While the wallet is unlocked, anyone at this computer can use your keys. Auto-lock closes it after some idle minutes.',
+      fix: { action: 'enable-auto-lock', label: 'Turn auto-lock on (15 minutes)' },
+    });
+  }
+  if (v?.coldkeySecretPresent) {
+    out.push({
+      id: 'coldkey-on-machine',
+      severity: 'warning',
+      title: 'Your coldkey is stored on this mining machine',
+      reason: 'The coldkey owns your stake and rewards, and mining never needs it. Keep the recovery phrase offline and leave only the hotkeys here (watch-only coldkey).',
+      fix: { action: 'make-watch-only', label: 'Keep only a watch-only coldkey here' },
+    });
+  }
+  if (v?.activeHotkeyCreatedAt) {
+    const ageDays = (facts.now.getTime() - Date.parse(v.activeHotkeyCreatedAt)) / 86_400_000;
+    if (ageDays > HOTKEY_MAX_AGE_DAYS) {
+      out.push({
+        id: 'hotkey-old',
+        severity: 'info',
+        title: `Your hotkey is more than ${HOTKEY_MAX_AGE_DAYS} days old`,
+        reason: 'Rotating the hotkey now and then limits the damage if it ever leaked. Minerva derives the next one from your recovery phrase and re-registers it.',
+        fix: { action: 'rotate-hotkey', label: 'Rotate the hotkey' },
+      });
+    }
+  }
+  if (facts.exposedBeyondLoopback) {
+    out.push({
+      id: 'host-exposed',
+      severity: 'critical',
+      title: 'Minerva is reachable from other machines',
+      reason: 'The headless server listens beyond this computer. Anyone who gets the access token can control your miner and unlock prompts.',
+      fix: { action: 'restrict-to-loopback', label: 'Serve on 127.0.0.1 only' },
+    });
+  }
+  return out;
+}
