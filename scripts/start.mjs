@@ -25,7 +25,7 @@ const extra = process.argv.slice(2);
 const electron = electronBinary();
 const child = electron.path
   ? spawn(electron.path, [root, ...extra], { cwd: root, stdio: 'inherit' })
-  : (console.log(`Minerva: the Electron runtime is not available here (${electron.reason}); starting headless with \`minerva serve\` instead.`),
+  : (console.log('Minerva: the Electron runtime is not installed on this machine, so the app runs headless (`minerva serve`) — open the address below in your browser.'),
     spawn(process.execPath, [join(root, 'bin', 'minerva.cjs'), 'serve', ...extra], { cwd: root, stdio: 'inherit' }));
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code) => process.exit(code ?? 0));
