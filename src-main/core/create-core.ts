@@ -8,6 +8,8 @@ import { AuditRepo } from './db/audit.repo';
 import { openDatabase, type Db } from './db/open';
 import { SettingsRepo } from './db/settings.repo';
 import { createLogger, type Logger } from './log/logger';
+import { NetworksService } from './network/networks.service';
+import type { PracticeNetworkHost } from './network/practice';
 import { EventBus } from './rpc/events';
 import type { Handlers } from './rpc/handlers';
 import { createRouter, type Router } from './rpc/router';
@@ -27,6 +29,8 @@ export interface CoreOptions {
   homeDir?: string;
   exposedBeyondLoopback?: boolean;
   now?: () => Date;
+  /** How this host runs the practice network (absent: it cannot, and says so). */
+  practiceHost?: PracticeNetworkHost;
 }
 
 export interface Core {
@@ -36,6 +40,7 @@ export interface Core {
   readonly db: Db;
   readonly info: AppInfo;
   readonly audit: AuditRepo;
+  readonly networks: NetworksService;
   settings(): Settings;
   close(): Promise<void>;
 }
@@ -81,16 +86,33 @@ export function createCore(options: CoreOptions): Core {
 
   const unsubscribeLog = log.onEntry((entry) => events.emit('logs.appended', entry));
 
+  const networks = new NetworksService({
+    db,
+    audit,
+    log: log.scope('networks'),
+    practiceHost: options.practiceHost,
+    selectedId: () => settings.network,
+    select: (id) => updateSettings({ network: id }),
+    now,
+    onChange: (view) => events.emit('networks.changed', view),
+  });
+
   const handlers: Handlers = {
     'app.info': () => app.info(),
     'app.health': () => app.health(),
     'settings.get': () => settings,
     'settings.update': (patch) => updateSettings(patch),
     'logs.tail': (query) => ({ entries: log.tail(query) }),
+    'networks.list': () => networks.view(),
+    'networks.add': (input) => networks.add(input),
+    'networks.remove': ({ id }) => networks.remove(id),
+    'networks.select': ({ id }) => networks.select(id),
   };
 
   const router = createRouter(handlers, log.scope('rpc'));
   coreLog.info('core started', { host: options.host, version: options.version });
+  // The practice network is the default: bring it up in the background when it is selected.
+  if (networks.view().selectedId === 'practice') void networks.ensurePractice();
 
   let closed = false;
   return {
@@ -100,15 +122,16 @@ export function createCore(options: CoreOptions): Core {
     db,
     info,
     audit,
+    networks,
     settings: () => settings,
     async close() {
       if (closed) return;
       closed = true;
       coreLog.info('core stopping');
+      await networks.stop();
       unsubscribeLog();
       db.close();
       log.close();
-      await Promise.resolve();
     },
   };
 }

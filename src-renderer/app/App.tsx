@@ -12,7 +12,10 @@ export function App() {
   const route = useHashRoute();
   const info = useStore((s) => s.app.info);
   const connection = useStore((s) => s.app.connection);
-  const network = useStore((s) => s.settings?.network ?? 'practice');
+  const networks = useStore((s) => s.networks);
+  const selected = networks?.profiles.find((p) => p.id === networks.selectedId);
+  const practiceState = networks?.practice.state;
+  const networkOk = selected?.kind === 'custom' || practiceState === 'running' || practiceState === 'attached';
   const headingRef = useRef<HTMLHeadingElement>(null);
   const firstRender = useRef(true);
 
@@ -60,10 +63,13 @@ export function App() {
       </aside>
       <div className="main-column">
         <header className="topbar">
-          <span className="network-pill" title="The network Minerva is connected to">
-            <span className="dot dot-ok" aria-hidden="true" />
-            {network === 'practice' ? 'Practice network' : `Network: ${network}`}
-          </span>
+          <a className="network-pill" href="#/settings" title={selected?.kind === 'practice' ? networks?.practice.detail : 'The network Minerva works on. Change it in Settings.'}>
+            <span className={`dot ${networkOk ? 'dot-ok' : practiceState === 'failed' ? 'dot-bad' : 'dot-wait'}`} aria-hidden="true" />
+            <span className="visually-hidden">Network: </span>
+            {selected?.name ?? 'Practice network'}
+            {selected?.kind === 'practice' && practiceState === 'starting' ? ' (starting…)' : ''}
+            {selected?.kind === 'practice' && practiceState === 'failed' ? ' (not running)' : ''}
+          </a>
           <span className="topbar-spacer" />
           <span role="status" aria-live="polite" className={`connection connection-${connection}`}>
             {connection === 'open' ? 'Connected' : connection === 'connecting' ? 'Connecting…' : 'Disconnected — retrying'}

@@ -3,6 +3,7 @@ import type { Settings } from '@shared/contract/settings';
 import { useStore } from '../store/store';
 import { updateSettings } from '../store/actions';
 import { Card } from '../components/Card';
+import { NetworksCard } from '../features/networks/NetworksCard';
 
 const AUTO_LOCK_CHOICES: { value: number; label: string }[] = [
   { value: 5, label: '5 minutes' },
@@ -17,8 +18,15 @@ export function SettingsPage() {
   const settings = useStore((s) => s.settings);
   const [saved, setSaved] = useState(false);
   if (!settings) return <p className="muted">Loading…</p>;
-  // Remount the form when settings change (here or in another window), so it starts from the stored values.
-  return <SettingsForm key={JSON.stringify(settings)} settings={settings} saved={saved} setSaved={setSaved} />;
+  return (
+    <div className="page-stack">
+      <div className="page-grid">
+        <NetworksCard />
+      </div>
+      {/* Remount the form when settings change (here or in another window), so it starts from the stored values. */}
+      <SettingsForm key={JSON.stringify(settings)} settings={settings} saved={saved} setSaved={setSaved} />
+    </div>
+  );
 }
 
 function SettingsForm({ settings, saved, setSaved }: { settings: Settings; saved: boolean; setSaved: (saved: boolean) => void }) {

@@ -23,16 +23,23 @@ export function startApp(): void {
   });
   client.on('settings.changed', (settings) => useStore.getState().setSettings(settings));
   client.on('logs.appended', (entry) => useStore.getState().appendLog(entry));
+  client.on('networks.changed', (view) => useStore.getState().setNetworks(view));
   store.setApp({ connection: 'connecting' });
 }
 
 export async function loadAll(): Promise<void> {
   const client = rpc();
   try {
-    const [info, settings, health] = await Promise.all([client.invoke('app.info', {}), client.invoke('settings.get', {}), client.invoke('app.health', {})]);
+    const [info, settings, health, networks] = await Promise.all([
+      client.invoke('app.info', {}),
+      client.invoke('settings.get', {}),
+      client.invoke('app.health', {}),
+      client.invoke('networks.list', {}),
+    ]);
     const s = useStore.getState();
     s.setApp({ info, health, loadError: null });
     s.setSettings(settings);
+    s.setNetworks(networks);
   } catch (error) {
     useStore.getState().setApp({ loadError: errorText(error) });
   }
@@ -64,3 +71,19 @@ export async function loadLogs(minLevel: 'debug' | 'info' | 'warn' | 'error' = '
     useStore.getState().pushToast('error', errorText(error));
   }
 }
+
+/** Runs a networks.* call and stores the view it returns; errors become a toast. */
+async function networksCall(run: () => Promise<import('@shared/contract/networks').NetworksView>, done?: string): Promise<boolean> {
+  try {
+    useStore.getState().setNetworks(await run());
+    if (done) useStore.getState().pushToast('info', done);
+    return true;
+  } catch (error) {
+    useStore.getState().pushToast('error', errorText(error));
+    return false;
+  }
+}
+
+export const selectNetwork = (id: string, name: string) => networksCall(() => rpc().invoke('networks.select', { id }), `Switched to ${name}.`);
+export const addNetwork = (input: { name: string; chainUrl: string; hubUrl: string }) => networksCall(() => rpc().invoke('networks.add', input), `Added ${input.name}.`);
+export const removeNetwork = (id: string, name: string) => networksCall(() => rpc().invoke('networks.remove', { id }), `Removed ${name}.`);

@@ -1,6 +1,7 @@
 import { create, type StateCreator } from 'zustand';
 import type { AppHealth, AppInfo } from '@shared/contract/app';
 import type { LogEntry } from '@shared/contract/logs';
+import type { NetworksView } from '@shared/contract/networks';
 import type { Settings } from '@shared/contract/settings';
 import type { ConnectionState } from '../rpc';
 
@@ -27,13 +28,18 @@ export interface LogsSlice {
   appendLog: (entry: LogEntry) => void;
 }
 
+export interface NetworksSlice {
+  networks: NetworksView | null;
+  setNetworks: (view: NetworksView) => void;
+}
+
 export interface ToastSlice {
   toasts: { id: number; kind: 'info' | 'error'; text: string }[];
   pushToast: (kind: 'info' | 'error', text: string) => void;
   dismissToast: (id: number) => void;
 }
 
-export type Store = AppSlice & SettingsSlice & LogsSlice & ToastSlice;
+export type Store = AppSlice & SettingsSlice & LogsSlice & NetworksSlice & ToastSlice;
 
 const appSlice: StateCreator<Store, [], [], AppSlice> = (set) => ({
   app: { info: null, health: null, connection: 'connecting', loadError: null },
@@ -57,6 +63,11 @@ const logsSlice: StateCreator<Store, [], [], LogsSlice> = (set) => ({
     }),
 });
 
+const networksSlice: StateCreator<Store, [], [], NetworksSlice> = (set) => ({
+  networks: null,
+  setNetworks: (networks) => set({ networks }),
+});
+
 let toastSeq = 0;
 const toastSlice: StateCreator<Store, [], [], ToastSlice> = (set) => ({
   toasts: [],
@@ -68,5 +79,6 @@ export const useStore = create<Store>()((...a) => ({
   ...appSlice(...a),
   ...settingsSlice(...a),
   ...logsSlice(...a),
+  ...networksSlice(...a),
   ...toastSlice(...a),
 }));

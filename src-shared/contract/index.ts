@@ -8,6 +8,7 @@
 import type { z } from 'zod';
 import { appMethods } from './app';
 import { logsEvents, logsMethods } from './logs';
+import { networksEvents, networksMethods } from './networks';
 import { settingsEvents, settingsMethods } from './settings';
 import type { EventDef, MethodDef } from './define';
 import type { AppErrorCode } from './errors';
@@ -16,11 +17,13 @@ export const methods = {
   ...appMethods,
   ...settingsMethods,
   ...logsMethods,
+  ...networksMethods,
 } satisfies Record<string, MethodDef>;
 
 export const events = {
   ...settingsEvents,
   ...logsEvents,
+  ...networksEvents,
 } satisfies Record<string, EventDef>;
 
 export type Methods = typeof methods;
@@ -67,5 +70,6 @@ export * from './errors';
 export * from './app';
 export * from './settings';
 export * from './logs';
+export * from './networks';
 export { method, event } from './define';
 export type { MethodDef, EventDef } from './define';

@@ -88,6 +88,16 @@ describe('migration 10: settings and audit log', () => {
   });
 });
 
+describe('migration 20: network profiles', () => {
+  it('creates network_profiles with unique ids', () => {
+    const db = new Database(':memory:');
+    migrate(db, MIGRATIONS.filter((m) => m.version <= 20));
+    const insert = db.prepare("INSERT INTO network_profiles VALUES (?, 'Mine', 'https://chain.example', 'https://hub.example', 'now')");
+    insert.run('net-1');
+    expect(() => insert.run('net-1')).toThrow(/UNIQUE/);
+  });
+});
+
 describe('settings repository', () => {
   it('returns defaults, stores changes and falls back for values that no longer parse', () => {
     const db = openDatabase(tempFile());

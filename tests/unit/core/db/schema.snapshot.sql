@@ -1,3 +1,4 @@
 CREATE INDEX audit_log_at ON audit_log(at);
 CREATE TABLE audit_log ( id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, detail_json TEXT NOT NULL DEFAULT '{}' ) STRICT;
+CREATE TABLE network_profiles ( id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, chain_url TEXT NOT NULL, hub_url TEXT NOT NULL, created_at TEXT NOT NULL ) STRICT;
 CREATE TABLE settings ( key TEXT PRIMARY KEY NOT NULL, value_json TEXT NOT NULL, updated_at TEXT NOT NULL ) STRICT;

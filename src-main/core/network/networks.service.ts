@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import { AppError } from '@shared/contract/errors';
+import type { NetworkProfile, NetworksView, PracticeStatus } from '@shared/contract/networks';
+import type { AuditRepo } from '../db/audit.repo';
+import type { Db } from '../db/open';
+import type { ScopedLogger } from '../log/logger';
+import { NetworkProfilesRepo } from './networks.repo';
+import type { PracticeEndpoints, PracticeNetworkHost } from './practice';
+
+export const PRACTICE_ID = 'practice';
+
+export interface NetworksServiceDeps {
+  db: Db;
+  audit: AuditRepo;
+  log: ScopedLogger;
+  practiceHost: PracticeNetworkHost | undefined;
+  selectedId: () => string;
+  select: (id: string) => void;
+  now: () => Date;
+  onChange: (view: NetworksView) => void;
+}
+
+/** The endpoints of the network in use, once it can be reached. */
+export interface ActiveNetwork {
+  id: string;
+  kind: 'practice' | 'custom';
+  chainUrl: string;
+  hubUrl: string;
+}
+
+/**
+ * Network profiles and the practice network's lifecycle. The practice network starts when it is
+ * the selected network (the default), and stops with the app if this app started it.
+ */
+export class NetworksService {
+  private readonly repo: NetworkProfilesRepo;
+  private practice: PracticeStatus;
+  private practiceStart: Promise<PracticeEndpoints | null> | undefined;
+
+  constructor(private readonly deps: NetworksServiceDeps) {
+    this.repo = new NetworkProfilesRepo(deps.db);
+    this.practice = deps.practiceHost
+      ? { state: 'stopped', detail: 'The practice network is not running.', endpoints: null }
+      : { state: 'unavailable', detail: 'This host cannot run the practice network; run `minerva devnet start` in a terminal.', endpoints: null };
+  }
+
+  view(): NetworksView {
+    const practice: NetworkProfile = {
+      id: PRACTICE_ID,
+      name: 'Practice network',
+      kind: 'practice',
+      chainUrl: this.practice.endpoints?.chain ?? null,
+      hubUrl: this.practice.endpoints?.hub ?? null,
+      builtin: true,
+    };
+    const profiles = [practice, ...this.repo.list()];
+    const selected = this.deps.selectedId();
+    return { profiles, selectedId: profiles.some((p) => p.id === selected) ? selected : PRACTICE_ID, practice: this.practice };
+  }
+
+  add(input: { name: string; chainUrl: string; hubUrl: string }): NetworksView {
+    const id = `net-${randomUUID().slice(0, 8)}`;
+    this.repo.insert({ id, ...input }, this.deps.now().toISOString());
+    this.deps.audit.append({ at: this.deps.now().toISOString(), actor: 'user', action: 'networks.add', detail: { id, name: input.name, chainUrl: input.chainUrl, hubUrl: input.hubUrl } });
+    this.deps.log.info('network added', { id, chainUrl: input.chainUrl, hubUrl: input.hubUrl });
+    return this.changed();
+  }
+
+  remove(id: string): NetworksView {
+    if (id === PRACTICE_ID) throw new AppError('FORBIDDEN', 'The practice network is built in and cannot be removed.');
+    if (this.deps.selectedId() === id) throw new AppError('CONFLICT', 'This network is in use. Switch to another network first, then remove it.');
+    if (!this.repo.remove(id)) throw new AppError('NOT_FOUND', 'That network is not in your list any more.');
+    this.deps.audit.append({ at: this.deps.now().toISOString(), actor: 'user', action: 'networks.remove', detail: { id } });
+    return this.changed();
+  }
+
+  select(id: string): NetworksView {
+    if (!this.view().profiles.some((p) => p.id === id)) throw new AppError('NOT_FOUND', 'That network is not in your list.');
+    const from = this.deps.selectedId();
+    this.deps.select(id);
+    this.deps.audit.append({ at: this.deps.now().toISOString(), actor: 'user', action: 'networks.select', detail: { from, to: id } });
+    this.deps.log.info('network switched', { from, to: id });
+    if (id === PRACTICE_ID) this.ensurePractice();
+    return this.changed();
+  }
+
+  /** The selected network's endpoints; starts the practice network if needed. */
+  async active(): Promise<ActiveNetwork> {
+    const view = this.view();
+    if (view.selectedId === PRACTICE_ID) {
+      const endpoints = await this.ensurePractice();
+      if (!endpoints) throw new AppError('UNAVAILABLE', `The practice network is not running: ${this.practice.detail}`);
+      return { id: PRACTICE_ID, kind: 'practice', chainUrl: endpoints.chain, hubUrl: endpoints.hub };
+    }
+    const profile = view.profiles.find((p) => p.id === view.selectedId);
+    if (!profile?.chainUrl || !profile.hubUrl) throw new AppError('NOT_FOUND', 'The selected network has no endpoints. Pick another network in Settings.');
+    return { id: profile.id, kind: 'custom', chainUrl: profile.chainUrl, hubUrl: profile.hubUrl };
+  }
+
+  /** Starts the practice network once; concurrent callers share the same start. */
+  ensurePractice(): Promise<PracticeEndpoints | null> {
+    const host = this.deps.practiceHost;
+    if (!host) return Promise.resolve(null);
+    const current = this.practice.endpoints as PracticeEndpoints | null;
+    if (current && (this.practice.state === 'running' || this.practice.state === 'attached')) return Promise.resolve(current);
+    if (this.practiceStart) return this.practiceStart;
+    this.setPractice({ state: 'starting', detail: 'Starting the practice network on this machine…', endpoints: null });
+    this.practiceStart = host
+      .start()
+      .then(({ endpoints, attached }) => {
+        this.setPractice({
+          state: attached ? 'attached' : 'running',
+          detail: attached ? 'Using the practice network already running on this machine.' : 'The practice network runs on this machine (127.0.0.1).',
+          endpoints,
+        });
+        this.deps.log.info(attached ? 'attached to the practice network' : 'practice network started', { endpoints });
+        return endpoints;
+      })
+      .catch((error: unknown) => {
+        this.deps.log.error('practice network failed to start', { error });
+        this.setPractice({ state: 'failed', detail: `It could not start: ${error instanceof Error ? error.message : String(error)}. Restart Minerva to try again.`, endpoints: null });
+        return null;
+      })
+      .finally(() => {
+        this.practiceStart = undefined;
+      });
+    return this.practiceStart;
+  }
+
+  async stop(): Promise<void> {
+    if (this.practiceStart) await this.practiceStart;
+    if (this.deps.practiceHost && this.practice.endpoints) {
+      await this.deps.practiceHost.stop();
+      this.practice = { state: 'stopped', detail: 'The practice network is not running.', endpoints: null };
+    }
+  }
+
+  private setPractice(status: PracticeStatus): void {
+    this.practice = status;
+    this.changed();
+  }
+
+  private changed(): NetworksView {
+    const view = this.view();
+    this.deps.onChange(view);
+    return view;
+  }
+}

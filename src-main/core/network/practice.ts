@@ -1,0 +1,17 @@
+/**
+ * The practice network is a separate party (src-main/devnet) that core may not import. The host
+ * that runs core provides this hook: `minerva serve` starts the parties in its own process (or
+ * attaches to ones already running); the Electron shell runs them in a utility process.
+ */
+export interface PracticeEndpoints {
+  chain: string;
+  hub: string;
+  [party: string]: string;
+}
+
+export interface PracticeNetworkHost {
+  /** Starts the practice network, or attaches to one already running for this data dir. */
+  start(): Promise<{ endpoints: PracticeEndpoints; attached: boolean }>;
+  /** Stops what this host started (an attached network is left running). */
+  stop(): Promise<void>;
+}
