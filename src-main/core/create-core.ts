@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { AppInfo, HostKind } from '@shared/contract/app';
 import type { Settings, SettingsPatch } from '@shared/contract/settings';
 import { AppService } from './app.service';
+import { acquireDataDirLock } from './data-dir-lock';
 import { AuditRepo } from './db/audit.repo';
 import { openDatabase, type Db } from './db/open';
 import { SettingsRepo } from './db/settings.repo';
@@ -48,13 +49,21 @@ export interface Core {
 export function createCore(options: CoreOptions): Core {
   const now = options.now ?? (() => new Date());
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  const lock = acquireDataDirLock(options.dataDir, options.host);
   const log = createLogger({
     dir: join(options.dataDir, 'logs'),
     homeDir: options.homeDir ?? homedir(),
     ...(options.logConsole === undefined ? {} : { console: options.logConsole }),
   });
   const coreLog = log.scope('core');
-  const db = openDatabase(join(options.dataDir, 'minerva.db'));
+  let db: Db;
+  try {
+    db = openDatabase(join(options.dataDir, 'minerva.db'));
+  } catch (error) {
+    lock.release();
+    log.close();
+    throw error;
+  }
   const events = new EventBus();
   const audit = new AuditRepo(db);
 
@@ -132,6 +141,7 @@ export function createCore(options: CoreOptions): Core {
       unsubscribeLog();
       db.close();
       log.close();
+      lock.release();
     },
   };
 }

@@ -153,6 +153,12 @@ describe('minerva serve (headless host)', () => {
     expect(replies[3]).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
   });
 
+  it('refuses a second minerva serve on the same data folder, saying what to do', () => {
+    const res = spawnSync(process.execPath, [CLI, 'serve', '--port', '0', '--data-dir', serve.dataDir], { encoding: 'utf8', timeout: 30_000 });
+    expect(res.status).toBe(1);
+    expect(res.stderr).toContain('already running with this data folder');
+  });
+
   it('never writes the token to its log or console', () => {
     const logs = readdirSync(join(serve.dataDir, 'logs')).map((f) => readFileSync(join(serve.dataDir, 'logs', f), 'utf8'));
     expect(logs.join('').length).toBeGreaterThan(0);
