@@ -1,0 +1,64 @@
+/**
+ * Vault unlock time and KDF memory with the default parameters, next to a baseline measured in the
+ * same run: the raw KDF call alone (what unlock cannot go below). Target: unlock 250–1500 ms.
+ * Run: `npx tsx tests/bench/vault.ts` (or `npm run bench -- vault`).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_KDF, deriveVaultKey, kdfMemoryMiB, withSalt } from '@core/vault/kdf';
+import { createVaultService } from '@core/vault/vault.service';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const PASSWORD = 'bench-orbit-lantern-walnut';
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'minerva-bench-vault-'));
+  const homeDir = mkdtempSync(join(tmpdir(), 'minerva-bench-home-'));
+  try {
+    const params = withSalt(DEFAULT_KDF, new Uint8Array(16).fill(1));
+    console.log(`KDF: ${JSON.stringify(DEFAULT_KDF)} (memory ${kdfMemoryMiB(DEFAULT_KDF)} MiB), ${RUNS} runs each, median reported`);
+    await deriveVaultKey(PASSWORD, params); // warm-up: WASM compile and first memory growth
+
+    const baseline: number[] = [];
+    for (let i = 0; i < RUNS; i += 1) {
+      const t0 = performance.now();
+      (await deriveVaultKey(PASSWORD, params)).fill(0);
+      baseline.push(performance.now() - t0);
+    }
+
+    const vault = createVaultService({ dataDir, homeDir, autoLockMinutes: 0 });
+    await vault.create({ password: PASSWORD });
+    vault.lock();
+    const rssBefore = process.memoryUsage().rss;
+    const unlock: number[] = [];
+    for (let i = 0; i < RUNS; i += 1) {
+      const t0 = performance.now();
+      await vault.unlock(PASSWORD);
+      unlock.push(performance.now() - t0);
+      vault.lock();
+    }
+    const rssAfter = process.memoryUsage().rss;
+    vault.close();
+
+    const kdfMs = median(baseline);
+    const unlockMs = median(unlock);
+    console.log(`baseline (raw KDF): median ${kdfMs.toFixed(0)} ms, runs ${baseline.map((t) => t.toFixed(0)).join(' ')}`);
+    console.log(`unlock (parse + KDF + decrypt + derive 6 identities): median ${unlockMs.toFixed(0)} ms, runs ${unlock.map((t) => t.toFixed(0)).join(' ')}`);
+    console.log(`process RSS ${(rssAfter / 2 ** 20).toFixed(0)} MiB (change during unlocks ${((rssAfter - rssBefore) / 2 ** 20).toFixed(0)} MiB; the WASM KDF keeps its ${kdfMemoryMiB(DEFAULT_KDF)} MiB arena)`);
+    const inRange = unlockMs >= 250 && unlockMs <= 1500;
+    console.log(`vault: unlock ${unlockMs.toFixed(0)} ms = ${(unlockMs / kdfMs).toFixed(2)}x baseline (target unlock 250–1500 ms)${inRange ? '' : ' OUT OF RANGE'}`);
+    if (!inRange) process.exitCode = 1;
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(homeDir, { recursive: true, force: true });
+  }
+}
+
+void main();
