@@ -199,10 +199,23 @@ function fsyncDir(dir: string): void {
   }
 }
 
-/** Leftover temp files from an interrupted write: never the live vault, safe to remove. */
+/** Leftover temp files of an interrupted write (their process is gone): never the live vault. */
 export function removeStaleTemps(path: string, names: readonly string[]): void {
   const base = path.split(/[\\/]/u).pop() ?? '';
   for (const name of names) {
-    if (name.startsWith(`${base}.tmp-`) || name.startsWith(`${base}.bak.tmp-`)) rmSync(`${dirname(path)}/${name}`, { force: true });
+    const match = new RegExp(`^${base.replace(/\./gu, '\\.')}(?:\\.bak)?\\.tmp-(\\d+)$`, 'u').exec(name);
+    if (!match) continue;
+    const pid = Number(match[1]);
+    if (pid !== process.pid && processAlive(pid)) continue; // another Minerva is writing right now
+    rmSync(`${dirname(path)}/${name}`, { force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
