@@ -1,3 +1,4 @@
+import type { NetworksView } from '@shared/contract/networks';
 import type { SettingsPatch } from '@shared/contract/settings';
 import { onConnectionState, rpc, RpcError } from '../rpc';
 import { useStore } from './store';
@@ -73,7 +74,7 @@ export async function loadLogs(minLevel: 'debug' | 'info' | 'warn' | 'error' = '
 }
 
 /** Runs a networks.* call and stores the view it returns; errors become a toast. */
-async function networksCall(run: () => Promise<import('@shared/contract/networks').NetworksView>, done?: string): Promise<boolean> {
+async function networksCall(run: () => Promise<NetworksView>, done?: string): Promise<boolean> {
   try {
     useStore.getState().setNetworks(await run());
     if (done) useStore.getState().pushToast('info', done);

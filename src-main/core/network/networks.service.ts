@@ -80,7 +80,7 @@ export class NetworksService {
     this.deps.select(id);
     this.deps.audit.append({ at: this.deps.now().toISOString(), actor: 'user', action: 'networks.select', detail: { from, to: id } });
     this.deps.log.info('network switched', { from, to: id });
-    if (id === PRACTICE_ID) this.ensurePractice();
+    if (id === PRACTICE_ID) void this.ensurePractice();
     return this.changed();
   }
 
