@@ -38,12 +38,13 @@ export interface ActionTarget {
   body?: Uint8Array;
 }
 
-export interface ActionHeaders {
+/** A type alias (not an interface) so it fits any header map. */
+export type ActionHeaders = {
   'X-Hotkey': string;
   'X-Signature': string;
   'X-Nonce': string;
   'X-Timestamp': string;
-}
+};
 
 function normalisePrefix(prefix: string | undefined): string {
   const p = (prefix ?? DEFAULT_ACTION_PREFIX).replace(/:$/, '');

@@ -29,12 +29,13 @@ export interface MinerRequestParts {
   body?: Uint8Array;
 }
 
-export interface MinerRequestHeaders {
+/** A type alias (not an interface) so it fits any header map. */
+export type MinerRequestHeaders = {
   'X-Miner-Address': string;
   'X-Miner-Timestamp': string;
   'X-Miner-Nonce': string;
   'X-Miner-Signature': string;
-}
+};
 
 export function minerRequestMessage(parts: MinerRequestParts): string {
   return `cts-miner-v0:${normaliseMethod(parts.method)}:${checkPath(parts.path)}:${parts.address}:${parts.nonce}:${parts.timestamp}:${bodySha256Hex(parts.body)}`;
