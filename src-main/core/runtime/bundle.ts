@@ -184,7 +184,7 @@ export async function ensureBaseImage(docker: Docker, log: RuntimeLogger = silen
   const tag = `${BASE_REPO}:${process.versions.node}-${binHash}`;
   try {
     const existing = await docker.getImage(tag).inspect();
-    if (existing.Config?.Labels?.[LABEL.managed] === '1') return { id: existing.Id, tag };
+    if (existing.Config?.Labels?.[LABEL.image] === '1') return { id: existing.Id, tag };
   } catch {
     // not built yet
   }
@@ -208,7 +208,7 @@ export async function ensureBaseImage(docker: Docker, log: RuntimeLogger = silen
   entries.push({ path: 'rootfs/tmp', type: 'directory', mode: 0o1777 });
   const stream = await docker.buildImage(packTar(entries), {
     t: tag,
-    labels: { [LABEL.managed]: '1', [LABEL.base]: `node-${process.versions.node}` },
+    labels: { [LABEL.image]: '1', [LABEL.base]: `node-${process.versions.node}` },
     rm: true,
     forcerm: true,
     networkmode: 'none',
@@ -267,7 +267,7 @@ export async function buildBundleImage(
   const stream = await docker.buildImage(packTar(entries), {
     t: tag,
     labels: {
-      [LABEL.managed]: '1',
+      [LABEL.image]: '1',
       [LABEL.bundleName]: bundle.manifest.name,
       [LABEL.bundleVersion]: bundle.manifest.version,
       [LABEL.bundleSha256]: bundle.sha256,

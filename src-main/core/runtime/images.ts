@@ -1,11 +1,11 @@
 import type Docker from 'dockerode';
 import { AppError } from '@shared/contract/errors';
 import { checkImageRef, formatImageRef, type ImagePolicy, type ImageRef } from './image-ref';
-import { LABEL, MANAGED_FILTER } from './types';
+import { IMAGE_FILTER, LABEL } from './types';
 
 /**
  * Images: turning a pinned reference into the exact local image to run, pulling with progress,
- * and listing the images Minerva made (always filtered by the managed label).
+ * and listing the images Minerva made (always filtered by the io.minerva.image label).
  */
 
 export interface ResolvedImage {
@@ -101,9 +101,9 @@ export interface ManagedImage {
 
 /** Images Minerva built or pulled and labeled; never anything else. */
 export async function listManagedImages(docker: Docker): Promise<ManagedImage[]> {
-  const images = await docker.listImages({ filters: { label: [MANAGED_FILTER] } });
+  const images = await docker.listImages({ filters: { label: [IMAGE_FILTER] } });
   return images
-    .filter((i) => i.Labels?.[LABEL.managed] === '1')
+    .filter((i) => i.Labels?.[LABEL.image] === '1')
     .map((i) => {
       const tags = (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>');
       const labels = i.Labels ?? {};

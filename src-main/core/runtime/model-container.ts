@@ -241,6 +241,10 @@ export class ModelContainer {
     instance.recycleReason = reason;
     this.logs.append(`[minerva] restarting the model: ${reason}`, 'runtime');
     this.log.warn('model recycled', { containerId: instance.id.slice(0, 12), reason });
+    // From now on calls wait for the replacement instead of reaching the dying container.
+    instance.channel.close(new AppError('MODEL_FAILED', `The model is being restarted (${reason}).`));
+    this.clearHealth();
+    if (this.stateValue === 'ready') this.setState('restarting', reason);
     instance.container.kill().catch(() => {
       // already exiting; the wait() resolves either way
     });
@@ -275,7 +279,7 @@ export class ModelContainer {
       return;
     }
     const delay = Math.min(maxDelayMs, baseDelayMs * 2 ** (this.crashes.length - 1));
-    this.setState('restarting', how);
+    if (this.stateValue !== 'restarting') this.setState('restarting', how);
     this.restartTimer = setTimeout(() => {
       this.restartTimer = null;
       if (this.stateValue !== 'restarting') return;

@@ -41,6 +41,12 @@ export const LABEL = {
   bundleSha256: 'io.minerva.bundle.sha256',
   /** Base images (node runtime) built locally. */
   base: 'io.minerva.base',
+  /**
+   * Images Minerva built. Deliberately NOT `managed`: a container inherits its image's labels, so
+   * a managed label on an image would make anyone's container from that image look like ours.
+   */
+  image: 'io.minerva.image',
 } as const;
 
 export const MANAGED_FILTER = `${LABEL.managed}=1`;
+export const IMAGE_FILTER = `${LABEL.image}=1`;
