@@ -1,6 +1,7 @@
 import type { CliCommand } from '../command-registry';
 import { versionCommand } from './version';
 import { serveCommand } from './serve';
+import { walletCommand } from './wallet';
 
 /** All `minerva` subcommands, in the order `--help` lists them. Add one line per command. */
-export const commands: readonly CliCommand[] = [serveCommand, versionCommand];
+export const commands: readonly CliCommand[] = [serveCommand, walletCommand, versionCommand];
