@@ -2,6 +2,7 @@ import type { CliCommand } from '../command-registry';
 import { versionCommand } from './version';
 import { serveCommand } from './serve';
 import { walletCommand } from './wallet';
+import { protoCommand } from './proto';
 
 /** All `minerva` subcommands, in the order `--help` lists them. Add one line per command. */
-export const commands: readonly CliCommand[] = [serveCommand, walletCommand, versionCommand];
+export const commands: readonly CliCommand[] = [serveCommand, walletCommand, protoCommand, versionCommand];
