@@ -1,10 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { resolveDataDir } from '@core/data-dir';
+import { acquireDataDirLock, type DataDirLock } from '@core/data-dir-lock';
 import { createLogger, type Logger } from '@core/log/logger';
 import type { ImportSource } from '@core/vault/imports';
 import { createVaultService, type PublicIdentity, type VaultService } from '@core/vault/vault.service';
@@ -30,19 +31,32 @@ interface Ctx {
   vault: VaultService;
   log: Logger;
   dataDir: string;
+  lock: DataDirLock;
 }
 
+/**
+ * Takes the data-folder lock like the app does: a running app holds the vault key in memory and
+ * would overwrite a password change or rotation made here with its next write.
+ */
 function open(opts: Common, io: CliIo): Ctx {
   const dataDir = resolveDataDir({ flag: opts.dataDir, env: io.env });
-  const home = io.env.HOME ?? homedir();
-  const log = createLogger({ dir: join(dataDir, 'logs'), console: false, homeDir: home });
-  const vault = createVaultService({ dataDir, homeDir: home, log: log.scope('vault') });
-  return { io, vault, log, dataDir };
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const lock = acquireDataDirLock(dataDir, 'cli');
+  try {
+    const home = io.env.HOME ?? homedir();
+    const log = createLogger({ dir: join(dataDir, 'logs'), console: false, homeDir: home });
+    const vault = createVaultService({ dataDir, homeDir: home, log: log.scope('vault') });
+    return { io, vault, log, dataDir, lock };
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
 }
 
 function close(ctx: Ctx): void {
   ctx.vault.close();
   ctx.log.close();
+  ctx.lock.release();
 }
 
 /** A secret from a file or stdin ("-"). Passwords lose only the final line break; other inputs are trimmed. */

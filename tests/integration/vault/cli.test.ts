@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -112,6 +112,16 @@ describe('minerva wallet, end to end', () => {
 
     const none = minerva(['import', '--data-dir', join(work, 'data-c'), '--json'], { env: { MINERVA_PASSWORD: PW } });
     expect(json(none.stdout)).toMatchObject({ error: { code: 'VALIDATION' } });
+  });
+
+  it('refuses while a running Minerva holds the data folder (it would overwrite the change)', () => {
+    const dataDir = join(work, 'data-locked');
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(join(dataDir, 'minerva.lock'), JSON.stringify({ pid: process.pid, host: 'electron', startedAt: new Date().toISOString() }));
+    const res = minerva(['create', '--data-dir', dataDir, '--password-file', 'pw', '--json']);
+    expect(res.code).toBe(1);
+    expect(json(res.stdout)).toMatchObject({ error: { code: 'CONFLICT' } });
+    expect(existsSync(join(dataDir, 'vault.json'))).toBe(false);
   });
 
   it('without a terminal and without a password source, it says how to give one', () => {
