@@ -1,4 +1,4 @@
-import { createReadStream, openSync, readSync, closeSync, constants as fsConstants, realpathSync } from 'node:fs';
+import { createReadStream, openSync, readSync, closeSync, constants as fsConstants, realpathSync, statSync } from 'node:fs';
 import { mkdir, open, readdir, rm } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { createGunzip } from 'node:zlib';
@@ -146,11 +146,13 @@ function isGzip(path: string): boolean {
 
 async function walk(archivePath: string, limits: ArchiveLimits, onMember: (member: TarMember, path: string, content: AsyncIterable<Buffer>) => Promise<void>): Promise<ArchiveSummary> {
   const policy = new ArchivePolicy(limits);
+  const shownName = archivePath.split(sep).pop() ?? 'archive';
+  if (statSync(archivePath).size > limits.maxArchiveBytes) throw refuse(shownName, `is larger than ${limits.maxArchiveBytes} bytes`);
   let raw = 0;
   const file = createReadStream(archivePath);
   file.on('data', (chunk) => {
     raw += chunk.length;
-    if (raw > limits.maxArchiveBytes) file.destroy(refuse(archivePath.split(sep).pop() ?? 'archive', `is larger than ${limits.maxArchiveBytes} bytes`));
+    if (raw > limits.maxArchiveBytes) file.destroy(refuse(shownName, `is larger than ${limits.maxArchiveBytes} bytes`));
   });
   const source = isGzip(archivePath) ? file.pipe(createGunzip()) : file;
   file.on('error', (err) => source.destroy(err));
@@ -163,9 +165,9 @@ async function walk(archivePath: string, limits: ArchiveLimits, onMember: (membe
     });
   } catch (err) {
     if (err instanceof AppError) throw err;
-    if (err instanceof TarFormatError) throw refuse(archivePath.split(sep).pop() ?? 'archive', `is not a well-formed tar archive (${err.message})`);
+    if (err instanceof TarFormatError) throw refuse(shownName, `is not a well-formed tar archive (${err.message})`);
     const code = (err as { code?: unknown }).code;
-    if (typeof code === 'string' && code.startsWith('Z_')) throw refuse(archivePath.split(sep).pop() ?? 'archive', 'is not valid gzip data');
+    if (typeof code === 'string' && code.startsWith('Z_')) throw refuse(shownName, 'is not valid gzip data');
     throw err;
   } finally {
     file.destroy();
