@@ -14,6 +14,7 @@ import type { PracticeNetworkHost } from './network/practice';
 import { EventBus } from './rpc/events';
 import type { Handlers } from './rpc/handlers';
 import { createRouter, type Router } from './rpc/router';
+import { createVaultModule, type VaultModule } from './vault/vault.handlers';
 
 /**
  * The composition root: one core per data dir, hosted by Electron's main process or by
@@ -42,6 +43,8 @@ export interface Core {
   readonly info: AppInfo;
   readonly audit: AuditRepo;
   readonly networks: NetworksService;
+  /** The wallet; hosts lock it on suspend / screen lock (`vault.service.lock('suspend')`). */
+  readonly vault: VaultModule;
   settings(): Settings;
   close(): Promise<void>;
 }
@@ -106,7 +109,10 @@ export function createCore(options: CoreOptions): Core {
     onChange: (view) => events.emit('networks.changed', view),
   });
 
+  const vault = createVaultModule({ dataDir: options.dataDir, homeDir: options.homeDir ?? homedir(), log: log.scope('vault'), events, autoLockMinutes: settings.autoLockMinutes, exposedBeyondLoopback: info.exposedBeyondLoopback, now, audit });
+
   const handlers: Handlers = {
+    ...vault.handlers,
     'app.info': () => app.info(),
     'app.health': () => app.health(),
     'settings.get': () => settings,
@@ -132,12 +138,14 @@ export function createCore(options: CoreOptions): Core {
     info,
     audit,
     networks,
+    vault,
     settings: () => settings,
     async close() {
       if (closed) return;
       closed = true;
       coreLog.info('core stopping');
       await networks.stop();
+      vault.close();
       unsubscribeLog();
       db.close();
       log.close();

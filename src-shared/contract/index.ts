@@ -10,6 +10,7 @@ import { appMethods } from './app';
 import { logsEvents, logsMethods } from './logs';
 import { networksEvents, networksMethods } from './networks';
 import { settingsEvents, settingsMethods } from './settings';
+import { vaultEvents, vaultMethods } from './vault';
 import type { EventDef, MethodDef } from './define';
 import type { AppErrorCode } from './errors';
 
@@ -17,12 +18,14 @@ export const methods = {
   ...appMethods,
   ...settingsMethods,
   ...logsMethods,
+  ...vaultMethods,
   ...networksMethods,
 } satisfies Record<string, MethodDef>;
 
 export const events = {
   ...settingsEvents,
   ...logsEvents,
+  ...vaultEvents,
   ...networksEvents,
 } satisfies Record<string, EventDef>;
 
@@ -70,6 +73,7 @@ export * from './errors';
 export * from './app';
 export * from './settings';
 export * from './logs';
+export * from './vault';
 export * from './networks';
 export { method, event } from './define';
 export type { MethodDef, EventDef } from './define';

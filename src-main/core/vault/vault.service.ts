@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { generateMnemonic } from '@scure/bip39';
 import { wordlist } from '@scure/bip39/wordlists/english.js';
 import { AppError, isAppError } from '@shared/contract/errors';
+import type { VaultIdentity, VaultLockReason, VaultState, VaultStatus } from '@shared/contract/vault';
 import { AttemptsStore } from './attempts';
 import {
   addressFor,
@@ -20,7 +21,7 @@ import {
 } from './derive';
 import { exportPolkadotJson, parseImport, type ImportedKey, type ImportResult, type ImportSource } from './imports';
 import { DEFAULT_KDF, type KdfChoice } from './kdf';
-import { decodePayload, encodePayload, wipePayload, type ImportedKeyMeta, type IndexEntry, type Payload, type PayloadMeta } from './payload';
+import { decodePayload, encodePayload, wipePayload, type IndexEntry, type Payload, type PayloadMeta } from './payload';
 import { personalSign, signBytes } from './sign';
 import { computeWarnings, findPlaintextBtcliHotkeys, isWeakPassword, readableByOthers, type KeySafetyWarning, type WarningFacts } from './warnings';
 import { keyFor, newVaultKey, openSealed, parseVault, removeStaleTemps, sealVault, writeVaultAtomic, type VaultKey, type WriteHooks } from './vault-file';
@@ -57,37 +58,12 @@ export interface VaultServiceOptions {
   timers?: VaultTimers;
 }
 
-export type VaultState = 'missing' | 'corrupt' | 'locked' | 'unlocked';
-export type IdentitySource = 'mnemonic' | 'seed' | ImportedKeyMeta['source'];
+export type IdentitySource = VaultIdentity['source'];
 export type SigningRole = Exclude<Role, 'eoa'>;
 export type RotatableRole = 'hotkey' | 'smp-hotkey';
-export type LockReason = 'user' | 'idle' | 'suspend' | 'screen-locked' | 'closed';
-
-export interface PublicIdentity {
-  role: Role;
-  scheme: Scheme;
-  address: string;
-  /** hex, no 0x */
-  publicKey: string;
-  source: IdentitySource;
-  /** The identity in use for its role (others are retired or overridden). */
-  active: boolean;
-  watchOnly: boolean;
-  index?: number;
-  derivation?: string;
-  createdAt?: string;
-  retiredAt?: string;
-}
-
-export interface VaultStatus {
-  state: VaultState;
-  backupAvailable: boolean;
-  autoLockMinutes: number;
-  /** While wrong passwords are throttled: ms until the next try is allowed. */
-  retryAfterMs: number;
-  hasMnemonic: boolean | null;
-  mnemonicConfirmed: boolean | null;
-}
+export type LockReason = VaultLockReason;
+export type PublicIdentity = VaultIdentity;
+export type { VaultState, VaultStatus };
 
 export type VaultEvent =
   | { type: 'unlocked' }
@@ -567,6 +543,16 @@ export class VaultService {
     });
   }
 
+  /** The encrypted wallet file (same password) after the password is checked, for a download. */
+  backupText(password: string): Promise<string> {
+    return this.exclusive(async () => {
+      const { key } = await this.openWithPassword(password);
+      key.master.fill(0);
+      this.options.log?.info('encrypted backup exported');
+      return readFileSync(this.vaultPath, 'utf8');
+    });
+  }
+
   /** Writes an encrypted copy of the wallet (same password) to `destPath`, mode 0600, never overwriting. */
   exportBackup(input: { password: string; destPath: string }): Promise<{ path: string }> {
     return this.exclusive(async () => {
@@ -589,11 +575,11 @@ export class VaultService {
    * or an exported backup). The backup must open with `password`; a damaged current file is kept
    * aside as `vault.json.damaged-<time>`, never deleted.
    */
-  restoreBackup(input: { password: string; fromPath?: string }): Promise<PublicIdentity[]> {
+  restoreBackup(input: { password: string; fromPath?: string; text?: string }): Promise<PublicIdentity[]> {
     return this.exclusive(async () => {
       const from = input.fromPath ?? this.backupPath;
-      if (!existsSync(from)) throw new AppError('NOT_FOUND', 'There is no backup file to restore. Import your recovery phrase instead.');
-      const text = readFileSync(from, 'utf8');
+      if (input.text === undefined && !existsSync(from)) throw new AppError('NOT_FOUND', 'There is no backup file to restore. Import your recovery phrase instead.');
+      const text = input.text ?? readFileSync(from, 'utf8');
       const parsed = parseVault(text);
       this.attempts.check(this.now().getTime());
       let key: VaultKey;
@@ -625,7 +611,7 @@ export class VaultService {
       await writeVaultAtomic(this.vaultPath, text, this.options.writeHooks);
       chmodSync(this.vaultPath, 0o600);
       this.setUnlocked(state);
-      this.options.log?.info('wallet restored from backup', { automatic: input.fromPath === undefined });
+      this.options.log?.info('wallet restored from backup', { automatic: input.fromPath === undefined && input.text === undefined });
       return this.identities();
     });
   }

@@ -3,38 +3,15 @@ import { join } from 'node:path';
 import { ZxcvbnFactory } from '@zxcvbn-ts/core';
 import * as zxcvbnCommon from '@zxcvbn-ts/language-common';
 import * as zxcvbnEn from '@zxcvbn-ts/language-en';
+import type { KeySafetyFixAction, KeySafetyWarning, KeySafetyWarningId } from '@shared/contract/vault';
 
 /**
  * Key-safety warnings, computed in core from facts the vault knows (never from secrets). Each has
  * a stable id, a severity, a plain-language reason and exactly one fix action the UI can offer.
  */
-export type WarningSeverity = 'critical' | 'warning' | 'info';
-export type WarningId =
-  | 'weak-password'
-  | 'mnemonic-unconfirmed'
-  | 'auto-lock-off'
-  | 'coldkey-on-machine'
-  | 'btcli-plaintext-hotkeys'
-  | 'vault-readable-by-others'
-  | 'hotkey-old'
-  | 'host-exposed';
-export type FixAction =
-  | 'change-password'
-  | 'confirm-backup'
-  | 'enable-auto-lock'
-  | 'make-watch-only'
-  | 'review-btcli-hotkeys'
-  | 'fix-vault-permissions'
-  | 'rotate-hotkey'
-  | 'restrict-to-loopback';
-
-export interface KeySafetyWarning {
-  id: WarningId;
-  severity: WarningSeverity;
-  title: string;
-  reason: string;
-  fix: { action: FixAction; label: string };
-}
+export type { KeySafetyWarning } from '@shared/contract/vault';
+export type WarningId = KeySafetyWarningId;
+export type FixAction = KeySafetyFixAction;
 
 export const HOTKEY_MAX_AGE_DAYS = 90;
 

@@ -1,0 +1,179 @@
+import type { MethodName } from '@shared/contract';
+import type { Settings } from '@shared/contract/settings';
+import type { VaultIdentity, VaultOverview } from '@shared/contract/vault';
+import type { ScopedLogger } from '../log/logger';
+import type { EventBus } from '../rpc/events';
+import type { HandlerGroup } from '../rpc/handlers';
+import type { KdfChoice } from './kdf';
+import { createVaultService, type VaultService } from './vault.service';
+
+/**
+ * The vault's share of the contract, and its wiring into core: events go out on the bus, the
+ * auto-lock minutes follow `settings.changed`, and security-relevant actions go to the audit log
+ * (names and non-secret facts only).
+ */
+export type VaultMethod = Extract<MethodName, `vault.${string}`>;
+
+export interface VaultModuleOptions {
+  dataDir: string;
+  homeDir: string;
+  log: ScopedLogger;
+  events: EventBus;
+  autoLockMinutes: number;
+  exposedBeyondLoopback: boolean;
+  now: () => Date;
+  audit?: { append(entry: { at: string; actor: string; action: string; detail?: Record<string, unknown> }): void };
+  kdf?: KdfChoice;
+}
+
+export interface VaultModule {
+  service: VaultService;
+  handlers: HandlerGroup<VaultMethod>;
+  close(): void;
+}
+
+export function createVaultModule(options: VaultModuleOptions): VaultModule {
+  const service = createVaultService({
+    dataDir: options.dataDir,
+    homeDir: options.homeDir,
+    log: options.log,
+    clock: { now: options.now },
+    autoLockMinutes: options.autoLockMinutes,
+    exposedBeyondLoopback: options.exposedBeyondLoopback,
+    ...(options.kdf ? { kdf: options.kdf } : {}),
+  });
+  const { events } = options;
+  const audit = (action: string, detail?: Record<string, unknown>) => {
+    try {
+      options.audit?.append({ at: options.now().toISOString(), actor: 'user', action, ...(detail ? { detail } : {}) });
+    } catch (error) {
+      options.log.warn('audit append failed', { action, error: error instanceof Error ? error.message : String(error) });
+    }
+  };
+
+  const unsubscribeVault = service.on((event) => {
+    switch (event.type) {
+      case 'locked':
+        events.emit('vault.locked', { reason: event.reason });
+        if (event.reason !== 'closed') audit('vault.locked', { reason: event.reason });
+        break;
+      case 'unlocked':
+        events.emit('vault.unlocked', {});
+        break;
+      case 'hotkeyRotated':
+        events.emit('vault.hotkeyRotated', { role: event.role, retired: event.retired, current: event.current });
+        break;
+      case 'identitiesChanged':
+        events.emit('vault.identitiesChanged', { identities: event.identities });
+        break;
+      case 'warningsChanged':
+        events.emit('vault.warningsChanged', { warnings: event.warnings });
+        break;
+      default: {
+        const never: never = event;
+        throw new Error(`unhandled vault event ${String(never)}`);
+      }
+    }
+  });
+  const unsubscribeSettings = events.onAny((message) => {
+    if (message.event !== 'settings.changed') return;
+    const minutes = (message.payload as Settings).autoLockMinutes;
+    if (minutes !== service.status().autoLockMinutes) service.setAutoLockMinutes(minutes);
+  });
+
+  const identities = (): VaultIdentity[] => {
+    try {
+      return service.identities();
+    } catch {
+      return [];
+    }
+  };
+  const overview = (): VaultOverview => ({ status: service.status(), identities: identities(), warnings: service.warnings() });
+  const changed = () => events.emit('vault.identitiesChanged', { identities: identities() });
+
+  const handlers: HandlerGroup<VaultMethod> = {
+    'vault.status': () => overview(),
+    'vault.create': async ({ password, words, checkpointScheme }) => {
+      await service.create({ password, words, checkpointScheme });
+      audit('vault.create', { words });
+      changed();
+      return overview();
+    },
+    'vault.import': async ({ password, source }) => {
+      await service.importNew({ password, source });
+      audit('vault.import', { format: source.kind });
+      changed();
+      return overview();
+    },
+    'vault.addKey': async ({ source }) => {
+      await service.addImport(source);
+      audit('vault.addKey', { format: source.kind });
+      changed();
+      return overview();
+    },
+    'vault.unlock': async ({ password }) => {
+      await service.unlock(password);
+      return overview();
+    },
+    'vault.lock': () => {
+      service.lock('user');
+      return overview();
+    },
+    'vault.touch': () => {
+      service.touch();
+      return { ok: true as const };
+    },
+    'vault.changePassword': async ({ oldPassword, newPassword }) => {
+      await service.changePassword({ oldPassword, newPassword });
+      audit('vault.changePassword');
+      return overview();
+    },
+    'vault.rotateHotkey': async ({ role }) => {
+      const result = await service.rotate(role);
+      audit('vault.rotateHotkey', { role, index: result.current.index });
+      return result;
+    },
+    'vault.revealMnemonic': async ({ password }) => {
+      const mnemonic = await service.revealMnemonic(password);
+      audit('vault.revealMnemonic');
+      return { mnemonic };
+    },
+    'vault.startBackupQuiz': () => service.startBackupQuiz(),
+    'vault.answerBackupQuiz': async ({ answers }) => {
+      const result = await service.answerBackupQuiz(answers);
+      if (result.confirmed) audit('vault.backupConfirmed');
+      return result;
+    },
+    'vault.exportBackup': async ({ password }) => {
+      const content = await service.backupText(password);
+      audit('vault.exportBackup');
+      return { fileName: `minerva-wallet-backup-${options.now().toISOString().slice(0, 10)}.json`, content };
+    },
+    'vault.restoreBackup': async ({ password, content }) => {
+      await service.restoreBackup({ password, ...(content !== undefined ? { text: content } : {}) });
+      audit('vault.restoreBackup', { from: content === undefined ? 'vault.json.bak' : 'file' });
+      changed();
+      return overview();
+    },
+    'vault.exportPolkadotJson': ({ role, exportPassword }) => {
+      const json = service.exportPolkadotJson({ role, exportPassword });
+      audit('vault.exportPolkadotJson', { role });
+      return { json };
+    },
+    'vault.fixPermissions': () => {
+      service.fixPermissions();
+      return overview();
+    },
+    'vault.btcliHotkeyFiles': () => ({ paths: service.btcliPlaintextHotkeys() }),
+  };
+
+  return {
+    service,
+    handlers,
+    close() {
+      unsubscribeSettings();
+      unsubscribeVault();
+      service.close();
+    },
+  };
+}
