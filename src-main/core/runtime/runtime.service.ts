@@ -13,6 +13,7 @@ import type { ModelLogLine } from './log-buffer';
 import { inspectManagedContainer, listManagedContainers, type ManagedContainer } from './managed';
 import { ModelContainer, type ModelContainerOptions, type ModelState } from './model-container';
 import { startReaper, type ReapResult } from './reaper';
+import { pccsCollateral, TeeChecker, type CollateralFetcher } from './tee-checks';
 import { LABEL, silentLogger, type RedactFn, type RuntimeLogger } from './types';
 
 /**
@@ -35,6 +36,10 @@ export interface RuntimeServiceOptions {
   model?: Partial<Omit<ModelContainerOptions, 'docker' | 'spec' | 'redact' | 'log' | 'onStateChange'>>;
   archiveLimits?: ArchiveLimits;
   onModelState?: (key: string, state: ModelState) => void;
+  /** Where TEE collateral comes from (default: Phala's PCCS, only contacted when a check runs). */
+  teeCollateral?: CollateralFetcher;
+  /** Clock for TEE checks (ms). */
+  now?: () => number;
 }
 
 export interface ModelRequest {
@@ -81,6 +86,8 @@ export class RuntimeService {
   readonly engine: Engine;
   readonly scope: string;
   readonly instance = randomUUID();
+  /** Per-runner TEE attestation checks (PROTOCOLS §6); work goes only to runners that pass. */
+  readonly tee: TeeChecker;
   private readonly log: RuntimeLogger;
   private readonly models = new Map<string, Entry>();
   private reaper: { stop: () => void; first: Promise<ReapResult | null> } | null = null;
@@ -93,6 +100,12 @@ export class RuntimeService {
     this.engine = options.engine && 'probe' in options.engine ? options.engine : connectEngine(options.engine);
     this.scope = scopeForDataDir(options.dataDir);
     this.dir = join(options.dataDir, 'runtime');
+    this.tee = new TeeChecker({
+      fetchCollateral: options.teeCollateral ?? pccsCollateral(),
+      cacheDir: join(this.dir, 'tee'),
+      log: this.log,
+      ...(options.now ? { now: options.now } : {}),
+    });
   }
 
   /** Probes the engine; when it runs, reaps leftovers now and on a timer. Never throws. */
