@@ -4,12 +4,16 @@ import { join } from 'node:path';
 import type { AppInfo, HostKind } from '@shared/contract/app';
 import type { Settings, SettingsPatch } from '@shared/contract/settings';
 import { AppService } from './app.service';
+import { CompetitionsService } from './competitions/competitions.service';
+import { minerKeysFromVault } from './competitions/vault-keys';
 import { acquireDataDirLock } from './data-dir-lock';
 import { AuditRepo } from './db/audit.repo';
 import { openDatabase, type Db } from './db/open';
 import { SettingsRepo } from './db/settings.repo';
 import { createLogger, type Logger } from './log/logger';
 import { NetworksService } from './network/networks.service';
+import { createNetworkClient } from './network/practice-client';
+import { RewardsService, type WorkerStatus } from './rewards/rewards.service';
 import type { PracticeNetworkHost } from './network/practice';
 import { EventBus } from './rpc/events';
 import type { Handlers } from './rpc/handlers';
@@ -43,6 +47,7 @@ export interface Core {
   readonly info: AppInfo;
   readonly audit: AuditRepo;
   readonly networks: NetworksService;
+  readonly competitions: CompetitionsService;
   /** The wallet; hosts lock it on suspend / screen lock (`vault.service.lock('suspend')`). */
   readonly vault: VaultModule;
   settings(): Settings;
@@ -111,6 +116,34 @@ export function createCore(options: CoreOptions): Core {
 
   const vault = createVaultModule({ dataDir: options.dataDir, homeDir: options.homeDir ?? homedir(), log: log.scope('vault'), events, autoLockMinutes: settings.autoLockMinutes, exposedBeyondLoopback: info.exposedBeyondLoopback, now, audit });
 
+  const minerKeys = minerKeysFromVault(vault.service);
+  const keys = () => (vault.service.status().state === 'missing' ? undefined : minerKeys);
+
+  const competitions = new CompetitionsService({
+    db,
+    audit,
+    log: log.scope('competitions'),
+    activeNetwork: () => networks.active(),
+    clientFor: createNetworkClient,
+    keys,
+    now,
+    onChange: (view) => events.emit('competitions.changed', view),
+  });
+  // Until the job, runner and checkpoint workers land, no competition has a worker running.
+  const workerStatus: WorkerStatus = (_id, kind) => ({ running: false, detail: `Minerva does not run ${kind} work yet in this version.` });
+  const rewards = new RewardsService({
+    log: log.scope('rewards'),
+    activeNetwork: async () => {
+      const active = await networks.active();
+      return { ...active, name: networks.view().profiles.find((p) => p.id === active.id)?.name ?? active.id };
+    },
+    clientFor: createNetworkClient,
+    keys,
+    competitions,
+    workerStatus,
+    now,
+  });
+
   const handlers: Handlers = {
     ...vault.handlers,
     'app.info': () => app.info(),
@@ -122,12 +155,18 @@ export function createCore(options: CoreOptions): Core {
     'networks.add': (input) => networks.add(input),
     'networks.remove': ({ id }) => networks.remove(id),
     'networks.select': ({ id }) => networks.select(id),
+    'competitions.list': ({ refresh }) => competitions.list(refresh),
+    'competitions.join': ({ id }) => competitions.join(id),
+    'competitions.leave': ({ id }) => competitions.leave(id),
+    'competitions.retry': ({ id }) => competitions.retry(id),
+    'rewards.get': ({ range }) => rewards.get(range),
   };
 
   const router = createRouter(handlers, log.scope('rpc'));
   coreLog.info('core started', { host: options.host, version: options.version });
   // The practice network is the default: bring it up in the background when it is selected.
   if (networks.view().selectedId === 'practice') void networks.ensurePractice();
+  competitions.start();
 
   let closed = false;
   return {
@@ -139,11 +178,13 @@ export function createCore(options: CoreOptions): Core {
     audit,
     networks,
     vault,
+    competitions,
     settings: () => settings,
     async close() {
       if (closed) return;
       closed = true;
       coreLog.info('core stopping');
+      await competitions.close();
       await networks.stop();
       vault.close();
       unsubscribeLog();

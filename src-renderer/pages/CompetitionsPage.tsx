@@ -1,11 +1,50 @@
-import { PlaceholderPage } from './placeholders';
+import { useEffect } from 'react';
+import { useStore } from '../store/store';
+import { loadCompetitions } from '../store/actions';
+import { Card, EmptyState } from '../components/Card';
+import { CompetitionCard } from '../features/competitions/CompetitionCard';
 
 export function CompetitionsPage() {
+  const view = useStore((s) => s.competitions.view);
+  const loading = useStore((s) => s.competitions.loading);
+  const networks = useStore((s) => s.networks);
+  const network = networks?.profiles.find((p) => p.id === networks.selectedId);
+
+  useEffect(() => {
+    void loadCompetitions(false);
+  }, []);
+
   return (
-    <PlaceholderPage
-      title="Catalogue"
-      body="Competitions of the selected network will be listed here, with their requirements and rewards, ready to join in one click."
-      next={{ href: '#/wallet', label: 'Set up your wallet first' }}
-    />
+    <div className="page-stack">
+      <div className="toolbar">
+        <span>
+          Catalogue of <strong>{network?.name ?? 'the selected network'}</strong>
+          {view?.fetchedAt ? <span className="muted"> · updated {new Date(view.fetchedAt).toLocaleTimeString()}</span> : null}
+        </span>
+        <button type="button" className="button button-quiet" onClick={() => void loadCompetitions(true)} disabled={loading}>
+          {loading ? 'Loading…' : 'Refresh'}
+        </button>
+      </div>
+      {view?.error ? (
+        <div className="banner banner-danger" role="alert">
+          {view.error}
+        </div>
+      ) : null}
+      {view && view.competitions.length > 0 ? (
+        <div className="page-grid" aria-label="Competitions" role="list">
+          {view.competitions.map((c) => (
+            <div role="listitem" key={c.id}>
+              <CompetitionCard competition={c} />
+            </div>
+          ))}
+        </div>
+      ) : (
+        <Card title="Catalogue">
+          <EmptyState title={loading || !view ? 'Loading the catalogue…' : 'No competitions'}>
+            <p>{network?.kind === 'practice' ? networks?.practice.detail : 'This network lists no competitions right now.'}</p>
+          </EmptyState>
+        </Card>
+      )}
+    </div>
   );
 }

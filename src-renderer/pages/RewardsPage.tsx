@@ -1,11 +1,121 @@
-import { PlaceholderPage } from './placeholders';
+import { useCallback, useEffect, useState } from 'react';
+import type { RewardsRange, RewardsView } from '@shared/contract/rewards';
+import { rpc } from '../rpc';
+import { errorText } from '../store/actions';
+import { useStore } from '../store/store';
+import { Card } from '../components/Card';
+import { bucketRewards } from '../features/rewards/buckets';
+import { RewardsChart, formatAmount } from '../features/rewards/RewardsChart';
 
 export function RewardsPage() {
+  const [range, setRange] = useState<RewardsRange>('day');
+  const [view, setView] = useState<RewardsView | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const pushToast = useStore((s) => s.pushToast);
+
+  const load = useCallback(async () => {
+    try {
+      setView(await rpc().invoke('rewards.get', { range }));
+      setError(null);
+    } catch (e) {
+      setError(errorText(e));
+    }
+  }, [range]);
+
+  useEffect(() => {
+    void load();
+    // Live: the chain pays per epoch; reload when it says we were paid, and every 30 s for the checklist.
+    const off = rpc().on('rewards.changed', () => void load());
+    const timer = setInterval(() => void load(), 30_000);
+    return () => {
+      off();
+      clearInterval(timer);
+    };
+  }, [load]);
+
+  if (!view) return <p className="muted">{error ?? 'Loading…'}</p>;
+  const buckets = bucketRewards(view.entries, range, Date.now());
+  const total = view.entries.reduce((sum, e) => sum + Number(e.amount), 0);
+  const summary = `${formatAmount(total)} ${view.symbol} earned in the last ${range === 'day' ? '24 hours' : '7 days'}.`;
+
   return (
-    <PlaceholderPage
-      title="Rewards"
-      body="Your balance and rewards per competition appear here once you have joined one."
-      next={{ href: '#/competitions', label: 'Browse competitions' }}
-    />
+    <div className="page-stack">
+      {view.error ?? error ? (
+        <div className="banner banner-danger" role="alert">
+          {view.error ?? error}
+        </div>
+      ) : null}
+      <div className="page-grid">
+        <Card title="Balance">
+          <p className="big-number">
+            {view.balance === null ? '—' : formatAmount(Number(view.balance))} <span className="muted">{view.symbol}</span>
+          </p>
+          <p className="muted">{view.coldkey ? <>Paid to your coldkey <span className="mono">{view.coldkey}</span></> : 'Create or import a wallet to see your balance.'}</p>
+        </Card>
+        <Card title="Why am I not earning?">
+          <ul className="check-list checklist" aria-label="Earning checklist">
+            {view.checklist.map((item) => (
+              <li key={item.id}>
+                <span className={`dot ${item.ok === true ? 'dot-ok' : item.ok === false ? 'dot-bad' : 'dot-wait'}`} aria-hidden="true" />
+                <span>
+                  <span className="check-label">
+                    {item.label}
+                    <span className="visually-hidden">{item.ok === true ? ': yes' : item.ok === false ? ': no' : ': unknown'}</span>
+                  </span>
+                  <span className="step-detail">
+                    {item.detail} {item.fix ? <a href={item.fix.href}>{item.fix.label}</a> : null}
+                  </span>
+                </span>
+              </li>
+            ))}
+          </ul>
+        </Card>
+      </div>
+      <Card
+        title="Rewards over time"
+        actions={
+          <div className="segmented" role="group" aria-label="Range">
+            {(['day', 'week'] as const).map((r) => (
+              <button key={r} type="button" className="button button-quiet" aria-pressed={range === r} onClick={() => setRange(r)}>
+                {r === 'day' ? 'Last 24 hours' : 'Last 7 days'}
+              </button>
+            ))}
+          </div>
+        }
+      >
+        <p>{summary}</p>
+        <RewardsChart buckets={buckets} symbol={view.symbol} summary={summary} />
+        <table className="table">
+          <caption className="visually-hidden">Rewards per competition</caption>
+          <thead>
+            <tr>
+              <th scope="col">Competition</th>
+              <th scope="col" className="num">
+                Earned ({view.symbol})
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {view.perCompetition.length === 0 ? (
+              <tr>
+                <td colSpan={2} className="muted">
+                  Nothing earned in this range yet.
+                </td>
+              </tr>
+            ) : (
+              view.perCompetition.map((p) => (
+                <tr key={p.competitionId}>
+                  <td>{p.title}</td>
+                  <td className="num">{formatAmount(Number(p.amount))}</td>
+                </tr>
+              ))
+            )}
+          </tbody>
+        </table>
+        <button type="button" className="button button-quiet" onClick={() => void load().then(() => pushToast('info', 'Rewards updated.'))}>
+          Refresh
+        </button>
+      </Card>
+    </div>
   );
 }

@@ -24,7 +24,14 @@ export function startApp(): void {
   });
   client.on('settings.changed', (settings) => useStore.getState().setSettings(settings));
   client.on('logs.appended', (entry) => useStore.getState().appendLog(entry));
-  client.on('networks.changed', (view) => useStore.getState().setNetworks(view));
+  client.on('networks.changed', (view) => {
+    const previous = useStore.getState().networks;
+    useStore.getState().setNetworks(view);
+    // Another network, or the practice network just came up: the catalogue is another one.
+    const switched = previous && (previous.selectedId !== view.selectedId || previous.practice.state !== view.practice.state);
+    if (switched && useStore.getState().competitions.view) void loadCompetitions(false);
+  });
+  client.on('competitions.changed', (view) => useStore.getState().setCompetitions({ view }));
   store.setApp({ connection: 'connecting' });
 }
 
@@ -88,3 +95,22 @@ async function networksCall(run: () => Promise<NetworksView>, done?: string): Pr
 export const selectNetwork = (id: string, name: string) => networksCall(() => rpc().invoke('networks.select', { id }), `Switched to ${name}.`);
 export const addNetwork = (input: { name: string; chainUrl: string; hubUrl: string }) => networksCall(() => rpc().invoke('networks.add', input), `Added ${input.name}.`);
 export const removeNetwork = (id: string, name: string) => networksCall(() => rpc().invoke('networks.remove', { id }), `Removed ${name}.`);
+
+export async function loadCompetitions(refresh: boolean): Promise<void> {
+  useStore.getState().setCompetitions({ loading: true });
+  try {
+    useStore.getState().setCompetitions({ view: await rpc().invoke('competitions.list', { refresh }), loading: false });
+  } catch (error) {
+    useStore.getState().setCompetitions({ loading: false });
+    useStore.getState().pushToast('error', errorText(error));
+  }
+}
+
+/** Join, leave or retry: the answer is the first state of the flow; progress arrives as events. */
+export async function membershipAction(action: 'join' | 'leave' | 'retry', id: string): Promise<void> {
+  try {
+    await rpc().invoke(`competitions.${action}`, { id });
+  } catch (error) {
+    useStore.getState().pushToast('error', errorText(error));
+  }
+}

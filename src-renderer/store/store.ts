@@ -1,5 +1,6 @@
 import { create, type StateCreator } from 'zustand';
 import type { AppHealth, AppInfo } from '@shared/contract/app';
+import type { CompetitionsView } from '@shared/contract/competitions';
 import type { LogEntry } from '@shared/contract/logs';
 import type { NetworksView } from '@shared/contract/networks';
 import type { Settings } from '@shared/contract/settings';
@@ -33,13 +34,18 @@ export interface NetworksSlice {
   setNetworks: (view: NetworksView) => void;
 }
 
+export interface CompetitionsSlice {
+  competitions: { view: CompetitionsView | null; loading: boolean };
+  setCompetitions: (patch: Partial<CompetitionsSlice['competitions']>) => void;
+}
+
 export interface ToastSlice {
   toasts: { id: number; kind: 'info' | 'error'; text: string }[];
   pushToast: (kind: 'info' | 'error', text: string) => void;
   dismissToast: (id: number) => void;
 }
 
-export type Store = AppSlice & SettingsSlice & LogsSlice & NetworksSlice & ToastSlice;
+export type Store = AppSlice & SettingsSlice & LogsSlice & NetworksSlice & CompetitionsSlice & ToastSlice;
 
 const appSlice: StateCreator<Store, [], [], AppSlice> = (set) => ({
   app: { info: null, health: null, connection: 'connecting', loadError: null },
@@ -68,6 +74,11 @@ const networksSlice: StateCreator<Store, [], [], NetworksSlice> = (set) => ({
   setNetworks: (networks) => set({ networks }),
 });
 
+const competitionsSlice: StateCreator<Store, [], [], CompetitionsSlice> = (set) => ({
+  competitions: { view: null, loading: false },
+  setCompetitions: (patch) => set((s) => ({ competitions: { ...s.competitions, ...patch } })),
+});
+
 let toastSeq = 0;
 const toastSlice: StateCreator<Store, [], [], ToastSlice> = (set) => ({
   toasts: [],
@@ -80,5 +91,6 @@ export const useStore = create<Store>()((...a) => ({
   ...settingsSlice(...a),
   ...logsSlice(...a),
   ...networksSlice(...a),
+  ...competitionsSlice(...a),
   ...toastSlice(...a),
 }));

@@ -7,7 +7,9 @@
  */
 import type { z } from 'zod';
 import { appMethods } from './app';
+import { competitionsEvents, competitionsMethods } from './competitions';
 import { logsEvents, logsMethods } from './logs';
+import { rewardsEvents, rewardsMethods } from './rewards';
 import { networksEvents, networksMethods } from './networks';
 import { settingsEvents, settingsMethods } from './settings';
 import { vaultEvents, vaultMethods } from './vault';
@@ -20,6 +22,8 @@ export const methods = {
   ...logsMethods,
   ...vaultMethods,
   ...networksMethods,
+  ...competitionsMethods,
+  ...rewardsMethods,
 } satisfies Record<string, MethodDef>;
 
 export const events = {
@@ -27,6 +31,8 @@ export const events = {
   ...logsEvents,
   ...vaultEvents,
   ...networksEvents,
+  ...competitionsEvents,
+  ...rewardsEvents,
 } satisfies Record<string, EventDef>;
 
 export type Methods = typeof methods;
@@ -75,5 +81,7 @@ export * from './settings';
 export * from './logs';
 export * from './vault';
 export * from './networks';
+export * from './competitions';
+export * from './rewards';
 export { method, event } from './define';
 export type { MethodDef, EventDef } from './define';

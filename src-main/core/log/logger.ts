@@ -40,12 +40,20 @@ export interface LoggerOptions {
 
 const rank = (level: LogLevel) => LOG_LEVELS.indexOf(level);
 
+/** `07:31:06 INFO  core: core started {"host":"headless"}` from a JSON line. */
+export function humanLine(jsonLine: string): string {
+  const e = JSON.parse(jsonLine) as LogEntry;
+  return `${e.ts.slice(11, 19)} ${e.level.toUpperCase().padEnd(5)} ${e.scope}: ${e.msg}${e.fields ? ` ${JSON.stringify(e.fields)}` : ''}\n`;
+}
+
 export function createLogger(options: LoggerOptions = {}): Logger {
   const redactor = createRedactor(options.homeDir === undefined ? {} : { homeDir: options.homeDir });
   const maxFileBytes = options.maxFileBytes ?? 5 * 1024 * 1024;
   const maxFiles = options.maxFiles ?? 3;
   const ringSize = options.ringSize ?? 2000;
-  const consoleSink = options.console === undefined ? (line: string) => process.stderr.write(line) : options.console;
+  // A terminal gets readable lines; a pipe or a service manager gets the same JSON as the file.
+  const consoleSink =
+    options.console === undefined ? (line: string) => process.stderr.write(process.stderr.isTTY ? humanLine(line) : line) : options.console;
   let level: LogLevel = options.level ?? 'info';
   const ring: LogEntry[] = [];
   const listeners = new Set<(entry: LogEntry) => void>();

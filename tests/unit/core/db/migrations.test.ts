@@ -98,6 +98,21 @@ describe('migration 20: network profiles', () => {
   });
 });
 
+describe('migration 30: memberships and catalogue cache', () => {
+  it('keeps one membership per network and competition, with a checked state', () => {
+    const db = new Database(':memory:');
+    migrate(db, MIGRATIONS.filter((m) => m.version <= 30));
+    const insert = db.prepare(
+      "INSERT INTO memberships (network_id, competition_id, kind, hotkey, state, intent, steps_json, updated_at) VALUES ('practice', 'c1', 'checkpoint', '5H', ?, 'join', '[]', 'now')",
+    );
+    insert.run('joining');
+    expect(() => insert.run('joining')).toThrow(/UNIQUE/);
+    expect(() => db.prepare("UPDATE memberships SET state = 'dancing'").run()).toThrow(/CHECK/);
+    db.prepare("INSERT INTO catalogue_cache VALUES ('practice', 'now', '[]')").run();
+    expect(db.prepare('SELECT COUNT(*) AS n FROM catalogue_cache').get()).toEqual({ n: 1 });
+  });
+});
+
 describe('settings repository', () => {
   it('returns defaults, stores changes and falls back for values that no longer parse', () => {
     const db = openDatabase(tempFile());

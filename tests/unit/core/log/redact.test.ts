@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createRedactor, REDACTED } from '@core/log/redact';
-import { createLogger } from '@core/log/logger';
+import { createLogger, humanLine } from '@core/log/logger';
 
 const r = createRedactor({ homeDir: '/home/alice' });
 const MNEMONIC = 'bottom drive obey lake curtain smoke basket hold race lonely fit walk';
@@ -82,6 +82,11 @@ describe('logger', () => {
     expect(files.every((f) => f.length > 0 && f.length <= 2000)).toBe(true);
     expect(files[0]).toContain('line 199');
     expect(() => readFileSync(join(dir, 'minerva.3.log'))).toThrow();
+  });
+
+  it('formats a JSON line for a terminal', () => {
+    const line = JSON.stringify({ seq: 1, ts: '2026-11-24T07:31:06.000Z', level: 'warn', scope: 'core', msg: 'hello', fields: { a: 1 } });
+    expect(humanLine(line)).toBe('07:31:06 WARN  core: hello {"a":1}\n');
   });
 
   it('filters the tail by level and scope', () => {

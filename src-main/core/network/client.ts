@@ -1,0 +1,43 @@
+import type { CompetitionView } from '@shared/contract/competitions';
+
+/**
+ * What the app needs from a network (chain + hub), whatever its wire format. The practice
+ * network's implementation lives in ./practice-client.ts; a real network gets its own.
+ *
+ * Methods throw AppError: UNAVAILABLE / NETWORK_ERROR / TIMEOUT for faults worth retrying;
+ * UNAUTHENTICATED with `details.reason` ('unknown hotkey', 'stale signature', 'bad signature')
+ * and `details.serverTime` (iso) when the network says so; CONFLICT for a replayed nonce.
+ */
+export interface CatalogueEntry extends Omit<CompetitionView, 'participants' | 'membership'> {
+  /** Signature scheme of the hotkey this competition registers (checkpoint: ed25519 by default). */
+  hotkeyScheme: 'sr25519' | 'ed25519';
+  /** Prefix of the signed miner actions (PROTOCOLS §4), e.g. `platform-upload-v1`. */
+  actionPrefix: string;
+}
+
+/** Signs with one of the miner's keys; provided by the vault, which never hands out the key. */
+export interface KeySigner {
+  address: string;
+  publicKeyHex: string;
+  scheme: 'sr25519' | 'ed25519';
+  sign(message: Uint8Array): Uint8Array;
+}
+
+export interface NetworkClient {
+  catalogue(): Promise<CatalogueEntry[]>;
+  participants(competitionId: string): Promise<number>;
+  /** Is this hotkey registered for the competition right now? */
+  isRegistered(competitionId: string, hotkey: string): Promise<boolean>;
+  /** Sends the registration transaction; returns its id to follow. */
+  register(competitionId: string, hotkey: KeySigner, coldkeyAddress: string): Promise<{ txId: string }>;
+  deregister(competitionId: string, hotkey: KeySigner): Promise<{ txId: string }>;
+  /** Follows a transaction: pending, included, or failed with a code and words. */
+  txStatus(txId: string): Promise<{ state: 'pending' | 'included' | 'failed' | 'unknown'; error?: { code: string; message: string } }>;
+  /** The signed join of PROTOCOLS §4 (with the EOA proof of §2.9 for private inference). */
+  join(entry: CatalogueEntry, hotkey: KeySigner, body: Record<string, unknown>): Promise<void>;
+  leave(entry: CatalogueEntry, hotkey: KeySigner): Promise<void>;
+  /** The reward token's balance of an account, as a decimal string of whole tokens. */
+  balance(address: string): Promise<{ amount: string; symbol: string }>;
+  /** Rewards the ledger paid to this account since the given time, oldest first. */
+  rewards(address: string, since: Date): Promise<{ at: string; block: number; competitionId: string; amount: string }[]>;
+}

@@ -1,0 +1,120 @@
+import { isAppError } from '@shared/contract/errors';
+import type { ChecklistItem, RewardsRange, RewardsView } from '@shared/contract/rewards';
+import type { CompetitionsService, MinerKeys } from '../competitions/competitions.service';
+import type { ScopedLogger } from '../log/logger';
+import type { NetworkClient } from '../network/client';
+import type { ActiveNetwork } from '../network/networks.service';
+
+/** Whether a competition's worker runs; later features (jobs, runner, checkpoints) report here. */
+export type WorkerStatus = (competitionId: string, kind: string) => { running: boolean; detail: string };
+
+export interface RewardsDeps {
+  log: ScopedLogger;
+  activeNetwork: () => Promise<ActiveNetwork & { name: string }>;
+  clientFor: (network: ActiveNetwork) => NetworkClient;
+  keys: () => MinerKeys | undefined;
+  competitions: CompetitionsService;
+  workerStatus: WorkerStatus;
+  now: () => Date;
+}
+
+const RANGE_MS: Record<RewardsRange, number> = { day: 86_400_000, week: 7 * 86_400_000 };
+
+/** Balance and rewards from the chain's ledger, and the "why am I not earning?" checklist. */
+export class RewardsService {
+  constructor(private readonly deps: RewardsDeps) {}
+
+  async get(range: RewardsRange): Promise<RewardsView> {
+    const now = this.deps.now();
+    const keys = this.deps.keys();
+    const checklist: ChecklistItem[] = [];
+    let network: (ActiveNetwork & { name: string }) | undefined;
+    try {
+      network = await this.deps.activeNetwork();
+      checklist.push({ id: 'network', ok: true, label: 'Connected to a network', detail: `Working on ${network.name}.`, fix: null });
+    } catch (error) {
+      checklist.push({ id: 'network', ok: false, label: 'Connected to a network', detail: words(error), fix: { label: 'Check the network', href: '#/settings' } });
+    }
+
+    const unlocked = keys?.isUnlocked() ?? false;
+    let coldkey: string | null = null;
+    try {
+      coldkey = keys?.coldkeyAddress() ?? null;
+    } catch {
+      coldkey = null; // locked before the first unlock: addresses are not known yet
+    }
+    checklist.push(
+      !keys
+        ? { id: 'wallet', ok: false, label: 'Wallet ready', detail: 'You have no wallet yet.', fix: { label: 'Create or import one', href: '#/wallet' } }
+        : unlocked
+          ? { id: 'wallet', ok: true, label: 'Wallet unlocked', detail: 'Your keys can sign work.', fix: null }
+          : { id: 'wallet', ok: false, label: 'Wallet unlocked', detail: 'Work pauses while your wallet is locked.', fix: { label: 'Unlock it', href: '#/wallet' } },
+    );
+
+    const empty: RewardsView = { networkId: network?.id ?? '', symbol: 'tokens', balance: null, coldkey, range, entries: [], perCompetition: [], checklist, updatedAt: now.toISOString(), error: null };
+    if (!network) return empty;
+
+    const client = this.deps.clientFor(network);
+    const catalogue = (await this.deps.competitions.list(false)).competitions;
+    const memberships = (await this.deps.competitions.activeMemberships()).filter((m) => m.state === 'joined');
+    checklist.push(
+      memberships.length > 0
+        ? { id: 'joined', ok: true, label: 'Joined a competition', detail: `${memberships.length} joined.`, fix: null }
+        : { id: 'joined', ok: false, label: 'Joined a competition', detail: 'Rewards come from competitions you join.', fix: { label: 'Browse competitions', href: '#/competitions' } },
+    );
+
+    if (memberships.length > 0) {
+      const problems: string[] = [];
+      for (const m of memberships) {
+        const entry = catalogue.find((c) => c.id === m.competitionId);
+        const title = entry?.title ?? m.competitionId;
+        try {
+          if (!(await client.isRegistered(m.competitionId, m.hotkey))) problems.push(`${title}: the hotkey you joined with is not registered any more`);
+        } catch (error) {
+          problems.push(`${title}: ${words(error)}`);
+        }
+      }
+      checklist.push(
+        problems.length === 0
+          ? { id: 'registered', ok: true, label: 'Hotkey registered and current', detail: 'The chain knows the hotkey of every competition you joined.', fix: null }
+          : { id: 'registered', ok: false, label: 'Hotkey registered and current', detail: `${problems.join('; ')}.`, fix: { label: 'Join again', href: '#/competitions' } },
+      );
+      const stopped = memberships.map((m) => ({ m, s: this.deps.workerStatus(m.competitionId, m.kind) })).filter(({ s }) => !s.running);
+      checklist.push(
+        stopped.length === 0
+          ? { id: 'worker', ok: true, label: 'Worker running', detail: 'Every competition you joined has its worker running.', fix: null }
+          : { id: 'worker', ok: false, label: 'Worker running', detail: stopped.map(({ s }) => s.detail).join(' '), fix: null },
+      );
+    }
+    checklist.push({ id: 'activity', ok: null, label: 'Last job or submission', detail: 'No jobs or submissions yet.', fix: null });
+
+    let balance: string | null = null;
+    let symbol = catalogue[0]?.rewards.symbol ?? 'tokens';
+    let entries: RewardsView['entries'] = [];
+    let error: string | null = null;
+    if (coldkey) {
+      try {
+        const since = new Date(now.getTime() - RANGE_MS[range]);
+        const [b, paid] = await Promise.all([client.balance(coldkey), client.rewards(coldkey, since)]);
+        balance = b.amount;
+        symbol = b.symbol;
+        entries = paid;
+      } catch (e) {
+        error = `Your balance could not be read from the chain: ${words(e)}`;
+        this.deps.log.warn('rewards read failed', { error: e });
+      }
+    }
+    const totals = new Map<string, number>();
+    for (const e of entries) totals.set(e.competitionId, (totals.get(e.competitionId) ?? 0) + Number(e.amount));
+    const perCompetition = [...totals].map(([competitionId, amount]) => ({
+      competitionId,
+      title: catalogue.find((c) => c.id === competitionId)?.title ?? competitionId,
+      amount: String(amount),
+    }));
+    return { ...empty, symbol, balance, entries, perCompetition, error };
+  }
+}
+
+function words(error: unknown): string {
+  return isAppError(error) ? error.message : error instanceof Error ? error.message : String(error);
+}

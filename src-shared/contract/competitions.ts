@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { event, method } from './define';
+
+/**
+ * Competitions of the selected network and this miner's memberships. Joining is a resumable
+ * flow persisted in core: register the hotkey on chain if needed → send the signed join → joined.
+ */
+export type CompetitionKind = 'private-inference' | 'model-runner' | 'checkpoint';
+
+export interface CompetitionView {
+  id: string;
+  netuid: number;
+  slug: string;
+  kind: CompetitionKind;
+  title: string;
+  description: string;
+  requirements: { gpu: string | null; memoryMiB: number | null; imageDigest: string | null };
+  /** Reward schedule in words and numbers, e.g. "100 PRAC per epoch of 30 blocks". */
+  rewards: { summary: string; symbol: string; perEpoch: string; epochBlocks: number };
+  /** The rules in plain words, one per line. */
+  rules: string[];
+  participants: number | null;
+  membership: MembershipView | null;
+}
+
+export type MembershipState = 'joining' | 'joined' | 'leaving' | 'left' | 'failed';
+export type StepState = 'pending' | 'active' | 'done' | 'failed' | 'skipped';
+
+export interface MembershipStep {
+  id: 'register' | 'join' | 'leave' | 'deregister';
+  label: string;
+  state: StepState;
+  detail: string | null;
+}
+
+export interface MembershipView {
+  competitionId: string;
+  networkId: string;
+  state: MembershipState;
+  hotkey: string;
+  steps: MembershipStep[];
+  error: { code: string; message: string } | null;
+  /** When the flow will try again after a network error (iso), if it will. */
+  retryAt: string | null;
+  attempts: number;
+  joinedAt: string | null;
+  updatedAt: string;
+}
+
+export interface CompetitionsView {
+  networkId: string;
+  competitions: CompetitionView[];
+  fetchedAt: string | null;
+  /** Why the catalogue could not be loaded, in words; the last known list is still shown. */
+  error: string | null;
+}
+
+const idSchema = z.string().min(1).max(128);
+
+export const competitionsMethods = {
+  'competitions.list': method<CompetitionsView>()({
+    input: z.object({ refresh: z.boolean().default(false) }).strict(),
+    summary: 'The catalogue of the selected network with this miner’s memberships.',
+  }),
+  'competitions.join': method<MembershipView>()({ input: z.object({ id: idSchema }).strict(), summary: 'Join a competition (registers the hotkey first if needed).' }),
+  'competitions.leave': method<MembershipView>()({ input: z.object({ id: idSchema }).strict(), summary: 'Leave a competition.' }),
+  'competitions.retry': method<MembershipView>()({ input: z.object({ id: idSchema }).strict(), summary: 'Retry a failed join or leave now.' }),
+};
+
+export const competitionsEvents = {
+  'competitions.changed': event<CompetitionsView>('The catalogue or a membership changed.'),
+};

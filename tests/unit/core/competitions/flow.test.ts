@@ -1,0 +1,217 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { AppError } from '@shared/contract/errors';
+import type { CompetitionsView } from '@shared/contract/competitions';
+import { AuditRepo } from '@core/db/audit.repo';
+import { openDatabase, type Db } from '@core/db/open';
+import { createLogger } from '@core/log/logger';
+import { CompetitionsService, type MinerKeys } from '@core/competitions/competitions.service';
+import type { CatalogueEntry, KeySigner, NetworkClient } from '@core/network/client';
+
+/**
+ * The join/leave engine on its own. The network here is a scripted in-memory one so that each
+ * fault lands exactly where the test wants it; tests/integration/competitions runs the same
+ * flows against the real practice network.
+ */
+const ENTRY: CatalogueEntry = {
+  id: 'practice-inference',
+  netuid: 1,
+  slug: 'practice-inference',
+  kind: 'private-inference',
+  title: 'Practice inference',
+  description: 'd',
+  requirements: { gpu: null, memoryMiB: 512, imageDigest: null },
+  rewards: { summary: '10 PRAC per epoch', symbol: 'PRAC', perEpoch: '10', epochBlocks: 30 },
+  rules: [],
+  hotkeyScheme: 'sr25519',
+  actionPrefix: 'platform-upload-v1',
+};
+
+class ScriptedNetwork implements NetworkClient {
+  registered = new Set<string>();
+  joined = new Set<string>();
+  registrations = 0;
+  pendingTx = new Map<string, number>(); // txId -> polls until included
+  failNext: { method: string; error: AppError }[] = [];
+  joinBodies: Record<string, unknown>[] = [];
+
+  private maybeFail(method: string): void {
+    const i = this.failNext.findIndex((f) => f.method === method);
+    if (i >= 0) {
+      const [f] = this.failNext.splice(i, 1);
+      throw f?.error;
+    }
+  }
+  catalogue = () => Promise.resolve([ENTRY]);
+  participants = () => Promise.resolve(this.joined.size);
+  isRegistered = (_c: string, hotkey: string) => (this.maybeFail('isRegistered'), Promise.resolve(this.registered.has(hotkey)));
+  register = (_c: string, hotkey: KeySigner) => {
+    this.maybeFail('register');
+    this.registrations += 1;
+    const txId = `tx-${this.registrations}`;
+    this.pendingTx.set(txId, 2);
+    this.registered.add(`pending:${hotkey.address}`);
+    return Promise.resolve({ txId });
+  };
+  deregister = () => Promise.resolve({ txId: 'x' });
+  txStatus = (txId: string) => {
+    this.maybeFail('txStatus');
+    const left = this.pendingTx.get(txId);
+    if (left === undefined) return Promise.resolve({ state: 'unknown' as const });
+    if (left > 0) {
+      this.pendingTx.set(txId, left - 1);
+      return Promise.resolve({ state: 'pending' as const });
+    }
+    this.registered.add('5Hotkey');
+    return Promise.resolve({ state: 'included' as const });
+  };
+  join = (_e: CatalogueEntry, hotkey: KeySigner, body: Record<string, unknown>) => {
+    this.maybeFail('join');
+    if (!this.registered.has(hotkey.address)) throw new AppError('UNAUTHENTICATED', 'unknown hotkey', { details: { reason: 'unknown hotkey' } });
+    this.joinBodies.push(body);
+    this.joined.add(hotkey.address);
+    return Promise.resolve();
+  };
+  leave = (_e: CatalogueEntry, hotkey: KeySigner) => (this.maybeFail('leave'), this.joined.delete(hotkey.address), Promise.resolve());
+}
+
+function keys(state: { unlocked: boolean; listeners: (() => void)[] }): MinerKeys {
+  return {
+    isUnlocked: () => state.unlocked,
+    hotkey: (scheme) => {
+      if (!state.unlocked) throw new AppError('VAULT_LOCKED', 'Unlock your wallet.');
+      return { address: '5Hotkey', publicKeyHex: 'ab', scheme, sign: () => new Uint8Array(64) };
+    },
+    coldkeyAddress: () => '5Coldkey',
+    eoaSign: (message) => ({ address: '0xEoa', signature: `sig(${message})` }),
+    onUnlocked: (l) => (state.listeners.push(l), () => undefined),
+  };
+}
+
+function service(db: Db, network: ScriptedNetwork, keyState = { unlocked: true, listeners: [] as (() => void)[] }, now = () => new Date()) {
+  const views: CompetitionsView[] = [];
+  const svc = new CompetitionsService({
+    db,
+    audit: new AuditRepo(db),
+    log: createLogger({ console: false }).scope('competitions'),
+    activeNetwork: () => Promise.resolve({ id: 'practice', kind: 'practice', chainUrl: 'x', hubUrl: 'y' }),
+    clientFor: () => network,
+    keys: () => keys(keyState),
+    now,
+    onChange: (v) => views.push(v),
+    backoffMs: () => 5,
+    txPollMs: 1,
+  });
+  return { svc, views, keyState };
+}
+
+const newDb = () => openDatabase(join(mkdtempSync(join(tmpdir(), 'minerva-flow-')), 'minerva.db'));
+
+async function settle(svc: CompetitionsService, until: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !until(); i += 1) await new Promise((r) => setTimeout(r, 2));
+  await svc.close().catch(() => undefined);
+}
+
+const membership = async (svc: CompetitionsService) => (await svc.list(false)).competitions[0]?.membership;
+
+describe('join flow', () => {
+  it('registers, waits for inclusion, joins with the EOA proof, and records it', async () => {
+    const net = new ScriptedNetwork();
+    const { svc } = service(newDb(), net);
+    await svc.list(true);
+    expect((await svc.join(ENTRY.id)).state).toBe('joining');
+    await settle(svc, () => net.joined.size === 1);
+    const m = await membership(svc);
+    expect(m?.state).toBe('joined');
+    expect(m?.steps.map((s) => s.state)).toEqual(['done', 'done']);
+    expect(net.registrations).toBe(1);
+    expect(net.joinBodies[0]).toEqual({ eoa: '0xEoa', eoa_signature: 'sig(minerva-join:practice-inference:5Hotkey)' });
+  });
+
+  it('skips registration for a hotkey already on chain', async () => {
+    const net = new ScriptedNetwork();
+    net.registered.add('5Hotkey');
+    const { svc } = service(newDb(), net);
+    await svc.join(ENTRY.id);
+    await settle(svc, () => net.joined.size === 1);
+    expect((await membership(svc))?.steps.map((s) => s.state)).toEqual(['skipped', 'done']);
+    expect(net.registrations).toBe(0);
+  });
+
+  it('after a restart mid-registration, follows the sent transaction instead of sending another', async () => {
+    const db = newDb();
+    const net = new ScriptedNetwork();
+    const first = service(db, net);
+    // Stop the first app while its registration is pending.
+    net.failNext.push({ method: 'txStatus', error: new AppError('UNAVAILABLE', 'chain down') });
+    await first.svc.join(ENTRY.id);
+    await settle(first.svc, () => net.registrations === 1);
+    expect(net.registrations).toBe(1);
+
+    const second = service(db, net);
+    second.svc.start();
+    await settle(second.svc, () => net.joined.size === 1);
+    expect((await membership(second.svc))?.state).toBe('joined');
+    expect(net.registrations).toBe(1);
+  });
+
+  it('retries network faults with backoff, saying so, then completes', async () => {
+    const net = new ScriptedNetwork();
+    net.failNext.push({ method: 'isRegistered', error: new AppError('UNAVAILABLE', 'The chain is not answering.') });
+    net.failNext.push({ method: 'join', error: new AppError('NETWORK_ERROR', 'The hub is not answering.') });
+    const { svc, views } = service(newDb(), net);
+    await svc.join(ENTRY.id);
+    await settle(svc, () => net.joined.size === 1);
+    const details = views.flatMap((v) => v.competitions[0]?.membership?.steps.map((s) => s.detail) ?? []);
+    expect(details.some((d) => d?.startsWith('The chain is not answering. Trying again in'))).toBe(true);
+    expect(details.some((d) => d?.startsWith('The hub is not answering. Trying again in'))).toBe(true);
+    expect((await membership(svc))?.state).toBe('joined');
+  });
+
+  it('explains a stale-signature refusal as a clock off by minutes, and stops', async () => {
+    const net = new ScriptedNetwork();
+    net.registered.add('5Hotkey');
+    const now = new Date('2026-11-24T10:07:00Z');
+    net.failNext.push({ method: 'join', error: new AppError('UNAUTHENTICATED', 'stale signature', { details: { reason: 'stale signature', serverTime: '2026-11-24T10:00:00Z' } }) });
+    const { svc } = service(newDb(), net, undefined, () => now);
+    await svc.join(ENTRY.id);
+    await settle(svc, () => false);
+    const m = await membership(svc);
+    expect(m?.state).toBe('failed');
+    expect(m?.error?.message).toBe("Your computer's clock is off by 7 minutes (ahead) — the network allows 5. Turn on automatic date and time, then press Retry.");
+  });
+
+  it('pauses while the wallet is locked and resumes on unlock', async () => {
+    const net = new ScriptedNetwork();
+    const keyState = { unlocked: true, listeners: [] as (() => void)[] };
+    const { svc } = service(newDb(), net, keyState);
+    svc.start();
+    await svc.join(ENTRY.id);
+    keyState.unlocked = false;
+    for (let i = 0; i < 100; i += 1) await new Promise((r) => setTimeout(r, 2));
+    const paused = await membership(svc);
+    expect(paused?.state).toBe('joining');
+    expect(paused?.error?.code).toBe('VAULT_LOCKED');
+    keyState.unlocked = true;
+    keyState.listeners.forEach((l) => l());
+    await settle(svc, () => net.joined.size === 1);
+    expect((await membership(svc))?.state).toBe('joined');
+  });
+
+  it('refuses to join while locked, and leaves with a signed leave', async () => {
+    const net = new ScriptedNetwork();
+    const keyState = { unlocked: false, listeners: [] as (() => void)[] };
+    const db = newDb();
+    const { svc } = service(db, net, keyState);
+    await expect(svc.join(ENTRY.id)).rejects.toMatchObject({ code: 'VAULT_LOCKED' });
+    keyState.unlocked = true;
+    await svc.join(ENTRY.id);
+    await settle(svc, () => net.joined.size === 1);
+    const { svc: again } = service(db, net, keyState);
+    await again.leave(ENTRY.id);
+    await settle(again, () => net.joined.size === 0);
+    expect((await membership(again))?.state).toBe('left');
+  });
+});
