@@ -41,7 +41,7 @@ class ScriptedNetwork implements NetworkClient {
     const i = this.failNext.findIndex((f) => f.method === method);
     if (i >= 0) {
       const [f] = this.failNext.splice(i, 1);
-      throw f?.error;
+      if (f) throw f.error;
     }
   }
   catalogue = () => Promise.resolve([ENTRY]);
