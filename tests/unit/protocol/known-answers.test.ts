@@ -141,3 +141,10 @@ describe('SMP message bytes (Python json.dumps form)', () => {
     expect(out).toBe('{"cert_pub": "x", "hotkey": "h\\u00e9\\"\\\\\\n\\u007f\\ud83d\\ude00\\t/", "model_id": "m\\u2028"}');
   });
 });
+
+describe('SMP json.dumps: 40 random messages dumped by python3 (tests/fixtures/smp/python-json-dumps.json)', () => {
+  const cases = JSON.parse(readFileSync(join(fixtures, 'smp', 'python-json-dumps.json'), 'utf8')) as { fields: { cert_pub: string; hotkey: string; model_id?: string }; dumps: string }[];
+  it.each(cases.map((c, i) => [i, c] as const))('case %i', (_i, c) => {
+    expect(Buffer.from(smpMessageBytes(c.fields)).toString('latin1')).toBe(c.dumps);
+  });
+});

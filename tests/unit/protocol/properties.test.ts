@@ -13,7 +13,7 @@ import { signMinerRequest, verifyMinerRequest } from '@shared/protocol/miner-req
 import { publicKeyFromHotkey, signCheckpoint, verifyCheckpoint } from '@shared/protocol/checkpoint-message';
 import { pairFromSeed } from '@shared/protocol/identities';
 import { signAction, verifyAction } from '@shared/protocol/miner-action';
-import { certPub, signSmp, verifySmp } from '@shared/protocol/smp';
+import { certPub, pythonJsonDumps, signSmp, verifySmp } from '@shared/protocol/smp';
 import { spkiFromCertificate, pemToDer } from '@shared/protocol/x509';
 import { quoteStructureProblem } from '@shared/protocol/tee';
 import { walletFromSeed } from '@shared/protocol/identities';
@@ -93,6 +93,22 @@ describe('encodings', () => {
         if (typeof v === 'string' && onlyAppError(() => fromHex(v, 'x'))) expect(toHex(fromHex(v, 'x'))).toBe(v);
       }),
       RUNS,
+    );
+  });
+});
+
+describe('SMP message form', () => {
+  it('python json.dumps output is ASCII and parses back to the same strings', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme' }), (a, b) => {
+        const text = pythonJsonDumps([
+          ['cert_pub', a],
+          ['hotkey', b],
+        ]);
+        expect(/^[\x20-\x7e]*$/.test(text)).toBe(true);
+        expect(JSON.parse(text)).toEqual({ cert_pub: a, hotkey: b });
+      }),
+      { numRuns: 300 },
     );
   });
 });
