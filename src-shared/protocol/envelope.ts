@@ -83,7 +83,7 @@ function checkScope(scope: EnvelopeScope): void {
   if (!isKeyVersion(scope.keyVersion)) throw malformed('key_version must look like v1, v2, …');
 }
 
-function parseEncryptedData(data: unknown): EncryptedData {
+function parseEncryptedData(data: unknown): { data: EncryptedData; nonce: Uint8Array; tag: Uint8Array } {
   if (!isJsonObject(data)) throw malformed('data must be an object.');
   exactKeys(data, ENCRYPTED_KEYS, 'Encrypted data');
   if (data.alg !== 'aes-256-gcm') throw malformed('alg must be "aes-256-gcm".');
@@ -93,13 +93,15 @@ function parseEncryptedData(data: unknown): EncryptedData {
   if (taskId !== null && !isId(taskId)) throw malformed('task_id must be an integer or null.');
   const scope: EnvelopeScope = { scopeType, sessionId: data.session_id as number, taskId, keyVersion: data.key_version as string };
   checkScope(scope);
-  if (fromBase64(data.nonce, 'nonce', 'ENVELOPE_MALFORMED').length !== GCM_NONCE_BYTES) throw malformed(`nonce must be ${GCM_NONCE_BYTES} bytes.`);
-  if (fromBase64(data.tag, 'tag', 'ENVELOPE_MALFORMED').length !== GCM_TAG_BYTES) throw malformed(`tag must be ${GCM_TAG_BYTES} bytes.`);
+  const nonce = fromBase64(data.nonce, 'nonce', 'ENVELOPE_MALFORMED');
+  if (nonce.length !== GCM_NONCE_BYTES) throw malformed(`nonce must be ${GCM_NONCE_BYTES} bytes.`);
+  const tag = fromBase64(data.tag, 'tag', 'ENVELOPE_MALFORMED');
+  if (tag.length !== GCM_TAG_BYTES) throw malformed(`tag must be ${GCM_TAG_BYTES} bytes.`);
   if (typeof data.ciphertext !== 'string') throw malformed('ciphertext must be a base64 string.');
   if (typeof data.created_at !== 'string' || !ISO.test(data.created_at) || Number.isNaN(Date.parse(data.created_at))) {
     throw malformed('created_at must be an RFC 3339 UTC time with milliseconds.');
   }
-  return data as unknown as EncryptedData;
+  return { data: data as unknown as EncryptedData, nonce, tag };
 }
 
 /**
@@ -166,13 +168,14 @@ export async function sealEnvelopeBytes(key: Uint8Array, scope: EnvelopeScope, p
 
 /** Decrypts an encrypted envelope to its plaintext bytes. */
 export async function openEnvelopeBytes(key: Uint8Array, envelope: unknown): Promise<Uint8Array> {
-  const parsed = parseEnvelope(envelope);
-  if (parsed.payload_type !== 'encrypted') throw malformed('The envelope is not encrypted.');
-  const d = parsed.data;
-  const ciphertext = fromBase64(d.ciphertext, 'ciphertext', 'ENVELOPE_MALFORMED');
-  const nonce = fromBase64(d.nonce, 'nonce', 'ENVELOPE_MALFORMED');
-  const tag = fromBase64(d.tag, 'tag', 'ENVELOPE_MALFORMED');
-  return aesGcmDecrypt(key, nonce, { ciphertext, tag }, envelopeAad(envelopeScope(parsed)));
+  if (!isJsonObject(envelope)) throw malformed('An envelope must be a JSON object.');
+  exactKeys(envelope, ['version', 'payload_type', 'data'], 'The envelope');
+  if (envelope.version !== 'v2') throw malformed('version must be "v2".');
+  if (envelope.payload_type !== 'encrypted') throw malformed('The envelope is not encrypted.');
+  const { data, nonce, tag } = parseEncryptedData(envelope.data);
+  const ciphertext = fromBase64(data.ciphertext, 'ciphertext', 'ENVELOPE_MALFORMED');
+  const scope: EnvelopeScope = { scopeType: data.scope_type, sessionId: data.session_id, taskId: data.task_id, keyVersion: data.key_version };
+  return aesGcmDecrypt(key, nonce, { ciphertext, tag }, envelopeAad(scope));
 }
 
 /** Encrypts a plain `data` object (`{"prompt",…}` or `{"output",…}`) under the scope's key. */
