@@ -6,7 +6,8 @@
  * "Envelope" = sealEnvelopeBytes + openEnvelopeBytes: the complete §2.4 object (AAD, fresh nonce,
  * base64 of nonce/tag/ciphertext, strict parsing and base64 decoding on the way back) around the
  * same plaintext bytes. The raw baseline is createCipheriv/createDecipheriv with the same AAD.
- * Rounds are interleaved and the median is reported, because the machine is shared.
+ * Rounds are interleaved and each variant's fastest round is reported: the machine is shared
+ * with other jobs, and the fastest round is the one least disturbed by them (for both sides).
  */
 import * as nodeCrypto from 'node:crypto';
 import { useNodeCryptoAesGcm, aesGcmBackend } from '@shared/protocol/aes-gcm';
@@ -21,17 +22,21 @@ const scope: EnvelopeScope = { scopeType: 'session', sessionId: 101, taskId: nul
 const aad = Buffer.from('cts:v0:session:101:v1');
 const key = nodeCrypto.randomBytes(32);
 
+/** The raw baseline, written as tightly as node:crypto allows (no copy when final() is empty). */
 function rawRoundTrip(pt: Uint8Array): void {
   const iv = nodeCrypto.randomBytes(12);
   const c = nodeCrypto.createCipheriv('aes-256-gcm', key, iv);
   c.setAAD(aad);
-  const ct = Buffer.concat([c.update(pt), c.final()]);
+  const head = c.update(pt);
+  const tail = c.final();
+  const ct = tail.length === 0 ? head : Buffer.concat([head, tail]);
   const tag = c.getAuthTag();
   const d = nodeCrypto.createDecipheriv('aes-256-gcm', key, iv);
   d.setAAD(aad);
   d.setAuthTag(tag);
-  const out = Buffer.concat([d.update(ct), d.final()]);
-  if (out.length !== pt.length) throw new Error('raw round trip broke');
+  const outHead = d.update(ct);
+  const outTail = d.final();
+  if (outHead.length + outTail.length !== pt.length) throw new Error('raw round trip broke');
 }
 
 async function envelopeRoundTrip(pt: Uint8Array): Promise<void> {
@@ -47,18 +52,18 @@ async function timeBatch(iters: number, fn: () => unknown): Promise<number> {
   return Number(process.hrtime.bigint() - t0) / 1e9 / iters;
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const best = (xs: number[]): number => Math.min(...xs);
 const fmtRate = (bytes: number, s: number): string => `${((2 * bytes) / s / 1e6).toFixed(0).padStart(6)} MB/s`;
 const fmtUs = (s: number): string => `${(s * 1e6).toFixed(1).padStart(9)} µs`;
 
 async function aeadTable(): Promise<Map<string, number>> {
   const ratios = new Map<string, number>();
-  console.log('Envelope encrypt+decrypt vs raw node:crypto AES-256-GCM (same buffers, median of interleaved rounds)');
+  console.log('Envelope encrypt+decrypt vs raw node:crypto AES-256-GCM (same buffers, fastest of interleaved rounds)');
   console.log(`${'size'.padEnd(8)} ${'raw node:crypto'.padEnd(28)} ${'envelope/node:crypto'.padEnd(36)} ${'envelope/webcrypto'.padEnd(36)}`);
   for (const size of SIZES) {
     const pt = nodeCrypto.randomBytes(size);
-    const iters = Math.max(3, Math.min(2000, Math.floor((24 * MiB) / size)));
-    const rounds = size >= 16 * MiB ? 5 : 7;
+    const iters = Math.max(2, Math.min(2000, Math.floor((16 * MiB) / size)));
+    const rounds = size >= 16 * MiB ? 7 : 9;
     const raw: number[] = [];
     const envNode: number[] = [];
     const envWeb: number[] = [];
@@ -75,7 +80,7 @@ async function aeadTable(): Promise<Map<string, number>> {
       useNodeCryptoAesGcm(undefined);
       envWeb.push(await timeBatch(iters, () => envelopeRoundTrip(pt)));
     }
-    const [r, n, w] = [median(raw), median(envNode), median(envWeb)];
+    const [r, n, w] = [best(raw), best(envNode), best(envWeb)];
     const label = size >= MiB ? `${size / MiB} MiB` : `${size / KiB} KiB`;
     console.log(
       `${label.padEnd(8)} ${fmtRate(size, r)} ${fmtUs(r)}   ${fmtRate(size, n)} ${fmtUs(n)} ${(r / n).toFixed(2).padStart(5)}x   ${fmtRate(size, w)} ${fmtUs(w)} ${(r / w).toFixed(2).padStart(5)}x`,
