@@ -5,6 +5,7 @@ import { useHashRoute } from './use-hash-route';
 import { useTheme } from './use-theme';
 import { Toasts } from '../components/Toasts';
 import { Logo } from '../components/Logo';
+import { VaultPill } from '../features/vault/VaultPill';
 
 /** The window: skip link, sidebar navigation, top bar, the current page, toasts. */
 export function App() {
@@ -71,6 +72,7 @@ export function App() {
             {selected?.kind === 'practice' && practiceState === 'failed' ? ' (not running)' : ''}
           </a>
           <span className="topbar-spacer" />
+          <VaultPill />
           <span role="status" aria-live="polite" className={`connection connection-${connection}`}>
             {connection === 'open' ? 'Connected' : connection === 'connecting' ? 'Connecting…' : 'Disconnected — retrying'}
           </span>
