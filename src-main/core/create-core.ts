@@ -18,6 +18,7 @@ import type { PracticeNetworkHost } from './network/practice';
 import { EventBus } from './rpc/events';
 import type { Handlers } from './rpc/handlers';
 import { createRouter, type Router } from './rpc/router';
+import { createRuntimeModule } from './runtime/runtime.handlers';
 import { createVaultModule, type VaultModule } from './vault/vault.handlers';
 
 /**
@@ -144,8 +145,11 @@ export function createCore(options: CoreOptions): Core {
     now,
   });
 
+  const runtime = createRuntimeModule({ dataDir: options.dataDir, log: log.scope('runtime'), events, redact: (text) => log.redactor.text(text), developerMode: () => settings.developerMode });
+
   const handlers: Handlers = {
     ...vault.handlers,
+    ...runtime.handlers,
     'app.info': () => app.info(),
     'app.health': () => app.health(),
     'settings.get': () => settings,
@@ -167,6 +171,7 @@ export function createCore(options: CoreOptions): Core {
   // The practice network is the default: bring it up in the background when it is selected.
   if (networks.view().selectedId === 'practice') void networks.ensurePractice();
   competitions.start();
+  void runtime.start();
 
   let closed = false;
   return {
@@ -185,6 +190,7 @@ export function createCore(options: CoreOptions): Core {
       closed = true;
       coreLog.info('core stopping');
       await competitions.close();
+      await runtime.close();
       await networks.stop();
       vault.close();
       unsubscribeLog();

@@ -13,6 +13,7 @@ import { rewardsEvents, rewardsMethods } from './rewards';
 import { networksEvents, networksMethods } from './networks';
 import { settingsEvents, settingsMethods } from './settings';
 import { vaultEvents, vaultMethods } from './vault';
+import { runtimeEvents, runtimeMethods } from './runtime';
 import type { EventDef, MethodDef } from './define';
 import type { AppErrorCode } from './errors';
 
@@ -24,6 +25,7 @@ export const methods = {
   ...networksMethods,
   ...competitionsMethods,
   ...rewardsMethods,
+  ...runtimeMethods,
 } satisfies Record<string, MethodDef>;
 
 export const events = {
@@ -33,6 +35,7 @@ export const events = {
   ...networksEvents,
   ...competitionsEvents,
   ...rewardsEvents,
+  ...runtimeEvents,
 } satisfies Record<string, EventDef>;
 
 export type Methods = typeof methods;
@@ -83,5 +86,6 @@ export * from './vault';
 export * from './networks';
 export * from './competitions';
 export * from './rewards';
+export * from './runtime';
 export { method, event } from './define';
 export type { MethodDef, EventDef } from './define';

@@ -342,7 +342,8 @@ export class ModelContainer {
   async usage(): Promise<ModelUsage | null> {
     const id = this.current?.id;
     if (!id) return null;
-    const s = (await this.options.docker.getContainer(id).stats({ stream: false })) as unknown as {
+    // one-shot: a single sample instead of waiting a second for two (so no CPU percentage).
+    const s = (await this.options.docker.getContainer(id).stats({ stream: false, 'one-shot': true } as { stream: false })) as unknown as {
       memory_stats?: { usage?: number; limit?: number };
       cpu_stats?: { cpu_usage?: { total_usage?: number }; system_cpu_usage?: number; online_cpus?: number };
       precpu_stats?: { cpu_usage?: { total_usage?: number }; system_cpu_usage?: number };

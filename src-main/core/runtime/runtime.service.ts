@@ -12,7 +12,7 @@ import { isolationReport, type IsolationReport } from './isolation';
 import type { ModelLogLine } from './log-buffer';
 import { inspectManagedContainer, listManagedContainers, type ManagedContainer } from './managed';
 import { ModelContainer, type ModelContainerOptions, type ModelState } from './model-container';
-import { startReaper, type ReapResult } from './reaper';
+import { reap, startReaper, type ReapResult } from './reaper';
 import { pccsCollateral, TeeChecker, type CollateralFetcher } from './tee-checks';
 import { LABEL, silentLogger, type RedactFn, type RuntimeLogger } from './types';
 
@@ -147,6 +147,20 @@ export class RuntimeService {
 
   get lastReapResult(): (ReapResult & { at: string }) | null {
     return this.lastReap;
+  }
+
+  /** Reaps leftovers now (the UI's "clean up" button). */
+  async reapNow(): Promise<ReapResult> {
+    await this.engine.require();
+    const r = await reap({
+      docker: this.engine.docker,
+      scope: this.scope,
+      instance: this.instance,
+      isTracked: (id) => [...this.models.values()].some((e) => e.model.containerId === id),
+      log: this.log,
+    });
+    this.lastReap = { ...r, at: new Date().toISOString() };
+    return r;
   }
 
   async status(): Promise<EngineStatus> {

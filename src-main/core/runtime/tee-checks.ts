@@ -152,9 +152,15 @@ export class TeeChecker {
     }
   }
 
-  /** Runs every check for a runner now and keeps the named results. Never throws for a bad runner. */
-  async check(runner: TeeRunner): Promise<TeeRecord> {
-    const at = new Date(this.now()).toISOString();
+  /**
+   * Runs every check for a runner and keeps the named results. Never throws for a bad runner.
+   * `override.collateral` uses the given (Intel-signed) collateral instead of the cache;
+   * `override.nowMs` checks as of another time — such a record is dated then, so a past time can
+   * never make a runner count as recently checked.
+   */
+  async check(runner: TeeRunner, override: { collateral?: unknown; nowMs?: number } = {}): Promise<TeeRecord> {
+    const nowMs = override.nowMs ?? this.now();
+    const at = new Date(nowMs).toISOString();
     const checks = new Map<TeeCheckName, TeeCheckResult>(ALL_CHECKS.map((name) => [name, { name, outcome: 'skipped', message: 'not configured' }]));
     const record: TeeRecord = { runnerId: runner.id, at, ok: false, tcbStatus: 'Invalid', advisoryIds: [], checks: [], mrTd: null, reportData: null, collateral: null };
     const finish = (): TeeRecord => {
@@ -173,7 +179,10 @@ export class TeeChecker {
     }
     let collateral: { entry: CachedCollateral; fromCache: boolean };
     try {
-      collateral = await this.collateralFor(runner.id, quote);
+      collateral =
+        override.collateral === undefined
+          ? await this.collateralFor(runner.id, quote)
+          : { entry: { collateral: override.collateral, fetchedAt: nowMs, nextUpdate: collateralNextUpdate(override.collateral) }, fromCache: false };
     } catch (err) {
       checks.set('collateral', { name: 'collateral', outcome: 'failed', message: (err as Error).message });
       return finish();
@@ -183,14 +192,15 @@ export class TeeChecker {
       nextUpdate: collateral.entry.nextUpdate === null ? null : new Date(collateral.entry.nextUpdate).toISOString(),
       fromCache: collateral.fromCache,
     };
-    checks.set('collateral', { name: 'collateral', outcome: 'passed', message: collateral.fromCache ? 'cached collateral, still fresh' : 'fresh collateral fetched' });
+    const source = override.collateral !== undefined ? 'collateral provided with the check' : collateral.fromCache ? 'cached collateral, still fresh' : 'fresh collateral fetched';
+    checks.set('collateral', { name: 'collateral', outcome: 'passed', message: source });
 
     const policy: TeePolicy = { ...runner.policy };
     if (runner.binding) {
       policy.expectedReportData =
         'reportDataHex' in runner.binding ? runner.binding.reportDataHex : Buffer.from(reportDataFor(runner.binding.tag, runner.binding.content)).toString('hex');
     }
-    const result = verifyTdxQuote(this.dcap, quote, collateral.entry.collateral, Math.floor(this.now() / 1000), policy);
+    const result = verifyTdxQuote(this.dcap, quote, collateral.entry.collateral, Math.floor(nowMs / 1000), policy);
     record.tcbStatus = result.status;
     record.advisoryIds = result.advisoryIds;
     record.mrTd = result.mrTd ?? null;
