@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { BrowserWindow, app, session, shell } from 'electron';
+import { BrowserWindow, app, powerMonitor, session, shell } from 'electron';
 import { createCore, type Core } from '@core/create-core';
 import { resolveDataDir } from '@core/data-dir';
 import { APP_VERSION } from '@core/version';
@@ -45,6 +45,9 @@ if (!app.requestSingleInstanceLock()) {
   void app.whenReady().then(() => {
     const dataDir = resolveDataDir({ flag: process.env.MINERVA_DATA_DIR ?? app.getPath('userData') });
     core = createCore({ dataDir, host: 'electron', version: APP_VERSION, electronVersion: process.versions.electron ?? null });
+    // Sleep or a locked screen locks the wallet: keypairs are dropped and their buffers zero-filled.
+    powerMonitor.on('suspend', () => core?.vault.service.lock('suspend'));
+    powerMonitor.on('lock-screen', () => core?.vault.service.lock('screen-locked'));
     session.defaultSession.setPermissionRequestHandler((_contents, permission, callback) => callback(isAllowedPermission(permission)));
     session.defaultSession.setPermissionCheckHandler((_contents, permission) => isAllowedPermission(permission));
     handleAppProtocol(join(__dirname, '..', 'renderer'));
