@@ -1,11 +1,20 @@
+import { useEffect } from 'react';
 import { useStore } from '../store/store';
-import { refreshHealth } from '../store/actions';
+import { loadCompetitions, refreshHealth } from '../store/actions';
 import { Card } from '../components/Card';
 
 export function DashboardPage() {
   const info = useStore((s) => s.app.info);
   const health = useStore((s) => s.app.health);
   const loadError = useStore((s) => s.app.loadError);
+  const networks = useStore((s) => s.networks);
+  const competitions = useStore((s) => s.competitions.view);
+  const network = networks?.profiles.find((p) => p.id === networks.selectedId);
+  const joined = competitions?.competitions.filter((c) => c.membership?.state === 'joined') ?? [];
+  const pending = competitions?.competitions.filter((c) => c.membership && ['joining', 'leaving', 'failed'].includes(c.membership.state)) ?? [];
+  useEffect(() => {
+    void loadCompetitions(false);
+  }, []);
   return (
     <div className="page-grid">
       {loadError ? (
@@ -19,6 +28,33 @@ export function DashboardPage() {
           <li>Join a competition of the practice network on the <a href="#/competitions">Competitions</a> page.</li>
           <li>Watch jobs arrive on the <a href="#/jobs">Jobs</a> page and rewards on the <a href="#/rewards">Rewards</a> page.</li>
         </ol>
+      </Card>
+      <Card title="Network">
+        <p>
+          <strong>{network?.name ?? 'Practice network'}</strong>
+        </p>
+        <p className="muted">{network?.kind === 'custom' ? `chain ${network.chainUrl ?? ''}` : (networks?.practice.detail ?? 'Loading…')}</p>
+        <p>
+          <a href="#/settings">Change network</a>
+        </p>
+      </Card>
+      <Card title="Competitions">
+        {joined.length === 0 && pending.length === 0 ? (
+          <p className="muted">You have not joined a competition yet.</p>
+        ) : (
+          <ul className="check-list" aria-label="Your competitions">
+            {[...joined, ...pending].map((c) => (
+              <li key={c.id}>
+                <span className={`dot ${c.membership?.state === 'joined' ? 'dot-ok' : c.membership?.state === 'failed' ? 'dot-bad' : 'dot-wait'}`} aria-hidden="true" />
+                <span>{c.title}</span>
+                <span className="muted">{c.membership?.state}</span>
+              </li>
+            ))}
+          </ul>
+        )}
+        <p>
+          <a href="#/competitions">Browse competitions</a>
+        </p>
       </Card>
       <Card
         title="Health"

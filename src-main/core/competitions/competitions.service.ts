@@ -80,8 +80,14 @@ export class CompetitionsService {
 
   // ---- catalogue ----
 
+  /** Never fails for an unreachable network: the view carries the reason, and the last list known. */
   async list(refresh: boolean): Promise<CompetitionsView> {
-    const network = await this.deps.activeNetwork();
+    let network: ActiveNetwork;
+    try {
+      network = await this.deps.activeNetwork();
+    } catch (error) {
+      return { networkId: '', competitions: [], fetchedAt: null, error: messageOf(error) };
+    }
     const cached = this.cache.get(network.id);
     const stale = !cached || Date.now() - Date.parse(cached.fetchedAt) > CATALOGUE_TTL_MS;
     if (refresh || stale) {

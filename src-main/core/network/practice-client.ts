@@ -1,6 +1,7 @@
-import { sha256 } from '@noble/hashes/sha2.js';
 import { AppError } from '@shared/contract/errors';
-import { to0xHex, toHex } from '@shared/protocol/encoding';
+import { RPC_CODES, txSigningBytes, type ChainMethod, type ChainParams, type ChainResult } from '@shared/protocol/chain-api';
+import { to0xHex } from '@shared/protocol/encoding';
+import { catalogueSchema, type CatalogueEntryWire } from '@shared/protocol/hub-api';
 import { actionCanonical, actionNonce } from '@shared/protocol/miner-action';
 import type { CatalogueEntry, KeySigner, NetworkClient } from './client';
 import { httpError, httpJson } from './http';
@@ -12,35 +13,30 @@ import type { ActiveNetwork } from './networks.service';
  */
 let rpcId = 0;
 
-async function chainCall<T>(chainUrl: string, method: string, params: Record<string, unknown>): Promise<T> {
+async function chainCall<M extends ChainMethod>(chainUrl: string, method: M, params: ChainParams<M>): Promise<ChainResult<M>> {
   const body = new TextEncoder().encode(JSON.stringify({ jsonrpc: '2.0', id: (rpcId += 1), method, params }));
   const answer = await httpJson('chain', `${chainUrl.replace(/\/$/, '')}/rpc`, { method: 'POST', body });
   if (answer.status !== 200) throw httpError('chain', answer);
-  const reply = answer.json as { result?: T; error?: { code?: number | string; message?: string; data?: { code?: string } } };
+  const reply = answer.json as { result?: ChainResult<M>; error?: { code?: number; message?: string; data?: { code?: string } } };
   if (reply.error) {
     const code = reply.error.data?.code ?? String(reply.error.code ?? 'ERROR');
-    throw new AppError(code === 'NOT_FOUND' ? 'NOT_FOUND' : 'VALIDATION', `The chain refused: ${reply.error.message ?? code}.`, { details: { chainCode: code } });
+    const notFound = reply.error.code === RPC_CODES.notFound || code === 'NOT_FOUND';
+    throw new AppError(notFound ? 'NOT_FOUND' : 'VALIDATION', `The chain refused: ${reply.error.message ?? code}.`, { details: { chainCode: code } });
   }
-  return reply.result as T;
-}
-
-interface ChainInfo {
-  genesis_hash: string;
-  block_number: number;
-  token: { symbol: string; decimals: number };
+  return reply.result as ChainResult<M>;
 }
 
 export class PracticeNetworkClient implements NetworkClient {
-  private info: Promise<ChainInfo> | undefined;
+  private info: Promise<ChainResult<'chain_info'>> | undefined;
 
   constructor(private readonly network: ActiveNetwork) {}
 
-  private chain<T>(method: string, params: Record<string, unknown> = {}): Promise<T> {
-    return chainCall<T>(this.network.chainUrl, method, params);
+  private chain<M extends ChainMethod>(method: M, params: ChainParams<M>): Promise<ChainResult<M>> {
+    return chainCall(this.network.chainUrl, method, params);
   }
 
-  private chainInfo(): Promise<ChainInfo> {
-    this.info ??= this.chain<ChainInfo>('chain_info').catch((error: unknown) => {
+  private chainInfo(): Promise<ChainResult<'chain_info'>> {
+    this.info ??= this.chain('chain_info', {}).catch((error: unknown) => {
       this.info = undefined;
       throw error;
     });
@@ -54,9 +50,9 @@ export class PracticeNetworkClient implements NetworkClient {
   async catalogue(): Promise<CatalogueEntry[]> {
     const answer = await httpJson('hub', this.hub('/v1/competitions'), { method: 'GET' });
     if (answer.status !== 200) throw httpError('hub', answer);
-    const list = (answer.json as { competitions?: unknown[] }).competitions;
-    if (!Array.isArray(list)) throw new AppError('NETWORK_ERROR', 'The hub sent a catalogue Minerva cannot read.');
-    return list.map(toEntry);
+    const parsed = catalogueSchema.safeParse(answer.json);
+    if (!parsed.success) throw new AppError('NETWORK_ERROR', 'The hub sent a catalogue Minerva cannot read. It may be a newer version; update Minerva.');
+    return parsed.data.competitions.map(toEntry);
   }
 
   async participants(competitionId: string): Promise<number> {
@@ -67,17 +63,16 @@ export class PracticeNetworkClient implements NetworkClient {
   }
 
   async isRegistered(competitionId: string, hotkey: string): Promise<boolean> {
-    const reply = await this.chain<{ registered: boolean }>('chain_getHotkey', { competition_id: competitionId, hotkey });
+    const reply = await this.chain('chain_getHotkey', { competition_id: competitionId, hotkey });
     return reply.registered;
   }
 
   private async sendTx(kind: string, args: Record<string, unknown>, signer: KeySigner): Promise<{ txId: string }> {
     const info = await this.chainInfo();
-    const { next_nonce: nonce } = await this.chain<{ next_nonce: number }>('chain_getNonce', { signer: signer.address });
-    const argsJson = JSON.stringify(args);
-    const signed = new TextEncoder().encode(`minerva-devnet-tx-v1:${info.genesis_hash}:${kind}:${signer.address}:${nonce}:${toHex(sha256(new TextEncoder().encode(argsJson)))}`);
-    const tx = { kind, args_json: argsJson, signer: signer.address, scheme: signer.scheme, nonce, signature: to0xHex(signer.sign(signed)) };
-    const { tx_id: txId } = await this.chain<{ tx_id: string }>('chain_submitTx', { tx });
+    const { next_nonce: nonce } = await this.chain('chain_getNonce', { signer: signer.address });
+    const unsigned = { kind, args_json: JSON.stringify(args), signer: signer.address, nonce };
+    const tx = { ...unsigned, scheme: signer.scheme, signature: to0xHex(signer.sign(txSigningBytes(info.genesis_hash, unsigned))) };
+    const { tx_id: txId } = await this.chain('chain_submitTx', { tx });
     return { txId };
   }
 
@@ -91,8 +86,8 @@ export class PracticeNetworkClient implements NetworkClient {
 
   async txStatus(txId: string): Promise<{ state: 'pending' | 'included' | 'failed' | 'unknown'; error?: { code: string; message: string } }> {
     try {
-      const reply = await this.chain<{ state: 'pending' | 'included' | 'failed'; error?: { code: string; message: string } }>('chain_txStatus', { tx_id: txId });
-      return reply.error ? { state: reply.state, error: reply.error } : { state: reply.state };
+      const reply = await this.chain('chain_txStatus', { tx_id: txId });
+      return reply.state === 'failed' ? { state: 'failed', error: reply.error } : { state: reply.state };
     } catch (error) {
       if (error instanceof AppError && error.code === 'NOT_FOUND') return { state: 'unknown' };
       throw error;
@@ -121,45 +116,30 @@ export class PracticeNetworkClient implements NetworkClient {
 
   async balance(address: string): Promise<{ amount: string; symbol: string }> {
     const info = await this.chainInfo();
-    const reply = await this.chain<{ amount: string }>('chain_getBalance', { address });
+    const reply = await this.chain('chain_getBalance', { address });
     return { amount: reply.amount, symbol: info.token.symbol };
   }
 
   async rewards(address: string, since: Date): Promise<{ at: string; block: number; competitionId: string; amount: string }[]> {
-    const reply = await this.chain<{ entries: { at: string; block: number; competition_id: string; amount: string }[] }>('chain_getRewards', { address, since: since.toISOString() });
+    const reply = await this.chain('chain_getRewards', { address, since: since.toISOString() });
     return reply.entries.map((e) => ({ at: e.at, block: e.block, competitionId: e.competition_id, amount: e.amount }));
   }
 }
 
-/** The hub's catalogue entry (snake_case, docs/practice-network.md) → the app's view of it. */
-function toEntry(raw: unknown): CatalogueEntry {
-  const c = raw as Record<string, unknown>;
-  const req = (c.requirements ?? {}) as Record<string, unknown>;
-  const rew = (c.rewards ?? {}) as Record<string, unknown>;
-  const rules = (c.rules ?? {}) as Record<string, unknown>;
-  const kind = c.kind;
-  if (typeof c.id !== 'string' || typeof c.netuid !== 'number' || (kind !== 'private-inference' && kind !== 'model-runner' && kind !== 'checkpoint')) {
-    throw new AppError('NETWORK_ERROR', 'The hub sent a competition Minerva cannot read.');
-  }
-  const symbol = typeof rew.symbol === 'string' ? rew.symbol : 'tokens';
-  const perEpoch = typeof rew.per_epoch === 'string' || typeof rew.per_epoch === 'number' ? String(rew.per_epoch) : '0';
-  const epochBlocks = typeof rew.epoch_blocks === 'number' ? rew.epoch_blocks : 0;
+/** The hub's catalogue entry (validated by hub-api's schema) → the app's view of it. */
+function toEntry(c: CatalogueEntryWire): CatalogueEntry {
   return {
     id: c.id,
     netuid: c.netuid,
-    slug: typeof c.slug === 'string' ? c.slug : c.id,
-    kind,
-    title: typeof c.title === 'string' ? c.title : c.id,
-    description: typeof c.description === 'string' ? c.description : '',
-    requirements: {
-      gpu: typeof req.gpu === 'string' ? req.gpu : null,
-      memoryMiB: typeof req.memory_mib === 'number' ? req.memory_mib : null,
-      imageDigest: typeof req.image_digest === 'string' ? req.image_digest : null,
-    },
-    rewards: { summary: typeof rew.summary === 'string' ? rew.summary : `${perEpoch} ${symbol} per epoch of ${epochBlocks} blocks`, symbol, perEpoch, epochBlocks },
-    rules: Array.isArray(rules.text) ? rules.text.filter((r): r is string => typeof r === 'string') : [],
-    hotkeyScheme: rules.scheme === 'ed25519' ? 'ed25519' : 'sr25519',
-    actionPrefix: typeof rules.action_prefix === 'string' ? rules.action_prefix : 'platform-upload-v1',
+    slug: c.slug,
+    kind: c.kind,
+    title: c.title,
+    description: c.description,
+    requirements: { gpu: c.requirements.gpu, memoryMiB: c.requirements.memory_mib, imageDigest: c.requirements.image_digest },
+    rewards: { summary: c.rewards.summary, symbol: c.rewards.symbol, perEpoch: c.rewards.per_epoch, epochBlocks: c.rewards.epoch_blocks },
+    rules: c.rules.text,
+    hotkeyScheme: c.rules.scheme,
+    actionPrefix: c.rules.action_prefix,
   };
 }
 

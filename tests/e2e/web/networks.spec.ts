@@ -13,7 +13,7 @@ test('a miner adds a network, switches to it explicitly, switches back and remov
   await form.getByLabel('Chain endpoint').fill('http://chain.example:9944');
   await form.getByLabel('Hub endpoint').fill('https://hub.example');
   await form.getByRole('button', { name: 'Add network' }).click();
-  await expect(page.getByRole('alert')).toContainText('use an https:// address');
+  await expect(page.getByRole('alert').filter({ hasText: 'use an https:// address' })).toBeVisible();
 
   await form.getByLabel('Chain endpoint').fill('https://chain.example');
   await form.getByRole('button', { name: 'Add network' }).click();

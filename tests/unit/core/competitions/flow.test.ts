@@ -214,4 +214,19 @@ describe('join flow', () => {
     await settle(again, () => net.joined.size === 0);
     expect((await membership(again))?.state).toBe('left');
   });
+
+  it('lists an unreachable network as a view with the reason, not a failure', async () => {
+    const db = newDb();
+    const svc = new CompetitionsService({
+      db,
+      audit: new AuditRepo(db),
+      log: createLogger({ console: false }).scope('competitions'),
+      activeNetwork: () => Promise.reject(new AppError('UNAVAILABLE', 'The practice network is not running.')),
+      clientFor: () => new ScriptedNetwork(),
+      keys: () => undefined,
+      now: () => new Date(),
+      onChange: () => undefined,
+    });
+    await expect(svc.list(true)).resolves.toEqual({ networkId: '', competitions: [], fetchedAt: null, error: 'The practice network is not running.' });
+  });
 });
