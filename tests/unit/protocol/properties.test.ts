@@ -79,8 +79,23 @@ describe('encodings', () => {
         expect(fastOk).toBe(portableOk);
         if (fastOk) expect(Buffer.from(fromBase64(s, 'x')).toString('base64')).toBe(s);
       }),
-      { numRuns: 300 },
+      { numRuns: 1500 },
     );
+  });
+  it('strict decoders agree for every single-character substitution of a long base64 string', () => {
+    for (const n of [1026, 1027, 1028]) {
+      const good = Buffer.from(Uint8Array.from({ length: n }, (_, i) => (i * 37) & 255)).toString('base64');
+      for (let i = 0; i < good.length; i += 1) {
+        for (const c of ['=', '-', '_', ' ', '\n', '*', '\u00e9', 'A', 'B']) {
+          const s = good.slice(0, i) + c + good.slice(i + 1);
+          const fastOk = onlyAppError(() => fromBase64(s, 'x'));
+          Object.assign(base64Paths, { buffer: false });
+          const portableOk = onlyAppError(() => fromBase64(s, 'x'));
+          Object.assign(base64Paths, saved);
+          if (fastOk !== portableOk) throw new Error(`paths disagree on substitution ${JSON.stringify(c)} at ${i} of ${n}`);
+        }
+      }
+    }
   });
   it('hex, base64, base58 decoders throw only AppError on anything', () => {
     fc.assert(
