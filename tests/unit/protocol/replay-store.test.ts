@@ -43,6 +43,12 @@ describe('SqliteReplayStore', () => {
     expect(reopened.checkAndRecord('n1', 60, 86400)).toBe(false);
     expect(reopened.checkAndRecord('n2', 60, 86400)).toBe(true);
   });
+  it('two connections to one database (two router processes) cannot both accept a nonce', () => {
+    const { store, file } = sqlite();
+    const other = new SqliteReplayStore(new Database(file));
+    const results = [store.checkAndRecord('dup', 10, 600), other.checkAndRecord('dup', 10, 600), store.checkAndRecord('dup', 11, 600)];
+    expect(results.filter(Boolean)).toHaveLength(1);
+  });
   it('forgets old entries', () => {
     const { store, db } = sqlite();
     for (let i = 0; i < 10; i += 1) store.checkAndRecord(`k${i}`, i, 5);
