@@ -1,0 +1,80 @@
+/**
+ * A typed client of the chain's JSON-RPC (used by the hub, the other practice parties and tests).
+ * `sendTx` signs with a key pair of @shared/protocol/identities and serialises its own
+ * submissions so one signer's nonces never race.
+ */
+import { AppError } from '@shared/contract/errors';
+import { txSigningBytes, type ChainMethod, type ChainParams, type ChainResult, type RpcErrorBody, type Tx, type TxKind, type TxArgs, type TxStatus } from '@shared/protocol/chain-api';
+import { to0xHex } from '@shared/protocol/encoding';
+import type { SubstratePair } from '@shared/protocol/identities';
+
+/** A refusal by the chain: `code` is `error.data.code` (docs/practice-network.md). */
+export class ChainRpcError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly rpcCode: number,
+  ) {
+    super(message);
+  }
+}
+
+let nextId = 0;
+
+export class ChainClient {
+  private genesis: string | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly url: string) {}
+
+  async call<M extends ChainMethod>(method: M, params: ChainParams<M>): Promise<ChainResult<M>> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.url}/rpc`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: (nextId += 1), method, params }),
+        signal: AbortSignal.timeout(35_000),
+      });
+    } catch (cause) {
+      throw new AppError('UNAVAILABLE', 'The practice chain is not answering.', { cause });
+    }
+    const body = (await res.json()) as { result?: ChainResult<M>; error?: RpcErrorBody };
+    if (body.error) throw new ChainRpcError(body.error.data?.code ?? String(body.error.code), body.error.message, body.error.code);
+    return body.result as ChainResult<M>;
+  }
+
+  async genesisHash(): Promise<string> {
+    this.genesis ??= (await this.call('chain_info', {})).genesis_hash;
+    return this.genesis;
+  }
+
+  /** Builds and signs a transaction at the signer's next nonce, without sending it. */
+  async buildTx<K extends TxKind>(kind: K, args: TxArgs<K>, signer: SubstratePair, nonce?: number): Promise<Tx> {
+    const genesis = await this.genesisHash();
+    const n = nonce ?? (await this.call('chain_getNonce', { signer: signer.address })).next_nonce;
+    const unsigned = { kind, args_json: JSON.stringify(args), signer: signer.address, scheme: signer.scheme, nonce: n };
+    return { ...unsigned, signature: to0xHex(signer.sign(txSigningBytes(genesis, unsigned))) };
+  }
+
+  /** Signs and submits; one at a time per client, so nonces follow each other. */
+  sendTx<K extends TxKind>(kind: K, args: TxArgs<K>, signer: SubstratePair): Promise<{ tx_id: string }> {
+    const run = async (): Promise<{ tx_id: string }> => this.call('chain_submitTx', { tx: await this.buildTx(kind, args, signer) });
+    const next = this.queue.then(run, run);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Waits until the transaction is in a block (included or failed). */
+  async waitForTx(txId: string, timeoutMs = 30_000): Promise<Exclude<TxStatus, { state: 'pending' }>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const status = await this.call('chain_txStatus', { tx_id: txId });
+      if (status.state !== 'pending') return status;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new AppError('TIMEOUT', `Transaction ${txId} is still pending.`);
+      const head = (await this.call('chain_info', {})).block_number;
+      await this.call('chain_waitForBlock', { number: head + 1, timeout_ms: Math.min(left, 30_000) });
+    }
+  }
+}
