@@ -16,6 +16,8 @@ export interface MinerKeys {
   /** EIP-191 personal_sign by the EOA (PROTOCOLS §2.9). Throws VAULT_LOCKED. */
   eoaSign(message: string): { address: string; signature: string };
   onUnlocked(listener: () => void): () => void;
+  /** A rotation of the sr25519 hotkey (role 'hotkey'); the new one is active when this fires. */
+  onHotkeyRotated(listener: () => void): () => void;
 }
 
 export interface CompetitionsDeps {
@@ -52,7 +54,7 @@ export class CompetitionsService {
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
   private lastError: string | null = null;
   private closed = false;
-  private unsubscribeUnlock: (() => void) | undefined;
+  private readonly unsubscribe: (() => void)[] = [];
 
   constructor(private readonly deps: CompetitionsDeps) {
     this.memberships = new MembershipsRepo(deps.db);
@@ -65,14 +67,37 @@ export class CompetitionsService {
       if (row.state === 'joining' || row.state === 'leaving') this.schedule(row, 0);
     }
     const keys = this.deps.keys();
-    this.unsubscribeUnlock = keys?.onUnlocked(() => {
-      for (const row of this.memberships.list()) if ((row.state === 'joining' || row.state === 'leaving') && row.errorCode === 'VAULT_LOCKED') this.schedule(row, 0);
-    });
+    if (!keys) return;
+    this.unsubscribe.push(
+      keys.onUnlocked(() => {
+        for (const row of this.memberships.list()) if ((row.state === 'joining' || row.state === 'leaving') && row.errorCode === 'VAULT_LOCKED') this.schedule(row, 0);
+      }),
+      keys.onHotkeyRotated(() => void this.rejoinAfterRotation()),
+    );
+  }
+
+  /**
+   * After a hotkey rotation, every competition joined with the sr25519 hotkey is joined again with
+   * the new one: the same flow (register, then signed join), shown with its steps.
+   */
+  private async rejoinAfterRotation(): Promise<void> {
+    try {
+      const network = await this.deps.activeNetwork();
+      const catalogue = this.catalogue(network.id);
+      for (const row of this.memberships.list(network.id)) {
+        const entry = catalogue.find((e) => e.id === row.competitionId);
+        if (row.state !== 'joined' || entry?.hotkeyScheme !== 'sr25519') continue;
+        this.deps.log.info('hotkey rotated: joining again with the new hotkey', { competition: row.competitionId, old: row.hotkey });
+        await this.join(row.competitionId, 'app');
+      }
+    } catch (error) {
+      this.deps.log.warn('could not rejoin after hotkey rotation', { error });
+    }
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    this.unsubscribeUnlock?.();
+    this.unsubscribe.splice(0).forEach((off) => off());
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     await Promise.allSettled([...this.running.values()]);
@@ -135,7 +160,7 @@ export class CompetitionsService {
 
   // ---- join / leave ----
 
-  async join(competitionId: string): Promise<MembershipView> {
+  async join(competitionId: string, actor: 'user' | 'app' = 'user'): Promise<MembershipView> {
     const { network, entry } = await this.entry(competitionId);
     const keys = this.requireKeys();
     const hotkey = keys.hotkey(entry.hotkeyScheme);
@@ -160,7 +185,8 @@ export class CompetitionsService {
       updatedAt: this.deps.now().toISOString(),
     };
     this.save(row);
-    this.deps.audit.append({ at: row.updatedAt, actor: 'user', action: 'competitions.join', detail: { network: network.id, competition: competitionId, hotkey: hotkey.address } });
+    const action = existing?.state === 'joined' && existing.hotkey !== hotkey.address ? 'competitions.rejoin' : 'competitions.join';
+    this.deps.audit.append({ at: row.updatedAt, actor, action, detail: { network: network.id, competition: competitionId, hotkey: hotkey.address, ...(action === 'competitions.rejoin' ? { previousHotkey: existing?.hotkey } : {}) } });
     this.schedule(row, 0);
     return toView(row);
   }

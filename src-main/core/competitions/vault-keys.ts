@@ -26,5 +26,9 @@ export function minerKeysFromVault(vault: VaultService): MinerKeys {
       vault.on((event) => {
         if (event.type === 'unlocked') listener();
       }),
+    onHotkeyRotated: (listener) =>
+      vault.on((event) => {
+        if (event.type === 'hotkeyRotated' && event.role === 'hotkey') listener();
+      }),
   };
 }

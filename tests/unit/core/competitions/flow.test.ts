@@ -77,20 +77,28 @@ class ScriptedNetwork implements NetworkClient {
   leave = (_e: CatalogueEntry, hotkey: KeySigner) => (this.maybeFail('leave'), this.joined.delete(hotkey.address), Promise.resolve());
 }
 
-function keys(state: { unlocked: boolean; listeners: (() => void)[] }): MinerKeys {
+interface KeyState {
+  unlocked: boolean;
+  listeners: (() => void)[];
+  hotkey?: string;
+  rotated?: (() => void)[];
+}
+
+function keys(state: KeyState): MinerKeys {
   return {
     isUnlocked: () => state.unlocked,
     hotkey: (scheme) => {
       if (!state.unlocked) throw new AppError('VAULT_LOCKED', 'Unlock your wallet.');
-      return { address: '5Hotkey', publicKeyHex: 'ab', scheme, sign: () => new Uint8Array(64) };
+      return { address: state.hotkey ?? '5Hotkey', publicKeyHex: 'ab', scheme, sign: () => new Uint8Array(64) };
     },
     coldkeyAddress: () => '5Coldkey',
     eoaSign: (message) => ({ address: '0xEoa', signature: `sig(${message})` }),
     onUnlocked: (l) => (state.listeners.push(l), () => undefined),
+    onHotkeyRotated: (l) => ((state.rotated ??= []).push(l), () => undefined),
   };
 }
 
-function service(db: Db, network: ScriptedNetwork, keyState = { unlocked: true, listeners: [] as (() => void)[] }, now = () => new Date()) {
+function service(db: Db, network: ScriptedNetwork, keyState: KeyState = { unlocked: true, listeners: [] }, now = () => new Date()) {
   const views: CompetitionsView[] = [];
   const svc = new CompetitionsService({
     db,
@@ -213,6 +221,26 @@ describe('join flow', () => {
     await again.leave(ENTRY.id);
     await settle(again, () => net.joined.size === 0);
     expect((await membership(again))?.state).toBe('left');
+  });
+
+  it('joins again with the new hotkey after a rotation, registering it first', async () => {
+    const net = new ScriptedNetwork();
+    const keyState: KeyState = { unlocked: true, listeners: [], hotkey: '5Hotkey' };
+    const db = newDb();
+    const { svc } = service(db, net, keyState);
+    svc.start();
+    await svc.join(ENTRY.id);
+    for (let i = 0; i < 300 && net.joined.size === 0; i += 1) await new Promise((r) => setTimeout(r, 2));
+    // The vault rotates: the new hotkey is active, listeners are told.
+    keyState.hotkey = '5NewHotkey';
+    net.txStatus = () => (net.registered.add('5NewHotkey'), Promise.resolve({ state: 'included' as const }));
+    keyState.rotated?.forEach((l) => l());
+    await settle(svc, () => net.joined.has('5NewHotkey'));
+    const m = await membership(svc);
+    expect(m).toMatchObject({ state: 'joined', hotkey: '5NewHotkey' });
+    expect(net.registrations).toBe(2);
+    const audit = (db.prepare('SELECT actor, action FROM audit_log ORDER BY id').all() as { actor: string; action: string }[]).map((r) => `${r.actor}:${r.action}`);
+    expect(audit).toEqual(['user:competitions.join', 'app:competitions.rejoin']);
   });
 
   it('lists an unreachable network as a view with the reason, not a failure', async () => {
