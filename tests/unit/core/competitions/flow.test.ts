@@ -75,6 +75,8 @@ class ScriptedNetwork implements NetworkClient {
     return Promise.resolve();
   };
   leave = (_e: CatalogueEntry, hotkey: KeySigner) => (this.maybeFail('leave'), this.joined.delete(hotkey.address), Promise.resolve());
+  balance = () => Promise.resolve({ amount: '0', symbol: 'PRAC' });
+  rewards = () => Promise.resolve([]);
 }
 
 interface KeyState {
