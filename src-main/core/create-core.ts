@@ -171,6 +171,7 @@ export function createCore(options: CoreOptions): Core {
   // The practice network is the default: bring it up in the background when it is selected.
   if (networks.view().selectedId === 'practice') void networks.ensurePractice();
   competitions.start();
+  rewards.watch((change) => events.emit('rewards.changed', change));
   void runtime.start();
 
   let closed = false;
@@ -189,6 +190,7 @@ export function createCore(options: CoreOptions): Core {
       if (closed) return;
       closed = true;
       coreLog.info('core stopping');
+      rewards.stop();
       await competitions.close();
       await runtime.close();
       await networks.stop();

@@ -22,7 +22,45 @@ const RANGE_MS: Record<RewardsRange, number> = { day: 86_400_000, week: 7 * 86_4
 
 /** Balance and rewards from the chain's ledger, and the "why am I not earning?" checklist. */
 export class RewardsService {
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private lastBlock = -1;
+
   constructor(private readonly deps: RewardsDeps) {}
+
+  /**
+   * Watches the ledger for new payments to this miner's coldkey and calls `onPaid` with the
+   * newest block paid, so the Rewards page updates live. Quiet while there is nothing to watch.
+   */
+  watch(onPaid: (change: { networkId: string; block: number }) => void, everyMs = 5000): void {
+    const tick = async () => {
+      let coldkey: string | null = null;
+      try {
+        coldkey = this.deps.keys()?.coldkeyAddress() ?? null;
+      } catch {
+        return; // locked before the first unlock
+      }
+      if (!coldkey) return;
+      try {
+        const network = await this.deps.activeNetwork();
+        const since = new Date(this.deps.now().getTime() - RANGE_MS.day);
+        const entries = await this.deps.clientFor(network).rewards(coldkey, since);
+        const newest = entries.reduce((max, e) => Math.max(max, e.block), -1);
+        if (newest > this.lastBlock) {
+          if (this.lastBlock >= 0) onPaid({ networkId: network.id, block: newest });
+          this.lastBlock = newest;
+        }
+      } catch {
+        // the checklist explains an unreachable network; the watcher just tries again
+      }
+    };
+    this.timer = setInterval(() => void tick(), everyMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
 
   async get(range: RewardsRange): Promise<RewardsView> {
     const now = this.deps.now();
