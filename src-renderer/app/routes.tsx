@@ -7,6 +7,7 @@ import { RewardsPage } from '../pages/RewardsPage';
 import { WalletPage } from '../pages/WalletPage';
 import { SettingsPage } from '../pages/SettingsPage';
 import { LogsPage } from '../pages/LogsPage';
+import { RuntimePage } from '../features/runtime/RuntimePage';
 
 /**
  * The pages of the app, in navigation order. A feature adds its page with one entry here.
@@ -27,6 +28,7 @@ export const ROUTES: readonly RouteDef[] = [
   { id: 'checkpoints', label: 'Checkpoints', glyph: '⛁', render: () => <CheckpointsPage /> },
   { id: 'rewards', label: 'Rewards', glyph: '◈', render: () => <RewardsPage /> },
   { id: 'wallet', label: 'Wallet & Security', glyph: '⚷', render: () => <WalletPage /> },
+  { id: 'runtime', label: 'Runtime', glyph: '▣', render: () => <RuntimePage /> },
   { id: 'settings', label: 'Settings', glyph: '⚙', render: () => <SettingsPage /> },
   { id: 'logs', label: 'Logs', glyph: '☰', render: () => <LogsPage /> },
 ];

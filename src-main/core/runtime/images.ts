@@ -115,7 +115,8 @@ export async function listManagedImages(docker: Docker): Promise<ManagedImage[]>
         sizeBytes: i.Size,
         createdAt: new Date(i.Created * 1000).toISOString(),
         bundle: bundleName ? { name: bundleName, version: labels[LABEL.bundleVersion] ?? '', sha256: labels[LABEL.bundleSha256] ?? '' } : null,
-        base: labels[LABEL.base] !== undefined,
+        // model images inherit the base image's labels: a base image is one without a bundle
+        base: labels[LABEL.base] !== undefined && !bundleName,
       };
     });
 }

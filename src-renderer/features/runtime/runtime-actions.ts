@@ -1,0 +1,87 @@
+import type { DemoModel } from '@shared/contract/runtime';
+import { rpc } from '../../rpc';
+import { errorText } from '../../store/actions';
+import { useStore } from '../../store/store';
+import { useRuntimeStore } from './runtime-store';
+
+/** Plain functions that call `runtime.*` and keep the Runtime page current. */
+
+const store = () => useRuntimeStore.getState();
+
+export async function refreshRuntime(recheck = false): Promise<void> {
+  const client = rpc();
+  try {
+    const status = await client.invoke(recheck ? 'runtime.checkEngine' : 'runtime.status', {});
+    store().set({ status, loadError: null });
+    const tee = (await client.invoke('runtime.teeChecks', {})).records;
+    store().set({ tee });
+    if (status.engine.state !== 'running') {
+      store().set({ images: [], containers: [], isolation: null });
+      return;
+    }
+    const [images, containers] = await Promise.all([client.invoke('runtime.images', {}), client.invoke('runtime.containers', {})]);
+    store().set({ images: images.images, containers: containers.containers });
+    const selected = store().selected ?? containers.containers[0]?.id ?? null;
+    if (selected && containers.containers.some((c) => c.id === selected)) await selectContainer(selected);
+    else store().set({ selected: null, isolation: null, logs: [] });
+  } catch (error) {
+    store().set({ loadError: errorText(error) });
+  }
+}
+
+export async function selectContainer(id: string): Promise<void> {
+  const client = rpc();
+  const container = store().containers.find((c) => c.id === id);
+  store().set({ selected: id });
+  try {
+    const isolation = await client.invoke('runtime.isolation', { containerId: id });
+    const logs = container?.model ? (await client.invoke('runtime.logs', { key: container.model.key, limit: 200 })).lines : [];
+    if (store().selected === id) store().set({ isolation, logs });
+  } catch (error) {
+    useStore.getState().pushToast('error', errorText(error));
+  }
+}
+
+async function withBusy(label: string, run: () => Promise<void>): Promise<void> {
+  store().set({ busy: label });
+  try {
+    await run();
+  } catch (error) {
+    useStore.getState().pushToast('error', errorText(error));
+  } finally {
+    store().set({ busy: null });
+    await refreshRuntime();
+  }
+}
+
+export function startDemo(name: DemoModel): Promise<void> {
+  return withBusy(`Starting ${name}`, async () => {
+    const started = await rpc().invoke('runtime.startDemo', { name });
+    if (started.containerId) store().set({ selected: started.containerId });
+    useStore.getState().pushToast('info', `Demo model ${name} is running in a locked-down container.`);
+  });
+}
+
+export function stopModel(key: string): Promise<void> {
+  return withBusy(`Stopping ${key}`, async () => {
+    await rpc().invoke('runtime.stopModel', { key });
+    store().set({ selected: null, isolation: null, logs: [] });
+  });
+}
+
+export function reapNow(): Promise<void> {
+  return withBusy('Cleaning up', async () => {
+    const r = await rpc().invoke('runtime.reap', {});
+    useStore.getState().pushToast('info', r.removed === 0 ? 'Nothing was left behind.' : `Removed ${r.removed} container(s) left by an earlier crash.`);
+  });
+}
+
+let started = false;
+
+/** Subscribes to model state changes. Safe to call twice. */
+export function startRuntime(): void {
+  if (started) return;
+  started = true;
+  rpc().on('runtime.modelChanged', () => void refreshRuntime());
+  rpc().on('settings.changed', () => void refreshRuntime());
+}
