@@ -252,6 +252,12 @@ const verbs: Record<string, Verb> = {
 
 export const PROTO_VERBS: readonly string[] = Object.keys(verbs);
 
+/** The fields a verb accepts (required first), for help texts and tests. */
+export function protoVerbFields(verb: string): { required: readonly string[]; optional: readonly string[] } | undefined {
+  const spec = verbs[verb];
+  return spec === undefined ? undefined : { required: spec.required, optional: spec.optional ?? [] };
+}
+
 /** Runs one verb on the JSON text of stdin; returns the JSON object to print or throws AppError. */
 export async function runProtoVerb(verb: string, stdinText: string): Promise<unknown> {
   const spec = verbs[verb];
