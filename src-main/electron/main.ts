@@ -5,6 +5,7 @@ import { resolveDataDir } from '@core/data-dir';
 import { APP_VERSION } from '@core/version';
 import { handleAppProtocol, registerAppScheme } from './app-protocol';
 import { bridgeIpc } from './ipc';
+import { utilityProcessPracticeHost } from './practice-host';
 import { APP_ORIGIN, isAllowedNavigation, isAllowedPermission, isSafeExternalUrl, mainWindowOptions } from './security';
 
 /**
@@ -44,7 +45,13 @@ if (!app.requestSingleInstanceLock()) {
 
   void app.whenReady().then(() => {
     const dataDir = resolveDataDir({ flag: process.env.MINERVA_DATA_DIR ?? app.getPath('userData') });
-    core = createCore({ dataDir, host: 'electron', version: APP_VERSION, electronVersion: process.versions.electron ?? null });
+    core = createCore({
+      dataDir,
+      host: 'electron',
+      version: APP_VERSION,
+      electronVersion: process.versions.electron ?? null,
+      practiceHost: utilityProcessPracticeHost(dataDir, join(__dirname, 'cli.cjs')),
+    });
     // Sleep or a locked screen locks the wallet: keypairs are dropped and their buffers zero-filled.
     powerMonitor.on('suspend', () => core?.vault.service.lock('suspend'));
     powerMonitor.on('lock-screen', () => core?.vault.service.lock('screen-locked'));
@@ -59,7 +66,12 @@ if (!app.requestSingleInstanceLock()) {
   });
 
   app.on('window-all-closed', () => app.quit());
-  app.on('will-quit', () => {
-    void core?.close();
+  // Stop what the app started (workers, the practice network) before the process goes.
+  let quitting = false;
+  app.on('will-quit', (event) => {
+    if (quitting || !core) return;
+    quitting = true;
+    event.preventDefault();
+    void core.close().finally(() => app.exit(0));
   });
 }

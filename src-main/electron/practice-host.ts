@@ -1,0 +1,72 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { utilityProcess, type UtilityProcess } from 'electron';
+import type { PracticeEndpoints, PracticeNetworkHost } from '@core/network/practice';
+
+/**
+ * The practice network for the desktop app: `minerva devnet start` in an Electron utility process
+ * (the run-as-node fuse is off, so no plain child `node`). Its parties record their addresses in
+ * `<data dir>/devnet/state.json` (format in docs/practice-network.md), which is how this host —
+ * which may not import the practice network's code — learns the endpoints. A network already
+ * running for this data dir is attached to instead.
+ */
+interface StateFile {
+  version: number;
+  parties: Record<string, { url: string; pid: number } | undefined>;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function readEndpoints(dataDir: string, pid?: number): PracticeEndpoints | null {
+  try {
+    const state = JSON.parse(readFileSync(join(dataDir, 'devnet', 'state.json'), 'utf8')) as StateFile;
+    const chain = state.parties.chain;
+    const hub = state.parties.hub;
+    if (!chain || !hub || !alive(chain.pid) || !alive(hub.pid)) return null;
+    if (pid !== undefined && (chain.pid !== pid || hub.pid !== pid)) return null;
+    const endpoints: PracticeEndpoints = { chain: chain.url, hub: hub.url };
+    for (const [party, entry] of Object.entries(state.parties)) if (entry && alive(entry.pid)) endpoints[party] = entry.url;
+    return endpoints;
+  } catch {
+    return null;
+  }
+}
+
+export function utilityProcessPracticeHost(dataDir: string, cliBundle: string): PracticeNetworkHost {
+  let child: UtilityProcess | undefined;
+  return {
+    async start() {
+      const existing = readEndpoints(dataDir);
+      if (existing) return { endpoints: existing, attached: true };
+      const proc = utilityProcess.fork(cliBundle, ['devnet', 'start', '--data-dir', dataDir], { serviceName: 'Minerva practice network', stdio: 'ignore' });
+      child = proc;
+      const pid = await new Promise<number>((resolve, reject) => {
+        proc.once('spawn', () => (proc.pid === undefined ? reject(new Error('no process id')) : resolve(proc.pid)));
+        proc.once('exit', (code) => reject(new Error(`the practice network stopped at start (exit ${code})`)));
+      });
+      for (let i = 0; i < 150; i += 1) {
+        const endpoints = readEndpoints(dataDir, pid);
+        if (endpoints) return { endpoints, attached: false };
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      proc.kill();
+      throw new Error('the practice network did not report its addresses within 30 s');
+    },
+    async stop() {
+      if (!child) return;
+      const proc = child;
+      child = undefined;
+      await new Promise<void>((resolve) => {
+        proc.once('exit', () => resolve());
+        proc.kill();
+      });
+    },
+  };
+}
