@@ -150,6 +150,11 @@ export const vaultMethods = {
     summary: 'A polkadot-js account file (JSON v3, encrypted with exportPassword) of an sr25519/ed25519 identity.',
     sensitive: true,
   }),
+  'vault.makeWatchOnly': method<VaultOverview>()({
+    input: z.object({ password }).strict(),
+    summary: 'Remove the recovery phrase and coldkey secret from this machine; keep the mining keys and a watch-only coldkey.',
+    sensitive: true,
+  }),
   'vault.fixPermissions': method<VaultOverview>()({ input: empty, summary: 'Make the wallet file readable by this user only.' }),
   'vault.btcliHotkeyFiles': method<{ paths: string[] }>()({ input: empty, summary: 'btcli hotkey files found unencrypted under ~/.bittensor.' }),
 };

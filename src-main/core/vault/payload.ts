@@ -28,7 +28,7 @@ export const payloadMetaSchema = z
   .object({
     v: z.literal(1),
     createdAt: z.string(),
-    root: z.union([z.object({ kind: z.literal('mnemonic'), words: z.union([z.literal(12), z.literal(24), z.number().int()]) }).strict(), z.object({ kind: z.literal('seed') }).strict(), z.null()]),
+    root: z.union([z.object({ kind: z.literal('mnemonic'), words: z.number().int().min(12).max(24) }).strict(), z.object({ kind: z.literal('seed') }).strict(), z.null()]),
     mnemonicConfirmed: z.boolean(),
     passwordWeak: z.boolean(),
     passwordChangedAt: z.string(),

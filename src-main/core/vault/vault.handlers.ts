@@ -160,6 +160,12 @@ export function createVaultModule(options: VaultModuleOptions): VaultModule {
       audit('vault.exportPolkadotJson', { role });
       return { json };
     },
+    'vault.makeWatchOnly': async ({ password }) => {
+      await service.makeWatchOnly(password);
+      audit('vault.makeWatchOnly');
+      changed();
+      return overview();
+    },
     'vault.fixPermissions': () => {
       service.fixPermissions();
       return overview();

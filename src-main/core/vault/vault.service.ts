@@ -616,6 +616,60 @@ export class VaultService {
     });
   }
 
+  /**
+   * Removes the coldkey's secret from this machine: the recovery phrase is deleted from the vault,
+   * the keys mining needs (active hotkey, checkpoint signer, runner wallet, SMP hotkey, EOA) stay
+   * as stored keys, and the coldkey stays as a public key only. Needs the password again and a
+   * confirmed backup, because afterwards the phrase exists only on the user's paper.
+   */
+  makeWatchOnly(password: string): Promise<PublicIdentity[]> {
+    return this.exclusive(async () => {
+      const state = this.requireUnlocked();
+      const { key } = await this.openWithPassword(password);
+      key.master.fill(0);
+      const { meta, secrets } = state.payload;
+      if (meta.root?.kind === 'mnemonic' && !meta.mnemonicConfirmed) {
+        throw new AppError('CONFLICT', 'Confirm your recovery phrase backup first: after this step the phrase is no longer on this computer, and it is the only way to move your stake.');
+      }
+      const at = this.now().toISOString();
+      const current = this.identities().filter((i) => i.active);
+      const coldkey = current.find((i) => i.role === 'coldkey');
+      if (!coldkey || coldkey.watchOnly) throw new AppError('CONFLICT', 'This computer already holds only a watch-only coldkey.');
+      if (meta.root) {
+        for (const identity of current) {
+          if (identity.role === 'coldkey' || identity.source !== meta.root.kind) continue;
+          const pair = state.pairs.get(identity.role);
+          if (!pair) continue;
+          const id = randomUUID();
+          meta.imported.push({ id, role: identity.role, scheme: pair.scheme, publicKey: hex(pair.publicKey), source: 'seed-derived', addedAt: identity.createdAt ?? at, hasSecret: true });
+          secrets.set(`key:${id}`, Uint8Array.from(pair.secretKey));
+        }
+        secrets.get('root')?.fill(0);
+        secrets.delete('root');
+        meta.root = null;
+        meta.hotkeys = [];
+        meta.smpHotkeys = [];
+      }
+      for (const k of meta.imported) {
+        if (k.role === 'coldkey' && k.hasSecret && !k.retiredAt) {
+          k.retiredAt = at;
+          secrets.get(`key:${k.id}`)?.fill(0);
+          secrets.delete(`key:${k.id}`);
+          k.hasSecret = false;
+        }
+      }
+      meta.imported.push({ id: randomUUID(), role: 'coldkey', scheme: 'sr25519', publicKey: coldkey.publicKey, source: 'watch-only', addedAt: at, hasSecret: false });
+      await this.persist(state);
+      // twice: the first write moved the version with the phrase to vault.json.bak
+      await this.persist(state);
+      this.rematerialise(state);
+      this.options.log?.info('coldkey secret removed from this machine (watch-only)');
+      this.emit({ type: 'identitiesChanged', identities: this.identities() });
+      this.emitWarningsIfChanged();
+      return this.identities();
+    });
+  }
+
   fixPermissions(): void {
     if (existsSync(this.vaultPath)) chmodSync(this.vaultPath, 0o600);
     if (existsSync(this.backupPath)) chmodSync(this.backupPath, 0o600);

@@ -134,7 +134,7 @@ function IdentityRow({ identity: i }: { identity: VaultIdentity }) {
 }
 
 function WarningsCard({ overview }: { overview: VaultOverview }) {
-  const [panel, setPanel] = useState<{ id: string; text: string; paths?: string[] } | null>(null);
+  const [panel, setPanel] = useState<{ id: string; text: string; paths?: string[]; watchOnlyForm?: boolean } | null>(null);
   const unlocked = overview.status.state === 'unlocked';
   const fix = async (w: KeySafetyWarning) => {
     setPanel(null);
@@ -158,9 +158,11 @@ function WarningsCard({ overview }: { overview: VaultOverview }) {
         return setPanel({ id: w.id, text: 'These btcli files hold a hotkey secret without a password. Import the hotkey into Minerva (encrypted), then delete the file or move it off this machine:', paths: r.value?.paths ?? [] });
       }
       case 'make-watch-only':
+        if (!unlocked) return setPanel({ id: w.id, text: 'Unlock the wallet first.' });
         return setPanel({
           id: w.id,
-          text: 'Keep your recovery phrase on paper only. On this mining machine, create the wallet from keys instead: import a watch-only coldkey (its address) and the hotkey you mine with. Minerva then holds no key that can move your stake.',
+          text: 'Minerva will delete the recovery phrase and the coldkey secret from this computer and keep only the keys mining needs. Your paper copy of the phrase becomes the only way to move your stake or rotate the hotkey, so be sure it is right.',
+          watchOnlyForm: true,
         });
       case 'restrict-to-loopback':
         return setPanel({ id: w.id, text: 'Restart `minerva serve` without --allow-remote, and reach it through an SSH tunnel instead (ssh -L 7357:127.0.0.1:7357 your-box).' });
@@ -191,6 +193,7 @@ function WarningsCard({ overview }: { overview: VaultOverview }) {
               {panel?.id === w.id ? (
                 <div className="warning-panel" role="status">
                   <p>{panel.text}</p>
+                  {panel.watchOnlyForm ? <WatchOnlyForm onDone={() => setPanel(null)} /> : null}
                   {panel.paths ? (
                     <ul className="mono">
                       {panel.paths.map((p) => (
@@ -205,6 +208,32 @@ function WarningsCard({ overview }: { overview: VaultOverview }) {
         </ul>
       )}
     </Card>
+  );
+}
+
+function WatchOnlyForm({ onDone }: { onDone: () => void }) {
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const r = await vaultCall('vault.makeWatchOnly', { password });
+    setPassword('');
+    if (!r.ok) return setError(r.error ?? 'Could not change the wallet.');
+    useStore.getState().pushToast('info', 'The coldkey secret and the recovery phrase are no longer on this computer.');
+    onDone();
+  };
+  return (
+    <form className="inline-form" aria-label="Keep only a watch-only coldkey" onSubmit={(e) => void submit(e)}>
+      <PasswordField value={password} onChange={setPassword} />
+      {error ? (
+        <p role="alert" className="help help-bad">
+          {error}
+        </p>
+      ) : null}
+      <button type="submit" className="button button-primary">
+        Remove the coldkey from this computer
+      </button>
+    </form>
   );
 }
 

@@ -101,8 +101,6 @@ describe('vault over the contract', () => {
     unsubscribe();
     expect(pushed.map((m) => m.event)).toEqual(expect.arrayContaining(['vault.unlocked', 'vault.locked', 'vault.hotkeyRotated', 'vault.warningsChanged', 'vault.identitiesChanged']));
 
-    const calledVault = new Set(replies.map((r) => r.method).filter((m) => m.startsWith('vault.')));
-    expect([...calledVault].sort()).toEqual(Object.keys(methods).filter((m) => m.startsWith('vault.')).sort());
 
     // the secrets made in this test, in text, hex and base64 forms
     const internal = core.vault.service as unknown as { unlockedState: { pairs: Map<string, { secretKey: Uint8Array }> } };
@@ -120,6 +118,13 @@ describe('vault over the contract', () => {
       ...keyBytes,
     ].flatMap((s) => secretForms(s));
     expect(keyBytes.length).toBeGreaterThanOrEqual(6);
+
+    // last: drop the phrase from this machine (an imported phrase counts as backed up)
+    const watch = await ok<{ identities: { role: string; active: boolean; watchOnly: boolean }[]; warnings: { id: string }[] }>('vault.makeWatchOnly', { password: PW });
+    expect(watch.identities.find((i) => i.role === 'coldkey' && i.active)?.watchOnly).toBe(true);
+    expect(watch.warnings.map((w) => w.id)).not.toContain('coldkey-on-machine');
+    const calledVault = new Set(replies.map((r) => r.method).filter((m) => m.startsWith('vault.')));
+    expect([...calledVault].sort()).toEqual(Object.keys(methods).filter((m) => m.startsWith('vault.')).sort());
 
     for (const { method, reply } of replies) {
       if (method === 'vault.revealMnemonic') continue;

@@ -347,3 +347,38 @@ describe('no secret on disk in the clear', () => {
     }
   });
 });
+
+describe('make the coldkey watch-only', () => {
+  it('keeps the mining keys, drops the phrase (also from the backup) and clears the coldkey warning', async () => {
+    const vault = makeVault(data.path, home.path);
+    await vault.create({ password: PW });
+    const before = vault.identities().filter((i) => i.active);
+    expect(await errorCode(vault.makeWatchOnly(PW))).toBe('CONFLICT'); // backup not confirmed yet
+    const words = (await vault.revealMnemonic(PW)).split(' ');
+    const { positions } = vault.startBackupQuiz();
+    await vault.answerBackupQuiz(positions.map((p) => words[p - 1]!));
+    expect(await errorCode(vault.makeWatchOnly('wrong password!'))).toBe('AUTH_FAILED');
+    const after = await vault.makeWatchOnly(PW);
+    const active = after.filter((i) => i.active);
+    expect(active.map((i) => [i.role, i.address])).toEqual(expect.arrayContaining(before.map((i) => [i.role, i.address])));
+    expect(active.find((i) => i.role === 'coldkey')).toMatchObject({ watchOnly: true });
+    expect(vault.warnings().map((w) => w.id)).not.toContain('coldkey-on-machine');
+    expect(await errorCode(() => vault.sign('coldkey', msg))).toBe('FORBIDDEN');
+    expect(vault.signWithHotkey(msg).address).toBe(before.find((i) => i.role === 'hotkey')!.address);
+    expect(await errorCode(vault.revealMnemonic(PW))).toBe('NOT_FOUND');
+    expect(await errorCode(vault.rotate('hotkey'))).toBe('UNSUPPORTED');
+    // neither the live file nor the automatic backup still holds the phrase
+    const bakDir = tempDir('watch-bak');
+    try {
+      const fromBackup = makeVault(bakDir.path, home.path);
+      await fromBackup.restoreBackup({ password: PW, fromPath: join(data.path, 'vault.json.bak') });
+      expect(await errorCode(fromBackup.revealMnemonic(PW))).toBe('NOT_FOUND');
+    } finally {
+      bakDir.cleanup();
+    }
+    vault.lock();
+    const again = makeVault(data.path, home.path);
+    const reopened = await again.unlock(PW);
+    expect(reopened.filter((i) => i.active).map((i) => i.address).sort()).toEqual(active.map((i) => i.address).sort());
+  });
+});
