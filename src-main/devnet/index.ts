@@ -1,0 +1,143 @@
+/**
+ * The practice network's process model (docs/practice-network.md, "Running it"). Every party runs
+ * in-process on a free 127.0.0.1 port, alone or together; what runs is recorded with the pid in
+ * `<dataDir>/devnet/state.json` so another process can attach.
+ *
+ *   const net = await startPracticeNetwork({ dataDir });          // chain + hub
+ *   net.endpoints  // { chain: 'http://127.0.0.1:…', hub: 'http://127.0.0.1:…' }
+ *   await net.stop();
+ *
+ *   const net = await startOrAttachPracticeNetwork({ dataDir });  // the app: reuse one already running
+ */
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { AppError } from '@shared/contract/errors';
+import { ChainNode } from './chain/chain-node';
+import { startChainServer, type ChainServer } from './chain/rpc-server';
+import { silentLog, type DevnetLog } from './common/http';
+import { authorityAddresses } from './common/keys';
+import { DEMO_COMPETITIONS } from './demo/competitions';
+import { HubNode } from './hub/hub-server';
+import { checkPracticeNetworkHealth, forgetParties, readPracticeNetworkState, recordParties, type Party, type PartyEntry } from './state';
+
+export { checkPracticeNetworkHealth, readPracticeNetworkState, stateFile, type PartyHealth, type PracticeNetworkState } from './state';
+export type { DevnetLog } from './common/http';
+
+export type StartableParty = 'chain' | 'hub';
+
+export interface PracticeNetworkOptions {
+  dataDir: string;
+  /** Which parties this process runs (default both). A hub alone needs a chain: `chainUrl` or one in the state file. */
+  parties?: readonly StartableParty[];
+  /** Block time of the chain (default 2000 ms). */
+  blockTimeMs?: number;
+  /** Fixed ports (default 0: a free port each). Always on 127.0.0.1. */
+  ports?: Partial<Record<StartableParty, number>>;
+  /** The chain to use when this process does not run one (default: the state file's). */
+  chainUrl?: string;
+  log?: DevnetLog;
+}
+
+export interface PracticeNetwork {
+  /** Base URLs of what runs (here or, for a hub alone, the chain it uses). */
+  endpoints: { chain: string; hub: string | null };
+  /** The chain node when this process runs it (tests: `chain.waitForBlock(n)`, `chain.sealBlock()`). */
+  chain: ChainNode | null;
+  hub: HubNode | null;
+  /** Stops what this process started and removes it from the state file. */
+  stop(): Promise<void>;
+}
+
+/** Starts the parties in this process. Refuses (`CONFLICT`) a party already running for this data dir. */
+export async function startPracticeNetwork(options: PracticeNetworkOptions): Promise<PracticeNetwork> {
+  await cryptoWaitReady();
+  const parties = options.parties ?? ['chain', 'hub'];
+  const log = options.log ?? silentLog;
+  const running = readPracticeNetworkState(options.dataDir);
+  for (const p of parties) {
+    const entry = running?.parties[p];
+    if (entry) throw new AppError('CONFLICT', `The practice ${p} already runs for this data folder (pid ${entry.pid}, ${entry.url}). Stop it first or attach to it.`);
+  }
+
+  let chain: ChainNode | null = null;
+  let chainServer: ChainServer | null = null;
+  let hub: HubNode | null = null;
+  const started: Partial<Record<Party, PartyEntry>> = {};
+  const at = new Date().toISOString();
+  const stop = async (): Promise<void> => {
+    forgetParties(options.dataDir, Object.keys(started) as Party[]);
+    if (hub) await hub.stop();
+    if (chainServer) await chainServer.close();
+    chain?.stop();
+    hub = null;
+    chainServer = null;
+    chain = null;
+  };
+  try {
+    let chainUrl: string;
+    if (parties.includes('chain')) {
+      chain = new ChainNode({
+        dataDir: options.dataDir,
+        blockTimeMs: options.blockTimeMs ?? 2000,
+        competitions: DEMO_COMPETITIONS.map((c) => c.chain),
+        authorities: authorityAddresses(options.dataDir),
+        log,
+      });
+      chainServer = await startChainServer(chain, { port: options.ports?.chain ?? 0, log });
+      chain.start();
+      chainUrl = chainServer.url;
+      started.chain = { url: chainUrl, pid: process.pid, started_at: at };
+      recordParties(options.dataDir, { chain: started.chain });
+      log.info('practice chain running', { url: chainUrl, genesis: chain.genesisHash, blockTimeMs: chain.blockTimeMs });
+    } else {
+      const url = options.chainUrl ?? running?.parties.chain?.url;
+      if (!url) throw new AppError('UNAVAILABLE', 'The hub needs a chain: start the chain first (minerva devnet start --party chain) or pass its URL.');
+      chainUrl = url;
+    }
+    if (parties.includes('hub')) {
+      hub = new HubNode({
+        dataDir: options.dataDir,
+        chainUrl,
+        port: options.ports?.hub ?? 0,
+        log,
+        partyUrls: () => {
+          const s = readPracticeNetworkState(options.dataDir);
+          return { router: s?.parties.router?.url ?? null, validator: s?.parties.validator?.url ?? null, coordinator: s?.parties.coordinator?.url ?? null };
+        },
+      });
+      const url = await hub.start();
+      started.hub = { url, pid: process.pid, started_at: at };
+      recordParties(options.dataDir, { hub: started.hub });
+      log.info('practice hub running', { url, chain: chainUrl });
+    }
+    return { endpoints: { chain: chainUrl, hub: started.hub?.url ?? null }, chain, hub, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+export interface AttachedOrStarted {
+  endpoints: { chain: string; hub: string };
+  /** True when another process runs the parties; `stop()` then leaves them running. */
+  attached: boolean;
+  network: PracticeNetwork | null;
+  stop(): Promise<void>;
+}
+
+/**
+ * For the app: attach to a healthy chain and hub already running for this data dir, else start
+ * what is missing in this process. `stop()` stops only what this call started.
+ */
+export async function startOrAttachPracticeNetwork(options: Omit<PracticeNetworkOptions, 'parties' | 'chainUrl'>): Promise<AttachedOrStarted> {
+  const state = readPracticeNetworkState(options.dataDir);
+  const health = state ? await checkPracticeNetworkHealth(state) : [];
+  const healthy = (p: Party): string | undefined => health.find((h) => h.party === p && h.healthy)?.url;
+  const chainUrl = healthy('chain');
+  const hubUrl = healthy('hub');
+  if (chainUrl && hubUrl) return { endpoints: { chain: chainUrl, hub: hubUrl }, attached: true, network: null, stop: () => Promise.resolve() };
+  const missing: StartableParty[] = chainUrl ? ['hub'] : hubUrl ? ['chain'] : ['chain', 'hub'];
+  // A recorded but unhealthy party of a live process would block the start: say so.
+  const network = await startPracticeNetwork({ ...options, parties: missing, ...(chainUrl ? { chainUrl } : {}) });
+  const endpoints = { chain: network.endpoints.chain, hub: network.endpoints.hub ?? hubUrl! };
+  return { endpoints, attached: false, network, stop: () => network.stop() };
+}

@@ -1,0 +1,113 @@
+/**
+ * `<dataDir>/devnet/state.json`: where each running party of the practice network listens, and
+ * which process runs it, so that another process (the app, `minerva devnet status`, a test) can
+ * attach. Each process adds its parties and removes them when it stops; an entry whose process
+ * is gone is stale and ignored.
+ *
+ * ```json
+ * {"version":1,"parties":{"chain":{"url":"http://127.0.0.1:41234","pid":4242,"started_at":"…"},
+ *                         "hub":{"url":"http://127.0.0.1:41235","pid":4242,"started_at":"…"}}}
+ * ```
+ */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { HealthWire } from '@shared/protocol/hub-api';
+
+export const PARTIES = ['chain', 'hub', 'router', 'validator', 'coordinator'] as const;
+export type Party = (typeof PARTIES)[number];
+
+export interface PartyEntry {
+  url: string;
+  pid: number;
+  started_at: string;
+}
+
+export interface PracticeNetworkState {
+  version: 1;
+  parties: Partial<Record<Party, PartyEntry>>;
+}
+
+export function stateFile(dataDir: string): string {
+  return join(dataDir, 'devnet', 'state.json');
+}
+
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The state file as written (stale entries included); null when there is none or it is unreadable. */
+export function readStateFile(dataDir: string): PracticeNetworkState | null {
+  try {
+    const parsed = JSON.parse(readFileSync(stateFile(dataDir), 'utf8')) as PracticeNetworkState;
+    return parsed.version === 1 && typeof parsed.parties === 'object' ? parsed : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The parties whose recorded process is alive; null when none is. */
+export function readPracticeNetworkState(dataDir: string): PracticeNetworkState | null {
+  const state = readStateFile(dataDir);
+  if (!state) return null;
+  const parties: PracticeNetworkState['parties'] = {};
+  for (const party of PARTIES) {
+    const entry = state.parties[party];
+    if (entry && isProcessAlive(entry.pid)) parties[party] = entry;
+  }
+  return Object.keys(parties).length > 0 ? { version: 1, parties } : null;
+}
+
+function writeState(dataDir: string, state: PracticeNetworkState): void {
+  mkdirSync(join(dataDir, 'devnet'), { recursive: true, mode: 0o700 });
+  const file = stateFile(dataDir);
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  renameSync(tmp, file);
+}
+
+/** Records parties of this process (dropping stale entries of dead processes). */
+export function recordParties(dataDir: string, entries: Partial<Record<Party, PartyEntry>>): void {
+  const current = readPracticeNetworkState(dataDir) ?? { version: 1, parties: {} };
+  writeState(dataDir, { version: 1, parties: { ...current.parties, ...entries } });
+}
+
+/** Removes the given parties if this process recorded them. */
+export function forgetParties(dataDir: string, parties: readonly Party[], pid = process.pid): void {
+  const current = readStateFile(dataDir);
+  if (!current) return;
+  const next: PracticeNetworkState = { version: 1, parties: { ...current.parties } };
+  for (const p of parties) if (next.parties[p]?.pid === pid) delete next.parties[p];
+  writeState(dataDir, next);
+}
+
+export interface PartyHealth {
+  party: Party;
+  url: string;
+  pid: number;
+  healthy: boolean;
+  /** The chain's head block, when the chain answered. */
+  block?: number;
+  error?: string;
+}
+
+/** Asks every recorded party for `GET /health` (2 s each, in parallel). */
+export async function checkPracticeNetworkHealth(state: PracticeNetworkState, timeoutMs = 2000): Promise<PartyHealth[]> {
+  const entries = PARTIES.flatMap((party) => (state.parties[party] ? [[party, state.parties[party]] as const] : []));
+  return Promise.all(
+    entries.map(async ([party, entry]): Promise<PartyHealth> => {
+      try {
+        const res = await fetch(`${entry.url}/health`, { signal: AbortSignal.timeout(timeoutMs) });
+        const body = (await res.json()) as HealthWire;
+        const healthy = res.status === 200 && body.ok && body.party === party;
+        return { party, url: entry.url, pid: entry.pid, healthy, ...(body.block !== undefined ? { block: body.block } : {}) };
+      } catch (error) {
+        return { party, url: entry.url, pid: entry.pid, healthy: false, error: (error as Error).name === 'TimeoutError' ? 'no answer in time' : 'not answering' };
+      }
+    }),
+  );
+}
