@@ -145,4 +145,5 @@ export const runtimeMethods = {
 
 export const runtimeEvents = {
   'runtime.modelChanged': event<{ key: string; state: ModelState }>('A model container changed state (starting, ready, restarting, failed, stopped).'),
+  'runtime.modelLogged': event<{ key: string; line: ModelLogLine }>("A line of a model's stderr (redacted) or a runtime note about it."),
 };

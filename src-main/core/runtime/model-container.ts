@@ -196,7 +196,8 @@ export class ModelContainer {
           stream.write(line);
         },
         onFatal: (err) => this.recycle(instance, err.message),
-        onStray: (line) => this.logs.append(line, 'stdout'),
+        // stdout is the data channel: a stray line may hold decrypted data, so only its size is kept.
+        onStray: (line) => this.logs.append(`[minerva] dropped ${Buffer.byteLength(line)} bytes of non-protocol output on stdout (models must log to stderr)`, 'runtime'),
         onTimeout: (method) => {
           if (this.options.restartOnTimeout !== false) this.recycle(instance, `"${method}" timed out`);
         },

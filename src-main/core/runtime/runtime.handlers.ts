@@ -48,6 +48,7 @@ export function createRuntimeModule(options: RuntimeModuleOptions): RuntimeModul
     redact: options.redact,
     log: options.log,
     onModelState: (key, state) => options.events.emit('runtime.modelChanged', { key, state }),
+    onModelLog: (key, line) => options.events.emit('runtime.modelLogged', { key, line }),
     ...options.service,
   });
 

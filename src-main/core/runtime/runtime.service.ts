@@ -36,6 +36,8 @@ export interface RuntimeServiceOptions {
   model?: Partial<Omit<ModelContainerOptions, 'docker' | 'spec' | 'redact' | 'log' | 'onStateChange'>>;
   archiveLimits?: ArchiveLimits;
   onModelState?: (key: string, state: ModelState) => void;
+  /** Each stored (already redacted) model log line, for streaming to the UI. */
+  onModelLog?: (key: string, line: ModelLogLine) => void;
   /** Where TEE collateral comes from (default: Phala's PCCS, only contacted when a check runs). */
   teeCollateral?: CollateralFetcher;
   /** Clock for TEE checks (ms). */
@@ -94,6 +96,7 @@ export class RuntimeService {
   private idleTimer: NodeJS.Timeout | null = null;
   private readonly dir: string;
   private lastReap: (ReapResult & { at: string }) | null = null;
+  private closed = false;
 
   constructor(private readonly options: RuntimeServiceOptions) {
     this.log = options.log ?? silentLogger;
@@ -111,6 +114,7 @@ export class RuntimeService {
   /** Probes the engine; when it runs, reaps leftovers now and on a timer. Never throws. */
   async start(): Promise<EngineStatus> {
     const status = await this.engine.probe();
+    if (this.closed) return status;
     if (status.state === 'running') {
       this.log.info('docker engine found', { version: status.version, endpoint: status.endpoint, gpu: status.gpu.available });
       this.startReaper();
@@ -126,7 +130,7 @@ export class RuntimeService {
   }
 
   private startReaper(): void {
-    if (this.reaper) return;
+    if (this.reaper || this.closed) return;
     this.reaper = startReaper({
       docker: this.engine.docker,
       scope: this.scope,
@@ -247,6 +251,10 @@ export class RuntimeService {
       },
       onStateChange: (state) => this.options.onModelState?.(request.key, state),
     });
+    if (this.options.onModelLog) {
+      const onLog = this.options.onModelLog;
+      model.logs.onLine((line) => onLog(request.key, line));
+    }
     this.models.set(request.key, { request, model });
     return model;
   }
@@ -317,6 +325,7 @@ export class RuntimeService {
 
   /** Stops every model and the timers (app exit). */
   async close(): Promise<void> {
+    this.closed = true;
     this.reaper?.stop();
     this.reaper = null;
     if (this.idleTimer) clearInterval(this.idleTimer);

@@ -84,4 +84,10 @@ export function startRuntime(): void {
   started = true;
   rpc().on('runtime.modelChanged', () => void refreshRuntime());
   rpc().on('settings.changed', () => void refreshRuntime());
+  rpc().on('runtime.modelLogged', ({ key, line }) => {
+    const s = store();
+    const selected = s.containers.find((c) => c.id === s.selected);
+    if (selected?.model?.key !== key || s.logs.some((l) => l.seq === line.seq)) return;
+    s.set({ logs: [...s.logs, line].slice(-500) });
+  });
 }

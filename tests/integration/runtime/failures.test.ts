@@ -81,6 +81,16 @@ describe.skipIf(env.skip)('a misbehaving model is contained', () => {
     expect(await bootId(model)).not.toBe(firstBoot);
   });
 
+  it('never keeps what a model prints on stdout outside the protocol (it may be decrypted data)', async () => {
+    const { model } = make();
+    await model.start();
+    await model.call('infer', { action: 'stdout-leak', text: 'decrypted prompt: the eagle lands at dawn' });
+    await model.call('health');
+    const text = model.logs.tail().map((l) => l.text).join('\n');
+    expect(text).not.toContain('eagle');
+    expect(text).toMatch(/dropped \d+ bytes of non-protocol output on stdout/);
+  });
+
   it('keeps stderr bounded and redacted', async () => {
     const { model } = make();
     await model.start();
