@@ -65,8 +65,8 @@ async function aeadTable(): Promise<Map<string, number>> {
   console.log(`${'size'.padEnd(8)} ${'raw node:crypto'.padEnd(28)} ${'envelope/node:crypto'.padEnd(36)} ${'envelope/webcrypto'.padEnd(36)}`);
   for (const size of SIZES) {
     const pt = nodeCrypto.randomBytes(size);
-    const iters = Math.max(2, Math.min(2000, Math.floor((16 * MiB) / size)));
-    const rounds = size >= 16 * MiB ? 7 : 9;
+    const iters = Math.max(2, Math.min(1000, Math.floor((8 * MiB) / size)));
+    const rounds = size >= 16 * MiB ? 7 : 15;
     const raw: number[] = [];
     const envNode: number[] = [];
     const envWeb: number[] = [];
