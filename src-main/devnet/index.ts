@@ -17,7 +17,7 @@ import { silentLog, type DevnetLog } from './common/http';
 import { authorityAddresses } from './common/keys';
 import { DEMO_COMPETITIONS } from './demo/competitions';
 import { HubNode } from './hub/hub-server';
-import { checkPracticeNetworkHealth, forgetParties, readPracticeNetworkState, recordParties, type Party, type PartyEntry } from './state';
+import { checkPracticeNetworkHealth, forgetParties, readPracticeNetworkState, readStateFile, recordParties, type Party, type PartyEntry } from './state';
 
 export { checkPracticeNetworkHealth, readPracticeNetworkState, stateFile, type PartyHealth, type PracticeNetworkState } from './state';
 export type { DevnetLog } from './common/http';
@@ -53,6 +53,13 @@ export async function startPracticeNetwork(options: PracticeNetworkOptions): Pro
   const parties = options.parties ?? ['chain', 'hub'];
   const log = options.log ?? silentLog;
   const running = readPracticeNetworkState(options.dataDir);
+  // A party that ran before (its process gone) gets its old port back when free, so that clients
+  // holding its address reconnect after a restart.
+  const previous = readStateFile(options.dataDir);
+  const previousPort = (p: Party): number | undefined => {
+    const url = previous?.parties[p]?.url;
+    return url ? Number(new URL(url).port) || undefined : undefined;
+  };
   for (const p of parties) {
     const entry = running?.parties[p];
     if (entry) throw new AppError('CONFLICT', `The practice ${p} already runs for this data folder (pid ${entry.pid}, ${entry.url}). Stop it first or attach to it.`);
@@ -74,6 +81,7 @@ export async function startPracticeNetwork(options: PracticeNetworkOptions): Pro
   };
   try {
     let chainUrl: string;
+    let chainSource: string | (() => string);
     if (parties.includes('chain')) {
       chain = new ChainNode({
         dataDir: options.dataDir,
@@ -82,9 +90,10 @@ export async function startPracticeNetwork(options: PracticeNetworkOptions): Pro
         authorities: authorityAddresses(options.dataDir),
         log,
       });
-      chainServer = await startChainServer(chain, { port: options.ports?.chain ?? 0, log });
+      chainServer = await startChainServer(chain, { port: options.ports?.chain ?? 0, preferredPort: previousPort('chain'), log });
       chain.start();
       chainUrl = chainServer.url;
+      chainSource = chainUrl;
       started.chain = { url: chainUrl, pid: process.pid, started_at: at };
       recordParties(options.dataDir, { chain: started.chain });
       log.info('practice chain running', { url: chainUrl, genesis: chain.genesisHash, blockTimeMs: chain.blockTimeMs });
@@ -92,12 +101,15 @@ export async function startPracticeNetwork(options: PracticeNetworkOptions): Pro
       const url = options.chainUrl ?? running?.parties.chain?.url;
       if (!url) throw new AppError('UNAVAILABLE', 'The hub needs a chain: start the chain first (minerva devnet start --party chain) or pass its URL.');
       chainUrl = url;
+      // Follow the chain if it restarts elsewhere (unless the caller pinned its URL).
+      chainSource = options.chainUrl ?? ((): string => readPracticeNetworkState(options.dataDir)?.parties.chain?.url ?? url);
     }
     if (parties.includes('hub')) {
       hub = new HubNode({
         dataDir: options.dataDir,
-        chainUrl,
+        chainUrl: chainSource,
         port: options.ports?.hub ?? 0,
+        preferredPort: previousPort('hub'),
         log,
         partyUrls: () => {
           const s = readPracticeNetworkState(options.dataDir);

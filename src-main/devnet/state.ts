@@ -1,8 +1,8 @@
 /**
  * `<dataDir>/devnet/state.json`: where each running party of the practice network listens, and
  * which process runs it, so that another process (the app, `minerva devnet status`, a test) can
- * attach. Each process adds its parties and removes them when it stops; an entry whose process
- * is gone is stale and ignored.
+ * attach. Each process adds its parties and marks them `stopped_at` when it stops; an entry that
+ * is stopped or whose process is gone is ignored (its port is tried first on the next start).
  *
  * ```json
  * {"version":1,"parties":{"chain":{"url":"http://127.0.0.1:41234","pid":4242,"started_at":"…"},
@@ -20,6 +20,8 @@ export interface PartyEntry {
   url: string;
   pid: number;
   started_at: string;
+  /** Set when the party stopped cleanly; the entry stays so a restart can take the same port. */
+  stopped_at?: string;
 }
 
 export interface PracticeNetworkState {
@@ -57,7 +59,7 @@ export function readPracticeNetworkState(dataDir: string): PracticeNetworkState 
   const parties: PracticeNetworkState['parties'] = {};
   for (const party of PARTIES) {
     const entry = state.parties[party];
-    if (entry && isProcessAlive(entry.pid)) parties[party] = entry;
+    if (entry && entry.stopped_at === undefined && isProcessAlive(entry.pid)) parties[party] = entry;
   }
   return Object.keys(parties).length > 0 ? { version: 1, parties } : null;
 }
@@ -70,18 +72,22 @@ function writeState(dataDir: string, state: PracticeNetworkState): void {
   renameSync(tmp, file);
 }
 
-/** Records parties of this process (dropping stale entries of dead processes). */
+/** Records parties of this process. */
 export function recordParties(dataDir: string, entries: Partial<Record<Party, PartyEntry>>): void {
-  const current = readPracticeNetworkState(dataDir) ?? { version: 1, parties: {} };
+  const current = readStateFile(dataDir) ?? { version: 1, parties: {} };
   writeState(dataDir, { version: 1, parties: { ...current.parties, ...entries } });
 }
 
-/** Removes the given parties if this process recorded them. */
+/** Marks the given parties stopped if this process recorded them. */
 export function forgetParties(dataDir: string, parties: readonly Party[], pid = process.pid): void {
   const current = readStateFile(dataDir);
   if (!current) return;
   const next: PracticeNetworkState = { version: 1, parties: { ...current.parties } };
-  for (const p of parties) if (next.parties[p]?.pid === pid) delete next.parties[p];
+  const at = new Date().toISOString();
+  for (const p of parties) {
+    const entry = next.parties[p];
+    if (entry?.pid === pid) next.parties[p] = { ...entry, stopped_at: at };
+  }
   writeState(dataDir, next);
 }
 

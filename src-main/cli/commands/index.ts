@@ -3,6 +3,7 @@ import { versionCommand } from './version';
 import { serveCommand } from './serve';
 import { walletCommand } from './wallet';
 import { protoCommand } from './proto';
+import { devnetCommand } from './devnet';
 
 /** All `minerva` subcommands, in the order `--help` lists them. Add one line per command. */
-export const commands: readonly CliCommand[] = [serveCommand, walletCommand, protoCommand, versionCommand];
+export const commands: readonly CliCommand[] = [serveCommand, walletCommand, protoCommand, devnetCommand, versionCommand];

@@ -6,7 +6,7 @@
 import type { Server } from 'node:http';
 import { AppError } from '@shared/contract/errors';
 import { chainMethods, rpcRequestSchema, RPC_CODES, type ChainMethod, type RpcErrorBody } from '@shared/protocol/chain-api';
-import { BodyTooLarge, closeServer, jsonServer, listenLoopback, readBody, sendError, sendJson, type DevnetLog } from '../common/http';
+import { BodyTooLarge, closeServer, jsonServer, listenLoopback, listenLoopbackPreferring, readBody, sendError, sendJson, type DevnetLog } from '../common/http';
 import { ChainError, type ChainNode } from './chain-node';
 
 const MAX_RPC_BODY = 256 * 1024;
@@ -85,7 +85,7 @@ export interface ChainServer {
   close(): Promise<void>;
 }
 
-export async function startChainServer(node: ChainNode, options: { port?: number; log: DevnetLog }): Promise<ChainServer> {
+export async function startChainServer(node: ChainNode, options: { port?: number; preferredPort?: number; log: DevnetLog }): Promise<ChainServer> {
   const table = handlers(node);
   const server = jsonServer(
     async (req, res) => {
@@ -133,6 +133,6 @@ export async function startChainServer(node: ChainNode, options: { port?: number
     },
     (error) => options.log.error('chain server error', { error: String(error) }),
   );
-  const url = await listenLoopback(server, options.port ?? 0);
+  const url = options.port ? await listenLoopback(server, options.port) : await listenLoopbackPreferring(server, options.preferredPort);
   return { url, server, close: () => closeServer(server) };
 }

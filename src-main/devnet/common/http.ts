@@ -54,6 +54,18 @@ export async function listenLoopback(server: Server, port = 0): Promise<string> 
   return `http://${LOOPBACK}:${address.port}`;
 }
 
+/** Listens on `preferred` when it is free (a restarted party keeps its address), else on any free port. */
+export async function listenLoopbackPreferring(server: Server, preferred: number | undefined): Promise<string> {
+  if (preferred) {
+    try {
+      return await listenLoopback(server, preferred);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    }
+  }
+  return listenLoopback(server, 0);
+}
+
 export async function closeServer(server: Server): Promise<void> {
   await new Promise<void>((resolve) => {
     server.close(() => resolve());

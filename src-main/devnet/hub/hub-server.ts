@@ -13,7 +13,7 @@ import type { HeaderMap } from '@shared/protocol/headers';
 import { HUB_ERRORS, joinBodySchema, type CatalogueEntryWire, type CatalogueWire, type HubErrorCode, type JoinResult, type LeaveResult, type ParticipantsResult } from '@shared/protocol/hub-api';
 import { ACTION_MAX_BODY_BYTES, DEFAULT_ACTION_PREFIX, joinEoaStatement } from '@shared/protocol/miner-action';
 import { ChainClient, ChainRpcError } from '../chain/chain-client';
-import { BodyTooLarge, closeServer, jsonServer, listenLoopback, readBody, sendError, sendJson, silentLog, type DevnetLog } from '../common/http';
+import { BodyTooLarge, closeServer, jsonServer, listenLoopback, listenLoopbackPreferring, readBody, sendError, sendJson, silentLog, type DevnetLog } from '../common/http';
 import { authorityKey } from '../common/keys';
 import { SqliteReplayStore } from '../common/replay-store';
 import { DEMO_COMPETITIONS, type DemoCompetition } from '../demo/competitions';
@@ -22,8 +22,11 @@ import { openHubDb, ParticipantsRepo, type HubDb } from './hub-db';
 
 export interface HubOptions {
   dataDir: string;
-  chainUrl: string;
+  /** The chain, or where to find it now (a chain restarted in another process may have moved). */
+  chainUrl: string | (() => string);
   port?: number;
+  /** A port to try first (the one a previous run used), else any free port. */
+  preferredPort?: number;
   log?: DevnetLog;
   competitions?: readonly DemoCompetition[];
   /** URLs of the router, validator and coordinator when they run (read per request). */
@@ -65,7 +68,7 @@ export class HubNode {
   private readonly db: HubDb;
   private readonly participants: ParticipantsRepo;
   private readonly replay: SqliteReplayStore;
-  private readonly chain: ChainClient;
+  private chainClient: ChainClient | undefined;
   private readonly log: DevnetLog;
   private readonly competitions: readonly DemoCompetition[];
   private readonly now: () => number;
@@ -76,10 +79,16 @@ export class HubNode {
     this.db = openHubDb(options.dataDir);
     this.participants = new ParticipantsRepo(this.db);
     this.replay = new SqliteReplayStore(this.db);
-    this.chain = new ChainClient(options.chainUrl);
     this.log = options.log ?? silentLog;
     this.competitions = options.competitions ?? DEMO_COMPETITIONS;
     this.now = options.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
+  }
+
+  /** The chain client for the chain's current URL (one client per URL, so its nonce queue holds). */
+  private get chain(): ChainClient {
+    const url = typeof this.options.chainUrl === 'string' ? this.options.chainUrl : this.options.chainUrl();
+    if (this.chainClient?.url !== url) this.chainClient = new ChainClient(url);
+    return this.chainClient;
   }
 
   async start(): Promise<string> {
@@ -87,7 +96,7 @@ export class HubNode {
       (req, res) => this.route(req, res),
       (error) => this.log.error('hub request failed', { error: String(error) }),
     );
-    this.url = await listenLoopback(this.server, this.options.port ?? 0);
+    this.url = this.options.port ? await listenLoopback(this.server, this.options.port) : await listenLoopbackPreferring(this.server, this.options.preferredPort);
     return this.url;
   }
 
@@ -141,7 +150,7 @@ export class HubNode {
     return {
       ...c.catalogue,
       endpoints: {
-        chain: this.options.chainUrl,
+        chain: this.chain.url,
         hub: this.url,
         router: c.catalogue.kind === 'private-inference' ? others.router : null,
         validator: c.catalogue.kind === 'checkpoint' ? others.validator : null,

@@ -1,0 +1,115 @@
+import type { Command } from 'commander';
+import { resolveDataDir } from '@core/data-dir';
+import { AppError } from '@shared/contract/errors';
+import { checkPracticeNetworkHealth, readPracticeNetworkState, startPracticeNetwork, type PartyHealth, type StartableParty } from '@devnet/index';
+import { isProcessAlive } from '@devnet/state';
+import type { CliCommand, CliIo } from '../command-registry';
+import { fail, report } from '../output';
+
+/**
+ * `minerva devnet start|status|stop`: the practice network (docs/practice-network.md).
+ * `start` runs in the foreground until Ctrl+C or SIGTERM; `status` and `stop` find the parties
+ * through `<data dir>/devnet/state.json`.
+ */
+const DATA_DIR_HELP = 'data folder (default: MINERVA_DATA_DIR or the platform app-data folder)';
+
+function parseParty(value: string): StartableParty[] {
+  if (value === 'all') return ['chain', 'hub'];
+  if (value === 'chain' || value === 'hub') return [value];
+  throw new AppError('VALIDATION', `--party must be chain, hub or all (not "${value}").`);
+}
+
+function parseBlockMs(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 50 || n > 600_000) throw new AppError('VALIDATION', '--block-ms must be a whole number of milliseconds between 50 and 600000.');
+  return n;
+}
+
+async function start(opts: { dataDir?: string; party: string; blockMs?: string; json?: boolean }, io: CliIo): Promise<void> {
+  const dataDir = resolveDataDir({ flag: opts.dataDir, env: io.env });
+  const parties = parseParty(opts.party);
+  const blockTimeMs = opts.blockMs === undefined ? 2000 : parseBlockMs(opts.blockMs);
+  const line = (level: string) => (message: string, fields?: Record<string, unknown>) => io.stderr(`${new Date().toISOString()} ${level} devnet: ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}\n`);
+  const net = await startPracticeNetwork({ dataDir, parties, blockTimeMs, log: { info: line('info'), warn: line('warn'), error: line('error') } });
+  const summary = { dataDir, pid: process.pid, parties, endpoints: net.endpoints, blockTimeMs };
+  report(
+    io,
+    Boolean(opts.json),
+    summary,
+    `The practice network is running (pid ${process.pid}).\n${parties.map((p) => `  ${p.padEnd(6)} ${net.endpoints[p] ?? ''}`).join('\n')}\nData folder: ${dataDir}\nPress Ctrl+C to stop.`,
+  );
+  await new Promise<void>((resolveStop) => {
+    const stop = (): void => resolveStop();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await net.stop();
+  if (!opts.json) io.stdout('The practice network stopped.\n');
+}
+
+async function status(opts: { dataDir?: string; json?: boolean }, io: CliIo): Promise<void> {
+  const dataDir = resolveDataDir({ flag: opts.dataDir, env: io.env });
+  const state = readPracticeNetworkState(dataDir);
+  const parties: PartyHealth[] = state ? await checkPracticeNetworkHealth(state) : [];
+  const running = parties.length > 0;
+  const value = { dataDir, running, healthy: running && parties.every((p) => p.healthy), parties: Object.fromEntries(parties.map((p) => [p.party, p])) };
+  const human = running
+    ? parties.map((p) => `${p.party.padEnd(6)} ${p.url}  pid ${p.pid}  ${p.healthy ? `healthy${p.block === undefined ? '' : ` (block ${p.block})`}` : `NOT healthy (${p.error ?? 'bad answer'})`}`).join('\n')
+    : `The practice network is not running for ${dataDir}.`;
+  report(io, Boolean(opts.json), value, human);
+  if (running && !value.healthy) io.setExitCode(1);
+}
+
+async function stop(opts: { dataDir?: string; json?: boolean }, io: CliIo): Promise<void> {
+  const dataDir = resolveDataDir({ flag: opts.dataDir, env: io.env });
+  const state = readPracticeNetworkState(dataDir);
+  const pids = [...new Set(Object.values(state?.parties ?? {}).map((p) => p.pid))].filter((pid) => pid !== process.pid);
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    }
+  }
+  const deadline = Date.now() + 10_000;
+  while (pids.some(isProcessAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  const left = pids.filter(isProcessAlive);
+  if (left.length > 0) throw new AppError('TIMEOUT', `The practice network (pid ${left.join(', ')}) did not stop within the time allowed.`);
+  report(io, Boolean(opts.json), { dataDir, stopped: pids }, pids.length > 0 ? `Stopped the practice network (pid ${pids.join(', ')}).` : 'The practice network was not running.');
+}
+
+export const devnetCommand: CliCommand = {
+  name: 'devnet',
+  register(program: Command, io: CliIo) {
+    const devnet = program.command('devnet').description('run the practice network (chain and hub) on this machine, on 127.0.0.1 only');
+    const guard =
+      <T extends { json?: boolean }>(fn: (opts: T, io: CliIo) => Promise<void>) =>
+      async (opts: T): Promise<void> => {
+        try {
+          await fn(opts, io);
+        } catch (error) {
+          fail(io, Boolean(opts.json), error);
+        }
+      };
+    devnet
+      .command('start')
+      .description('run the practice network in the foreground (Ctrl+C stops it)')
+      .option('--data-dir <dir>', DATA_DIR_HELP)
+      .option('--party <party>', 'chain, hub or all', 'all')
+      .option('--block-ms <n>', 'block time in milliseconds (default 2000)')
+      .option('--json', 'print the endpoints as JSON')
+      .action(guard(start));
+    devnet
+      .command('status')
+      .description("each running party's address and health")
+      .option('--data-dir <dir>', DATA_DIR_HELP)
+      .option('--json', 'print JSON')
+      .action(guard(status));
+    devnet
+      .command('stop')
+      .description('stop the practice network running for this data folder')
+      .option('--data-dir <dir>', DATA_DIR_HELP)
+      .option('--json', 'print JSON')
+      .action(guard(stop));
+  },
+};
