@@ -10,6 +10,7 @@ import { newToken } from '@headless/auth';
 import { startHeadlessServer } from '@headless/server';
 import type { CliCommand, CliIo } from '../command-registry';
 import { fail } from '../output';
+import { inProcessPracticeHost } from '../practice-host';
 
 interface ServeOptions {
   port: number;
@@ -18,11 +19,20 @@ interface ServeOptions {
   allowRemote?: boolean;
   tokenFile?: string;
   json?: boolean;
+  /** commander's --no-practice */
+  practice: boolean;
+  blockMs?: number;
 }
 
 function parsePort(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port is a whole number from 0 to 65535 (0 picks a free one).');
+  return n;
+}
+
+function parseBlockMs(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 50 || n > 60_000) throw new InvalidArgumentError('a block time is a whole number of milliseconds from 50 to 60000.');
   return n;
 }
 
@@ -51,7 +61,15 @@ export async function serve(opts: ServeOptions, io: CliIo): Promise<void> {
   }
   const token = opts.tokenFile ? readTokenFile(opts.tokenFile) : newToken();
   const dataDir = resolveDataDir({ flag: opts.dataDir, env: io.env });
-  const core = createCore({ dataDir, host: 'headless', version: APP_VERSION, exposedBeyondLoopback: remote });
+  let devnetLog: ReturnType<typeof core.log.scope> | undefined;
+  const core = createCore({
+    dataDir,
+    host: 'headless',
+    version: APP_VERSION,
+    exposedBeyondLoopback: remote,
+    ...(opts.practice ? { practiceHost: inProcessPracticeHost(dataDir, { log: () => devnetLog, ...(opts.blockMs === undefined ? {} : { blockTimeMs: opts.blockMs }) }) } : {}),
+  });
+  devnetLog = core.log.scope('devnet');
   let server;
   try {
     server = await startHeadlessServer({ core, rendererDir: rendererDir(io.env), token, host: opts.host, port: opts.port, allowRemote: remote });
@@ -90,6 +108,8 @@ export const serveCommand: CliCommand = {
       .option('--allow-remote', 'allow a non-loopback --host (needs --token-file; shows a key-safety warning)')
       .option('--token-file <file>', 'read the access token from this file (mode 600) instead of making one')
       .option('--json', 'print the address as JSON')
+      .option('--no-practice', 'do not start the built-in practice network (attach to one with `minerva devnet start`, or use another network)')
+      .option('--block-ms <ms>', 'block time of the practice network this starts (default 2000)', parseBlockMs)
       .action(async (opts: ServeOptions) => {
         try {
           await serve(opts, io);

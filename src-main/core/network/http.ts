@@ -11,25 +11,36 @@ export interface HttpAnswer {
 }
 
 const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
+const RESET = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE', 'UND_ERR_CLOSED']);
+
+function unavailable(party: string, url: string, cause: string): AppError {
+  const why = cause === 'ECONNREFUSED' ? 'connection refused' : cause === 'TimeoutError' ? 'no answer in time' : cause === 'UND_ERR_SOCKET' ? 'connection closed' : cause;
+  return new AppError('UNAVAILABLE', `The ${party} is not answering (${why}).`, { details: { url, cause } });
+}
 
 export async function httpJson(
   party: string,
   url: string,
-  init: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: Uint8Array; timeoutMs?: number },
+  init: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: Uint8Array; timeoutMs?: number; idempotent?: boolean },
 ): Promise<HttpAnswer> {
-  let res: Response;
-  try {
-    res = await fetch(url, {
-      method: init.method,
-      headers: { accept: 'application/json', ...(init.body ? { 'content-type': 'application/json' } : {}), ...init.headers },
-      ...(init.body ? { body: init.body } : {}),
-      redirect: 'error',
-      signal: AbortSignal.timeout(init.timeoutMs ?? 10_000),
-    });
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
-    const why = cause === 'ECONNREFUSED' ? 'connection refused' : cause === 'TimeoutError' ? 'no answer in time' : cause;
-    throw new AppError('UNAVAILABLE', `The ${party} is not answering (${why}).`, { details: { url, cause } });
+  let res: Response | undefined;
+  const idempotent = init.idempotent ?? init.method === 'GET';
+  for (let attempt = 1; !res; attempt += 1) {
+    try {
+      res = await fetch(url, {
+        method: init.method,
+        headers: { accept: 'application/json', ...(init.body ? { 'content-type': 'application/json' } : {}), ...init.headers },
+        ...(init.body ? { body: init.body } : {}),
+        redirect: 'error',
+        signal: AbortSignal.timeout(init.timeoutMs ?? 10_000),
+      });
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
+      // A kept-alive connection to a party that restarted fails before any answer: safe to send a
+      // read again once; a write is left to the caller's own retry, which checks state first.
+      if (idempotent && attempt === 1 && RESET.has(cause)) continue;
+      throw unavailable(party, url, cause);
+    }
   }
   const text = await res.text();
   if (text.length > MAX_ANSWER_BYTES) throw new AppError('TOO_LARGE', `The ${party} sent an answer too large to read.`);

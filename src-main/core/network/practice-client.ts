@@ -13,15 +13,30 @@ import type { ActiveNetwork } from './networks.service';
  */
 let rpcId = 0;
 
+/** One transaction at a time per signer and chain, so two flows never take the same nonce. */
+const signerQueues = new Map<string, Promise<unknown>>();
+
+function serialised<T>(key: string, run: () => Promise<T>): Promise<T> {
+  const previous = signerQueues.get(key) ?? Promise.resolve();
+  const next = previous.catch(() => undefined).then(run);
+  signerQueues.set(key, next);
+  void next.finally(() => {
+    if (signerQueues.get(key) === next) signerQueues.delete(key);
+  }).catch(() => undefined);
+  return next;
+}
+
+const sentence = (text: string) => text.replace(/[.\s]+$/, '');
+
 async function chainCall<M extends ChainMethod>(chainUrl: string, method: M, params: ChainParams<M>): Promise<ChainResult<M>> {
   const body = new TextEncoder().encode(JSON.stringify({ jsonrpc: '2.0', id: (rpcId += 1), method, params }));
-  const answer = await httpJson('chain', `${chainUrl.replace(/\/$/, '')}/rpc`, { method: 'POST', body });
+  const answer = await httpJson('chain', `${chainUrl.replace(/\/$/, '')}/rpc`, { method: 'POST', body, idempotent: method !== 'chain_submitTx' });
   if (answer.status !== 200) throw httpError('chain', answer);
   const reply = answer.json as { result?: ChainResult<M>; error?: { code?: number; message?: string; data?: { code?: string } } };
   if (reply.error) {
     const code = reply.error.data?.code ?? String(reply.error.code ?? 'ERROR');
     const notFound = reply.error.code === RPC_CODES.notFound || code === 'NOT_FOUND';
-    throw new AppError(notFound ? 'NOT_FOUND' : 'VALIDATION', `The chain refused: ${reply.error.message ?? code}.`, { details: { chainCode: code } });
+    throw new AppError(notFound ? 'NOT_FOUND' : 'VALIDATION', `The chain refused: ${sentence(reply.error.message ?? code)}.`, { details: { chainCode: code } });
   }
   return reply.result as ChainResult<M>;
 }
@@ -67,13 +82,23 @@ export class PracticeNetworkClient implements NetworkClient {
     return reply.registered;
   }
 
-  private async sendTx(kind: string, args: Record<string, unknown>, signer: KeySigner): Promise<{ txId: string }> {
-    const info = await this.chainInfo();
-    const { next_nonce: nonce } = await this.chain('chain_getNonce', { signer: signer.address });
-    const unsigned = { kind, args_json: JSON.stringify(args), signer: signer.address, nonce };
-    const tx = { ...unsigned, scheme: signer.scheme, signature: to0xHex(signer.sign(txSigningBytes(info.genesis_hash, unsigned))) };
-    const { tx_id: txId } = await this.chain('chain_submitTx', { tx });
-    return { txId };
+  private sendTx(kind: string, args: Record<string, unknown>, signer: KeySigner): Promise<{ txId: string }> {
+    return serialised(`${this.network.chainUrl}|${signer.address}`, async () => {
+      const info = await this.chainInfo();
+      for (let attempt = 1; ; attempt += 1) {
+        const { next_nonce: nonce } = await this.chain('chain_getNonce', { signer: signer.address });
+        const unsigned = { kind, args_json: JSON.stringify(args), signer: signer.address, nonce };
+        const tx = { ...unsigned, scheme: signer.scheme, signature: to0xHex(signer.sign(txSigningBytes(info.genesis_hash, unsigned))) };
+        try {
+          const { tx_id: txId } = await this.chain('chain_submitTx', { tx });
+          return { txId };
+        } catch (error) {
+          // Another program signing with the same key took this nonce: take the next one, once.
+          if (attempt < 2 && error instanceof AppError && error.details?.chainCode === 'NONCE_USED') continue;
+          throw error;
+        }
+      }
+    });
   }
 
   register(competitionId: string, hotkey: KeySigner, coldkeyAddress: string): Promise<{ txId: string }> {

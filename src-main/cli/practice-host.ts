@@ -1,0 +1,27 @@
+import type { PracticeNetworkHost } from '@core/network/practice';
+import type { ScopedLogger } from '@core/log/logger';
+import { startOrAttachPracticeNetwork, type AttachedOrStarted } from '@devnet/index';
+
+/**
+ * `minerva serve` runs the practice network in its own process (or attaches to one already
+ * running for the data dir). Its log lines go to the app's log under the `devnet` scope.
+ */
+export function inProcessPracticeHost(dataDir: string, options: { blockTimeMs?: number; log: () => ScopedLogger | undefined }): PracticeNetworkHost {
+  let running: AttachedOrStarted | undefined;
+  const log = {
+    info: (msg: string, fields?: Record<string, unknown>) => options.log()?.info(msg, fields),
+    warn: (msg: string, fields?: Record<string, unknown>) => options.log()?.warn(msg, fields),
+    error: (msg: string, fields?: Record<string, unknown>) => options.log()?.error(msg, fields),
+  };
+  return {
+    async start() {
+      running = await startOrAttachPracticeNetwork({ dataDir, log, ...(options.blockTimeMs === undefined ? {} : { blockTimeMs: options.blockTimeMs }) });
+      return { endpoints: running.endpoints, attached: running.attached };
+    },
+    async stop() {
+      const r = running;
+      running = undefined;
+      await r?.stop();
+    },
+  };
+}
