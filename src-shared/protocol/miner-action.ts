@@ -9,6 +9,8 @@
  * `(netuid, slug, hotkey, nonce)` within 24 h → `NONCE_REPLAYED`; body > 7,500,000 → `TOO_LARGE`.
  */
 import { AppError } from '@shared/contract/errors';
+import { isEvmAddress } from './allowed-list';
+import { eip191Recover, eip191Sign } from './eip191';
 import { concatBytes, fromHex, to0xHex } from './encoding';
 import { bodySha256Hex, checkPath, checkTimestampWindow, normaliseMethod, requireHeader, unixNow, type HeaderMap } from './headers';
 import { isId } from './hkdf-keys';
@@ -115,4 +117,22 @@ export function verifyAction(headers: HeaderMap, target: ActionTarget, options: 
 /** The EIP-191 statement an EOA signs to join a private-inference competition (§2.9). */
 export function joinEoaStatement(competitionId: string, hotkey: string): string {
   return `minerva-join:${competitionId}:${hotkey}`;
+}
+
+export type EoaJoinProof = { eoa: string; eoa_signature: string };
+
+/** The `{"eoa","eoa_signature"}` a join action carries for a private-inference competition. */
+export function eoaJoinProof(eoaPrivateKey: Uint8Array, competitionId: string, hotkey: string): EoaJoinProof {
+  const { address, signature } = eip191Sign(eoaPrivateKey, joinEoaStatement(competitionId, hotkey));
+  return { eoa: address, eoa_signature: signature };
+}
+
+/** The hub's check: the EOA signed this competition and this hotkey. Returns the EOA (lowercase). */
+export function verifyEoaJoinProof(proof: unknown, competitionId: string, hotkey: string): string {
+  if (typeof proof !== 'object' || proof === null) throw new AppError('VALIDATION', 'The join needs {"eoa","eoa_signature"}.');
+  const { eoa, eoa_signature: signature } = proof as Record<string, unknown>;
+  if (!isEvmAddress(eoa)) throw new AppError('VALIDATION', 'eoa must be 0x + 40 hex.');
+  const signer = eip191Recover(joinEoaStatement(competitionId, hotkey), signature);
+  if (signer.toLowerCase() !== eoa.toLowerCase()) throw new AppError('SIGNATURE_INVALID', 'eoa_signature was not made by eoa for this competition and hotkey.');
+  return eoa.toLowerCase();
 }

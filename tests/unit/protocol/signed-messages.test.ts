@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { AppError } from '@shared/contract/errors';
 import { checkpointCanonical, publicKeyFromHotkey, signCheckpoint, verifyCheckpoint, withinBlockWindow } from '@shared/protocol/checkpoint-message';
 import { pairFromSeed, pairFromSuri, ss58Decode, walletFromSeed } from '@shared/protocol/identities';
-import { actionCanonical, signAction, verifyAction, type ActionTarget } from '@shared/protocol/miner-action';
+import { actionCanonical, eoaJoinProof, signAction, verifyAction, verifyEoaJoinProof, type ActionTarget } from '@shared/protocol/miner-action';
 import { MemoryReplayStore } from '@shared/protocol/replay-store';
 import { certPub, decidingMechanism, pinnedMatches, signSmp, smpContainerFromMetadata, smpMetadata, spkiFromCertificate, verifySmp } from '@shared/protocol/smp';
 import { toBase58 } from '@shared/protocol/encoding';
@@ -100,6 +100,19 @@ describe('signed miner actions (§4)', () => {
     expect(run(h, { replayStore: store, nowSeconds: now + 200 })).toBe('NONCE_REPLAYED');
     const big = { ...target, body: Buffer.alloc(7_500_001) };
     expect(run(signAction(alice, big, { timestamp: String(now) }), {}, big)).toBe('TOO_LARGE');
+  });
+});
+
+describe('EOA join proof (§2.9)', () => {
+  const pk = new Uint8Array(32).fill(12);
+  const hotkey = '5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY';
+  it('binds the competition and the hotkey', () => {
+    const proof = eoaJoinProof(pk, 'pi-1', hotkey);
+    expect(verifyEoaJoinProof(proof, 'pi-1', hotkey)).toBe(proof.eoa.toLowerCase());
+    expect(() => verifyEoaJoinProof(proof, 'pi-2', hotkey)).toThrow(expect.objectContaining({ code: 'SIGNATURE_INVALID' }));
+    expect(() => verifyEoaJoinProof(proof, 'pi-1', '5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty')).toThrow(expect.objectContaining({ code: 'SIGNATURE_INVALID' }));
+    expect(() => verifyEoaJoinProof({ ...proof, eoa: `0x${'1'.repeat(40)}` }, 'pi-1', hotkey)).toThrow(expect.objectContaining({ code: 'SIGNATURE_INVALID' }));
+    expect(() => verifyEoaJoinProof({ eoa: 'x' }, 'pi-1', hotkey)).toThrow(expect.objectContaining({ code: 'VALIDATION' }));
   });
 });
 
