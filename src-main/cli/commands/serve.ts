@@ -61,15 +61,16 @@ export async function serve(opts: ServeOptions, io: CliIo): Promise<void> {
   }
   const token = opts.tokenFile ? readTokenFile(opts.tokenFile) : newToken();
   const dataDir = resolveDataDir({ flag: opts.dataDir, env: io.env });
-  let devnetLog: ReturnType<typeof core.log.scope> | undefined;
+  // The practice network logs into the app's log, which exists once core does.
+  const devnet: { log?: ReturnType<typeof core.log.scope> } = {};
   const core = createCore({
     dataDir,
     host: 'headless',
     version: APP_VERSION,
     exposedBeyondLoopback: remote,
-    ...(opts.practice ? { practiceHost: inProcessPracticeHost(dataDir, { log: () => devnetLog, ...(opts.blockMs === undefined ? {} : { blockTimeMs: opts.blockMs }) }) } : {}),
+    ...(opts.practice ? { practiceHost: inProcessPracticeHost(dataDir, { log: () => devnet.log, ...(opts.blockMs === undefined ? {} : { blockTimeMs: opts.blockMs }) }) } : {}),
   });
-  devnetLog = core.log.scope('devnet');
+  devnet.log = core.log.scope('devnet');
   let server;
   try {
     server = await startHeadlessServer({ core, rendererDir: rendererDir(io.env), token, host: opts.host, port: opts.port, allowRemote: remote });
