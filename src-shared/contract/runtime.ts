@@ -40,7 +40,14 @@ export interface RuntimeImage {
   createdAt: string;
   bundle: { name: string; version: string; sha256: string } | null;
   base: boolean;
-  pinned: { reference: string; bundleSha256: string; builtAt: string; manifest: { name: string; version: string; kind: 'inference' | 'runner' | 'trainer'; description: string } } | null;
+  pinned: {
+    reference: string;
+    source: 'built' | 'pulled';
+    imageId: string;
+    pinnedAt: string;
+    bundleSha256: string | null;
+    manifest: { name: string; version: string; kind: 'inference' | 'runner' | 'trainer'; description: string } | null;
+  } | null;
 }
 
 export type ModelState = 'idle' | 'starting' | 'ready' | 'restarting' | 'stopping' | 'stopped' | 'failed';
@@ -121,6 +128,10 @@ export const runtimeMethods = {
     input: z.object({ name: z.enum(DEMO_MODELS) }).strict(),
     summary: 'Build (if needed) and start a demo model bundle in a locked-down container.',
   }),
+  'runtime.pullImage': method<{ reference: string; imageId: string }>()({
+    input: z.object({ reference: z.string().min(1).max(512) }).strict(),
+    summary: 'Pull an image by its pinned reference (name:tag@sha256:…), with progress events.',
+  }),
   'runtime.stopModel': method<{ ok: true }>()({ input: z.object({ key: modelKey }).strict(), summary: 'Stop a model and remove its container.' }),
   'runtime.reap': method<{ removed: number; kept: number }>()({ input: none, summary: 'Remove containers left behind by a crashed Minerva now.' }),
   'runtime.teeChecks': method<{ records: TeeRecord[] }>()({ input: none, summary: 'The latest TEE check of each runner, check by check.' }),
@@ -145,5 +156,6 @@ export const runtimeMethods = {
 
 export const runtimeEvents = {
   'runtime.modelChanged': event<{ key: string; state: ModelState }>('A model container changed state (starting, ready, restarting, failed, stopped).'),
+  'runtime.pullProgressed': event<{ reference: string; status: string; layer: string | null; current: number | null; total: number | null }>('Progress of an image pull.'),
   'runtime.modelLogged': event<{ key: string; line: ModelLogLine }>("A line of a model's stderr (redacted) or a runtime note about it."),
 };

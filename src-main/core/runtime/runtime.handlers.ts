@@ -98,6 +98,12 @@ export function createRuntimeModule(options: RuntimeModuleOptions): RuntimeModul
       const model = await service.ensureRunning({ key, role: { job: key }, image: built.reference, keepWarm: true });
       return { key, reference: built.reference, containerId: model.containerId, state: model.state };
     },
+    'runtime.pullImage': async ({ reference }) => {
+      const pin = await service.pull(reference, (p) =>
+        options.events.emit('runtime.pullProgressed', { reference, status: p.status, layer: p.id ?? null, current: p.current ?? null, total: p.total ?? null }),
+      );
+      return { reference: pin.reference, imageId: pin.imageId };
+    },
     'runtime.stopModel': async ({ key }) => {
       await service.release(key);
       return { ok: true as const };

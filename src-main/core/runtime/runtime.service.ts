@@ -7,7 +7,7 @@ import { extractArchive, type ArchiveLimits, DEFAULT_ARCHIVE_LIMITS } from './ar
 import { buildBundleImage, readBundle, type BuiltBundleImage, type BundleManifest } from './bundle';
 import { currentOwner, type ContainerLimits, type ContainerRole, type GpuRequest } from './container-spec';
 import { connectEngine, type Engine, type EngineOptions, type EngineStatus } from './engine';
-import { listManagedImages, resolveImage, type ManagedImage } from './images';
+import { listManagedImages, pullImage, resolveImage, type ManagedImage, type PullProgress } from './images';
 import { isolationReport, type IsolationReport } from './isolation';
 import type { ModelLogLine } from './log-buffer';
 import { inspectManagedContainer, listManagedContainers, type ManagedContainer } from './managed';
@@ -69,10 +69,13 @@ export interface ModelSummary {
 }
 
 export interface PinnedImage {
+  /** `name:tag@sha256:…`: what Minerva runs. */
   reference: string;
-  bundleSha256: string;
-  builtAt: string;
-  manifest: Pick<BundleManifest, 'name' | 'version' | 'kind' | 'description'>;
+  source: 'built' | 'pulled';
+  imageId: string;
+  pinnedAt: string;
+  bundleSha256: string | null;
+  manifest: Pick<BundleManifest, 'name' | 'version' | 'kind' | 'description'> | null;
 }
 
 interface Entry {
@@ -175,9 +178,37 @@ export class RuntimeService {
 
   async images(): Promise<Array<ManagedImage & { pinned: PinnedImage | null }>> {
     await this.engine.require();
-    const pins = this.readPins();
+    const pins = Object.values(this.readPins());
     const images = await listManagedImages(this.engine.docker);
-    return images.map((img) => ({ ...img, pinned: Object.values(pins).find((p) => p.reference.endsWith(`@${img.id}`)) ?? null }));
+    // Pulled images carry no Minerva label (their config is the publisher's): list them by pin.
+    for (const pin of pins) {
+      if (pin.source !== 'pulled' || images.some((i) => i.id === pin.imageId)) continue;
+      try {
+        const info = await this.engine.docker.getImage(pin.imageId).inspect();
+        images.push({
+          id: info.Id,
+          tags: info.RepoTags ?? [],
+          references: [pin.reference],
+          sizeBytes: info.Size,
+          createdAt: info.Created,
+          bundle: null,
+          base: false,
+        });
+      } catch {
+        // removed outside Minerva: nothing to show
+      }
+    }
+    return images.map((img) => ({ ...img, pinned: pins.find((p) => p.imageId === img.id) ?? null }));
+  }
+
+  /** Pulls a pinned reference with progress and records the pin. */
+  async pull(reference: string, onProgress?: (p: PullProgress) => void): Promise<PinnedImage> {
+    await this.engine.require();
+    const resolved = await pullImage(this.engine.docker, reference, { developerMode: this.options.developerMode() }, onProgress);
+    const pin: PinnedImage = { reference, source: 'pulled', imageId: resolved.imageId, pinnedAt: new Date().toISOString(), bundleSha256: null, manifest: null };
+    this.writePin(`${resolved.ref.name}:${resolved.ref.tag ?? 'latest'}`, pin);
+    this.log.info('image pulled and pinned', { reference });
+    return pin;
   }
 
   pins(): Record<string, PinnedImage> {
@@ -207,8 +238,10 @@ export class RuntimeService {
     const built = await buildBundleImage(this.engine.docker, bundle, { log: this.log, ...(onProgress ? { onProgress } : {}) });
     this.writePin(built.tag, {
       reference: built.reference,
+      source: 'built',
+      imageId: built.imageId,
       bundleSha256: built.bundleSha256,
-      builtAt: new Date().toISOString(),
+      pinnedAt: new Date().toISOString(),
       manifest: { name: built.manifest.name, version: built.manifest.version, kind: built.manifest.kind, description: built.manifest.description },
     });
     this.log.info('model image built and pinned', { reference: built.reference });

@@ -4,7 +4,7 @@ import { Card, EmptyState } from '../../components/Card';
 import { rpc } from '../../rpc';
 import { errorText } from '../../store/actions';
 import { useStore } from '../../store/store';
-import { refreshRuntime, reapNow, selectContainer, startDemo, startRuntime, stopModel } from './runtime-actions';
+import { pullImage, refreshRuntime, reapNow, selectContainer, startDemo, startRuntime, stopModel } from './runtime-actions';
 import { useRuntimeStore } from './runtime-store';
 import './runtime.css';
 
@@ -270,8 +270,25 @@ function ModelLogCard() {
 
 function ImagesCard() {
   const images = useRuntimeStore((s) => s.images);
+  const pull = useRuntimeStore((s) => s.pull);
+  const [open, setOpen] = useState(false);
   return (
-    <Card title="Images">
+    <Card
+      title="Images"
+      actions={
+        open ? null : (
+          <button type="button" className="button button-quiet" onClick={() => setOpen(true)}>
+            Pull an image
+          </button>
+        )
+      }
+    >
+      {open ? <PullForm onDone={() => setOpen(false)} /> : null}
+      {pull ? (
+        <p className="muted" role="status" aria-label="Pull progress">
+          Pulling {pull.reference}: {Object.keys(pull.layers).length} layer(s) · {pull.last}
+        </p>
+      ) : null}
       {images.length === 0 ? (
         <EmptyState title="No model images yet">Images appear here when a model bundle is built or pulled.</EmptyState>
       ) : (
@@ -293,7 +310,10 @@ function ImagesCard() {
                   {i.base ? <span className="muted"> (base: node runtime)</span> : null}
                   {i.bundle ? <div className="muted mono">bundle sha256 {i.bundle.sha256.slice(0, 16)}…</div> : null}
                 </td>
-                <td className="mono">{i.pinned?.reference ?? i.references[0] ?? i.id}</td>
+                <td className="mono">
+                  {i.pinned?.reference ?? i.references[0] ?? i.id}
+                  {i.pinned ? <span className="muted"> ({i.pinned.source})</span> : null}
+                </td>
                 <td className="num">{mib(i.sizeBytes)}</td>
               </tr>
             ))}
@@ -301,6 +321,38 @@ function ImagesCard() {
         </table>
       )}
     </Card>
+  );
+}
+
+function PullForm({ onDone }: { onDone: () => void }) {
+  const id = useId();
+  const [reference, setReference] = useState('');
+  const [busy, setBusy] = useState(false);
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    const ok = await pullImage(reference.trim());
+    setBusy(false);
+    if (ok) onDone();
+  };
+  return (
+    <form className="inline-form" aria-label="Pull an image" onSubmit={(e) => void submit(e)}>
+      <div className="field">
+        <label htmlFor={id}>Pinned reference</label>
+        <input id={id} type="text" className="mono" value={reference} onChange={(e) => setReference(e.target.value)} required maxLength={512} placeholder="registry/name:tag@sha256:…" aria-describedby={`${id}-help`} />
+        <p id={`${id}-help`} className="help">
+          Outside developer mode both a tag and a sha256 digest are required, so what runs is exactly what was published.
+        </p>
+      </div>
+      <div className="form-row">
+        <button type="submit" className="button button-primary" disabled={busy}>
+          Pull
+        </button>
+        <button type="button" className="button button-quiet" onClick={onDone}>
+          Cancel
+        </button>
+      </div>
+    </form>
   );
 }
 

@@ -62,6 +62,22 @@ export function startDemo(name: DemoModel): Promise<void> {
   });
 }
 
+/** Pulls a pinned reference; progress arrives as runtime.pullProgressed events. Resolves true on success. */
+export async function pullImage(reference: string): Promise<boolean> {
+  store().set({ pull: { reference, layers: {}, last: 'Starting…' } });
+  try {
+    await rpc().invoke('runtime.pullImage', { reference });
+    useStore.getState().pushToast('info', `Pulled and pinned ${reference}.`);
+    return true;
+  } catch (error) {
+    useStore.getState().pushToast('error', errorText(error));
+    return false;
+  } finally {
+    store().set({ pull: null });
+    await refreshRuntime();
+  }
+}
+
 export function stopModel(key: string): Promise<void> {
   return withBusy(`Stopping ${key}`, async () => {
     await rpc().invoke('runtime.stopModel', { key });
@@ -84,6 +100,12 @@ export function startRuntime(): void {
   started = true;
   rpc().on('runtime.modelChanged', () => void refreshRuntime());
   rpc().on('settings.changed', () => void refreshRuntime());
+  rpc().on('runtime.pullProgressed', ({ reference, status, layer, current, total }) => {
+    const pull = store().pull;
+    if (!pull || pull.reference !== reference) return;
+    const text = `${status}${current !== null && total ? ` ${Math.round((100 * current) / total)}%` : ''}`;
+    store().set({ pull: { reference, last: layer ? `${layer}: ${text}` : text, layers: layer ? { ...pull.layers, [layer]: text } : pull.layers } });
+  });
   rpc().on('runtime.modelLogged', ({ key, line }) => {
     const s = store();
     const selected = s.containers.find((c) => c.id === s.selected);

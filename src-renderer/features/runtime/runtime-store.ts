@@ -14,6 +14,8 @@ export interface RuntimeViewState {
   isolation: IsolationReport | null;
   logs: ModelLogLine[];
   busy: string | null;
+  /** The pull in progress: latest status per layer. */
+  pull: { reference: string; layers: Record<string, string>; last: string } | null;
   loadError: string | null;
   set: (patch: Partial<Omit<RuntimeViewState, 'set'>>) => void;
 }
@@ -27,6 +29,7 @@ export const useRuntimeStore = create<RuntimeViewState>()((set) => ({
   isolation: null,
   logs: [],
   busy: null,
+  pull: null,
   loadError: null,
   set: (patch) => set(patch),
 }));

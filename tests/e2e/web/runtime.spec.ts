@@ -27,6 +27,14 @@ test('the Runtime page shows the engine, a running demo container with its isola
   await expect(isolation).toContainText('off (model output never written to disk)');
   await expect(page.getByRole('table', { name: 'Model images' })).toContainText('minerva-model/text-ngram:1.0.0@sha256:');
 
+  // Pulling needs a pinned reference: a tag alone is refused with the reason, before any download.
+  await page.getByRole('button', { name: 'Pull an image' }).click();
+  const pull = page.getByRole('form', { name: 'Pull an image' });
+  await pull.getByLabel('Pinned reference').fill('example.org/someone/model:latest');
+  await pull.getByRole('button', { name: 'Pull' }).click();
+  await expect(page.getByText(/has no digest/).first()).toBeVisible();
+  await pull.getByRole('button', { name: 'Cancel' }).click();
+
   // TEE: the public sample quote passes as of a time inside its collateral; a wrong mrTd pin is refused by name.
   const check = async (runner: string, mrTd?: string) => {
     await page.getByRole('button', { name: 'Check an attestation' }).click();
