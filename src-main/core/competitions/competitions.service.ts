@@ -154,6 +154,13 @@ export class CompetitionsService {
     return { networkId, competitions, fetchedAt: this.cache.get(networkId)?.fetchedAt ?? null, error: this.lastError };
   }
 
+  /** After a join or leave, fetch the catalogue again so participant counts follow. */
+  private refreshSoon(networkId: string): void {
+    void this.list(true).then((view) => {
+      if (view.networkId === networkId) this.deps.onChange(view);
+    });
+  }
+
   private changed(networkId: string): void {
     this.deps.onChange(this.viewFor(networkId));
   }
@@ -323,6 +330,7 @@ export class CompetitionsService {
     Object.assign(row, { state: 'joined', joinedAt: this.deps.now().toISOString(), attempts: 0, retryAt: null, errorCode: null, errorMessage: null });
     this.save(row);
     this.deps.log.info('joined competition', { competition: entry.id, hotkey: hotkey.address });
+    this.refreshSoon(row.networkId);
   }
 
   private async runLeave(row: MembershipRow, entry: CatalogueEntry, client: NetworkClient, hotkey: KeySigner): Promise<void> {
@@ -332,6 +340,7 @@ export class CompetitionsService {
     Object.assign(row, { state: 'left', attempts: 0, retryAt: null, errorCode: null, errorMessage: null });
     this.save(row);
     this.deps.log.info('left competition', { competition: entry.id });
+    this.refreshSoon(row.networkId);
   }
 
   private async followTx(row: MembershipRow, client: NetworkClient, txId: string): Promise<void> {

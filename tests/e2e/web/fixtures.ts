@@ -10,13 +10,17 @@ export interface AppFixture {
   dataDir: string;
   restart(): Promise<void>;
   login(page: Page): Promise<void>;
+  /** Creates a wallet through the onboarding UI; it is left unlocked. */
+  createWallet(page: Page, password?: string): Promise<void>;
 }
 
 export const test = base.extend<{ app: AppFixture }>({
   // eslint-disable-next-line no-empty-pattern -- Playwright requires the destructuring form for fixtures without dependencies.
   app: async ({}, use) => {
     const dataDir = tempDataDir('minerva-e2e-');
-    let serve = await startServe({ dataDir });
+    // Fast blocks keep the practice network's flows (registration, rounds) quick in tests.
+    const args = ['--block-ms', '300'];
+    let serve = await startServe({ dataDir, args });
     const fixture: AppFixture = {
       get serve() {
         return serve;
@@ -24,7 +28,16 @@ export const test = base.extend<{ app: AppFixture }>({
       dataDir,
       async restart() {
         await serve.stop();
-        serve = await startServe({ dataDir });
+        serve = await startServe({ dataDir, args });
+      },
+      async createWallet(page, password = 'orbit lantern walnut cascade') {
+        await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Wallet & Security' }).click();
+        await page.getByRole('button', { name: 'Create a new wallet' }).click();
+        const form = page.getByRole('form', { name: 'Create a new wallet' });
+        await form.getByLabel('Wallet password').fill(password);
+        await form.getByLabel('Type it again').fill(password);
+        await form.getByRole('button', { name: 'Create wallet' }).click();
+        await expect(page.getByRole('button', { name: 'Hold to show the recovery phrase' })).toBeVisible();
       },
       async login(page) {
         await page.goto(serve.loginUrl);

@@ -1,0 +1,59 @@
+import { test, expect } from './fixtures';
+
+test('a new miner joins all three practice competitions, checks rewards, leaves one, and keeps the rest after a restart', async ({ app, page }, testInfo) => {
+  await app.login(page);
+  // The practice network starts by itself on a fresh data folder.
+  const pill = page.getByRole('banner').getByRole('link', { name: /Network:/ });
+  await expect(pill).toContainText('Practice network');
+  await expect(pill).not.toContainText('starting');
+
+  // Joining needs a wallet: without one the app says what to do.
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  await nav.getByRole('link', { name: 'Competitions' }).click();
+  const list = page.getByRole('list', { name: 'Competitions' });
+  await expect(list.getByRole('listitem')).toHaveCount(3);
+  await page.getByRole('button', { name: /^Join / }).first().click();
+  await expect(page.getByRole('alert').filter({ hasText: 'Create or import a wallet first' })).toBeVisible();
+
+  await app.createWallet(page);
+  await nav.getByRole('link', { name: 'Competitions' }).click();
+  const titles = (await list.getByRole('heading', { level: 2 }).allTextContents()).map((t) => t.trim());
+  expect(titles).toHaveLength(3);
+  for (const title of titles) await page.getByRole('button', { name: `Join ${title}` }).click();
+  // Each card walks through its steps and ends joined.
+  for (const title of titles) {
+    const card = page.getByRole('article', { name: title });
+    await expect(card.getByRole('status')).toContainText('Joined with hotkey', { timeout: 30_000 });
+    await expect(card.getByRole('button', { name: `Leave ${title}` })).toBeVisible();
+    // The hub counts this miner now.
+    await expect(card.getByRole('definition').filter({ hasText: /^1$/ })).toBeVisible();
+  }
+  await page.screenshot({ path: testInfo.outputPath('competitions-joined.png'), fullPage: true });
+
+  // Rewards: the (so far empty) ledger and the checklist.
+  await nav.getByRole('link', { name: 'Rewards' }).click();
+  await expect(page.getByRole('heading', { name: 'Balance' })).toBeVisible();
+  await expect(page.locator('.big-number')).toContainText('0');
+  const checklist = page.getByRole('list', { name: 'Earning checklist' });
+  await expect(checklist).toContainText('Connected to a network');
+  await expect(checklist).toContainText('Joined a competition: yes');
+  await expect(checklist).toContainText('Hotkey registered and current: yes');
+  await expect(checklist).toContainText('Wallet unlocked: yes');
+  await page.getByRole('button', { name: 'Last 7 days' }).click();
+  await expect(page.getByRole('button', { name: 'Last 7 days' })).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.getByRole('table')).toContainText('Nothing earned in this range yet.');
+  await page.screenshot({ path: testInfo.outputPath('rewards.png'), fullPage: true });
+
+  // Leave one.
+  await nav.getByRole('link', { name: 'Competitions' }).click();
+  const left = titles[0] as string;
+  await page.getByRole('button', { name: `Leave ${left}` }).click();
+  await expect(page.getByRole('button', { name: `Join ${left}` })).toBeVisible({ timeout: 30_000 });
+
+  // After a restart the memberships are kept.
+  await app.restart();
+  await app.login(page);
+  await nav.getByRole('link', { name: 'Competitions' }).click();
+  await expect(page.getByRole('button', { name: `Join ${left}` })).toBeVisible();
+  for (const title of titles.slice(1)) await expect(page.getByRole('article', { name: title }).getByRole('status')).toContainText('Joined with hotkey');
+});
