@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -320,6 +320,32 @@ export const walletCommand: CliCommand = {
           const pw = await password(ctx, { file: opts.passwordFile, envName: 'MINERVA_PASSWORD', question: 'Wallet password: ' });
           const { path } = await ctx.vault.exportBackup({ password: pw, destPath: resolve(opts.out) });
           report(io, Boolean(opts.json), { path }, `Encrypted backup written to ${path}. It opens with the current wallet password; keep it somewhere other than this computer.`);
+        }),
+      );
+
+    common(wallet.command('export-polkadot-json'))
+      .description('write one identity as a polkadot-js account file (JSON v3), encrypted with a password you choose')
+      .requiredOption('--out <file>', 'where to write the account file (must not exist)')
+      .option('--role <role>', 'coldkey, hotkey, checkpoint-signer or smp-hotkey', 'hotkey')
+      .option('--export-password-file <file>', 'password for the exported file (else MINERVA_EXPORT_PASSWORD or a prompt)')
+      .action(
+        withVault<Common & { out: string; role: string; exportPasswordFile?: string }>(io, async (ctx, opts) => {
+          const roles = ['coldkey', 'hotkey', 'checkpoint-signer', 'smp-hotkey'] as const;
+          const role = roles.find((r) => r === opts.role);
+          if (!role) throw new AppError('VALIDATION', `--role is one of ${roles.join(', ')}.`);
+          const pw = await password(ctx, { file: opts.passwordFile, envName: 'MINERVA_PASSWORD', question: 'Wallet password: ' });
+          await ctx.vault.unlock(pw);
+          const exportPassword = await password(ctx, { file: opts.exportPasswordFile, envName: 'MINERVA_EXPORT_PASSWORD', question: 'Password for the exported file: ', confirm: true });
+          const json = ctx.vault.exportPolkadotJson({ role, exportPassword });
+          const path = resolve(opts.out);
+          try {
+            writeFileSync(path, json, { mode: 0o600, flag: 'wx' });
+          } catch (error) {
+            if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new AppError('CONFLICT', `${path} already exists. Choose a new file name.`);
+            throw error;
+          }
+          const address = (JSON.parse(json) as { address: string }).address;
+          report(io, Boolean(opts.json), { path, role, address }, `Wrote the ${role} ${address} to ${path} (polkadot-js JSON v3; import it with its own password).`);
         }),
       );
 

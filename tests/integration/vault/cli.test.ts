@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Keyring } from '@polkadot/keyring';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,12 +77,19 @@ describe('minerva wallet, end to end', () => {
     const exported = minerva(['export-backup', '--data-dir', dataDir, '--password-file', 'newpw', '--out', backup, '--json']);
     expect(exported.code, exported.stderr).toBe(0);
 
+    const pjPath = join(work, 'hotkey.json');
+    const pj = minerva(['export-polkadot-json', '--data-dir', dataDir, '--password-file', 'newpw', '--export-password-file', 'pw', '--out', pjPath, '--json']);
+    expect(pj.code, pj.stderr).toBe(0);
+    const exportedPair = new Keyring({ type: 'sr25519', ss58Format: 42 }).addFromJson(JSON.parse(readFileSync(pjPath, 'utf8')) as never);
+    exportedPair.decodePkcs8(PW);
+    expect(exportedPair.address).toBe((json(rotated.stdout) as { current: { address: string } }).current.address);
+
     const status = minerva(['lock-status', '--data-dir', dataDir, '--json']);
     expect(json(status.stdout)).toMatchObject({ state: 'locked', backupAvailable: true });
 
     // the phrase appears only in the create output the user asked for: never in other output or any file of the data folder
     const needles = [mnemonic, PW, NEW_PW].flatMap((s) => secretForms(s));
-    for (const out of [show.stdout, show.stderr, rotated.stdout, changed.stdout, exported.stdout, status.stdout]) {
+    for (const out of [show.stdout, show.stderr, rotated.stdout, changed.stdout, exported.stdout, pj.stdout, status.stdout]) {
       for (const needle of needles) expect(out.includes(needle)).toBe(false);
     }
     const files = allFiles(dataDir);
