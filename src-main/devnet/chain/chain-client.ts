@@ -59,7 +59,18 @@ export class ChainClient {
 
   /** Signs and submits; one at a time per client, so nonces follow each other. */
   sendTx<K extends TxKind>(kind: K, args: TxArgs<K>, signer: SubstratePair): Promise<{ tx_id: string }> {
-    const run = async (): Promise<{ tx_id: string }> => this.call('chain_submitTx', { tx: await this.buildTx(kind, args, signer) });
+    const run = async (): Promise<{ tx_id: string }> => {
+      try {
+        return await this.call('chain_submitTx', { tx: await this.buildTx(kind, args, signer) });
+      } catch (error) {
+        // A chain reset at the same address has a new genesis hash: learn it and sign again once.
+        if (!(error instanceof ChainRpcError) || error.code !== 'SIGNATURE_INVALID' || this.genesis === undefined) throw error;
+        const before = this.genesis;
+        this.genesis = undefined;
+        if ((await this.genesisHash()) === before) throw error;
+        return this.call('chain_submitTx', { tx: await this.buildTx(kind, args, signer) });
+      }
+    };
     const next = this.queue.then(run, run);
     this.queue = next.catch(() => undefined);
     return next;

@@ -270,6 +270,7 @@ export class ChainNode {
     }
     const args = txArgsSchemas[tx.kind].safeParse(parsedArgs);
     if (!args.success) throw new ChainError('ARGS_INVALID', `args_json does not fit ${tx.kind}: ${args.error.issues.map((i) => `${i.path.join('.') || '(args)'} ${i.message}`).join('; ')}.`);
+    checkAddresses(args.data);
     this.checkSigner(tx.kind, tx.signer, tx.scheme, publicKey, args.data);
 
     const count = (this.db.prepare(`SELECT count(*) AS n FROM txs WHERE state = 'pending'`).get() as { n: number }).n;
@@ -640,6 +641,33 @@ export class ChainNode {
   authorityAddresses(): Record<AuthorityRole, string> {
     return { ...this.authorities };
   }
+}
+
+const SS58_FIELDS = ['hotkey', 'coldkey', 'old_hotkey', 'new_hotkey', 'to'] as const;
+const B58_FIELDS = ['wallet_b58', 'smp_hotkey_b58'] as const;
+
+/** Every address in the args decodes (SS58 checksum, 32-byte keys), so no bad address reaches the state. */
+function checkAddresses(args: Record<string, unknown>): void {
+  const bad = (field: string): never => {
+    throw new ChainError('ARGS_INVALID', `args_json: ${field} is not a valid address.`);
+  };
+  const ss58 = (field: string, value: unknown): void => {
+    try {
+      ss58Decode(value);
+    } catch {
+      bad(field);
+    }
+  };
+  for (const f of SS58_FIELDS) if (args[f] !== undefined) ss58(f, args[f]);
+  for (const f of B58_FIELDS) {
+    if (args[f] === undefined) continue;
+    try {
+      fromBase58(args[f], f, { length: 32 });
+    } catch {
+      bad(f);
+    }
+  }
+  if (Array.isArray(args.payouts)) (args.payouts as { hotkey: unknown }[]).forEach((p, i) => ss58(`payouts.${i}.hotkey`, p.hotkey));
 }
 
 function commitmentView(row: CommitmentView & { id?: number }): CommitmentView {

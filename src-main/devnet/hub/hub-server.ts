@@ -117,8 +117,7 @@ export class HubNode {
     try {
       if (verb === undefined && method === 'GET') return sendJson(res, 200, await this.entry(competition));
       if (verb === 'participants' && method === 'GET') {
-        const body: ParticipantsResult = { competition_id: competition.catalogue.id, participants: this.participants.list(competition.catalogue.id) };
-        return sendJson(res, 200, body);
+        return sendJson(res, 200, await this.participantsOf(competition));
       }
       if ((verb === 'join' || verb === 'leave') && method === 'POST') {
         return sendJson(res, 200, verb === 'join' ? await this.join(competition, req, path) : await this.leave(competition, req, path));
@@ -240,6 +239,18 @@ export class HubNode {
     this.participants.upsert(id, { hotkey, coldkey, eoa, joined_at: joinedAt });
     this.log.info('joined', { competition: id, hotkey });
     return { competition_id: id, hotkey, joined_at: joinedAt, already_joined: existing !== undefined, eoa, session_tx_id: sessionTx };
+  }
+
+  /** The hub's joins whose hotkey is still registered on chain (all of them while the chain is away). */
+  private async participantsOf(c: DemoCompetition): Promise<ParticipantsResult> {
+    const joined = this.participants.list(c.catalogue.id);
+    let registered: Set<string> | null = null;
+    try {
+      registered = new Set((await this.chain.call('chain_listHotkeys', { competition_id: c.chain.competition_id })).hotkeys.map((h) => h.hotkey));
+    } catch {
+      registered = null;
+    }
+    return { competition_id: c.catalogue.id, participants: registered ? joined.filter((p) => registered.has(p.hotkey)) : joined };
   }
 
   private async removeMember(c: DemoCompetition, eoa: string): Promise<string> {

@@ -199,9 +199,13 @@ describe('hub join and leave', () => {
     const genesis = await chain.genesisHash();
     const dave = pairFromSuri('//Dave', 'sr25519');
     const consent = to0xHex(dave.sign(rotationConsentBytes(genesis, 'practice-runner', bob.address, dave.address)));
+    expect(await participants('practice-runner')).toContain(bob.address);
     const { tx_id } = await chain.sendTx('rotate_hotkey', { competition_id: 'practice-runner', old_hotkey: bob.address, new_hotkey: dave.address, new_hotkey_signature: consent }, bob);
     expect((await chain.waitForTx(tx_id)).state).toBe('included');
     expect((await action('practice-runner', 'join', bob, {})).json.error?.code).toBe('UNKNOWN_HOTKEY');
+    // A participant whose hotkey no longer resolves on chain is not listed.
+    expect(await participants('practice-runner')).not.toContain(bob.address);
     expect((await action('practice-runner', 'join', dave, {})).status).toBe(200);
+    expect(await participants('practice-runner')).toContain(dave.address);
   });
 });

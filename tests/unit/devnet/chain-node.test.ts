@@ -76,6 +76,9 @@ describe('chain: every transaction is signed and verified', () => {
     expect(rejection(() => node.submit(tx(node, 'register_hotkey', args, alice, { nonce: 5 })))).toBe('NONCE_TOO_HIGH');
     // A valid signature by someone else over a registration of alice's hotkey.
     expect(rejection(() => node.submit(tx(node, 'register_hotkey', args, bob)))).toBe('WRONG_SIGNER');
+    // A coldkey that is not a valid SS58 address (checksum broken) never reaches the state.
+    const badCold = `${coldkey.address.slice(0, -1)}${coldkey.address.endsWith('a') ? 'b' : 'a'}`;
+    expect(rejection(() => node.submit(tx(node, 'register_hotkey', { ...args, coldkey: badCold }, alice)))).toBe('ARGS_INVALID');
     // Authority-only kinds from a miner key.
     expect(rejection(() => node.submit(tx(node, 'emit_rewards', { competition_id: 'practice-inference', epoch: 0, payouts: [] }, alice)))).toBe('WRONG_SIGNER');
 
