@@ -1,9 +1,9 @@
-import { createHash, hkdfSync } from 'node:crypto';
+import { createHash, createHmac, createPrivateKey, createPublicKey, hkdfSync, pbkdf2Sync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { deriveScopedKey, hkdfSha256, parseKeyringConfig, seedFingerprint } from '@shared/protocol/hkdf-keys';
-import { eip191Recover, eip191Sign, checksumAddress } from '@shared/protocol/eip191';
+import { eip191Recover, eip191Sign, checksumAddress, personalMessageHash } from '@shared/protocol/eip191';
 import { eoaFromMnemonic, pairFromSuri, slip10Ed25519, solanaFromMnemonic, walletFromSeed } from '@shared/protocol/identities';
 import { fromHex, toHex } from '@shared/protocol/encoding';
 import { certPub, certificateHash, smpMessageBytes, pythonJsonDumps } from '@shared/protocol/smp';
@@ -78,10 +78,18 @@ describe('identities (§1 vectors)', () => {
     expect(toHex(d.key)).toBe('551d333177df541ad876a60ea71f00447931c0a9da16f227c11ea080d7391b8d');
     expect(() => slip10Ed25519(seed, "m/0'/1")).toThrow(expect.objectContaining({ code: 'KEY_INVALID' }));
   });
-  it('Solana wallet of the test mnemonic is deterministic base58 of 32 bytes', () => {
+  it('Solana wallet of the test mnemonic equals an independent SLIP-0010 + ed25519 computation with node:crypto', () => {
+    const seed = pbkdf2Sync(mnemonic, 'mnemonic', 2048, 64, 'sha512');
+    let I = createHmac('sha512', 'ed25519 seed').update(seed).digest();
+    for (const index of [44, 501, 0, 0]) {
+      const data = Buffer.concat([Buffer.alloc(1), I.subarray(0, 32), Buffer.from([((index | 0x80000000) >>> 24) & 255, (index >>> 16) & 255, (index >>> 8) & 255, index & 255])]);
+      I = createHmac('sha512', I.subarray(32)).update(data).digest();
+    }
+    const pkcs8 = Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), I.subarray(0, 32)]);
+    const spki = createPublicKey(createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' })).export({ format: 'der', type: 'spki' });
     const w = solanaFromMnemonic(mnemonic);
-    expect(w.publicKey).toHaveLength(32);
-    expect(w.address).toBe(solanaFromMnemonic(mnemonic).address);
+    expect(toHex(w.seed)).toBe(I.subarray(0, 32).toString('hex'));
+    expect(toHex(w.publicKey)).toBe(spki.subarray(12).toString('hex'));
   });
 });
 
@@ -96,11 +104,14 @@ describe('EIP-191', () => {
     expect(eip191Recover('101:9001', sig.signature)).toBe(address);
     expect(eip191Recover('101:9002', sig.signature)).not.toBe(address);
   });
-  it('personal_sign of "hello" by the well-known Hardhat account 0 (published in ethers/viem docs)', () => {
+  it('published vectors: hashMessage("hello"), and viem\'s signMessage("hello world") by Hardhat account 0', () => {
+    expect(toHex(personalMessageHash('hello'))).toBe('50b2c43fd39106bafbba0da34fc430e1f91e3c96ea2acee2bc34119f92b37750');
+    expect(toHex(personalMessageHash('hello world'))).toBe('d9eba16ed0ecae432b71fe008c98cc872bb4cc214d3220a36f365326cf807d68');
     const { privateKey } = eoaFromMnemonic(mnemonic);
     expect(toHex(privateKey)).toBe('ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80');
-    // RFC 6979 deterministic: same message, same signature.
-    expect(eip191Sign(privateKey, 'hello').signature).toBe(eip191Sign(privateKey, 'hello').signature);
+    const expected = '0xa461f509887bd19e312c0c58467ce8ff8e300d3c1a90b608a760c5b80318eaf15fe57c96f9175d6cd4daad4663763baa7e78836e067d0163e9a2ccf2ff753f5b1b';
+    expect(eip191Sign(privateKey, 'hello world').signature).toBe(expected);
+    expect(eip191Recover('hello world', expected)).toBe('0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266');
   });
   it('refuses v other than 27/28, high-S and wrong lengths', () => {
     const { privateKey } = eoaFromMnemonic(mnemonic);
