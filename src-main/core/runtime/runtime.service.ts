@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { AppError } from '@shared/contract/errors';
 import { extractArchive, type ArchiveLimits, DEFAULT_ARCHIVE_LIMITS } from './archive';
@@ -253,8 +253,13 @@ export class RuntimeService {
     const root = join(this.dir, 'bundles');
     mkdirSync(root, { recursive: true, mode: 0o700 });
     const dest = await mkdtemp(join(root, 'import-'));
-    await extractArchive(archivePath, dest, this.options.archiveLimits ?? DEFAULT_ARCHIVE_LIMITS);
-    return this.buildBundle(dest, onProgress);
+    try {
+      await extractArchive(archivePath, dest, this.options.archiveLimits ?? DEFAULT_ARCHIVE_LIMITS);
+      return await this.buildBundle(dest, onProgress);
+    } finally {
+      // The image now holds the bundle (and its hash is pinned); a refused archive leaves nothing.
+      await rm(dest, { recursive: true, force: true });
+    }
   }
 
   /** The model for a key, created (not yet started) if new; the image is policy-checked and resolved first. */

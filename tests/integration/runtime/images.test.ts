@@ -1,8 +1,12 @@
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBaseImage, type BuiltBundleImage } from '@core/runtime/bundle';
+import { ensureBaseImage, readBundle, type BuiltBundleImage } from '@core/runtime/bundle';
+import { packTar } from '@core/runtime/tar';
 import { listManagedImages, resolveImage } from '@core/runtime/images';
 import { RuntimeService } from '@core/runtime/runtime.service';
-import { buildImage, dockerForTests, fixture, testScope } from './helpers';
+import { buildImage, demo, dockerForTests, fixture, testScope } from './helpers';
 
 const env = await dockerForTests();
 
@@ -64,5 +68,49 @@ describe.skipIf(env.skip)('image references: pinned outside developer mode', () 
     expect(mine?.references).toContain(`minerva-model/probe:test@${image.imageId}`);
     expect(mine?.bundle).toEqual({ name: 'probe', version: 'test', sha256: image.bundleSha256 });
     expect(images.some((i) => i.base)).toBe(true);
+  });
+});
+
+describe.skipIf(env.skip)('a bundle that arrives as an archive', () => {
+  const t = testScope();
+  afterAll(async () => {
+    await t.cleanup(env.docker);
+  });
+
+  it('is checked, unpacked into the data dir, built, pinned and run', async () => {
+    const bundle = await readBundle(demo('ts-predictor'));
+    const chunks: Buffer[] = [];
+    for await (const c of packTar(bundle.files.map((f) => ({ path: `./${f.path}`, type: 'file' as const, content: { hostPath: f.hostPath, size: f.size } })))) chunks.push(c as Buffer);
+    const archive = join(t.dir, 'ts-predictor.tar.gz');
+    writeFileSync(archive, gzipSync(Buffer.concat(chunks)));
+
+    const runtime = new RuntimeService({ dataDir: t.dir, developerMode: () => false, redact: (s) => s, idleStopMs: 0 });
+    const built = await runtime.importBundleArchive(archive);
+    expect(built.bundleSha256).toBe(bundle.sha256);
+    const model = await runtime.ensureRunning({ key: 'runner:imported', role: { runner: 'imported' }, image: built.reference });
+    expect(await model.call('setup', { className: 'TrackerBase' })).toMatchObject({ ok: true });
+    await runtime.close();
+  });
+
+  it('is refused whole when one member is hostile, leaving no unpacked files', async () => {
+    const header = Buffer.alloc(512, 0);
+    header.write('../../escape.js', 0, 100);
+    header.write('0000644\0', 100);
+    header.write('00000000000\0', 124);
+    header.write('0', 156);
+    header.write('ustar\0', 257);
+    header.write('00', 263);
+    header.fill(0x20, 148, 156);
+    let sum = 0;
+    for (const b of header) sum += b;
+    header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+    const archive = join(t.dir, 'hostile.tar');
+    writeFileSync(archive, Buffer.concat([header, Buffer.alloc(1024)]));
+    const runtime = new RuntimeService({ dataDir: t.dir, developerMode: () => false, redact: (s) => s, idleStopMs: 0 });
+    await expect(runtime.importBundleArchive(archive)).rejects.toMatchObject({ code: 'ARCHIVE_REFUSED' });
+    const imports = join(t.dir, 'runtime', 'bundles');
+    expect(existsSync(imports) ? readdirSync(imports) : []).toEqual([]);
+    expect(existsSync(join(t.dir, '..', 'escape.js'))).toBe(false);
+    await runtime.close();
   });
 });
