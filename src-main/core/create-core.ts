@@ -125,7 +125,7 @@ export function createCore(options: CoreOptions): Core {
     audit,
     log: log.scope('competitions'),
     activeNetwork: () => networks.active(),
-    clientFor: createNetworkClient,
+    clientFor: (network) => createNetworkClient(network, now),
     keys,
     now,
     onChange: (view) => events.emit('competitions.changed', view),
@@ -138,7 +138,7 @@ export function createCore(options: CoreOptions): Core {
       const active = await networks.active();
       return { ...active, name: networks.view().profiles.find((p) => p.id === active.id)?.name ?? active.id };
     },
-    clientFor: createNetworkClient,
+    clientFor: (network) => createNetworkClient(network, now),
     keys,
     competitions,
     workerStatus,

@@ -51,6 +51,7 @@ export class CompetitionsService {
   private readonly memberships: MembershipsRepo;
   private readonly cache: CatalogueCacheRepo;
   private readonly running = new Map<string, Promise<void>>();
+  private readonly background = new Set<Promise<unknown>>();
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
   private lastError: string | null = null;
   private closed = false;
@@ -101,6 +102,7 @@ export class CompetitionsService {
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     await Promise.allSettled([...this.running.values()]);
+    await Promise.allSettled([...this.background]);
   }
 
   // ---- catalogue ----
@@ -156,9 +158,14 @@ export class CompetitionsService {
 
   /** After a join or leave, fetch the catalogue again so participant counts follow. */
   private refreshSoon(networkId: string): void {
-    void this.list(true).then((view) => {
-      if (view.networkId === networkId) this.deps.onChange(view);
-    });
+    if (this.closed) return;
+    const work = this.list(true)
+      .then((view) => {
+        if (view.networkId === networkId && !this.closed) this.deps.onChange(view);
+      })
+      .catch((error: unknown) => this.deps.log.warn('catalogue refresh failed', { error }))
+      .finally(() => this.background.delete(work));
+    this.background.add(work);
   }
 
   private changed(networkId: string): void {

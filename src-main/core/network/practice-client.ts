@@ -44,7 +44,11 @@ async function chainCall<M extends ChainMethod>(chainUrl: string, method: M, par
 export class PracticeNetworkClient implements NetworkClient {
   private info: Promise<ChainResult<'chain_info'>> | undefined;
 
-  constructor(private readonly network: ActiveNetwork) {}
+  constructor(
+    private readonly network: ActiveNetwork,
+    /** The app's clock: signed actions carry its time (a wrong clock is what the hub refuses). */
+    private readonly now: () => Date = () => new Date(),
+  ) {}
 
   private chain<M extends ChainMethod>(method: M, params: ChainParams<M>): Promise<ChainResult<M>> {
     return chainCall(this.network.chainUrl, method, params);
@@ -124,7 +128,7 @@ export class PracticeNetworkClient implements NetworkClient {
     const path = `/v1/competitions/${encodeURIComponent(entry.id)}/${verb}`;
     const bytes = new TextEncoder().encode(JSON.stringify(body));
     const nonce = actionNonce();
-    const timestamp = String(Math.floor(Date.now() / 1000));
+    const timestamp = String(Math.floor(this.now().getTime() / 1000));
     const canonical = actionCanonical({ prefix: entry.actionPrefix, netuid: entry.netuid, slug: entry.slug, method: 'POST', path, body: bytes }, hotkey.address, nonce, timestamp);
     const headers = { 'X-Hotkey': hotkey.address, 'X-Signature': to0xHex(hotkey.sign(canonical)), 'X-Nonce': nonce, 'X-Timestamp': timestamp };
     const answer = await httpJson('hub', this.hub(path), { method: 'POST', headers, body: bytes });
@@ -168,6 +172,6 @@ function toEntry(c: CatalogueEntryWire): CatalogueEntry {
   };
 }
 
-export function createNetworkClient(network: ActiveNetwork): NetworkClient {
-  return new PracticeNetworkClient(network);
+export function createNetworkClient(network: ActiveNetwork, now?: () => Date): NetworkClient {
+  return new PracticeNetworkClient(network, now);
 }

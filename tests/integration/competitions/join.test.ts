@@ -20,8 +20,8 @@ afterEach(async () => {
   await Promise.all(networks.splice(0).map((n) => n.stop()));
 });
 
-function open(dataDir: string, practiceHost: PracticeNetworkHost): Core {
-  const core = createCore({ dataDir, host: 'headless', version: 'test', logConsole: false, practiceHost });
+function open(dataDir: string, practiceHost: PracticeNetworkHost, now?: () => Date): Core {
+  const core = createCore({ dataDir, host: 'headless', version: 'test', logConsole: false, practiceHost, ...(now ? { now } : {}) });
   cores.push(core);
   return core;
 }
@@ -118,5 +118,19 @@ describe('joining competitions on the practice network', () => {
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'chain_listHotkeys', params: { competition_id: target } }),
     }).then((r) => r.json() as Promise<{ result: { hotkeys: unknown[] } }>);
     expect(hotkeys.result.hotkeys).toHaveLength(1);
+  });
+
+  it('explains a clock 7 minutes ahead in words when the hub refuses the signed join', async () => {
+    const dataDir = tempDataDir('minerva-join-clock-');
+    const host = inProcessPracticeHost(dataDir, { blockTimeMs: 200, log: () => undefined });
+    const core = open(dataDir, host, () => new Date(Date.now() + 7 * 60_000));
+    await call(core, 'vault.create', { password: PASSWORD });
+    const view = await call<CompetitionsView>(core, 'competitions.list', { refresh: true });
+    const target = view.competitions.find((c) => c.kind === 'model-runner')?.id ?? '';
+    await call(core, 'competitions.join', { id: target });
+    const failed = await until(core, (v) => stateOf(v, target) === 'failed');
+    const m = failed.competitions.find((c) => c.id === target)?.membership;
+    expect(m?.error?.message).toBe("Your computer's clock is off by 7 minutes (ahead) — the network allows 5. Turn on automatic date and time, then press Retry.");
+    expect(m?.steps.map((s) => s.state)).toEqual(['done', 'failed']);
   });
 });
