@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { deriveScopedKey, hkdfSha256, parseKeyringConfig, seedFingerprint } from '@shared/protocol/hkdf-keys';
 import { eip191Recover, eip191Sign, checksumAddress, personalMessageHash } from '@shared/protocol/eip191';
-import { eoaFromMnemonic, pairFromSuri, slip10Ed25519, solanaFromMnemonic, walletFromSeed } from '@shared/protocol/identities';
+import { eoaFromMnemonic, pairFromSeed, pairFromSuri, slip10Ed25519, solanaFromMnemonic, walletFromSeed } from '@shared/protocol/identities';
 import { fromHex, toHex } from '@shared/protocol/encoding';
 import { certPub, certificateHash, smpMessageBytes, pythonJsonDumps } from '@shared/protocol/smp';
 
@@ -90,6 +90,15 @@ describe('identities (§1 vectors)', () => {
     const w = solanaFromMnemonic(mnemonic);
     expect(toHex(w.seed)).toBe(I.subarray(0, 32).toString('hex'));
     expect(toHex(w.publicKey)).toBe(spki.subarray(12).toString('hex'));
+  });
+});
+
+describe('ed25519 signing (RFC 8032 test 1) as used by checkpoints and SMP', () => {
+  it('seed → public key, signature over the empty message', () => {
+    const seed = hex('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60');
+    expect(toHex(walletFromSeed(seed).publicKey)).toBe('d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a');
+    const sig = pairFromSeed(seed, 'ed25519').sign(new Uint8Array(0));
+    expect(toHex(sig)).toBe('e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b');
   });
 });
 
