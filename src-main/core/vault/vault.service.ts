@@ -254,9 +254,11 @@ export class VaultService {
         throw new AppError('CONFLICT', 'This wallet already has its keys. To use another recovery phrase, export a backup, remove this wallet and import the phrase as a new wallet.');
       }
       const result = await parseImport(source);
+      this.assertStillUnlocked(state);
       const at = this.now().toISOString();
       for (const key of result.keys) this.appendImported(state.payload, key, at);
       await this.persist(state);
+      this.assertStillUnlocked(state);
       this.rematerialise(state);
       this.options.log?.info('keys imported', { format: source.kind, count: result.keys.length });
       return this.identities();
@@ -394,6 +396,11 @@ export class VaultService {
     throw locked();
   }
 
+  /** After an await: the vault may have been locked meanwhile (idle timer, suspend). */
+  private assertStillUnlocked(state: Unlocked): void {
+    if (this.unlockedState !== state) throw locked();
+  }
+
   /** Derives every keypair and public identity from the payload; wipes the previous keypairs. */
   private rematerialise(state: Unlocked): void {
     for (const pair of state.pairs.values()) wipe(pair);
@@ -470,6 +477,8 @@ export class VaultService {
   }
 
   private async persist(state: Unlocked): Promise<void> {
+    // a wiped key (locked meanwhile) must never seal the file: it would be unreadable
+    if (state.key.master.every((b) => b === 0)) throw locked();
     const plain = encodePayload(state.payload);
     const text = sealVault(plain, state.key);
     plain.fill(0);
@@ -627,6 +636,7 @@ export class VaultService {
       const state = this.requireUnlocked();
       const { key } = await this.openWithPassword(password);
       key.master.fill(0);
+      this.assertStillUnlocked(state);
       const { meta, secrets } = state.payload;
       if (meta.root?.kind === 'mnemonic' && !meta.mnemonicConfirmed) {
         throw new AppError('CONFLICT', 'Confirm your recovery phrase backup first: after this step the phrase is no longer on this computer, and it is the only way to move your stake.');
@@ -661,7 +671,9 @@ export class VaultService {
       meta.imported.push({ id: randomUUID(), role: 'coldkey', scheme: 'sr25519', publicKey: coldkey.publicKey, source: 'watch-only', addedAt: at, hasSecret: false });
       await this.persist(state);
       // twice: the first write moved the version with the phrase to vault.json.bak
+      this.assertStillUnlocked(state);
       await this.persist(state);
+      this.assertStillUnlocked(state);
       this.rematerialise(state);
       this.options.log?.info('coldkey secret removed from this machine (watch-only)');
       this.emit({ type: 'identitiesChanged', identities: this.identities() });
@@ -704,6 +716,7 @@ export class VaultService {
       this.quiz = undefined;
       state.payload.meta.mnemonicConfirmed = true;
       await this.persist(state);
+      this.assertStillUnlocked(state);
       this.rematerialise(state);
       this.options.log?.info('recovery phrase backup confirmed');
       this.emitWarningsIfChanged();
@@ -728,6 +741,7 @@ export class VaultService {
       const next = entries.reduce((max, e) => Math.max(max, e.index), -1) + 1;
       entries.push({ index: next, createdAt: at });
       await this.persist(state);
+      this.assertStillUnlocked(state);
       this.rematerialise(state);
       const current = this.identities().find((i) => i.role === role && i.active);
       if (!current) throw new AppError('INTERNAL', 'Rotation produced no active key.');

@@ -93,6 +93,14 @@ describe('vault over the contract', () => {
     const btcli = await ok<{ paths: string[] }>('vault.btcliHotkeyFiles', {});
     expect(btcli.paths).toHaveLength(1);
 
+    // auto-lock follows the settings: "never" raises the standing warning
+    await ok('settings.update', { autoLockMinutes: 0 });
+    const never = await ok<{ status: { autoLockMinutes: number }; warnings: { id: string }[] }>('vault.status', {});
+    expect(never.status.autoLockMinutes).toBe(0);
+    expect(never.warnings.map((w) => w.id)).toContain('auto-lock-off');
+    await ok('settings.update', { autoLockMinutes: 15 });
+    expect((await ok<{ warnings: { id: string }[] }>('vault.status', {})).warnings.map((w) => w.id)).not.toContain('auto-lock-off');
+
     // every method of the contract that takes an empty input, for good measure
     for (const name of Object.keys(methods)) {
       if (name.startsWith('vault.')) continue;

@@ -382,3 +382,17 @@ describe('make the coldkey watch-only', () => {
     expect(reopened.filter((i) => i.active).map((i) => i.address).sort()).toEqual(active.map((i) => i.address).sort());
   });
 });
+
+describe('locking in the middle of an operation', () => {
+  it('an import that finishes after the wallet locked is refused and the file stays readable', async () => {
+    const vault = makeVault(data.path, home.path);
+    await vault.create({ password: PW });
+    const pending = vault.addImport({ kind: 'ethereum-key', hex: '59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d' });
+    await Promise.resolve(); // the import has started and waits on its parser
+    expect(vault.isUnlocked()).toBe(true);
+    vault.lock('idle');
+    expect(await errorCode(pending)).toBe('VAULT_LOCKED');
+    const ids = await vault.unlock(PW);
+    expect(ids.filter((i) => i.role === 'eoa')).toHaveLength(1);
+  });
+});
