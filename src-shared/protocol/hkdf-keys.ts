@@ -109,6 +109,11 @@ function parseSeed(text: string, variable: string): Uint8Array {
  * (`v1:HEX,v2:HEX`). Errors name the variable, never its value.
  */
 export function parseKeyringConfig(env: Readonly<Record<string, string | undefined>>): Keyring {
+  if (typeof env !== 'object' || env === null) throw new AppError('VALIDATION', 'The keyring configuration must be an environment object.');
+  for (const name of ['ENCRYPTION_SEED', 'ENCRYPTION_KEY_VERSION', 'ENCRYPTION_LEGACY_SEEDS']) {
+    const v: unknown = env[name];
+    if (v !== undefined && typeof v !== 'string') throw new AppError('VALIDATION', `${name} must be a string.`);
+  }
   const seedText = env.ENCRYPTION_SEED;
   if (seedText === undefined || seedText === '') throw new AppError('VALIDATION', 'ENCRYPTION_SEED is not set.');
   const active = env.ENCRYPTION_KEY_VERSION === undefined || env.ENCRYPTION_KEY_VERSION === '' ? 'v1' : env.ENCRYPTION_KEY_VERSION;

@@ -49,6 +49,7 @@ export type ActionHeaders = {
 };
 
 function normalisePrefix(prefix: string | undefined): string {
+  if (prefix !== undefined && typeof prefix !== 'string') throw new AppError('VALIDATION', 'The action prefix must be a string.');
   const p = (prefix ?? DEFAULT_ACTION_PREFIX).replace(/:$/, '');
   if (!PREFIX.test(p)) throw new AppError('VALIDATION', 'The action prefix must be letters, digits, dots, dashes or underscores.');
   return p;

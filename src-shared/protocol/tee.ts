@@ -88,7 +88,10 @@ function hexList(values: readonly string[] | undefined, what: string): Uint8Arra
  * throws `VALIDATION` only for a malformed policy.
  */
 export function verifyTdxQuote(dcap: DcapLibrary, quote: Uint8Array, collateral: unknown, nowSeconds: number, policy: TeePolicy = {}): TeeResult {
-  const allowed = new Set(policy.allowedStatuses ?? ['UpToDate']);
+  if (typeof policy !== 'object' || policy === null) throw new AppError('VALIDATION', 'The TEE policy must be an object.');
+  const statuses: unknown = policy.allowedStatuses ?? ['UpToDate'];
+  if (!Array.isArray(statuses) || !statuses.every((x) => typeof x === 'string')) throw new AppError('VALIDATION', 'policy.allowedStatuses must be a list of TCB status names.');
+  const allowed = new Set<string>(statuses);
   if (policy.allowSwHardening === true) allowed.add('SWHardeningNeeded');
   const expectedReportData = policy.expectedReportData === undefined ? undefined : fromHex(policy.expectedReportData, 'policy.expectedReportData', { prefix: 'optional', lowercase: false, length: 64 });
   const pins: [TeeCheck, keyof TdReportLike, Uint8Array[] | undefined][] = [

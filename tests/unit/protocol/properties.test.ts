@@ -138,6 +138,8 @@ describe('parsers never crash', () => {
         onlyAppError(() => parseScope(v));
         onlyAppError(() => parseUrn(v));
         onlyAppError(() => parseKeyringConfig({ ENCRYPTION_SEED: typeof v === 'string' ? v : undefined, ENCRYPTION_LEGACY_SEEDS: typeof v === 'string' ? v : undefined }));
+        onlyAppError(() => parseKeyringConfig(v as never));
+        onlyAppError(() => parseKeyringConfig({ ENCRYPTION_SEED: '00'.repeat(32), ENCRYPTION_KEY_VERSION: v, ENCRYPTION_LEGACY_SEEDS: v } as never));
       }),
       { numRuns: 300 },
     );
