@@ -46,6 +46,7 @@ export interface ContainerSpec {
   inputDir?: string;
   /** A host folder mounted read-write at /out (trainer checkpoints). */
   outputDir?: string;
+  /** Container name (ModelContainer treats it as a prefix and adds a random suffix per instance). */
   name?: string;
 }
 

@@ -296,7 +296,9 @@ export function connectEngine(options: EngineOptions = {}): Engine {
     endpoint,
     probe,
     async require() {
-      const status = last?.state === 'running' ? last : await probe();
+      // A recent "running" is trusted for a few seconds; after that (or after a failure) ask again.
+      const fresh = last?.state === 'running' && Date.now() - Date.parse(last.checkedAt) < 5000;
+      const status = fresh && last ? last : await probe();
       if (status.state !== 'running') {
         throw new AppError('DOCKER_UNAVAILABLE', `${status.problem ?? 'Docker is not available.'} ${status.fix ?? ''}`.trim(), { details: { state: status.state } });
       }

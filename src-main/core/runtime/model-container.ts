@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { AppError } from '@shared/contract/errors';
@@ -170,7 +171,9 @@ export class ModelContainer {
   private async createInstance(): Promise<Instance> {
     const { docker, spec } = this.options;
     const maxMessageBytes = this.options.maxMessageBytes ?? 8 * 1024 * 1024;
-    const container = await docker.createContainer(buildCreateOptions(spec));
+    // spec.name is a prefix: every instance (restarts included) gets its own unique name.
+    const name = spec.name ? `${spec.name}-${randomUUID().slice(0, 8)}` : undefined;
+    const container = await docker.createContainer(buildCreateOptions({ ...spec, ...(name ? { name } : {}) }));
     if (this.stateValue === 'stopping' || this.stateValue === 'stopped') {
       await removeManagedContainer(docker, container.id).catch(() => undefined);
       throw new AppError('MODEL_FAILED', 'The model was stopped while it was starting.');

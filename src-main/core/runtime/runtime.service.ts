@@ -83,6 +83,12 @@ interface Entry {
   model: ModelContainer;
 }
 
+/** A readable container name prefix for `docker ps` (each container adds a random suffix). */
+export function containerName(key: string): string {
+  const slug = key.toLowerCase().replace(/[^a-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'model';
+  return `minerva-${slug}`;
+}
+
 export function scopeForDataDir(dataDir: string): string {
   return createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 16);
 }
@@ -278,6 +284,7 @@ export class RuntimeService {
       redact: this.options.redact,
       log: this.log,
       spec: {
+        name: containerName(request.key),
         imageId: image.imageId,
         owner: currentOwner(this.scope, this.instance),
         role: request.role,

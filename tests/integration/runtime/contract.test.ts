@@ -43,6 +43,7 @@ describe.skipIf(env.skip)('runtime.* over the contract', () => {
     expect(containers).toHaveLength(1);
     expect(containers[0]).toMatchObject({ id: started.containerId, state: 'running', job: 'demo:text-ngram', model: { key: 'demo:text-ngram', state: 'ready' } });
     expect(containers[0]!.usage?.memoryBytes).toBeGreaterThan(0);
+    expect(containers[0]!.name).toMatch(/^minerva-demo-text-ngram-[0-9a-f]{8}$/);
 
     const report = await ok<IsolationReport>('runtime.isolation', { containerId: started.containerId });
     expect(report.verdict.ok).toBe(true);
