@@ -38,6 +38,8 @@ export interface ActionTarget {
   method: string;
   path: string;
   body?: Uint8Array;
+  /** The body's SHA-256 (hex) when the body is too large to hold in memory (a streamed upload). */
+  bodySha256Hex?: string;
 }
 
 /** A type alias (not an interface) so it fits any header map. */
@@ -58,8 +60,15 @@ function normalisePrefix(prefix: string | undefined): string {
 export function actionCanonical(target: ActionTarget, hotkey: string, nonce: string, timestamp: string): Uint8Array {
   if (!isId(target.netuid)) throw new AppError('VALIDATION', 'netuid must be a non-negative integer.');
   if (typeof target.slug !== 'string' || !SLUG.test(target.slug)) throw new AppError('VALIDATION', 'slug must be a short id without ":".');
-  const text = `${normalisePrefix(target.prefix)}:${target.netuid}:${target.slug}:${normaliseMethod(target.method)}:${checkPath(target.path)}:${hotkey}:${nonce}:${timestamp}:${bodySha256Hex(target.body)}`;
+  const text = `${normalisePrefix(target.prefix)}:${target.netuid}:${target.slug}:${normaliseMethod(target.method)}:${checkPath(target.path)}:${hotkey}:${nonce}:${timestamp}:${bodyHash(target)}`;
   return utf8Encode(text);
+}
+
+function bodyHash(target: ActionTarget): string {
+  if (target.bodySha256Hex === undefined) return bodySha256Hex(target.body);
+  if (!/^[0-9a-f]{64}$/.test(target.bodySha256Hex)) throw new AppError('VALIDATION', 'bodySha256Hex must be 64 lowercase hex digits.');
+  if (target.body !== undefined && bodySha256Hex(target.body) !== target.bodySha256Hex) throw new AppError('VALIDATION', 'bodySha256Hex does not match the body.');
+  return target.bodySha256Hex;
 }
 
 /** uuid4 as 32 lowercase hex digits (the `X-Nonce` form). */
