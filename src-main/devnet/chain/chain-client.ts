@@ -21,6 +21,11 @@ export class ChainRpcError extends Error {
 
 let nextId = 0;
 
+function isStaleConnection(error: unknown): boolean {
+  const code = (error as { cause?: { code?: string } }).cause?.code;
+  return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET';
+}
+
 export class ChainClient {
   private genesis: string | undefined;
   private queue: Promise<unknown> = Promise.resolve();
@@ -28,20 +33,25 @@ export class ChainClient {
   constructor(readonly url: string) {}
 
   async call<M extends ChainMethod>(method: M, params: ChainParams<M>): Promise<ChainResult<M>> {
+    const body = JSON.stringify({ jsonrpc: '2.0', id: (nextId += 1), method, params });
+    const send = (): Promise<Response> =>
+      fetch(`${this.url}/rpc`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(35_000) });
     let res: Response;
     try {
-      res = await fetch(`${this.url}/rpc`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ jsonrpc: '2.0', id: (nextId += 1), method, params }),
-        signal: AbortSignal.timeout(35_000),
-      });
+      try {
+        res = await send();
+      } catch (error) {
+        // A kept-alive connection to a chain that restarted at the same address: every chain
+        // method is idempotent (a resent transaction is the same transaction), so send once more.
+        if (!isStaleConnection(error)) throw error;
+        res = await send();
+      }
     } catch (cause) {
       throw new AppError('UNAVAILABLE', 'The practice chain is not answering.', { cause });
     }
-    const body = (await res.json()) as { result?: ChainResult<M>; error?: RpcErrorBody };
-    if (body.error) throw new ChainRpcError(body.error.data?.code ?? String(body.error.code), body.error.message, body.error.code);
-    return body.result as ChainResult<M>;
+    const answer = (await res.json()) as { result?: ChainResult<M>; error?: RpcErrorBody };
+    if (answer.error) throw new ChainRpcError(answer.error.data?.code ?? String(answer.error.code), answer.error.message, answer.error.code);
+    return answer.result as ChainResult<M>;
   }
 
   async genesisHash(): Promise<string> {

@@ -57,7 +57,7 @@ async function action(
     const sig = (options.signWith ?? signer).sign(canonical);
     headers = { 'X-Hotkey': signer.address, 'X-Signature': to0xHex(sig), 'X-Nonce': nonce, 'X-Timestamp': timestamp };
   }
-  const res = await fetch(`${hubUrl}${path}`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: bytes });
+  const res = await fetch(`${hubUrl}${path}`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: Buffer.from(bytes) });
   return { status: res.status, json: (await res.json()) as Sent['json'] };
 }
 
