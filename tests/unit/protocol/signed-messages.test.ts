@@ -69,6 +69,15 @@ describe('signed miner actions (§4)', () => {
     expect(Buffer.from(actionCanonical(target, alice.address, nonce, String(now))).toString()).toBe(`platform-upload-v1:7:text-gen:POST:/v1/join:${alice.address}:${nonce}:${now}:${body}`);
     expect(Buffer.from(actionCanonical({ ...target, prefix: 'base-upload-v1:' }, alice.address, nonce, String(now))).toString().startsWith('base-upload-v1:7:')).toBe(true);
   });
+  it('a precomputed body hash gives the same bytes, and must agree with a body when both are given', () => {
+    const hash = createHash('sha256').update(target.body!).digest('hex');
+    const { body: _body, ...streamed } = target;
+    expect(actionCanonical({ ...streamed, bodySha256Hex: hash }, alice.address, nonce, String(now))).toEqual(actionCanonical(target, alice.address, nonce, String(now)));
+    expect(() => actionCanonical({ ...target, bodySha256Hex: '0'.repeat(64) }, alice.address, nonce, String(now))).toThrow(expect.objectContaining({ code: 'VALIDATION' }));
+    expect(() => actionCanonical({ ...streamed, bodySha256Hex: hash.toUpperCase() }, alice.address, nonce, String(now))).toThrow(expect.objectContaining({ code: 'VALIDATION' }));
+    const h = signAction(alice, { ...streamed, bodySha256Hex: hash }, { timestamp: String(now) });
+    expect(verifyAction(h, target, { nowSeconds: now })).toBe(alice.address);
+  });
   it('signs, verifies, and accepts the <Bytes>-wrapped form', () => {
     const h = signAction(alice, target, { timestamp: String(now) });
     expect(h['X-Signature']).toMatch(/^0x[0-9a-f]{128}$/);
