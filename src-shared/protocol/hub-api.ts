@@ -111,7 +111,7 @@ export const joinBodySchema = z
   .strict();
 export type JoinBody = z.infer<typeof joinBodySchema>;
 
-/** `POST …/join` → 200. `session_tx_id` follows the §2.9 chain write (`chain_txStatus`), private inference only. */
+/** `POST …/join` → 200. Private inference only: `session_tx_id` is the §2.9 chain write, already included when the hub answers. */
 export interface JoinResult {
   competition_id: string;
   hotkey: string;

@@ -166,7 +166,9 @@ export class HubNode {
     try {
       return await fn();
     } catch (error) {
+      if (error instanceof HubError) throw error;
       if (error instanceof ChainRpcError) throw new HubError('CHAIN_UNAVAILABLE', `The chain refused: ${error.message}`);
+      if (error instanceof AppError && error.code === 'TIMEOUT') throw new HubError('CHAIN_UNAVAILABLE', 'The chain did not seal a block in time; try again shortly.');
       throw new HubError('CHAIN_UNAVAILABLE', 'The chain is not answering; try again shortly.');
     }
   }
@@ -231,6 +233,7 @@ export class HubNode {
       const sessionId = c.chain.session_id!;
       const hub = authorityKey(this.options.dataDir, 'hub');
       sessionTx = (await this.chainCall(() => this.chain.sendTx('add_session_member', { competition_id: id, session_id: sessionId, eoa: parsed.eoa!, hotkey }, hub))).tx_id;
+      await this.settle(sessionTx);
     }
     const existing = this.participants.get(id, hotkey);
     const joinedAt = existing?.joined_at ?? new Date(this.now() * 1000).toISOString();
@@ -239,6 +242,19 @@ export class HubNode {
     this.participants.upsert(id, { hotkey, coldkey, eoa, joined_at: joinedAt });
     this.log.info('joined', { competition: id, hotkey });
     return { competition_id: id, hotkey, joined_at: joinedAt, already_joined: existing !== undefined, eoa, session_tx_id: sessionTx };
+  }
+
+  /**
+   * Waits (≤ 10 s) until the hub's session transaction is in a block, so that a 200 means the
+   * router already sees the change. A failure is the miner's (e.g. the hotkey was deregistered
+   * meanwhile → 401 unknown hotkey); a chain that does not seal in time → 503.
+   */
+  private async settle(txId: string): Promise<void> {
+    const status = await this.chainCall(() => this.chain.waitForTx(txId, 10_000));
+    if (status.state === 'failed') {
+      if (status.error.code === 'UNKNOWN_HOTKEY') throw new HubError('UNKNOWN_HOTKEY', 'unknown hotkey');
+      throw new HubError('CHAIN_UNAVAILABLE', `The chain refused the session change: ${status.error.message}`);
+    }
   }
 
   /** The hub's joins whose hotkey is still registered on chain (all of them while the chain is away). */
@@ -264,7 +280,10 @@ export class HubNode {
     const id = c.catalogue.id;
     const existing = this.participants.get(id, hotkey);
     let sessionTx: string | null = null;
-    if (existing?.eoa && c.catalogue.kind === 'private-inference') sessionTx = await this.removeMember(c, existing.eoa);
+    if (existing?.eoa && c.catalogue.kind === 'private-inference') {
+      sessionTx = await this.removeMember(c, existing.eoa);
+      await this.settle(sessionTx);
+    }
     const was = this.participants.remove(id, hotkey);
     this.log.info('left', { competition: id, hotkey });
     return { competition_id: id, hotkey, was_participant: was, session_tx_id: sessionTx };

@@ -170,14 +170,15 @@ describe('hub join and leave', () => {
     const joined = await action('practice-inference', 'join', alice, proof);
     expect(joined.status).toBe(200);
     expect(joined.json).toMatchObject({ competition_id: 'practice-inference', hotkey: alice.address, already_joined: false, eoa: proof.eoa });
-    expect((await chain.waitForTx(joined.json.session_tx_id as string)).state).toBe('included');
+    // The hub answers once the chain holds the member: no waiting on the caller's side.
+    expect((await chain.call('chain_txStatus', { tx_id: joined.json.session_tx_id as string })).state).toBe('included');
     expect((await chain.call('chain_getSessionMembers', { session_id: 101 })).members).toMatchObject([{ eoa: proof.eoa.toLowerCase(), hotkey: alice.address }]);
     expect(await participants('practice-inference')).toEqual([alice.address]);
 
     const left = await action('practice-inference', 'leave', alice, {});
     expect(left.status).toBe(200);
     expect(left.json).toMatchObject({ was_participant: true });
-    expect((await chain.waitForTx(left.json.session_tx_id as string)).state).toBe('included');
+    expect((await chain.call('chain_txStatus', { tx_id: left.json.session_tx_id as string })).state).toBe('included');
     expect((await chain.call('chain_getSessionMembers', { session_id: 101 })).members).toEqual([]);
     expect(await participants('practice-inference')).toEqual([]);
   });
