@@ -243,7 +243,8 @@ export async function buildBundleImage(
   const base = options.base ?? (await ensureBaseImage(docker, log));
   const tag = `${MODEL_REPO_PREFIX}${bundle.manifest.name}:${bundle.manifest.version}`;
   const dockerfile = [
-    `FROM ${base.tag}`,
+    // By image ID: the base is pinned exactly, whatever its tag points at later.
+    `FROM ${base.id}`,
     'COPY model/ /model/',
     'WORKDIR /model',
     'USER 65534:65534',

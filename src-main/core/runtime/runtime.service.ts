@@ -42,6 +42,12 @@ export interface RuntimeServiceOptions {
   teeCollateral?: CollateralFetcher;
   /** Clock for TEE checks (ms). */
   now?: () => number;
+  /**
+   * A pinned base image (`name:tag@sha256:…`, with node at /usr/local/bin/node, e.g. an official
+   * node image) for bundle builds; default: built from this computer's node (Linux only). Also
+   * read from MINERVA_MODEL_BASE_IMAGE.
+   */
+  baseImage?: string;
 }
 
 export interface ModelRequest {
@@ -241,7 +247,13 @@ export class RuntimeService {
   async buildBundle(dir: string, onProgress?: (line: string) => void): Promise<BuiltBundleImage> {
     await this.engine.require();
     const bundle = await readBundle(dir);
-    const built = await buildBundleImage(this.engine.docker, bundle, { log: this.log, ...(onProgress ? { onProgress } : {}) });
+    const baseRef = this.options.baseImage ?? process.env.MINERVA_MODEL_BASE_IMAGE;
+    const base = baseRef ? await resolveImage(this.engine.docker, baseRef, { developerMode: this.options.developerMode() }) : null;
+    const built = await buildBundleImage(this.engine.docker, bundle, {
+      log: this.log,
+      ...(base ? { base: { id: base.imageId, tag: baseRef! } } : {}),
+      ...(onProgress ? { onProgress } : {}),
+    });
     this.writePin(built.tag, {
       reference: built.reference,
       source: 'built',

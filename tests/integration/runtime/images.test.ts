@@ -114,3 +114,22 @@ describe.skipIf(env.skip)('a bundle that arrives as an archive', () => {
     await runtime.close();
   });
 });
+
+describe.skipIf(env.skip)('a pinned base image for bundle builds (for hosts whose node is not a Linux binary)', () => {
+  const t = testScope();
+  afterAll(async () => {
+    await t.cleanup(env.docker);
+  });
+
+  it('builds on a pinned base and refuses an unpinned one', async () => {
+    const base = await ensureBaseImage(env.docker);
+    const pinned = new RuntimeService({ dataDir: t.dir, developerMode: () => false, redact: (s) => s, idleStopMs: 0, baseImage: `${base.tag}@${base.id}` });
+    const built = await pinned.buildBundle(demo('text-ngram'));
+    const history = (await env.docker.getImage(built.imageId).history()) as Array<{ Id: string }>;
+    expect(history.some((h) => h.Id === base.id)).toBe(true);
+    const unpinned = new RuntimeService({ dataDir: t.dir, developerMode: () => false, redact: (s) => s, idleStopMs: 0, baseImage: base.tag });
+    await expect(unpinned.buildBundle(demo('text-ngram'))).rejects.toMatchObject({ code: 'IMAGE_REFUSED' });
+    await pinned.close();
+    await unpinned.close();
+  });
+});
