@@ -7,11 +7,10 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AppError } from '@shared/contract/errors';
 import type { RoundInfo } from '@shared/protocol/chain-api';
-import { eip191Verify } from '@shared/protocol/eip191';
 import { fromHex } from '@shared/protocol/encoding';
 import type { HeaderMap } from '@shared/protocol/headers';
 import { HUB_ERRORS, joinBodySchema, type CatalogueEntryWire, type CatalogueWire, type HubErrorCode, type JoinResult, type LeaveResult, type ParticipantsResult } from '@shared/protocol/hub-api';
-import { ACTION_MAX_BODY_BYTES, DEFAULT_ACTION_PREFIX, joinEoaStatement } from '@shared/protocol/miner-action';
+import { ACTION_MAX_BODY_BYTES, DEFAULT_ACTION_PREFIX, joinEoaStatement, verifyEoaJoinProof } from '@shared/protocol/miner-action';
 import { ChainClient, ChainRpcError } from '../chain/chain-client';
 import { BodyTooLarge, closeServer, jsonServer, listenLoopback, listenLoopbackPreferring, readBody, sendError, sendJson, silentLog, type DevnetLog } from '../common/http';
 import { authorityKey } from '../common/keys';
@@ -226,8 +225,11 @@ export class HubNode {
     let sessionTx: string | null = null;
     if (c.catalogue.kind === 'private-inference') {
       if (!parsed.eoa || !parsed.eoa_signature) throw new HubError('MALFORMED', 'Joining private inference needs {"eoa","eoa_signature"} (PROTOCOLS §2.9).');
-      if (!eip191Verify(joinEoaStatement(id, hotkey), parsed.eoa_signature, parsed.eoa)) {
-        throw new HubError('BAD_EOA_SIGNATURE', `bad eoa signature: the EOA must sign "minerva-join:${id}:${hotkey}"`);
+      try {
+        verifyEoaJoinProof(parsed, id, hotkey);
+      } catch (error) {
+        if (error instanceof AppError && error.code === 'SIGNATURE_INVALID') throw new HubError('BAD_EOA_SIGNATURE', `bad eoa signature: the EOA must sign "${joinEoaStatement(id, hotkey)}"`);
+        throw new HubError('MALFORMED', error instanceof AppError ? error.message : 'The EOA proof is malformed.');
       }
       eoa = parsed.eoa;
       const sessionId = c.chain.session_id!;
