@@ -3,8 +3,8 @@
  * in-process on a free 127.0.0.1 port, alone or together; what runs is recorded with the pid in
  * `<dataDir>/devnet/state.json` so another process can attach.
  *
- *   const net = await startPracticeNetwork({ dataDir });          // chain + hub
- *   net.endpoints  // { chain: 'http://127.0.0.1:…', hub: 'http://127.0.0.1:…' }
+ *   const net = await startPracticeNetwork({ dataDir });          // chain + hub + validator
+ *   net.endpoints  // { chain: 'http://127.0.0.1:…', hub: 'http://127.0.0.1:…', validator: 'http://127.0.0.1:…' }
  *   await net.stop();
  *
  *   const net = await startOrAttachPracticeNetwork({ dataDir });  // the app: reuse one already running
@@ -17,16 +17,17 @@ import { silentLog, type DevnetLog } from './common/http';
 import { authorityAddresses } from './common/keys';
 import { DEMO_COMPETITIONS } from './demo/competitions';
 import { HubNode } from './hub/hub-server';
-import { checkPracticeNetworkHealth, forgetParties, readPracticeNetworkState, readStateFile, recordParties, type Party, type PartyEntry } from './state';
+import { ValidatorNode, type ValidatorOptions } from './validator/validator-server';
+import { checkPracticeNetworkHealth, forgetParties, readPracticeNetworkState, readStateFile, recordParties, type Party, type PartyEntry, type PracticeNetworkState } from './state';
 
 export { checkPracticeNetworkHealth, readPracticeNetworkState, stateFile, type PartyHealth, type PracticeNetworkState } from './state';
 export type { DevnetLog } from './common/http';
 
-export type StartableParty = 'chain' | 'hub';
+export type StartableParty = 'chain' | 'hub' | 'validator';
 
 export interface PracticeNetworkOptions {
   dataDir: string;
-  /** Which parties this process runs (default both). A hub alone needs a chain: `chainUrl` or one in the state file. */
+  /** Which parties this process runs (default all three). A hub or validator alone needs a chain: `chainUrl` or one in the state file. */
   parties?: readonly StartableParty[];
   /** Block time of the chain (default 2000 ms). */
   blockTimeMs?: number;
@@ -35,14 +36,17 @@ export interface PracticeNetworkOptions {
   /** The chain to use when this process does not run one (default: the state file's). */
   chainUrl?: string;
   log?: DevnetLog;
+  /** Validator settings (caps, timeouts, resources folder; docs/practice-network.md §4.3). */
+  validator?: Omit<ValidatorOptions, 'dataDir' | 'chainUrl' | 'port' | 'preferredPort' | 'log'>;
 }
 
 export interface PracticeNetwork {
   /** Base URLs of what runs (here or, for a hub alone, the chain it uses). */
-  endpoints: { chain: string; hub: string | null };
+  endpoints: { chain: string; hub: string | null; validator: string | null };
   /** The chain node when this process runs it (tests: `chain.waitForBlock(n)`, `chain.sealBlock()`). */
   chain: ChainNode | null;
   hub: HubNode | null;
+  validator: ValidatorNode | null;
   /** Stops what this process started and removes it from the state file. */
   stop(): Promise<void>;
 }
@@ -50,9 +54,10 @@ export interface PracticeNetwork {
 /** Starts the parties in this process. Refuses (`CONFLICT`) a party already running for this data dir. */
 export async function startPracticeNetwork(options: PracticeNetworkOptions): Promise<PracticeNetwork> {
   await cryptoWaitReady();
-  const parties = options.parties ?? ['chain', 'hub'];
+  const parties = options.parties ?? ['chain', 'hub', 'validator'];
   const log = options.log ?? silentLog;
-  const running = readPracticeNetworkState(options.dataDir);
+  const recorded = readPracticeNetworkState(options.dataDir);
+  const running = recorded && (await withoutVanished(recorded));
   // A party that ran before (its process gone) gets its old port back when free, so that clients
   // holding its address reconnect after a restart.
   const previous = readStateFile(options.dataDir);
@@ -68,14 +73,17 @@ export async function startPracticeNetwork(options: PracticeNetworkOptions): Pro
   let chain: ChainNode | null = null;
   let chainServer: ChainServer | null = null;
   let hub: HubNode | null = null;
+  let validator: ValidatorNode | null = null;
   const started: Partial<Record<Party, PartyEntry>> = {};
   const at = new Date().toISOString();
   const stop = async (): Promise<void> => {
     forgetParties(options.dataDir, Object.keys(started) as Party[]);
+    if (validator) await validator.stop();
     if (hub) await hub.stop();
     if (chainServer) await chainServer.close();
     chain?.stop();
     hub = null;
+    validator = null;
     chainServer = null;
     chain = null;
   };
@@ -121,7 +129,14 @@ export async function startPracticeNetwork(options: PracticeNetworkOptions): Pro
       recordParties(options.dataDir, { hub: started.hub });
       log.info('practice hub running', { url, chain: chainUrl });
     }
-    return { endpoints: { chain: chainUrl, hub: started.hub?.url ?? null }, chain, hub, stop };
+    if (parties.includes('validator')) {
+      validator = new ValidatorNode({ ...options.validator, dataDir: options.dataDir, chainUrl: chainSource, port: options.ports?.validator ?? 0, preferredPort: previousPort('validator'), log });
+      const url = await validator.start();
+      started.validator = { url, pid: process.pid, started_at: at };
+      recordParties(options.dataDir, { validator: started.validator });
+      log.info('practice validator running', { url, chain: chainUrl });
+    }
+    return { endpoints: { chain: chainUrl, hub: started.hub?.url ?? null, validator: started.validator?.url ?? null }, chain, hub, validator, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -129,7 +144,7 @@ export async function startPracticeNetwork(options: PracticeNetworkOptions): Pro
 }
 
 export interface AttachedOrStarted {
-  endpoints: { chain: string; hub: string };
+  endpoints: { chain: string; hub: string; validator: string };
   /** True when another process runs the parties; `stop()` then leaves them running. */
   attached: boolean;
   network: PracticeNetwork | null;
@@ -137,7 +152,7 @@ export interface AttachedOrStarted {
 }
 
 /**
- * For the app: attach to a healthy chain and hub already running for this data dir, else start
+ * For the app: attach to a healthy chain, hub and validator already running for this data dir, else start
  * what is missing in this process. `stop()` stops only what this call started.
  */
 export async function startOrAttachPracticeNetwork(options: Omit<PracticeNetworkOptions, 'parties' | 'chainUrl'>): Promise<AttachedOrStarted> {
@@ -146,10 +161,11 @@ export async function startOrAttachPracticeNetwork(options: Omit<PracticeNetwork
   const healthy = (p: Party): string | undefined => health.find((h) => h.party === p && h.healthy)?.url;
   const chainUrl = healthy('chain');
   const hubUrl = healthy('hub');
-  if (chainUrl && hubUrl) return { endpoints: { chain: chainUrl, hub: hubUrl }, attached: true, network: null, stop: () => Promise.resolve() };
-  const missing: StartableParty[] = chainUrl ? ['hub'] : hubUrl ? ['chain'] : ['chain', 'hub'];
+  const validatorUrl = healthy('validator');
+  if (chainUrl && hubUrl && validatorUrl) return { endpoints: { chain: chainUrl, hub: hubUrl, validator: validatorUrl }, attached: true, network: null, stop: () => Promise.resolve() };
+  const missing = (['chain', 'hub', 'validator'] as const).filter((p) => !healthy(p));
   // A recorded but unhealthy party of a live process would block the start: say so.
   const network = await startPracticeNetwork({ ...options, parties: missing, ...(chainUrl ? { chainUrl } : {}) });
-  const endpoints = { chain: network.endpoints.chain, hub: network.endpoints.hub ?? hubUrl! };
+  const endpoints = { chain: network.endpoints.chain, hub: network.endpoints.hub ?? hubUrl!, validator: network.endpoints.validator ?? validatorUrl! };
   return { endpoints, attached: false, network, stop: () => network.stop() };
 }

@@ -38,9 +38,9 @@ export const submissionRewardSchema = z
     /** Whole tokens (`"12.5"`). */
     amount: z.string(),
     base_units: z.string(),
-    /** The `emit_rewards` transaction (follow it with `chain_txStatus`). */
-    tx_id: z.string(),
-    /** The including block; null while the transaction is pending. */
+    /** The `emit_rewards` transaction; null when the round paid nobody (every score 0). */
+    tx_id: z.string().nullable(),
+    /** The block that included it; null when nothing was paid. */
     block: z.number().int().nullable(),
   })
   .strict();
@@ -75,7 +75,7 @@ export const submissionViewSchema = z
     /** iso */
     received_at: z.string(),
     decided_at: z.string().optional(),
-    /** Accepted only: null until the round is paid, then the payout of this hotkey (absent if it got nothing). */
+    /** Accepted only: null until the round's `emit_rewards` is in a block, then this hotkey's payout for the round (`"0"` if it got nothing). */
     reward: submissionRewardSchema.nullable().optional(),
   })
   .strict();
