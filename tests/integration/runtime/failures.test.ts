@@ -51,6 +51,25 @@ describe.skipIf(env.skip)('a misbehaving model is contained', () => {
     expect(old === 404 || (typeof old === 'object' && old.State.Status !== 'running')).toBe(true);
   });
 
+  it('restarts a model that stops answering its idle health checks', async () => {
+    let onReady: () => void = () => undefined;
+    const { model, states } = make({
+      healthIntervalMs: 300,
+      onStateChange: (s) => {
+        states.push(s);
+        if (s === 'ready') onReady();
+      },
+    });
+    await model.start();
+    const firstBoot = await bootId(model);
+    const restarted = new Promise<void>((resolve) => (onReady = resolve));
+    await model.call('infer', { action: 'sicken' });
+    await restarted; // no call made: the health check noticed
+    expect(states).toEqual(['starting', 'ready', 'restarting', 'ready']);
+    expect(model.logs.tail().some((l) => /health|timed out/.test(l.text))).toBe(true);
+    expect(await bootId(model)).not.toBe(firstBoot);
+  });
+
   it('gives up after too many crashes in the window', async () => {
     const { model } = make({ restart: { maxRestarts: 1, baseDelayMs: 20, maxDelayMs: 20, windowMs: 60_000 } });
     await model.start();
