@@ -25,6 +25,17 @@ export type { DevnetLog } from './common/http';
 
 export type StartableParty = 'chain' | 'hub' | 'validator';
 
+/**
+ * Drops entries whose pid lives but where nothing listens any more (the pid was reused by an
+ * unrelated process after a crash). A party that is alive but slow to answer still counts.
+ */
+async function withoutVanished(state: PracticeNetworkState): Promise<PracticeNetworkState> {
+  const health = await checkPracticeNetworkHealth(state);
+  const parties = { ...state.parties };
+  for (const h of health) if (!h.healthy && h.error === 'not answering') delete parties[h.party];
+  return { version: 1, parties };
+}
+
 export interface PracticeNetworkOptions {
   dataDir: string;
   /** Which parties this process runs (default all three). A hub or validator alone needs a chain: `chainUrl` or one in the state file. */
