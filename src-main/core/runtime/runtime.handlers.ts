@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MethodName } from '@shared/contract';
 import { AppError } from '@shared/contract/errors';
+import type { CompetitionsView } from '@shared/contract/competitions';
 import type { RuntimeContainer, RuntimeStatus } from '@shared/contract/runtime';
 import type { EventBus } from '../rpc/events';
 import type { HandlerGroup } from '../rpc/handlers';
@@ -50,6 +51,17 @@ export function createRuntimeModule(options: RuntimeModuleOptions): RuntimeModul
     onModelState: (key, state) => options.events.emit('runtime.modelChanged', { key, state }),
     onModelLog: (key, line) => options.events.emit('runtime.modelLogged', { key, line }),
     ...options.service,
+  });
+
+  // Stop on leave: a competition whose membership is no longer joining/joined has no use for its models.
+  const unsubscribeCompetitions = options.events.onAny((message) => {
+    if (message.event !== 'competitions.changed') return;
+    const view = message.payload as CompetitionsView;
+    for (const c of view.competitions) {
+      const state = c.membership?.state;
+      if (state === 'joined' || state === 'joining') continue;
+      void service.releaseCompetition(c.id).catch((err: unknown) => options.log.warn('could not stop the models of a left competition', { competitionId: c.id, error: (err as Error).message }));
+    }
   });
 
   const status = (engine: RuntimeStatus['engine']): RuntimeStatus => ({ engine, developerMode: options.developerMode(), lastReap: service.lastReapResult });
@@ -133,6 +145,9 @@ export function createRuntimeModule(options: RuntimeModuleOptions): RuntimeModul
     async start() {
       await service.start();
     },
-    close: () => service.close(),
+    close: () => {
+      unsubscribeCompetitions();
+      return service.close();
+    },
   };
 }

@@ -62,6 +62,8 @@ export interface ModelRequest {
   keepWarm?: boolean;
   outputDir?: string;
   inputDir?: string;
+  /** The competition this model works for: it is stopped when the miner leaves it. */
+  competitionId?: string;
 }
 
 export interface ModelSummary {
@@ -335,6 +337,16 @@ export class RuntimeService {
     if (!entry) return;
     this.models.delete(key);
     await entry.model.stop();
+  }
+
+  /** Stops every model working for a competition (the miner left it). Returns the keys stopped. */
+  async releaseCompetition(competitionId: string): Promise<string[]> {
+    const keys = [...this.models.entries()].filter(([, e]) => e.request.competitionId === competitionId).map(([k]) => k);
+    for (const key of keys) {
+      this.log.info('stopping a model: its competition was left', { key, competitionId });
+      await this.release(key);
+    }
+    return keys;
   }
 
   private async stopIdle(idleStopMs: number): Promise<void> {
