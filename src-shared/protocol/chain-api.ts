@@ -17,8 +17,8 @@ import { utf8Encode } from './runtime';
 
 export const TX_PREFIX = 'minerva-devnet-tx-v1';
 export const TOKEN = { symbol: 'PRAC', decimals: 9 } as const;
-/** Largest `args_json` the chain accepts, in UTF-8 bytes. */
-export const TX_MAX_ARGS_BYTES = 64 * 1024;
+/** Longest `args_json` the chain accepts, in characters (room for 1,024 reward payouts). */
+export const TX_MAX_ARGS_BYTES = 128 * 1024;
 
 // ---------------------------------------------------------------------------------------------
 // Building blocks

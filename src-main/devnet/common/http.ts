@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 
 export const LOOPBACK = '127.0.0.1';
+const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost)(:[0-9]{1,5})?$/i;
 
 export class BodyTooLarge extends Error {
   constructor(readonly limit: number) {
@@ -78,6 +79,11 @@ export type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<voi
 /** A server whose handler's unexpected failures become 500 `{"error":…}` (details to the log only). */
 export function jsonServer(handler: Handler, onError: (error: unknown) => void): Server {
   return createServer((req, res) => {
+    // Loopback names only: a web page that rebinds its own name to 127.0.0.1 gets nothing.
+    if (!LOOPBACK_HOST.test(req.headers.host ?? '')) {
+      sendError(res, 421, 'MISDIRECTED', 'The practice network answers only to 127.0.0.1 or localhost.');
+      return;
+    }
     handler(req, res).catch((error: unknown) => {
       onError(error);
       if (!res.headersSent) sendError(res, 500, 'INTERNAL', 'The party had an internal error.');

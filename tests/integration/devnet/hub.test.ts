@@ -112,6 +112,23 @@ describe('hub catalogue', () => {
   });
 });
 
+describe('loopback only', () => {
+  it('answers 421 to a request naming another host (DNS rebinding)', async () => {
+    const { request } = await import('node:http');
+    const status = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(`${hubUrl}/v1/competitions`, { headers: { host } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    expect(await status('evil.example')).toBe(421);
+    expect(await status(`localhost:${new URL(hubUrl).port}`)).toBe(200);
+  });
+});
+
 describe('hub signed actions (PROTOCOLS §4)', () => {
   it('refuses an unregistered hotkey with 401 unknown hotkey', async () => {
     const r = await action('practice-runner', 'join', carol, {});
