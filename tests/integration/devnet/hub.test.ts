@@ -167,6 +167,16 @@ describe('hub signed actions (PROTOCOLS §4)', () => {
     expect((await action('practice-runner', 'leave', alice, {}, { nonce })).status).toBe(409);
   });
 
+  it('checks in the order of §4: hotkey, then time, then signature, then nonce', async () => {
+    const stale = String(Math.floor(Date.now() / 1000) - 1000);
+    expect((await action('practice-runner', 'join', carol, {}, { timestamp: stale, signWith: bob })).json.error?.code).toBe('UNKNOWN_HOTKEY');
+    expect((await action('practice-runner', 'join', alice, {}, { timestamp: stale, signWith: bob })).json.error?.code).toBe('STALE_SIGNATURE');
+    // A nonce is recorded only once the signature verified: a forged request cannot burn it.
+    const nonce = actionNonce();
+    expect((await action('practice-runner', 'join', alice, {}, { nonce, signWith: bob })).json.error?.code).toBe('BAD_SIGNATURE');
+    expect((await action('practice-runner', 'join', alice, {}, { nonce })).status).toBe(200);
+  });
+
   it('refuses a body over 7,500,000 bytes with 413', async () => {
     const big = new Uint8Array(7_500_001).fill(0x20);
     const r = await action('practice-runner', 'join', alice, null, { raw: big });
