@@ -1,10 +1,14 @@
+import * as nodeCrypto from 'node:crypto';
 import { Command, CommanderError } from 'commander';
+import { useNodeCryptoAesGcm } from '@shared/protocol/aes-gcm';
 import { APP_VERSION } from '@core/version';
 import { commands } from './commands/index';
 import { processIo } from './command-registry';
 
 /** `minerva` — the command line. Each subcommand lives in ./commands and registers itself. */
 export async function runCli(argv: string[], io = processIo()): Promise<void> {
+  // Every party this process runs (the app, the practice network) seals envelopes with OpenSSL.
+  useNodeCryptoAesGcm(nodeCrypto);
   const program = new Command();
   program
     .name('minerva')

@@ -7,6 +7,7 @@
  */
 import type { z } from 'zod';
 import { appMethods } from './app';
+import { checkpointsEvents, checkpointsMethods } from './checkpoints';
 import { competitionsEvents, competitionsMethods } from './competitions';
 import { logsEvents, logsMethods } from './logs';
 import { rewardsEvents, rewardsMethods } from './rewards';
@@ -26,6 +27,7 @@ export const methods = {
   ...competitionsMethods,
   ...rewardsMethods,
   ...runtimeMethods,
+  ...checkpointsMethods,
 } satisfies Record<string, MethodDef>;
 
 export const events = {
@@ -36,6 +38,7 @@ export const events = {
   ...competitionsEvents,
   ...rewardsEvents,
   ...runtimeEvents,
+  ...checkpointsEvents,
 } satisfies Record<string, EventDef>;
 
 export type Methods = typeof methods;
@@ -86,6 +89,7 @@ export * from './vault';
 export * from './networks';
 export * from './competitions';
 export * from './rewards';
+export * from './checkpoints';
 export * from './runtime';
 export { method, event } from './define';
 export type { MethodDef, EventDef } from './define';

@@ -241,7 +241,8 @@ export class CompetitionsService {
     return this.memberships.list(network.id);
   }
 
-  private async entry(competitionId: string): Promise<{ network: ActiveNetwork; entry: CatalogueEntry }> {
+  /** The catalogue entry of a competition of the active network (fetching the catalogue if needed). */
+  async entry(competitionId: string): Promise<{ network: ActiveNetwork; entry: CatalogueEntry }> {
     const network = await this.deps.activeNetwork();
     let entry = this.catalogue(network.id).find((e) => e.id === competitionId);
     if (!entry) {

@@ -13,6 +13,11 @@ export interface CatalogueEntry extends Omit<CompetitionView, 'participants' | '
   hotkeyScheme: 'sr25519' | 'ed25519';
   /** Prefix of the signed miner actions (PROTOCOLS §4), e.g. `platform-upload-v1`. */
   actionPrefix: string;
+  /** Where this competition's parties answer (null until that party runs). */
+  endpoints: { validator: string | null; router: string | null; coordinator: string | null };
+  /** Checkpoint competitions (PROTOCOLS §3): blocks a signed message stays valid, and b64url padding. */
+  blockWindow: number | null;
+  paddedSignature: boolean;
 }
 
 /** Signs with one of the miner's keys; provided by the vault, which never hands out the key. */
@@ -40,4 +45,14 @@ export interface NetworkClient {
   balance(address: string): Promise<{ amount: string; symbol: string }>;
   /** Rewards the ledger paid to this account since the given time, oldest first. */
   rewards(address: string, since: Date): Promise<{ at: string; block: number; competitionId: string; amount: string }[]>;
+}
+
+/** The chain calls of the checkpoint flow (PROTOCOLS §3). */
+export interface ChainRounds {
+  round(competitionId: string): Promise<{ round: number; phase: 'commit' | 'submit'; block: number; blocksLeft: number; nextRoundStart: number; submitStart: number }>;
+  /** Resolves at block `n` (or later); throws TIMEOUT after `timeoutMs`. */
+  waitForBlock(n: number, timeoutMs: number): Promise<number>;
+  commitHash(competitionId: string, hotkey: KeySigner, expertGroup: string, sha256Hex: string): Promise<{ txId: string }>;
+  commitment(competitionId: string, hotkey: string, expertGroup: string, round: number): Promise<{ hash: string; block: number; txId: string } | null>;
+  txStatus(txId: string): Promise<{ state: 'pending' | 'included' | 'failed' | 'unknown'; error?: { code: string; message: string } }>;
 }

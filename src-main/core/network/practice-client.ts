@@ -3,7 +3,7 @@ import { RPC_CODES, txSigningBytes, type ChainMethod, type ChainParams, type Cha
 import { to0xHex } from '@shared/protocol/encoding';
 import { catalogueSchema, type CatalogueEntryWire } from '@shared/protocol/hub-api';
 import { actionCanonical, actionNonce } from '@shared/protocol/miner-action';
-import type { CatalogueEntry, KeySigner, NetworkClient } from './client';
+import type { CatalogueEntry, ChainRounds, KeySigner, NetworkClient } from './client';
 import { httpError, httpJson } from './http';
 import type { ActiveNetwork } from './networks.service';
 
@@ -41,7 +41,7 @@ async function chainCall<M extends ChainMethod>(chainUrl: string, method: M, par
   return reply.result as ChainResult<M>;
 }
 
-export class PracticeNetworkClient implements NetworkClient {
+export class PracticeNetworkClient implements NetworkClient, ChainRounds {
   private info: Promise<ChainResult<'chain_info'>> | undefined;
 
   constructor(
@@ -143,6 +143,30 @@ export class PracticeNetworkClient implements NetworkClient {
     return this.action(entry, hotkey, 'leave', {});
   }
 
+  async round(competitionId: string): Promise<{ round: number; phase: 'commit' | 'submit'; block: number; blocksLeft: number; nextRoundStart: number; submitStart: number }> {
+    const r = await this.chain('chain_getRound', { competition_id: competitionId });
+    return { round: r.round, phase: r.phase, block: r.block, blocksLeft: r.blocks_left_in_phase, nextRoundStart: r.next_round_start, submitStart: r.submit_start };
+  }
+
+  async waitForBlock(n: number, timeoutMs: number): Promise<number> {
+    try {
+      const block = await this.chain('chain_waitForBlock', { number: n, timeout_ms: Math.min(30_000, timeoutMs) });
+      return block.number;
+    } catch (error) {
+      if (error instanceof AppError && error.code !== 'UNAVAILABLE') throw new AppError('TIMEOUT', `The chain has not reached block ${n} yet.`);
+      throw error;
+    }
+  }
+
+  commitHash(competitionId: string, hotkey: KeySigner, expertGroup: string, sha256Hex: string): Promise<{ txId: string }> {
+    return this.sendTx('commit_hash', { competition_id: competitionId, hotkey: hotkey.address, expert_group: expertGroup, hash: sha256Hex }, hotkey);
+  }
+
+  async commitment(competitionId: string, hotkey: string, expertGroup: string, round: number): Promise<{ hash: string; block: number; txId: string } | null> {
+    const { commitment } = await this.chain('chain_getCommitment', { competition_id: competitionId, hotkey, expert_group: expertGroup, round });
+    return commitment ? { hash: commitment.hash, block: commitment.block, txId: commitment.tx_id } : null;
+  }
+
   async balance(address: string): Promise<{ amount: string; symbol: string }> {
     const info = await this.chainInfo();
     const reply = await this.chain('chain_getBalance', { address });
@@ -169,9 +193,12 @@ function toEntry(c: CatalogueEntryWire): CatalogueEntry {
     rules: c.rules.text,
     hotkeyScheme: c.rules.scheme,
     actionPrefix: c.rules.action_prefix,
+    endpoints: { validator: c.endpoints.validator, router: c.endpoints.router, coordinator: c.endpoints.coordinator },
+    blockWindow: c.rules.block_window,
+    paddedSignature: c.rules.padded_signature ?? true,
   };
 }
 
-export function createNetworkClient(network: ActiveNetwork, now?: () => Date): NetworkClient {
+export function createNetworkClient(network: ActiveNetwork, now?: () => Date): NetworkClient & ChainRounds {
   return new PracticeNetworkClient(network, now);
 }

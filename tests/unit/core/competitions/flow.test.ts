@@ -27,6 +27,9 @@ const ENTRY: CatalogueEntry = {
   rules: [],
   hotkeyScheme: 'sr25519',
   actionPrefix: 'platform-upload-v1',
+  endpoints: { validator: null, router: null, coordinator: null },
+  blockWindow: null,
+  paddedSignature: true,
 };
 
 class ScriptedNetwork implements NetworkClient {

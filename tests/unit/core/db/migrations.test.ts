@@ -113,6 +113,19 @@ describe('migration 30: memberships and catalogue cache', () => {
   });
 });
 
+describe('migration 40: checkpoint submissions', () => {
+  it('stores a submission with a checked state', () => {
+    const db = new Database(':memory:');
+    migrate(db, MIGRATIONS.filter((m) => m.version <= 40));
+    const insert = db.prepare(
+      "INSERT INTO checkpoint_submissions (id, network_id, competition_id, expert_group, file_path, hotkey, state, steps_json, created_at, updated_at) VALUES (?, 'practice', 'c', '0', '/f', '5H', ?, '[]', 'now', 'now')",
+    );
+    insert.run('a', 'running');
+    expect(() => insert.run('a', 'running')).toThrow(/UNIQUE/);
+    expect(() => insert.run('b', 'exploded')).toThrow(/CHECK/);
+  });
+});
+
 describe('settings repository', () => {
   it('returns defaults, stores changes and falls back for values that no longer parse', () => {
     const db = openDatabase(tempFile());

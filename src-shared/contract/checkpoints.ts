@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import type { StepState } from './competitions';
+import { event, method } from './define';
+
+/**
+ * Checkpoint submissions (PROTOCOLS §3): hash the file, commit the hash on chain in the round's
+ * commit phase, publish the file, submit the signed message in the submission phase, follow the
+ * validator's verdict. Each submission is a resumable flow kept in core's database.
+ */
+export type CheckpointStepId = 'hash' | 'commit' | 'publish' | 'submit' | 'verdict';
+
+export interface CheckpointStep {
+  id: CheckpointStepId;
+  label: string;
+  state: StepState;
+  detail: string | null;
+  /** 0…1 while a long step (hashing, uploading) runs. */
+  progress: number | null;
+}
+
+export type CheckpointState = 'running' | 'waiting' | 'accepted' | 'rejected' | 'failed';
+
+export interface CheckpointSubmissionView {
+  id: string;
+  competitionId: string;
+  expertGroup: string;
+  fileName: string;
+  fileSize: number | null;
+  sha256: string | null;
+  hotkey: string;
+  state: CheckpointState;
+  steps: CheckpointStep[];
+  commit: { txId: string; block: number | null; round: number | null } | null;
+  publishUrl: string | null;
+  submissionId: string | null;
+  verdict: { status: 'pending' | 'accepted' | 'rejected'; reason: string | null; score: number | null; words: string } | null;
+  error: { code: string; message: string } | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface RoundView {
+  competitionId: string;
+  round: number;
+  phase: 'commit' | 'submit';
+  block: number;
+  blocksLeft: number;
+}
+
+export const checkpointsMethods = {
+  'checkpoints.list': method<{ submissions: CheckpointSubmissionView[]; rounds: RoundView[] }>()({
+    input: z.object({}).strict(),
+    summary: 'Submissions (newest first) and the current round of each joined checkpoint competition.',
+  }),
+  'checkpoints.submitFile': method<CheckpointSubmissionView>()({
+    input: z
+      .object({
+        competitionId: z.string().min(1).max(128),
+        /** A file on the machine that runs Minerva (absolute path). */
+        path: z.string().min(1).max(4096).refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p), 'give the full path of the file, starting at the root'),
+        expertGroup: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dots, dashes or underscores').default('0'),
+      })
+      .strict(),
+    summary: 'Start a submission of a checkpoint file: hash, commit, publish, submit, verdict.',
+  }),
+  'checkpoints.retry': method<CheckpointSubmissionView>()({ input: z.object({ id: z.string().uuid() }).strict(), summary: 'Retry a failed submission from the step that failed.' }),
+  'checkpoints.exportReceipt': method<{ fileName: string; content: string }>()({
+    input: z.object({ id: z.string().uuid() }).strict(),
+    summary: 'The receipt of a submission as a JSON proof anyone can check against the chain.',
+  }),
+};
+
+export const checkpointsEvents = {
+  'checkpoints.changed': event<CheckpointSubmissionView>('A submission moved a step (or made progress).'),
+};

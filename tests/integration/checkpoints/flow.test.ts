@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RpcReply } from '@shared/contract';
+import type { CheckpointSubmissionView } from '@shared/contract/checkpoints';
+import type { CompetitionsView } from '@shared/contract/competitions';
+import { createCore, type Core } from '@core/create-core';
+import type { PracticeNetworkHost } from '@core/network/practice';
+import { startPracticeNetwork, type PracticeNetwork } from '@devnet/index';
+import { tempDataDir } from '../../helpers/serve-process';
+
+/** The checkpoint flow against the real practice chain: hash, then commit in the commit phase. */
+const PASSWORD = 'correct horse battery staple 42';
+const cores: Core[] = [];
+let network: PracticeNetwork | undefined;
+
+afterEach(async () => {
+  await Promise.all(cores.splice(0).map((c) => c.close()));
+  await network?.stop();
+  network = undefined;
+});
+
+async function call<T>(core: Core, method: string, input: unknown = {}): Promise<T> {
+  const reply: RpcReply = await core.router.call(method, input, { transport: 'test', clientId: 't' });
+  if (!reply.ok) throw new Error(`${method}: ${reply.error.code} ${reply.error.message}`);
+  return reply.result as T;
+}
+
+function waitFor<T>(core: Core, event: string, check: (payload: T) => boolean, timeoutMs = 60_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => (off(), reject(new Error(`timed out waiting for ${event}`))), timeoutMs);
+    const off = core.events.onAny((m) => {
+      if (m.event === event && check(m.payload as T)) {
+        clearTimeout(timer);
+        off();
+        resolve(m.payload as T);
+      }
+    });
+  });
+}
+
+async function chainRpc<T>(method: string, params: Record<string, unknown>): Promise<T> {
+  const res = await fetch(`${network?.endpoints.chain}/rpc`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+  return ((await res.json()) as { result: T }).result;
+}
+
+function open(dataDir: string): Core {
+  const host: PracticeNetworkHost = {
+    start: () => Promise.resolve({ endpoints: { chain: network?.endpoints.chain ?? '', hub: network?.endpoints.hub ?? '' }, attached: true }),
+    stop: () => Promise.resolve(),
+  };
+  const core = createCore({ dataDir, host: 'headless', version: 'test', logConsole: process.env.DEBUG_CKPT ? (l) => process.stdout.write(l) : false, practiceHost: host });
+  cores.push(core);
+  return core;
+}
+
+describe('checkpoint flow on the practice chain', () => {
+  it('hashes with progress, commits once in a commit phase, and a restart mid-commit follows the same transaction', async () => {
+    const dataDir = tempDataDir('minerva-ckpt-');
+    network = await startPracticeNetwork({ dataDir, parties: ['chain', 'hub'], blockTimeMs: 150 });
+    let core = open(dataDir);
+    await call(core, 'vault.create', { password: PASSWORD });
+    const view = await call<CompetitionsView>(core, 'competitions.list', { refresh: true });
+    const competition = view.competitions.find((c) => c.kind === 'checkpoint')?.id ?? '';
+    await call(core, 'competitions.join', { id: competition });
+    await waitFor<CompetitionsView>(core, 'competitions.changed', (v) => v.competitions.find((c) => c.id === competition)?.membership?.state === 'joined');
+
+    const file = join(dataDir, 'model.ckpt');
+    writeFileSync(file, randomBytes(3 * 1024 * 1024));
+    const progress: number[] = [];
+    const offProgress = core.events.onAny((m) => {
+      const p = (m.payload as CheckpointSubmissionView).steps?.find((s) => s.id === 'hash')?.progress;
+      if (m.event === 'checkpoints.changed' && typeof p === 'number') progress.push(p);
+    });
+    const started = await call<CheckpointSubmissionView>(core, 'checkpoints.submitFile', { competitionId: competition, path: file });
+    // Stop the app as soon as the commitment is sent, before the chain includes it.
+    const sent = await waitFor<CheckpointSubmissionView>(core, 'checkpoints.changed', (v) => v.id === started.id && v.commit !== null);
+    offProgress();
+    expect(progress.at(-1)).toBe(1);
+    expect(sent.sha256).toMatch(/^[0-9a-f]{64}$/);
+    await core.close();
+    cores.splice(0);
+
+    core = open(dataDir);
+    const resumed = waitFor<CheckpointSubmissionView>(core, 'checkpoints.changed', (v) => v.id === started.id && v.steps[1]?.state === 'done');
+    // A fresh start has a locked wallet: the flow waits for the unlock, then follows the same transaction.
+    await call(core, 'vault.unlock', { password: PASSWORD });
+    const committed = await resumed;
+    expect(committed.commit?.txId).toBe(sent.commit?.txId);
+    const { commitments } = await chainRpc<{ commitments: { hash: string; tx_id: string }[] }>('chain_listCommitments', { competition_id: competition, hotkey: committed.hotkey });
+    expect(commitments).toHaveLength(1);
+    expect(commitments[0]?.hash).toBe(sent.sha256);
+    // Without a validator the file cannot be published yet, and the flow says so while it waits.
+    const waiting = await waitFor<CheckpointSubmissionView>(core, 'checkpoints.changed', (v) => v.id === started.id && v.state === 'waiting');
+    expect(waiting.error?.message).toMatch(/validator is not running yet/);
+    const receipt = JSON.parse((await call<{ content: string }>(core, 'checkpoints.exportReceipt', { id: started.id })).content) as { file: { sha256: string }; commit: { tx_id: string } };
+    expect(receipt.file.sha256).toBe(sent.sha256);
+    expect(receipt.commit.tx_id).toBe(sent.commit?.txId);
+  });
+
+  it('refuses a submission before joining, or for a file that is not there', async () => {
+    const dataDir = tempDataDir('minerva-ckpt-refuse-');
+    network = await startPracticeNetwork({ dataDir, parties: ['chain', 'hub'], blockTimeMs: 150 });
+    const core = open(dataDir);
+    await call(core, 'vault.create', { password: PASSWORD });
+    await call(core, 'competitions.list', { refresh: true });
+    await expect(call(core, 'checkpoints.submitFile', { competitionId: 'practice-checkpoint', path: '/tmp/x' })).rejects.toThrow(/FORBIDDEN Join .* first/);
+    await expect(call(core, 'checkpoints.submitFile', { competitionId: 'practice-checkpoint', path: 'relative/x' })).rejects.toThrow(/VALIDATION/);
+  });
+});
