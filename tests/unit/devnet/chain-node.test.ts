@@ -6,7 +6,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ChainError, ChainNode } from '@devnet/chain/chain-node';
 import { authorityAddresses, authorityKey } from '@devnet/common/keys';
 import { DEMO_COMPETITIONS } from '@devnet/demo/competitions';
-import { rotationConsentBytes, txSigningBytes, type Tx, type TxArgs, type TxKind } from '@shared/protocol/chain-api';
+import { rotationConsentBytes, TX_KINDS, txSigningBytes, type Tx, type TxArgs, type TxKind } from '@shared/protocol/chain-api';
 import { to0xHex, toHex } from '@shared/protocol/encoding';
 import { pairFromSuri, type SubstratePair } from '@shared/protocol/identities';
 
@@ -95,6 +95,16 @@ describe('chain: every transaction is signed and verified', () => {
     expect(rejection(() => node.submit(good))).toBe('accepted'); // still idempotent after inclusion
     expect(node.nextNonce(alice.address)).toBe(1);
     expect(node.hotkey('practice-inference', alice.address)).toMatchObject({ registered: true, coldkey: coldkey.address, scheme: 'sr25519', public_key: toHex(alice.publicKey) });
+  });
+
+  it('refuses a signature by another key for every kind of transaction', () => {
+    const { node } = open();
+    for (const kind of TX_KINDS) {
+      const unsigned = { kind, args_json: '{}', signer: alice.address, scheme: 'sr25519' as const, nonce: 0 };
+      const forged = { ...unsigned, signature: to0xHex(bob.sign(txSigningBytes(node.genesisHash, unsigned))) };
+      expect([kind, rejection(() => node.submit(forged))]).toEqual([kind, 'SIGNATURE_INVALID']);
+    }
+    expect(node.nextNonce(alice.address)).toBe(0);
   });
 
   it('registers ed25519 hotkeys only where the competition says so', () => {
