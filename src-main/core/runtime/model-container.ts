@@ -173,7 +173,9 @@ export class ModelContainer {
     const maxMessageBytes = this.options.maxMessageBytes ?? 8 * 1024 * 1024;
     // spec.name is a prefix: every instance (restarts included) gets its own unique name.
     const name = spec.name ? `${spec.name}-${randomUUID().slice(0, 8)}` : undefined;
-    const container = await docker.createContainer(buildCreateOptions({ ...spec, ...(name ? { name } : {}) }));
+    // The model's side (serve.cjs) caps incoming messages with the same limit.
+    const env = { ...spec.env, MINERVA_MAX_MESSAGE_BYTES: String(maxMessageBytes) };
+    const container = await docker.createContainer(buildCreateOptions({ ...spec, env, ...(name ? { name } : {}) }));
     if (this.stateValue === 'stopping' || this.stateValue === 'stopped') {
       await removeManagedContainer(docker, container.id).catch(() => undefined);
       throw new AppError('MODEL_FAILED', 'The model was stopped while it was starting.');
