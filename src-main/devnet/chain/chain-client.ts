@@ -32,10 +32,11 @@ export class ChainClient {
 
   constructor(readonly url: string) {}
 
-  async call<M extends ChainMethod>(method: M, params: ChainParams<M>): Promise<ChainResult<M>> {
+  /** One JSON-RPC call; `timeoutMs` (default 35 s, above the longest long poll) bounds the wait. */
+  async call<M extends ChainMethod>(method: M, params: ChainParams<M>, options: { timeoutMs?: number } = {}): Promise<ChainResult<M>> {
     const body = JSON.stringify({ jsonrpc: '2.0', id: (nextId += 1), method, params });
     const send = (): Promise<Response> =>
-      fetch(`${this.url}/rpc`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(35_000) });
+      fetch(`${this.url}/rpc`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(options.timeoutMs ?? 35_000) });
     let res: Response;
     try {
       try {

@@ -34,6 +34,14 @@ export interface HubOptions {
   nowSeconds?: () => number;
 }
 
+function safeDecode(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined; // malformed percent-encoding: no such competition
+  }
+}
+
 class HubError extends Error {
   constructor(
     readonly code: HubErrorCode,
@@ -110,7 +118,7 @@ export class HubNode {
     if (path === '/health' && method === 'GET') return sendJson(res, 200, { ok: true, party: 'hub', pid: process.pid });
     if (path === '/v1/competitions' && method === 'GET') return sendJson(res, 200, await this.catalogue());
     const m = /^\/v1\/competitions\/([^/]+)(?:\/(join|leave|participants))?$/.exec(path);
-    const competition = m ? this.competitions.find((c) => c.catalogue.id === decodeURIComponent(m[1]!)) : undefined;
+    const competition = m ? this.competitions.find((c) => c.catalogue.id === safeDecode(m[1]!)) : undefined;
     if (!m || !competition) return sendError(res, 404, 'NOT_FOUND', 'No such competition or endpoint.');
     const verb = m[2];
     try {
@@ -140,7 +148,7 @@ export class HubNode {
     let currentRound: RoundInfo | null = null;
     if (c.chain.round_blocks > 0) {
       try {
-        currentRound = await this.chain.call('chain_getRound', { competition_id: c.chain.competition_id });
+        currentRound = await this.chain.call('chain_getRound', { competition_id: c.chain.competition_id }, { timeoutMs: 2000 });
       } catch {
         currentRound = null; // the catalogue still answers while the chain is away
       }
@@ -188,7 +196,7 @@ export class HubNode {
     if (typeof claimed === 'string' && claimed.length >= 40 && claimed.length <= 60) {
       const view = await this.chainCall(async () => {
         try {
-          return await this.chain.call('chain_getHotkey', { competition_id: c.chain.competition_id, hotkey: claimed });
+          return await this.chain.call('chain_getHotkey', { competition_id: c.chain.competition_id, hotkey: claimed }, { timeoutMs: 10_000 });
         } catch (error) {
           if (error instanceof ChainRpcError && error.code === 'VALIDATION') return null; // not an SS58 address: unknown
           throw error;
@@ -264,7 +272,7 @@ export class HubNode {
     const joined = this.participants.list(c.catalogue.id);
     let registered: Set<string> | null = null;
     try {
-      registered = new Set((await this.chain.call('chain_listHotkeys', { competition_id: c.chain.competition_id })).hotkeys.map((h) => h.hotkey));
+      registered = new Set((await this.chain.call('chain_listHotkeys', { competition_id: c.chain.competition_id }, { timeoutMs: 2000 })).hotkeys.map((h) => h.hotkey));
     } catch {
       registered = null;
     }

@@ -125,6 +125,8 @@ describe('loopback only', () => {
         req.end();
       });
     expect(await status('evil.example')).toBe(421);
+    // Malformed percent-encoding in a competition id is a 404, not a crash.
+    expect((await fetch(`${hubUrl}/v1/competitions/%E0%A4%A/participants`)).status).toBe(404);
     expect(await status(`localhost:${new URL(hubUrl).port}`)).toBe(200);
   });
 });
