@@ -19,6 +19,8 @@ test('the Runtime page shows the engine, a running demo container with its isola
   await expect(containers).toContainText('ready');
   await page.getByRole('button', { name: /^Details of / }).first().click();
 
+  await page.getByRole('region', { name: 'Docker engine' }).scrollIntoViewIfNeeded();
+  await page.screenshot({ path: testInfo.outputPath('runtime-top.png') });
   const isolation = page.getByRole('region', { name: /^Isolation of / });
   await expect(isolation.getByRole('status')).toHaveText('Locked down');
   await expect(isolation).toContainText('none (no network at all)');
