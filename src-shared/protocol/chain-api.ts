@@ -292,6 +292,21 @@ export interface SessionMembersView {
   members: { eoa: string; hotkey: string; competition_id: string; added_block: number }[];
 }
 
+export interface EpochInfo {
+  competition_id: string;
+  block: number;
+  epoch: number;
+  epoch_start: number;
+  next_epoch_start: number;
+  epoch_blocks: number;
+  /** Whole tokens the epoch may pay at most. */
+  emission: string;
+  /** Block that paid this epoch, null while unpaid. */
+  paid_block: number | null;
+  /** Block that paid the previous epoch, null if unpaid (or epoch 0). */
+  previous_paid_block: number | null;
+}
+
 export interface BalanceView {
   address: string;
   /** Whole tokens as a decimal string (`"12.5"`). */
@@ -345,6 +360,8 @@ export const chainMethods = {
     result: {} as { entries: RewardEntry[] },
   },
   chain_getAuthorities: { params: z.object({}).strict(), result: {} as Record<AuthorityRole, string> },
+  /** Epoch of `block` (default head): epoch e covers blocks [e·epoch_blocks, (e+1)·epoch_blocks). */
+  chain_getEpoch: { params: z.object({ competition_id: competitionId, block: z.number().int().min(0).optional() }).strict(), result: {} as EpochInfo },
 } as const;
 
 export type ChainMethod = keyof typeof chainMethods;

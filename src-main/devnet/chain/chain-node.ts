@@ -25,6 +25,7 @@ import {
   type ChainInfo,
   type CommitmentView,
   type CoordinatorView,
+  type EpochInfo,
   type HotkeyView,
   type KeyScheme,
   type RewardEntry,
@@ -636,6 +637,25 @@ export class ChainNode {
       )
       .all(address, address, since ?? null, since ?? null, competitionId ?? null, competitionId ?? null) as (Omit<RewardEntry, 'amount' | 'base_units'> & { units: string })[];
     return rows.map((r) => ({ at: r.at, block: r.block, competition_id: r.competition_id, epoch: r.epoch, hotkey: r.hotkey, coldkey: r.coldkey, amount: formatAmount(BigInt(r.units)), base_units: r.units }));
+  }
+
+  epoch(competitionId: string, block?: number): EpochInfo {
+    const c = this.competitionOf(competitionId);
+    const b = block ?? this.head.number;
+    const epoch = Math.floor(b / c.epoch_blocks);
+    const paid = (e: number): number | null =>
+      e < 0 ? null : ((this.db.prepare(`SELECT block FROM epochs_paid WHERE competition_id = ? AND epoch = ?`).get(competitionId, e) as { block: number } | undefined)?.block ?? null);
+    return {
+      competition_id: competitionId,
+      block: b,
+      epoch,
+      epoch_start: epoch * c.epoch_blocks,
+      next_epoch_start: (epoch + 1) * c.epoch_blocks,
+      epoch_blocks: c.epoch_blocks,
+      emission: formatAmount(BigInt(c.emission_per_epoch)),
+      paid_block: paid(epoch),
+      previous_paid_block: paid(epoch - 1),
+    };
   }
 
   authorityAddresses(): Record<AuthorityRole, string> {

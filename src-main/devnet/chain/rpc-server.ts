@@ -67,6 +67,10 @@ function handlers(node: ChainNode): Handlers {
       return { entries: node.rewards(address, since === undefined ? undefined : new Date(since).toISOString(), competition_id) };
     },
     chain_getAuthorities: () => node.authorityAddresses(),
+    chain_getEpoch: (x) => {
+      const { competition_id, block } = p<{ competition_id: string; block?: number }>(x);
+      return node.epoch(competition_id, block);
+    },
   };
 }
 

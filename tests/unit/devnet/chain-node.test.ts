@@ -206,6 +206,8 @@ describe('chain: registries and rewards', () => {
     expect(node.txStatus(paid.tx_id).state).toBe('included');
     expect(node.txStatus(again.tx_id)).toMatchObject({ state: 'failed', error: { code: 'EPOCH_ALREADY_PAID' } });
     expect(node.balance(coldkey.address)).toMatchObject({ amount: '12.5', base_units: '12500000000' });
+    expect(node.epoch('practice-checkpoint')).toMatchObject({ epoch: 0, epoch_start: 0, next_epoch_start: 30, emission: '200', paid_block: 2, previous_paid_block: null });
+    expect(node.epoch('practice-checkpoint', 31)).toMatchObject({ epoch: 1, paid_block: null, previous_paid_block: 2 });
     expect(node.rewards(coldkey.address)).toMatchObject([{ competition_id: 'practice-checkpoint', epoch: 0, hotkey: ckptA.address, coldkey: coldkey.address, amount: '12.5' }]);
   });
 
