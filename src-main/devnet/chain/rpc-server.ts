@@ -76,7 +76,8 @@ function handlers(node: ChainNode): Handlers {
 
 function rpcError(error: unknown): RpcErrorBody {
   if (error instanceof ChainError) {
-    const code = error.code === 'NOT_FOUND' ? RPC_CODES.notFound : error.code === 'VALIDATION' ? RPC_CODES.invalidParams : RPC_CODES.txRejected;
+    const code =
+      error.code === 'NOT_FOUND' || error.code === 'UNKNOWN_COMPETITION' ? RPC_CODES.notFound : error.code === 'VALIDATION' ? RPC_CODES.invalidParams : RPC_CODES.txRejected;
     return { code, message: error.message, data: { code: error.code } };
   }
   if (error instanceof AppError) return { code: RPC_CODES.invalidParams, message: error.message, data: { code: error.code === 'SIGNATURE_INVALID' ? 'SIGNATURE_INVALID' : 'VALIDATION' } };
