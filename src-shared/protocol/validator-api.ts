@@ -6,6 +6,7 @@
  *   POST /submit                               §3 message → 202 {submission_id}   (practice-checkpoint)
  *   POST /v1/competitions/<id>/submit          the same for competition <id>
  *   GET  /submissions/<submission_id>          → SubmissionView
+ *   GET  /v1/competitions/<id>/submissions?hotkey=<SS58>[&round=<n>] → {submissions: SubmissionView[]}
  *   POST /v1/blobs                             §4-signed body → 201 BlobStored     (practice-checkpoint)
  *   POST /v1/competitions/<id>/blobs           the same for competition <id>
  *   GET  /v1/blobs/<sha256 hex>                → the bytes
@@ -80,6 +81,10 @@ export const submissionViewSchema = z
   })
   .strict();
 export type SubmissionView = z.infer<typeof submissionViewSchema>;
+
+/** `GET /v1/competitions/<id>/submissions?hotkey=<SS58>[&round=<n>]`: newest first, at most 200. */
+export const submissionListSchema = z.object({ submissions: z.array(submissionViewSchema) }).strict();
+export type SubmissionList = z.infer<typeof submissionListSchema>;
 
 export const submitAcceptedSchema = z.object({ submission_id: z.string() }).strict();
 export type SubmitAccepted = z.infer<typeof submitAcceptedSchema>;

@@ -18,7 +18,7 @@ import { checkTimestampWindow, requireHeader, type HeaderMap } from '@shared/pro
 import { verifySubstrate } from '@shared/protocol/identities';
 import { actionCanonical, ACTION_MAX_SKEW_SECONDS, ACTION_REPLAY_WINDOW_SECONDS, type ActionTarget } from '@shared/protocol/miner-action';
 import { replayKey, type ReplayStore } from '@shared/protocol/replay-store';
-import { utf8Decode, utf8Encode } from '@shared/protocol/runtime';
+import { utf8Encode } from '@shared/protocol/runtime';
 import { BodyTooLarge } from '../common/http';
 
 const NONCE = /^[0-9a-f]{32}$/;
@@ -31,11 +31,10 @@ export interface RegisteredKey {
   publicKey: Uint8Array;
 }
 
-/** §4 canonical bytes for a body known only by its SHA-256 (the same text `actionCanonical` builds). */
-export function actionCanonicalForHash(target: Omit<ActionTarget, 'body'>, hotkey: string, nonce: string, timestamp: string, bodySha256Hex: string): Uint8Array {
+/** §4 canonical bytes for a body known only by its SHA-256 (streamed to disk, never held in memory). */
+export function actionCanonicalForHash(target: Omit<ActionTarget, 'body' | 'bodySha256Hex'>, hotkey: string, nonce: string, timestamp: string, bodySha256Hex: string): Uint8Array {
   if (!SHA256.test(bodySha256Hex)) throw new AppError('VALIDATION', 'The body hash must be 64 lowercase hex digits.');
-  const empty = utf8Decode(actionCanonical({ ...target, body: new Uint8Array(0) }, hotkey, nonce, timestamp));
-  return utf8Encode(`${empty.slice(0, -64)}${bodySha256Hex}`);
+  return actionCanonical({ ...target, bodySha256Hex }, hotkey, nonce, timestamp);
 }
 
 /** The §4 checks that come before the body: hotkey registered (key from the chain), timestamp window. */
@@ -54,7 +53,7 @@ export function checkActionBeforeBody(headers: HeaderMap, key: RegisteredKey | u
 /** The §4 checks after the body: signature (sr25519 also `<Bytes>`-wrapped), then the nonce. */
 export function checkActionSignature(
   pre: { hotkey: string; nonce: string; timestamp: string; signature: Uint8Array },
-  target: Omit<ActionTarget, 'body'>,
+  target: Omit<ActionTarget, 'body' | 'bodySha256Hex'>,
   bodySha256Hex: string,
   key: RegisteredKey,
   options: { nowSeconds: number; replayStore: ReplayStore },

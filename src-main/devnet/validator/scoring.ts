@@ -43,9 +43,12 @@ export interface Scorer {
 export function findModelsDir(explicit?: string): string {
   const here = typeof __dirname === 'string' ? __dirname : null;
   const env = process.env.MINERVA_RESOURCES_DIR;
+  // Electron's packaged app keeps resources/ in process.resourcesPath (electron.config.ts extraResources).
+  const packaged = (process as { resourcesPath?: string }).resourcesPath;
   const candidates = [
     explicit,
     env ? join(env, 'models') : null,
+    packaged ? join(packaged, 'resources', 'models') : null,
     here ? join(here, '..', '..', 'resources', 'models') : null,
     here ? join(here, '..', 'resources', 'models') : null,
     join(process.cwd(), 'resources', 'models'),

@@ -35,6 +35,7 @@ export function openValidatorDb(dataDir: string): ValidatorDb {
       received_at TEXT NOT NULL, decided_at TEXT,
       download_ms INTEGER, eval_ms INTEGER);
     CREATE INDEX IF NOT EXISTS submissions_round ON submissions(competition_id, round, status);
+    CREATE INDEX IF NOT EXISTS submissions_hotkey ON submissions(competition_id, hotkey, received_at);
     CREATE UNIQUE INDEX IF NOT EXISTS submissions_one_accepted
       ON submissions(competition_id, hotkey, expert_group, round) WHERE status = 'accepted';
     CREATE TABLE IF NOT EXISTS payouts (
@@ -106,6 +107,15 @@ export class SubmissionsRepo {
     const keys = Object.keys(patch).filter((k) => PATCHABLE.has(k));
     if (keys.length === 0) return;
     this.db.prepare(`UPDATE submissions SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE id = @id`).run({ ...patch, id });
+  }
+
+  /** A hotkey's submissions, newest first (at most 200). */
+  idsOf(competitionId: string, hotkey: string, round?: number): string[] {
+    const rows =
+      round === undefined
+        ? this.db.prepare(`SELECT id FROM submissions WHERE competition_id = ? AND hotkey = ? ORDER BY received_at DESC, id LIMIT 200`).all(competitionId, hotkey)
+        : this.db.prepare(`SELECT id FROM submissions WHERE competition_id = ? AND hotkey = ? AND round = ? ORDER BY received_at DESC, id LIMIT 200`).all(competitionId, hotkey, round);
+    return (rows as { id: string }[]).map((r) => r.id);
   }
 
   pending(): SubmissionRow[] {

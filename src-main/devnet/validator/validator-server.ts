@@ -116,7 +116,8 @@ export class ValidatorNode {
   private readonly payouts: PayoutsRepo;
   private readonly replay: SqliteReplayStore;
   private readonly blobs: BlobStore;
-  private readonly scorer: Scorer;
+  /** Null when resources/models was not found: submissions then wait (pending) instead of being judged unfairly. */
+  private readonly scorer: Scorer | null;
   private readonly log: DevnetLog;
   private readonly served: readonly Served[];
   private readonly now: () => number;
@@ -138,7 +139,13 @@ export class ValidatorNode {
 
   constructor(private readonly options: ValidatorOptions) {
     this.log = options.log ?? silentLog;
-    this.scorer = loadScorer(options.modelsDir);
+    let scorer: Scorer | null = null;
+    try {
+      scorer = loadScorer(options.modelsDir);
+    } catch (error) {
+      this.log.error('the validator cannot evaluate checkpoints; submissions will wait', { error: error instanceof Error ? error.message : String(error) });
+    }
+    this.scorer = scorer;
     this.served = (options.competitions ?? DEMO_COMPETITIONS)
       .filter((c) => c.chain.kind === 'checkpoint')
       .map((demo) => ({ demo, id: demo.chain.competition_id, blockWindow: demo.catalogue.rules.block_window ?? DEFAULT_BLOCK_WINDOW, padded: demo.catalogue.rules.padded_signature ?? true }));
@@ -221,6 +228,19 @@ export class ValidatorNode {
         if (method !== 'GET' && method !== 'HEAD') throw new RequestError('METHOD_NOT_ALLOWED', 'Method not allowed here.');
         if (!(await this.blobs.serve(res, blob[1]!))) throw new RequestError('NOT_FOUND', 'No blob with this SHA-256.');
         return;
+      }
+      const list = /^\/v1\/competitions\/([^/]+)\/submissions$/.exec(path);
+      if (list) {
+        if (method !== 'GET') throw new RequestError('METHOD_NOT_ALLOWED', 'Method not allowed here.');
+        const c = this.competition(decodeURIComponent(list[1]!));
+        if (!c) throw new RequestError('NOT_FOUND', 'This validator does not serve that competition.');
+        const query = new URL(req.url ?? '/', 'http://validator').searchParams;
+        const hotkey = query.get('hotkey');
+        const roundText = query.get('round');
+        if (!hotkey) throw new RequestError('MALFORMED', 'Give ?hotkey=<SS58> (and optionally &round=<n>).');
+        if (roundText !== null && !/^(0|[1-9][0-9]{0,9})$/.test(roundText)) throw new RequestError('MALFORMED', 'round must be a non-negative integer.');
+        const ids = this.submissions.idsOf(c.id, hotkey, roundText === null ? undefined : Number(roundText));
+        return sendJson(res, 200, { submissions: ids.map((id) => this.view(id)!) });
       }
       let verb: 'submit' | 'blobs' | undefined;
       let competitionId: string | undefined;
@@ -437,6 +457,11 @@ export class ValidatorNode {
       }
 
       // 6. evaluate
+      if (!this.scorer) {
+        this.submissions.update(id, { stage: 'evaluating' });
+        this.log.error('submission waits: no scoring code (resources/models)', { id, hotkey: row.hotkey });
+        return;
+      }
       this.submissions.update(id, { stage: 'evaluating' });
       const evalStarted = Date.now();
       let evaluation;
