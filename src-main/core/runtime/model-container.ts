@@ -78,6 +78,7 @@ export class ModelContainer {
   private readonly restartPolicy: RestartPolicy;
   readonly logs: LogBuffer;
   private lastUsedAt = Date.now();
+  private lastCpu: { id: string; total: number; system: number } | null = null;
 
   constructor(private readonly options: ModelContainerOptions) {
     this.log = options.log ?? silentLogger;
@@ -355,8 +356,12 @@ export class ModelContainer {
       precpu_stats?: { cpu_usage?: { total_usage?: number }; system_cpu_usage?: number };
       pids_stats?: { current?: number };
     };
-    const cpuDelta = (s.cpu_stats?.cpu_usage?.total_usage ?? 0) - (s.precpu_stats?.cpu_usage?.total_usage ?? 0);
-    const sysDelta = (s.cpu_stats?.system_cpu_usage ?? 0) - (s.precpu_stats?.system_cpu_usage ?? 0);
+    // One-shot stats carry no previous sample: compare with the one we kept from the last call.
+    const cpu = { total: s.cpu_stats?.cpu_usage?.total_usage ?? 0, system: s.cpu_stats?.system_cpu_usage ?? 0 };
+    const prev = this.lastCpu?.id === id ? this.lastCpu : { total: s.precpu_stats?.cpu_usage?.total_usage ?? 0, system: s.precpu_stats?.system_cpu_usage ?? 0 };
+    this.lastCpu = { id, ...cpu };
+    const cpuDelta = cpu.total - prev.total;
+    const sysDelta = cpu.system - prev.system;
     return {
       memoryBytes: s.memory_stats?.usage ?? null,
       memoryLimitBytes: s.memory_stats?.limit ?? null,

@@ -157,6 +157,9 @@ function ContainersCard() {
                 Memory
               </th>
               <th scope="col" className="num">
+                CPU
+              </th>
+              <th scope="col" className="num">
                 Restarts
               </th>
               <th scope="col">
@@ -189,6 +192,7 @@ function ContainerRow({ c, selected }: { c: RuntimeContainer; selected: boolean 
         {mib(c.usage?.memoryBytes)}
         {c.usage?.memoryLimitBytes ? <span className="muted"> / {mib(c.usage.memoryLimitBytes)}</span> : null}
       </td>
+      <td className="num">{c.usage?.cpuPercent === null || c.usage?.cpuPercent === undefined ? '—' : `${c.usage.cpuPercent.toFixed(1)} %`}</td>
       <td className="num">{c.model?.restarts ?? 0}</td>
       <td>
         <button type="button" className="button button-quiet" onClick={() => void selectContainer(c.id)} aria-label={`Details of ${c.name || short(c.id)}`}>
