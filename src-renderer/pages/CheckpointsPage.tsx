@@ -1,11 +1,138 @@
-import { PlaceholderPage } from './placeholders';
+import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
+import type { CheckpointSubmissionView, RoundView } from '@shared/contract/checkpoints';
+import { rpc } from '../rpc';
+import { errorText, loadCompetitions } from '../store/actions';
+import { useStore } from '../store/store';
+import { Card, EmptyState } from '../components/Card';
+import { SubmissionCard } from '../features/checkpoints/SubmissionCard';
 
 export function CheckpointsPage() {
+  const [submissions, setSubmissions] = useState<CheckpointSubmissionView[]>([]);
+  const [rounds, setRounds] = useState<RoundView[]>([]);
+  const competitions = useStore((s) => s.competitions.view);
+  const joined = competitions?.competitions.filter((c) => c.kind === 'checkpoint' && c.membership?.state === 'joined') ?? [];
+
+  const load = useCallback(async () => {
+    try {
+      const view = await rpc().invoke('checkpoints.list', {});
+      setSubmissions(view.submissions);
+      setRounds(view.rounds);
+    } catch (error) {
+      useStore.getState().pushToast('error', errorText(error));
+    }
+  }, []);
+
+  useEffect(() => {
+    void load();
+    void loadCompetitions(false);
+    const off = rpc().on('checkpoints.changed', (changed) =>
+      setSubmissions((list) => (list.some((s) => s.id === changed.id) ? list.map((s) => (s.id === changed.id ? changed : s)) : [changed, ...list])),
+    );
+    // The round clock moves with the chain's blocks.
+    const timer = setInterval(() => void rpc().invoke('checkpoints.list', {}).then((v) => setRounds(v.rounds)).catch(() => undefined), 3000);
+    return () => {
+      off();
+      clearInterval(timer);
+    };
+  }, [load]);
+
   return (
-    <PlaceholderPage
-      title="Checkpoint submissions"
-      body="Commit a checkpoint's hash on chain, then submit it, and follow the validator's verdict here."
-      next={{ href: '#/competitions', label: 'Browse competitions' }}
-    />
+    <div className="page-stack">
+      <div className="page-grid">
+        <Card title="Rounds">
+          {rounds.length === 0 ? (
+            <p className="muted">Join a checkpoint competition to see its rounds.</p>
+          ) : (
+            <ul className="check-list" aria-label="Rounds">
+              {rounds.map((r) => (
+                <li key={r.competitionId}>
+                  <span className={`dot ${r.phase === 'commit' ? 'dot-ok' : 'dot-wait'}`} aria-hidden="true" />
+                  <span>
+                    <strong>{r.competitionId}</strong> · round {r.round}:{' '}
+                    {r.phase === 'commit' ? `commit phase ends in ${r.blocksLeft} blocks` : `submission phase ends in ${r.blocksLeft} blocks`}
+                  </span>
+                </li>
+              ))}
+            </ul>
+          )}
+          <p className="help">Commit your checkpoint’s hash during a commit phase; Minerva submits it in the submission phase that follows, so nobody can copy it first.</p>
+        </Card>
+        <SubmitForm competitions={joined.map((c) => ({ id: c.id, title: c.title }))} />
+      </div>
+      {submissions.length === 0 ? (
+        <Card title="Submissions">
+          <EmptyState title="No submissions yet">
+            <p>Each submission shows its steps here: hash, commit, publish, submit, verdict — and a receipt you can export.</p>
+          </EmptyState>
+        </Card>
+      ) : (
+        <div className="page-grid" role="list" aria-label="Submissions">
+          {submissions.map((s) => (
+            <div role="listitem" key={s.id}>
+              <SubmissionCard s={s} />
+            </div>
+          ))}
+        </div>
+      )}
+    </div>
+  );
+}
+
+function SubmitForm({ competitions }: { competitions: { id: string; title: string }[] }) {
+  const ids = { competition: useId(), path: useId(), group: useId() };
+  const [competition, setCompetition] = useState('');
+  const [path, setPath] = useState('');
+  const [group, setGroup] = useState('0');
+  const [busy, setBusy] = useState(false);
+  const chosen = competition || competitions[0]?.id || '';
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    try {
+      await rpc().invoke('checkpoints.submitFile', { competitionId: chosen, path: path.trim(), expertGroup: group.trim() || '0' });
+      setPath('');
+    } catch (error) {
+      useStore.getState().pushToast('error', errorText(error));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Card title="Submit a checkpoint">
+      {competitions.length === 0 ? (
+        <p className="muted">
+          Join a checkpoint competition first on the <a href="#/competitions">Competitions</a> page.
+        </p>
+      ) : (
+        <form className="inline-form" onSubmit={(e) => void submit(e)} aria-label="Submit a checkpoint">
+          <div className="field">
+            <label htmlFor={ids.competition}>Competition</label>
+            <select id={ids.competition} value={chosen} onChange={(e) => setCompetition(e.target.value)}>
+              {competitions.map((c) => (
+                <option key={c.id} value={c.id}>
+                  {c.title}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor={ids.path}>Checkpoint file</label>
+            <input id={ids.path} type="text" className="mono" value={path} onChange={(e) => setPath(e.target.value)} placeholder="/home/you/checkpoints/model.ckpt" required aria-describedby={`${ids.path}-help`} />
+            <p id={`${ids.path}-help`} className="help">
+              The full path of the file on the machine that runs Minerva. Any size: it is read as a stream.
+            </p>
+          </div>
+          <div className="field">
+            <label htmlFor={ids.group}>Expert group</label>
+            <input id={ids.group} type="text" value={group} onChange={(e) => setGroup(e.target.value)} maxLength={64} />
+          </div>
+          <button type="submit" className="button button-primary" disabled={busy || path.trim() === ''}>
+            {busy ? 'Starting…' : 'Hash, commit and submit'}
+          </button>
+        </form>
+      )}
+    </Card>
   );
 }

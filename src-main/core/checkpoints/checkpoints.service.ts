@@ -48,6 +48,7 @@ export const VERDICT_WORDS: Record<string, string> = {
   TOO_LARGE: 'The file you published is larger than the validator accepts.',
   NO_COMMITMENT: 'There was no commitment of this hash in the round’s commit phase.',
   HASH_MISMATCH: 'The file you published is not the one you committed.',
+  INVALID_CHECKPOINT: 'The validator could not read your checkpoint: it is not in this competition’s checkpoint format.',
   DUPLICATE: 'You already have an accepted submission in this round.',
 };
 
@@ -364,10 +365,13 @@ export class CheckpointsService {
     for (;;) {
       const v = await fetchVerdict(validator, row.submissionId as string);
       if (v.status !== 'pending') {
-        const words = v.status === 'accepted' ? `Accepted with score ${v.score ?? '—'}.` : (VERDICT_WORDS[v.reason ?? ''] ?? `Rejected: ${v.reason ?? 'no reason given'}.`);
+        const words =
+          v.status === 'accepted'
+            ? `Accepted: held-out loss ${v.loss?.toFixed(3) ?? '—'}, score ${v.score?.toFixed(3) ?? '—'}${v.reward ? `, reward ${v.reward}` : '; the reward is paid at the end of the epoch'}.`
+            : (VERDICT_WORDS[v.reason ?? ''] ?? `Rejected: ${v.reason ?? 'no reason given'}.`);
         row.verdict = { status: v.status, reason: v.reason, score: v.score, words };
         row.state = v.status === 'accepted' ? 'accepted' : 'rejected';
-        this.step(row, 'verdict', { state: v.status === 'accepted' ? 'done' : 'failed', detail: words });
+        this.step(row, 'verdict', { state: v.status === 'accepted' ? 'done' : 'failed', detail: v.status === 'accepted' ? 'Accepted.' : `Rejected (${v.reason ?? 'no reason'}).` });
         this.deps.log.info('checkpoint verdict', { id: row.id, status: v.status, reason: v.reason, score: v.score });
         return;
       }

@@ -6,6 +6,7 @@ import { AppError } from '@shared/contract/errors';
 import { to0xHex } from '@shared/protocol/encoding';
 import { actionCanonical, actionNonce } from '@shared/protocol/miner-action';
 import type { CheckpointMessage } from '@shared/protocol/checkpoint-message';
+import { submissionViewSchema } from '@shared/protocol/validator-api';
 import type { CatalogueEntry, KeySigner } from './client';
 import { httpError, httpJson } from './http';
 
@@ -18,6 +19,9 @@ export interface Verdict {
   reason: string | null;
   score: number | null;
   round: number | null;
+  loss: number | null;
+  /** What the chain paid for it, once paid (decimal string of whole tokens). */
+  reward: string | null;
 }
 
 /**
@@ -109,12 +113,8 @@ export async function submitCheckpoint(validatorUrl: string, message: Checkpoint
 export async function fetchVerdict(validatorUrl: string, submissionId: string): Promise<Verdict> {
   const answer = await httpJson('validator', new URL(`/submissions/${encodeURIComponent(submissionId)}`, validatorUrl).toString(), { method: 'GET' });
   if (answer.status !== 200) throw httpError('validator', answer);
-  const v = answer.json as { status?: unknown; reason?: unknown; score?: unknown; round?: unknown };
-  if (v.status !== 'pending' && v.status !== 'accepted' && v.status !== 'rejected') throw new AppError('NETWORK_ERROR', 'The validator sent a verdict Minerva cannot read.');
-  return {
-    status: v.status,
-    reason: typeof v.reason === 'string' ? v.reason : null,
-    score: typeof v.score === 'number' ? v.score : null,
-    round: typeof v.round === 'number' ? v.round : null,
-  };
+  const parsed = submissionViewSchema.safeParse(answer.json);
+  if (!parsed.success) throw new AppError('NETWORK_ERROR', 'The validator sent a verdict Minerva cannot read.');
+  const v = parsed.data;
+  return { status: v.status, reason: v.reason ?? null, score: v.score ?? null, round: v.round, loss: v.loss ?? null, reward: v.reward?.amount ?? null };
 }

@@ -1,0 +1,61 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../helpers/serve-process';
+import { test, expect } from './fixtures';
+
+/** A real checkpoint in the demo trainer's format: bigram log-counts of its training text. */
+function trainedCheckpoint(): Buffer {
+  const trainer = join(REPO_ROOT, 'resources', 'models', 'trainer');
+  const { encodeCheckpoint } = createRequire(import.meta.url)(join(trainer, 'checkpoint.cjs')) as {
+    encodeCheckpoint: (c: { vocab: string; weights: number[]; step: number; trainLoss: number; seed: number }) => Buffer;
+  };
+  const text = readFileSync(join(trainer, 'train.txt'), 'utf8').replace(/\r\n/g, '\n');
+  const vocab = `\u0000${[...new Set(text)].sort().join('').slice(0, 95)}`;
+  const index = (ch: string) => Math.max(0, vocab.indexOf(ch));
+  const v = vocab.length;
+  const counts = new Array<number>(v * v).fill(1);
+  for (let i = 1; i < text.length; i += 1) counts[index(text[i - 1] as string) * v + index(text[i] as string)] += 1;
+  return encodeCheckpoint({ vocab, weights: counts.map((c) => Math.log(c)), step: 1, trainLoss: 0, seed: 1 });
+}
+
+test('a miner submits a checkpoint: hashed, committed, published, submitted, judged, paid, with a receipt', async ({ app, page }, testInfo) => {
+  await app.login(page);
+  await app.createWallet(page);
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  await nav.getByRole('link', { name: 'Competitions' }).click();
+  await page.getByRole('button', { name: 'Join Checkpoint training (practice)' }).click();
+  await expect(page.getByRole('article', { name: 'Checkpoint training (practice)' }).getByRole('status')).toContainText('Joined with hotkey', { timeout: 30_000 });
+
+  await nav.getByRole('link', { name: 'Checkpoints' }).click();
+  await expect(page.getByRole('list', { name: 'Rounds' })).toContainText(/round \d+: (commit|submission) phase ends in \d+ blocks/);
+
+  const file = join(app.dataDir, 'my-model.ckpt');
+  writeFileSync(file, trainedCheckpoint());
+  const form = page.getByRole('form', { name: 'Submit a checkpoint' });
+  await form.getByLabel('Checkpoint file').fill(file);
+  await form.getByRole('button', { name: 'Hash, commit and submit' }).click();
+
+  const card = page.getByRole('article', { name: 'my-model.ckpt' });
+  const steps = card.getByRole('list', { name: 'Steps of my-model.ckpt' });
+  await expect(steps.getByRole('listitem').nth(0)).toContainText('sha256', { timeout: 30_000 });
+  await expect(steps.getByRole('listitem').nth(1)).toContainText(/Committed at block \d+ \(round \d+\)/, { timeout: 30_000 });
+  await expect(steps.getByRole('listitem').nth(2)).toContainText('re-hashed: matches the commitment', { timeout: 30_000 });
+  // The validator downloads, checks the commitment and measures the held-out loss.
+  await expect(card.getByRole('status')).toContainText(/Accepted: held-out loss \d+\.\d+, score/, { timeout: 60_000 });
+  await expect(card.getByText('Accepted', { exact: true })).toBeVisible();
+  await page.screenshot({ path: testInfo.outputPath('checkpoints.png'), fullPage: true });
+
+  const download = page.waitForEvent('download');
+  await card.getByRole('button', { name: 'Export the receipt of my-model.ckpt' }).click();
+  const receipt = JSON.parse(readFileSync(await (await download).path(), 'utf8')) as { format: string; file: { sha256: string; name: string }; commit: { tx_id: string; block: number } };
+  expect(receipt.format).toBe('minerva-checkpoint-receipt');
+  expect(receipt.file.name).toBe('my-model.ckpt');
+  expect(receipt.file.sha256).toMatch(/^[0-9a-f]{64}$/);
+  expect(receipt.commit.tx_id).toMatch(/^0x[0-9a-f]{64}$/);
+
+  // The chain pays the round's reward to the coldkey: the Rewards page shows it.
+  await nav.getByRole('link', { name: 'Rewards' }).click();
+  await expect(page.getByRole('table')).toContainText('Checkpoint training (practice)', { timeout: 60_000 });
+  await expect(page.locator('.big-number')).not.toHaveText(/^0 /);
+});
