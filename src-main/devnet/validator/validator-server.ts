@@ -266,6 +266,8 @@ export class ValidatorNode {
         res.destroy();
         return;
       }
+      // A refused upload may still be arriving: close instead of reading the rest of it.
+      if (!req.complete) res.setHeader('connection', 'close');
       return sendError(res, VALIDATOR_ERRORS[e.code], e.code, e.message);
     }
   }
