@@ -93,6 +93,15 @@ function hostOf(url: string): string {
   }
 }
 
+/** A path segment, percent-decoded; malformed encoding → 404 (not a 500). */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new RequestError('NOT_FOUND', 'No such endpoint.');
+  }
+}
+
 function actionError(error: unknown): RequestError {
   if (error instanceof RequestError) return error;
   if (!(error instanceof AppError)) throw error;
@@ -219,7 +228,7 @@ export class ValidatorNode {
       const sub = /^\/submissions\/([^/]+)$/.exec(path);
       if (sub) {
         if (method !== 'GET') throw new RequestError('METHOD_NOT_ALLOWED', 'Method not allowed here.');
-        const view = this.view(decodeURIComponent(sub[1]!));
+        const view = this.view(decodeSegment(sub[1]!));
         if (!view) throw new RequestError('NOT_FOUND', 'No such submission.');
         return sendJson(res, 200, view);
       }
@@ -232,7 +241,7 @@ export class ValidatorNode {
       const list = /^\/v1\/competitions\/([^/]+)\/submissions$/.exec(path);
       if (list) {
         if (method !== 'GET') throw new RequestError('METHOD_NOT_ALLOWED', 'Method not allowed here.');
-        const c = this.competition(decodeURIComponent(list[1]!));
+        const c = this.competition(decodeSegment(list[1]!));
         if (!c) throw new RequestError('NOT_FOUND', 'This validator does not serve that competition.');
         const query = new URL(req.url ?? '/', 'http://validator').searchParams;
         const hotkey = query.get('hotkey');
@@ -250,7 +259,7 @@ export class ValidatorNode {
         const m = /^\/v1\/competitions\/([^/]+)\/(submit|blobs)$/.exec(path);
         if (m) {
           verb = m[2] as 'submit' | 'blobs';
-          competitionId = decodeURIComponent(m[1]!);
+          competitionId = decodeSegment(m[1]!);
         }
       }
       if (!verb) throw new RequestError('NOT_FOUND', 'No such endpoint.');

@@ -303,5 +303,6 @@ describe('practice validator (PROTOCOLS §3)', () => {
     expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('MALFORMED');
     expect((await fetch(`${validatorUrl}/submissions/sub_${'0'.repeat(32)}`)).status).toBe(404);
     expect((await fetch(`${validatorUrl}/v1/competitions/practice-runner/submit`, { method: 'POST', body: '{}' })).status).toBe(404);
+    expect((await fetch(`${validatorUrl}/v1/competitions/%E0%A4%A/submit`, { method: 'POST', body: '{}' })).status).toBe(404);
   });
 });
