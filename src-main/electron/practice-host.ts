@@ -12,8 +12,12 @@ import type { PracticeEndpoints, PracticeNetworkHost } from '@core/network/pract
  */
 interface StateFile {
   version: number;
-  parties: Record<string, { url: string; pid: number } | undefined>;
+  /** A party that stopped keeps its entry (with `stopped_at`) so it can take its port back. */
+  parties: Record<string, { url: string; pid: number; stopped_at?: string } | undefined>;
 }
+
+const running = (entry: { pid: number; stopped_at?: string } | undefined): entry is { url: string; pid: number } =>
+  entry !== undefined && entry.stopped_at === undefined && alive(entry.pid);
 
 function alive(pid: number): boolean {
   try {
@@ -29,10 +33,10 @@ function readEndpoints(dataDir: string, pid?: number): PracticeEndpoints | null 
     const state = JSON.parse(readFileSync(join(dataDir, 'devnet', 'state.json'), 'utf8')) as StateFile;
     const chain = state.parties.chain;
     const hub = state.parties.hub;
-    if (!chain || !hub || !alive(chain.pid) || !alive(hub.pid)) return null;
+    if (!running(chain) || !running(hub)) return null;
     if (pid !== undefined && (chain.pid !== pid || hub.pid !== pid)) return null;
     const endpoints: PracticeEndpoints = { chain: chain.url, hub: hub.url };
-    for (const [party, entry] of Object.entries(state.parties)) if (entry && alive(entry.pid)) endpoints[party] = entry.url;
+    for (const [party, entry] of Object.entries(state.parties)) if (running(entry)) endpoints[party] = entry.url;
     return endpoints;
   } catch {
     return null;

@@ -1,8 +1,6 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
-import { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { resolveDataDir } from '@core/data-dir';
 import { acquireDataDirLock, type DataDirLock } from '@core/data-dir-lock';
@@ -11,6 +9,7 @@ import type { ImportSource } from '@core/vault/imports';
 import { createVaultService, type PublicIdentity, type VaultService } from '@core/vault/vault.service';
 import { AppError } from '@shared/contract/errors';
 import type { CliCommand, CliIo } from '../command-registry';
+import { readPassword, readSecretFile } from '../password';
 import { fail, report } from '../output';
 
 /**
@@ -59,58 +58,9 @@ function close(ctx: Ctx): void {
   ctx.lock.release();
 }
 
-/** A secret from a file or stdin ("-"). Passwords lose only the final line break; other inputs are trimmed. */
-async function readSecretFile(file: string, io: CliIo, what: string): Promise<string> {
-  let text: string;
-  if (file === '-') text = await io.readStdin();
-  else {
-    const path = resolve(file);
-    if (!existsSync(path)) throw new AppError('NOT_FOUND', `There is no ${what} file at ${path}.`);
-    text = readFileSync(path, 'utf8');
-  }
-  return what.endsWith('password') ? text.replace(/\r?\n$/u, '') : text.trim();
-}
-
-function promptHidden(question: string): Promise<string> {
-  return new Promise((resolvePrompt, reject) => {
-    let muted = false;
-    const output = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        if (!muted) process.stderr.write(chunk);
-        done();
-      },
-    });
-    const rl = createInterface({ input: process.stdin, output, terminal: true });
-    rl.question(question, (answer) => {
-      rl.close();
-      process.stderr.write('\n');
-      resolvePrompt(answer);
-    });
-    muted = true;
-    rl.on('SIGINT', () => {
-      rl.close();
-      reject(new AppError('VALIDATION', 'Cancelled.'));
-    });
-  });
-}
-
 /** The password: --password-file, then MINERVA_<envName>, then a hidden prompt on a terminal. */
-async function password(ctx: Ctx, opts: { file?: string | undefined; envName: string; question: string; confirm?: boolean }): Promise<string> {
-  if (opts.file) return readSecretFile(opts.file, ctx.io, 'password');
-  const fromEnv = ctx.io.env[opts.envName];
-  if (fromEnv !== undefined && fromEnv !== '') {
-    ctx.io.stderr(`minerva: using the password from ${opts.envName}. This is unsafe outside test rigs; prefer the prompt or --password-file.\n`);
-    return fromEnv;
-  }
-  if (!process.stdin.isTTY) {
-    throw new AppError('VALIDATION', `No password given. Run this in a terminal to be asked for it, or pass --password-file FILE (or set ${opts.envName}, unsafe).`);
-  }
-  const first = await promptHidden(opts.question);
-  if (opts.confirm) {
-    const second = await promptHidden('Type it again: ');
-    if (first !== second) throw new AppError('VALIDATION', 'The two passwords differ. Run the command again.');
-  }
-  return first;
+function password(ctx: Ctx, opts: { file?: string | undefined; envName: string; question: string; confirm?: boolean }): Promise<string> {
+  return readPassword(ctx.io, opts);
 }
 
 function identityLines(ids: PublicIdentity[]): string {
