@@ -4,6 +4,7 @@ import { serveCommand } from './serve';
 import { walletCommand } from './wallet';
 import { protoCommand } from './proto';
 import { devnetCommand } from './devnet';
+import { checkpointCommand } from './checkpoint';
 
 /** All `minerva` subcommands, in the order `--help` lists them. Add one line per command. */
-export const commands: readonly CliCommand[] = [serveCommand, walletCommand, protoCommand, devnetCommand, versionCommand];
+export const commands: readonly CliCommand[] = [serveCommand, walletCommand, checkpointCommand, protoCommand, devnetCommand, versionCommand];

@@ -1,0 +1,200 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createCore, type Core } from '@core/create-core';
+import { resolveDataDir } from '@core/data-dir';
+import { APP_VERSION } from '@core/version';
+import type { RpcReply } from '@shared/contract';
+import type { CheckpointSubmissionView } from '@shared/contract/checkpoints';
+import type { CompetitionsView } from '@shared/contract/competitions';
+import { AppError } from '@shared/contract/errors';
+import { verifyCheckpoint } from '@shared/protocol/checkpoint-message';
+import { fromHex } from '@shared/protocol/encoding';
+import { readPracticeNetworkState } from '@devnet/index';
+import type { CliCommand, CliIo } from '../command-registry';
+import { fail, report } from '../output';
+import { readPassword } from '../password';
+import { inProcessPracticeHost } from '../practice-host';
+
+/**
+ * `minerva checkpoint submit <file> --competition <id>`: the checkpoint flow of the app, run from
+ * a terminal (it takes the data folder, so close the app first).
+ * `minerva checkpoint verify-receipt <file>`: checks an exported receipt against the chain.
+ */
+async function call<T>(core: Core, method: string, input: unknown = {}): Promise<T> {
+  const reply: RpcReply = await core.router.call(method, input, { transport: 'headless', clientId: 'cli' });
+  if (!reply.ok) throw new AppError(reply.error.code, reply.error.message);
+  return reply.result as T;
+}
+
+interface SubmitOptions {
+  competition: string;
+  expertGroup: string;
+  dataDir?: string;
+  passwordFile?: string;
+  receipt?: string;
+  json?: boolean;
+}
+
+async function submit(file: string, opts: SubmitOptions, io: CliIo): Promise<void> {
+  const dataDir = resolveDataDir({ flag: opts.dataDir, env: io.env });
+  const holder: { log?: ReturnType<Core['log']['scope']> } = {};
+  const core = createCore({ dataDir, host: 'headless', version: APP_VERSION, logConsole: false, practiceHost: inProcessPracticeHost(dataDir, { log: () => holder.log }) });
+  holder.log = core.log.scope('devnet');
+  try {
+    const password = await readPassword(io, { file: opts.passwordFile, envName: 'MINERVA_PASSWORD', question: 'Wallet password: ' });
+    await call(core, 'vault.unlock', { password });
+    const competitions = await call<CompetitionsView>(core, 'competitions.list', { refresh: true });
+    if (competitions.error) throw new AppError('UNAVAILABLE', competitions.error);
+    const entry = competitions.competitions.find((c) => c.id === opts.competition);
+    if (!entry) throw new AppError('NOT_FOUND', `There is no competition "${opts.competition}" on this network. Known: ${competitions.competitions.map((c) => c.id).join(', ')}.`);
+    if (entry.membership?.state !== 'joined') {
+      if (!opts.json) io.stderr(`Joining ${entry.title} first…\n`);
+      await call(core, 'competitions.join', { id: entry.id });
+      await until<CompetitionsView>(core, 'competitions.changed', (v) => {
+        const m = v.competitions.find((c) => c.id === entry.id)?.membership;
+        if (m?.state === 'failed') throw new AppError('CONFLICT', `Could not join: ${m.error?.message ?? 'unknown reason'}`);
+        return m?.state === 'joined';
+      });
+    }
+    const started = await call<CheckpointSubmissionView>(core, 'checkpoints.submitFile', { competitionId: entry.id, path: resolve(file), expertGroup: opts.expertGroup });
+    let lastLine = '';
+    const final = await until<CheckpointSubmissionView>(core, 'checkpoints.changed', (v) => {
+      if (v.id !== started.id) return false;
+      const active = v.steps.find((s) => s.state === 'active') ?? v.steps.filter((s) => s.state === 'done').at(-1);
+      const line = active ? `${active.label}: ${active.detail ?? ''}${active.progress !== null && active.state === 'active' ? ` (${Math.round(active.progress * 100)}%)` : ''}` : '';
+      if (!opts.json && line && line !== lastLine) io.stderr(`${line}\n`);
+      lastLine = line;
+      return v.state === 'accepted' || v.state === 'rejected' || v.state === 'failed';
+    });
+    if (opts.receipt && final.commit) {
+      const { content } = await call<{ content: string }>(core, 'checkpoints.exportReceipt', { id: final.id });
+      writeFileSync(resolve(opts.receipt), content, { mode: 0o644 });
+    }
+    report(io, Boolean(opts.json), final, final.verdict?.words ?? final.error?.message ?? final.state);
+    if (final.state !== 'accepted') io.setExitCode(1);
+  } finally {
+    await core.close();
+  }
+}
+
+function until<T>(core: Core, event: string, done: (payload: T) => boolean, timeoutMs = 30 * 60_000): Promise<T> {
+  return new Promise((resolveUntil, reject) => {
+    const timer = setTimeout(() => (off(), reject(new AppError('TIMEOUT', 'Gave up waiting after 30 minutes; the app resumes the submission at its next start.'))), timeoutMs);
+    const off = core.events.onAny((m) => {
+      if (m.event !== event) return;
+      try {
+        if (done(m.payload as T)) {
+          clearTimeout(timer);
+          off();
+          resolveUntil(m.payload as T);
+        }
+      } catch (error) {
+        clearTimeout(timer);
+        off();
+        reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    });
+  });
+}
+
+// ---- verify-receipt ----
+
+interface Receipt {
+  format: string;
+  competition_id: string;
+  hotkey: string;
+  expert_group: string;
+  file: { sha256: string };
+  commit: { tx_id: string; block: number | null; round: number | null };
+  checkpoint_url: string | null;
+  message: { hotkey: string; expert_group: string; checkpoint_url: string; block_number: number; signature: string } | null;
+}
+
+interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+async function chainRpc<T>(chainUrl: string, method: string, params: Record<string, unknown>): Promise<T> {
+  const res = await fetch(`${chainUrl.replace(/\/$/, '')}/rpc`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+  const body = (await res.json()) as { result?: T; error?: { message?: string } };
+  if (body.error) throw new AppError('NETWORK_ERROR', `The chain refused ${method}: ${body.error.message ?? 'unknown error'}`);
+  return body.result as T;
+}
+
+export async function verifyReceipt(receipt: Receipt, chainUrl: string): Promise<Check[]> {
+  if (receipt.format !== 'minerva-checkpoint-receipt') throw new AppError('VALIDATION', 'This is not a Minerva checkpoint receipt.');
+  const checks: Check[] = [];
+  const round = receipt.commit.round ?? 0;
+  const { commitment } = await chainRpc<{ commitment: { hash: string; tx_id: string; block: number } | null }>(chainUrl, 'chain_getCommitment', {
+    competition_id: receipt.competition_id,
+    hotkey: receipt.hotkey,
+    expert_group: receipt.expert_group,
+    round,
+  });
+  checks.push({
+    name: 'commitment',
+    ok: commitment !== null && commitment.hash === receipt.file.sha256 && commitment.tx_id === receipt.commit.tx_id,
+    detail: commitment ? `the chain holds hash ${commitment.hash.slice(0, 16)}… from transaction ${commitment.tx_id.slice(0, 12)}… at block ${commitment.block}` : `no commitment for round ${round}`,
+  });
+  if (!receipt.message) {
+    checks.push({ name: 'message', ok: false, detail: 'the receipt holds no submitted message' });
+    return checks;
+  }
+  const hotkey = await chainRpc<{ registered: boolean; public_key?: string; scheme?: 'sr25519' | 'ed25519' }>(chainUrl, 'chain_getHotkey', { competition_id: receipt.competition_id, hotkey: receipt.hotkey });
+  const publicKey = hotkey.public_key ? fromHex(hotkey.public_key.replace(/^0x/, ''), 'public key') : undefined;
+  const padded = !receipt.message.signature.endsWith('=') ? false : true;
+  const verdict = verifyCheckpoint(receipt.message, { publicKeyOf: () => publicKey, profile: { scheme: hotkey.scheme ?? 'ed25519', padded } });
+  checks.push({ name: 'signature', ok: verdict.valid && receipt.message.hotkey === receipt.hotkey, detail: verdict.valid ? `signed by ${receipt.hotkey} (key from the chain)` : verdict.message });
+  const phase = await chainRpc<{ round: number; phase: string }>(chainUrl, 'chain_getRound', { competition_id: receipt.competition_id, block: receipt.message.block_number });
+  checks.push({
+    name: 'timing',
+    ok: phase.phase === 'submit' && phase.round === round,
+    detail: `block ${receipt.message.block_number} is in the ${phase.phase === 'submit' ? 'submission' : 'commit'} phase of round ${phase.round} (committed in round ${round})`,
+  });
+  checks.push({ name: 'url', ok: receipt.message.checkpoint_url === receipt.checkpoint_url, detail: 'the message names the published file' });
+  return checks;
+}
+
+export const checkpointCommand: CliCommand = {
+  name: 'checkpoint',
+  register(program, io) {
+    const cmd = program.command('checkpoint').description('submit checkpoints and check receipts (PROTOCOLS §3)');
+    cmd
+      .command('submit <file>')
+      .description('hash, commit, publish and submit a checkpoint, then wait for the verdict (close the app first: this takes the data folder)')
+      .requiredOption('--competition <id>', 'the checkpoint competition')
+      .option('--expert-group <group>', 'expert group', '0')
+      .option('--data-dir <dir>', 'data folder (default: MINERVA_DATA_DIR or the platform app-data folder)')
+      .option('--password-file <file>', 'read the wallet password from this file (- for stdin); else MINERVA_PASSWORD (unsafe) or a prompt')
+      .option('--receipt <file>', 'write the receipt (a JSON proof to check with verify-receipt) to this file')
+      .option('--json', 'print the final submission as JSON')
+      .action(async (file: string, opts: SubmitOptions) => {
+        try {
+          await submit(file, opts, io);
+        } catch (error) {
+          fail(io, Boolean(opts.json), error);
+        }
+      });
+    cmd
+      .command('verify-receipt <file>')
+      .description('check an exported receipt against the chain: commitment, signature, timing')
+      .option('--chain <url>', 'the chain to check against (default: the practice network of --data-dir)')
+      .option('--data-dir <dir>', 'data folder whose practice network to use')
+      .option('--json', 'print the checks as JSON')
+      .action(async (file: string, opts: { chain?: string; dataDir?: string; json?: boolean }) => {
+        try {
+          const receipt = JSON.parse(readFileSync(resolve(file), 'utf8')) as Receipt;
+          const chainUrl = opts.chain ?? readPracticeNetworkState(resolveDataDir({ flag: opts.dataDir, env: io.env }))?.parties.chain?.url;
+          if (!chainUrl) throw new AppError('UNAVAILABLE', 'No chain to check against: pass --chain URL, or start the practice network (minerva devnet start).');
+          const checks = await verifyReceipt(receipt, chainUrl);
+          const valid = checks.every((c) => c.ok);
+          report(io, Boolean(opts.json), { valid, checks }, [...checks.map((c) => `${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`), valid ? 'The receipt checks out against the chain.' : 'The receipt does NOT check out.'].join('\n'));
+          if (!valid) io.setExitCode(1);
+        } catch (error) {
+          fail(io, Boolean(opts.json), error instanceof SyntaxError ? new AppError('VALIDATION', 'The receipt is not valid JSON.') : error);
+        }
+      });
+  },
+};

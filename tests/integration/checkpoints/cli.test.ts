@@ -1,0 +1,81 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, REPO_ROOT, tempDataDir } from '../../helpers/serve-process';
+
+/**
+ * `minerva checkpoint submit` and `verify-receipt`, spawned for real, against a practice network
+ * started with `minerva devnet start` in another process.
+ */
+const PASSWORD = 'correct horse battery staple 42';
+let dataDir: string;
+let devnet: ChildProcess;
+
+function run(args: string[], timeout = 180_000) {
+  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout, env: { ...process.env, MINERVA_PASSWORD: PASSWORD } });
+}
+
+function trainedCheckpoint(): Buffer {
+  const trainer = join(REPO_ROOT, 'resources', 'models', 'trainer');
+  const { encodeCheckpoint } = createRequire(import.meta.url)(join(trainer, 'checkpoint.cjs')) as {
+    encodeCheckpoint: (c: { vocab: string; weights: number[]; step: number; trainLoss: number; seed: number }) => Buffer;
+  };
+  const text = readFileSync(join(trainer, 'train.txt'), 'utf8');
+  const vocab = `\u0000${[...new Set(text)].sort().join('').slice(0, 95)}`;
+  const v = vocab.length;
+  const counts = new Array<number>(v * v).fill(1);
+  for (let i = 1; i < text.length; i += 1) counts[Math.max(0, vocab.indexOf(text[i - 1] as string)) * v + Math.max(0, vocab.indexOf(text[i] as string))] += 1;
+  return encodeCheckpoint({ vocab, weights: counts.map((c) => Math.log(c)), step: 1, trainLoss: 0, seed: 1 });
+}
+
+beforeAll(async () => {
+  dataDir = tempDataDir('minerva-ckpt-cli-');
+  devnet = spawn(process.execPath, [CLI, 'devnet', 'start', '--data-dir', dataDir, '--block-ms', '200'], { stdio: 'ignore' });
+  for (let i = 0; i < 150; i += 1) {
+    const state = existsSync(join(dataDir, 'devnet', 'state.json')) ? (JSON.parse(readFileSync(join(dataDir, 'devnet', 'state.json'), 'utf8')) as { parties: Record<string, unknown> }) : null;
+    if (state && ['chain', 'hub', 'validator'].every((p) => p in state.parties)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('the practice network did not start');
+});
+
+afterAll(async () => {
+  if (devnet.exitCode === null) {
+    const exited = new Promise((r) => devnet.once('exit', r));
+    devnet.kill('SIGTERM');
+    await exited;
+  }
+});
+
+describe('minerva checkpoint', () => {
+  it('submits a checkpoint from the terminal, writes a receipt that verifies, and a tampered receipt does not', () => {
+    const created = run(['wallet', 'create', '--data-dir', dataDir]);
+    expect(created.status, created.stderr).toBe(0);
+    const file = join(dataDir, 'model.ckpt');
+    writeFileSync(file, trainedCheckpoint());
+    const receiptFile = join(dataDir, 'receipt.json');
+
+    const submitted = run(['checkpoint', 'submit', file, '--competition', 'practice-checkpoint', '--data-dir', dataDir, '--receipt', receiptFile, '--json']);
+    expect(submitted.status, submitted.stderr).toBe(0);
+    const final = JSON.parse(submitted.stdout) as { state: string; verdict: { words: string } };
+    expect(final.state).toBe('accepted');
+    expect(final.verdict.words).toMatch(/^Accepted: held-out loss/);
+
+    const verified = run(['checkpoint', 'verify-receipt', receiptFile, '--data-dir', dataDir, '--json']);
+    expect(verified.status, verified.stderr).toBe(0);
+    const result = JSON.parse(verified.stdout) as { valid: boolean; checks: { name: string; ok: boolean }[] };
+    expect(result.valid).toBe(true);
+    expect(result.checks.map((c) => c.name)).toEqual(['commitment', 'signature', 'timing', 'url']);
+
+    const receipt = JSON.parse(readFileSync(receiptFile, 'utf8')) as { file: { sha256: string }; message: { block_number: number } };
+    receipt.file.sha256 = receipt.file.sha256.replace(/^./, (c) => (c === '0' ? '1' : '0'));
+    writeFileSync(receiptFile, JSON.stringify(receipt));
+    const tampered = run(['checkpoint', 'verify-receipt', receiptFile, '--data-dir', dataDir, '--json']);
+    expect(tampered.status).toBe(1);
+    const bad = JSON.parse(tampered.stdout) as { valid: boolean; checks: { name: string; ok: boolean }[] };
+    expect(bad.valid).toBe(false);
+    expect(bad.checks.find((c) => c.name === 'commitment')?.ok).toBe(false);
+  });
+});
