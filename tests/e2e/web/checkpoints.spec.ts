@@ -1,23 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../helpers/serve-process';
+import { trainedCheckpoint } from '../../helpers/trained-checkpoint';
 import { test, expect } from './fixtures';
-
-/** A real checkpoint in the demo trainer's format: bigram log-counts of its training text. */
-function trainedCheckpoint(): Buffer {
-  const trainer = join(REPO_ROOT, 'resources', 'models', 'trainer');
-  const { encodeCheckpoint } = createRequire(import.meta.url)(join(trainer, 'checkpoint.cjs')) as {
-    encodeCheckpoint: (c: { vocab: string; weights: number[]; step: number; trainLoss: number; seed: number }) => Buffer;
-  };
-  const text = readFileSync(join(trainer, 'train.txt'), 'utf8').replace(/\r\n/g, '\n');
-  const vocab = `\u0000${[...new Set(text)].sort().join('').slice(0, 95)}`;
-  const index = (ch: string) => Math.max(0, vocab.indexOf(ch));
-  const v = vocab.length;
-  const counts = new Array<number>(v * v).fill(1);
-  for (let i = 1; i < text.length; i += 1) counts[index(text[i - 1] as string) * v + index(text[i] as string)] += 1;
-  return encodeCheckpoint({ vocab, weights: counts.map((c) => Math.log(c)), step: 1, trainLoss: 0, seed: 1 });
-}
 
 test('a miner submits a checkpoint: hashed, committed, published, submitted, judged, paid, with a receipt', async ({ app, page }, testInfo) => {
   await app.login(page);

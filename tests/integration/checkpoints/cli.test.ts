@@ -1,9 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, REPO_ROOT, tempDataDir } from '../../helpers/serve-process';
+import { CLI, tempDataDir } from '../../helpers/serve-process';
+import { trainedCheckpoint } from '../../helpers/trained-checkpoint';
 
 /**
  * `minerva checkpoint submit` and `verify-receipt`, spawned for real, against a practice network
@@ -17,18 +17,6 @@ function run(args: string[], timeout = 180_000) {
   return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout, env: { ...process.env, MINERVA_PASSWORD: PASSWORD } });
 }
 
-function trainedCheckpoint(): Buffer {
-  const trainer = join(REPO_ROOT, 'resources', 'models', 'trainer');
-  const { encodeCheckpoint } = createRequire(import.meta.url)(join(trainer, 'checkpoint.cjs')) as {
-    encodeCheckpoint: (c: { vocab: string; weights: number[]; step: number; trainLoss: number; seed: number }) => Buffer;
-  };
-  const text = readFileSync(join(trainer, 'train.txt'), 'utf8');
-  const vocab = `\u0000${[...new Set(text)].sort().join('').slice(0, 95)}`;
-  const v = vocab.length;
-  const counts = new Array<number>(v * v).fill(1);
-  for (let i = 1; i < text.length; i += 1) counts[Math.max(0, vocab.indexOf(text[i - 1] as string)) * v + Math.max(0, vocab.indexOf(text[i] as string))] += 1;
-  return encodeCheckpoint({ vocab, weights: counts.map((c) => Math.log(c)), step: 1, trainLoss: 0, seed: 1 });
-}
 
 beforeAll(async () => {
   dataDir = tempDataDir('minerva-ckpt-cli-');
