@@ -21,7 +21,7 @@ function unavailable(party: string, url: string, cause: string): AppError {
 export async function httpJson(
   party: string,
   url: string,
-  init: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: Uint8Array; timeoutMs?: number; idempotent?: boolean },
+  init: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: string; timeoutMs?: number; idempotent?: boolean },
 ): Promise<HttpAnswer> {
   let res: Response | undefined;
   const idempotent = init.idempotent ?? init.method === 'GET';

@@ -29,7 +29,7 @@ function serialised<T>(key: string, run: () => Promise<T>): Promise<T> {
 const sentence = (text: string) => text.replace(/[.\s]+$/, '');
 
 async function chainCall<M extends ChainMethod>(chainUrl: string, method: M, params: ChainParams<M>): Promise<ChainResult<M>> {
-  const body = new TextEncoder().encode(JSON.stringify({ jsonrpc: '2.0', id: (rpcId += 1), method, params }));
+  const body = JSON.stringify({ jsonrpc: '2.0', id: (rpcId += 1), method, params });
   const answer = await httpJson('chain', `${chainUrl.replace(/\/$/, '')}/rpc`, { method: 'POST', body, idempotent: method !== 'chain_submitTx' });
   if (answer.status !== 200) throw httpError('chain', answer);
   const reply = answer.json as { result?: ChainResult<M>; error?: { code?: number; message?: string; data?: { code?: string } } };
@@ -126,12 +126,13 @@ export class PracticeNetworkClient implements NetworkClient, ChainRounds {
   /** A signed miner action (PROTOCOLS §4), signed by the competition's hotkey. */
   private async action(entry: CatalogueEntry, hotkey: KeySigner, verb: 'join' | 'leave', body: Record<string, unknown>): Promise<void> {
     const path = `/v1/competitions/${encodeURIComponent(entry.id)}/${verb}`;
-    const bytes = new TextEncoder().encode(JSON.stringify(body));
+    const text = JSON.stringify(body);
+    const bytes = new TextEncoder().encode(text);
     const nonce = actionNonce();
     const timestamp = String(Math.floor(this.now().getTime() / 1000));
     const canonical = actionCanonical({ prefix: entry.actionPrefix, netuid: entry.netuid, slug: entry.slug, method: 'POST', path, body: bytes }, hotkey.address, nonce, timestamp);
     const headers = { 'X-Hotkey': hotkey.address, 'X-Signature': to0xHex(hotkey.sign(canonical)), 'X-Nonce': nonce, 'X-Timestamp': timestamp };
-    const answer = await httpJson('hub', this.hub(path), { method: 'POST', headers, body: bytes });
+    const answer = await httpJson('hub', this.hub(path), { method: 'POST', headers, body: text });
     if (answer.status !== 200 && answer.status !== 201 && answer.status !== 204) throw httpError('hub', answer);
   }
 

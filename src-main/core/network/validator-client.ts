@@ -103,7 +103,7 @@ export async function uploadBlob(
 }
 
 export async function submitCheckpoint(validatorUrl: string, message: CheckpointMessage): Promise<{ submissionId: string }> {
-  const answer = await httpJson('validator', new URL('/submit', validatorUrl).toString(), { method: 'POST', body: new TextEncoder().encode(JSON.stringify(message)) });
+  const answer = await httpJson('validator', new URL('/submit', validatorUrl).toString(), { method: 'POST', body: JSON.stringify(message) });
   if (answer.status !== 202 && answer.status !== 200) throw httpError('validator', answer);
   const id = (answer.json as { submission_id?: unknown }).submission_id;
   if (typeof id !== 'string') throw new AppError('NETWORK_ERROR', 'The validator accepted the submission but sent no id.');

@@ -64,7 +64,7 @@ describe('minerva serve (headless host)', () => {
   let origin: string;
 
   beforeAll(async () => {
-    serve = await startServe();
+    serve = await startServe({ args: ['--no-practice'] });
     const url = new URL(serve.loginUrl);
     port = Number(url.port);
     token = url.searchParams.get('token') ?? '';
@@ -193,14 +193,18 @@ describe('minerva serve beyond loopback', () => {
     const file = join(tempDataDir(), 'token');
     const remoteToken = 'b'.repeat(64);
     writeFileSync(file, remoteToken, { mode: 0o600 });
-    const serve = await startServe({ args: ['--host', '0.0.0.0', '--allow-remote', '--token-file', file] });
+    const serve = await startServe({ args: ['--host', '0.0.0.0', '--allow-remote', '--token-file', file, '--no-practice'] });
     try {
       const port = Number(new URL(serve.url).port);
       expect(serve.loginUrl).not.toContain(remoteToken);
       const { status, socket } = await wsHandshake(port, { Origin: `http://127.0.0.1:${port}`, Cookie: `minerva_token=${remoteToken}` });
       expect(status).toBe(101);
       const reply = await new Promise<{ reply: { result: { exposedBeyondLoopback: boolean } } }>((resolve) => {
-        socket?.once('message', (d: Buffer) => resolve(JSON.parse(d.toString('utf8')) as never));
+        // Pushed events may arrive first: wait for the reply to this request.
+        socket?.on('message', (d: Buffer) => {
+          const message = JSON.parse(d.toString('utf8')) as { type: string; id: number };
+          if (message.type === 'reply' && message.id === 1) resolve(message as never);
+        });
         socket?.send(JSON.stringify({ id: 1, method: 'app.info', input: {} }));
       });
       socket?.close();
