@@ -13,7 +13,17 @@ export function Toasts() {
     <div className="toasts">
       {toasts.map((t) => (
         <div key={t.id} className={`toast toast-${t.kind}`} role={t.kind === 'error' ? 'alert' : 'status'}>
-          <span>{t.text}</span>
+          <span>
+            {t.text}
+            {t.action ? (
+              <>
+                {' '}
+                <a href={t.action.href} onClick={() => dismiss(t.id)}>
+                  {t.action.label}
+                </a>
+              </>
+            ) : null}
+          </span>
           <button type="button" className="icon-button" aria-label="Dismiss message" onClick={() => dismiss(t.id)}>
             ×
           </button>

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
 import type { CheckpointSubmissionView, RoundView } from '@shared/contract/checkpoints';
 import { rpc } from '../rpc';
-import { errorText, loadCompetitions } from '../store/actions';
+import { loadCompetitions, toastError } from '../store/actions';
 import { useStore } from '../store/store';
 import { Card, EmptyState } from '../components/Card';
 import { SubmissionCard } from '../features/checkpoints/SubmissionCard';
@@ -18,7 +18,7 @@ export function CheckpointsPage() {
       setSubmissions(view.submissions);
       setRounds(view.rounds);
     } catch (error) {
-      useStore.getState().pushToast('error', errorText(error));
+      toastError(error);
     }
   }, []);
 
@@ -93,7 +93,7 @@ function SubmitForm({ competitions }: { competitions: { id: string; title: strin
       await rpc().invoke('checkpoints.submitFile', { competitionId: chosen, path: path.trim(), expertGroup: group.trim() || '0' });
       setPath('');
     } catch (error) {
-      useStore.getState().pushToast('error', errorText(error));
+      toastError(error);
     } finally {
       setBusy(false);
     }

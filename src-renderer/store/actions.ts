@@ -10,6 +10,16 @@ export function errorText(error: unknown): string {
   return 'Something went wrong. Try again; if it keeps happening, the Logs page has details.';
 }
 
+/**
+ * An error toast in words, with the one action that fixes it when there is one: a locked wallet
+ * asks to be unlocked, a missing one to be created.
+ */
+export function toastError(error: unknown): void {
+  const code = error instanceof RpcError ? error.code : undefined;
+  const action = code === 'VAULT_LOCKED' ? { label: 'Unlock your wallet', href: '#/wallet' } : code === 'VAULT_MISSING' ? { label: 'Create a wallet', href: '#/wallet' } : undefined;
+  useStore.getState().pushToast('error', errorText(error), action);
+}
+
 let started = false;
 
 /** Connects, loads the first state and subscribes to pushed events. Safe to call twice. */
@@ -57,7 +67,7 @@ export async function refreshHealth(): Promise<void> {
   try {
     useStore.getState().setApp({ health: await rpc().invoke('app.health', {}) });
   } catch (error) {
-    useStore.getState().pushToast('error', errorText(error));
+    toastError(error);
   }
 }
 
@@ -66,7 +76,7 @@ export async function updateSettings(patch: SettingsPatch): Promise<boolean> {
     useStore.getState().setSettings(await rpc().invoke('settings.update', patch));
     return true;
   } catch (error) {
-    useStore.getState().pushToast('error', errorText(error));
+    toastError(error);
     return false;
   }
 }
@@ -76,7 +86,7 @@ export async function loadLogs(minLevel: 'debug' | 'info' | 'warn' | 'error' = '
     const { entries } = await rpc().invoke('logs.tail', { limit: 500, minLevel });
     useStore.getState().setLogs(entries);
   } catch (error) {
-    useStore.getState().pushToast('error', errorText(error));
+    toastError(error);
   }
 }
 
@@ -87,7 +97,7 @@ async function networksCall(run: () => Promise<NetworksView>, done?: string): Pr
     if (done) useStore.getState().pushToast('info', done);
     return true;
   } catch (error) {
-    useStore.getState().pushToast('error', errorText(error));
+    toastError(error);
     return false;
   }
 }
@@ -102,7 +112,7 @@ export async function loadCompetitions(refresh: boolean): Promise<void> {
     useStore.getState().setCompetitions({ view: await rpc().invoke('competitions.list', { refresh }), loading: false });
   } catch (error) {
     useStore.getState().setCompetitions({ loading: false });
-    useStore.getState().pushToast('error', errorText(error));
+    toastError(error);
   }
 }
 
@@ -111,6 +121,6 @@ export async function membershipAction(action: 'join' | 'leave' | 'retry', id: s
   try {
     await rpc().invoke(`competitions.${action}`, { id });
   } catch (error) {
-    useStore.getState().pushToast('error', errorText(error));
+    toastError(error);
   }
 }

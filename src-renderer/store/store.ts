@@ -39,9 +39,14 @@ export interface CompetitionsSlice {
   setCompetitions: (patch: Partial<CompetitionsSlice['competitions']>) => void;
 }
 
+export interface ToastAction {
+  label: string;
+  href: string;
+}
+
 export interface ToastSlice {
-  toasts: { id: number; kind: 'info' | 'error'; text: string }[];
-  pushToast: (kind: 'info' | 'error', text: string) => void;
+  toasts: { id: number; kind: 'info' | 'error'; text: string; action?: ToastAction }[];
+  pushToast: (kind: 'info' | 'error', text: string, action?: ToastAction) => void;
   dismissToast: (id: number) => void;
 }
 
@@ -82,7 +87,7 @@ const competitionsSlice: StateCreator<Store, [], [], CompetitionsSlice> = (set) 
 let toastSeq = 0;
 const toastSlice: StateCreator<Store, [], [], ToastSlice> = (set) => ({
   toasts: [],
-  pushToast: (kind, text) => set((s) => ({ toasts: [...s.toasts.slice(-3), { id: (toastSeq += 1), kind, text }] })),
+  pushToast: (kind, text, action) => set((s) => ({ toasts: [...s.toasts.slice(-3), { id: (toastSeq += 1), kind, text, ...(action ? { action } : {}) }] })),
   dismissToast: (id) => set((s) => ({ toasts: s.toasts.filter((t) => t.id !== id) })),
 });
 

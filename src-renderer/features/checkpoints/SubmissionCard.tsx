@@ -1,7 +1,6 @@
 import type { CheckpointSubmissionView } from '@shared/contract/checkpoints';
 import { rpc } from '../../rpc';
-import { errorText } from '../../store/actions';
-import { useStore } from '../../store/store';
+import { toastError } from '../../store/actions';
 
 const MARK: Record<string, string> = { pending: '○', active: '◔', done: '●', skipped: '●', failed: '✕' };
 const STATE_WORDS: Record<CheckpointSubmissionView['state'], string> = {
@@ -26,7 +25,7 @@ async function exportReceipt(id: string): Promise<void> {
     a.click();
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
   } catch (error) {
-    useStore.getState().pushToast('error', errorText(error));
+    toastError(error);
   }
 }
 
@@ -34,7 +33,7 @@ async function retry(id: string): Promise<void> {
   try {
     await rpc().invoke('checkpoints.retry', { id });
   } catch (error) {
-    useStore.getState().pushToast('error', errorText(error));
+    toastError(error);
   }
 }
 

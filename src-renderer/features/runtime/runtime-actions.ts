@@ -1,6 +1,6 @@
 import type { DemoModel } from '@shared/contract/runtime';
 import { rpc } from '../../rpc';
-import { errorText } from '../../store/actions';
+import { errorText, toastError } from '../../store/actions';
 import { useStore } from '../../store/store';
 import { useRuntimeStore } from './runtime-store';
 
@@ -38,7 +38,7 @@ export async function selectContainer(id: string): Promise<void> {
     const logs = container?.model ? (await client.invoke('runtime.logs', { key: container.model.key, limit: 200 })).lines : [];
     if (store().selected === id) store().set({ isolation, logs });
   } catch (error) {
-    useStore.getState().pushToast('error', errorText(error));
+    toastError(error);
   }
 }
 
@@ -47,7 +47,7 @@ async function withBusy(label: string, run: () => Promise<void>): Promise<void> 
   try {
     await run();
   } catch (error) {
-    useStore.getState().pushToast('error', errorText(error));
+    toastError(error);
   } finally {
     store().set({ busy: null });
     await refreshRuntime();
@@ -70,7 +70,7 @@ export async function pullImage(reference: string): Promise<boolean> {
     useStore.getState().pushToast('info', `Pulled and pinned ${reference}.`);
     return true;
   } catch (error) {
-    useStore.getState().pushToast('error', errorText(error));
+    toastError(error);
     return false;
   } finally {
     store().set({ pull: null });

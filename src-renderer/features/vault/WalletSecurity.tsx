@@ -2,7 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import type { KeySafetyWarning, VaultIdentity, VaultOverview, VaultRole } from '@shared/contract/vault';
 import { Card } from '../../components/Card';
 import { rpc } from '../../rpc';
-import { errorText } from '../../store/actions';
+import { toastError } from '../../store/actions';
 import { useStore } from '../../store/store';
 import { BackupQuiz } from './BackupQuiz';
 import { HoldToReveal } from './HoldToReveal';
@@ -143,7 +143,7 @@ function WarningsCard({ overview }: { overview: VaultOverview }) {
         try {
           await rpc().invoke('settings.update', { autoLockMinutes: 15 });
         } catch (error) {
-          useStore.getState().pushToast('error', errorText(error));
+          toastError(error);
         }
         return;
       case 'fix-vault-permissions':

@@ -16,6 +16,19 @@ test('a new miner joins all three practice competitions, checks rewards, leaves 
   await expect(page.getByRole('alert').filter({ hasText: 'Create or import a wallet first' })).toBeVisible();
 
   await app.createWallet(page);
+
+  // A locked wallet: joining asks to unlock, and the link leads to the unlock form.
+  await page.getByRole('banner').getByRole('button', { name: 'Lock' }).click();
+  await nav.getByRole('link', { name: 'Competitions' }).click();
+  await page.getByRole('button', { name: /^Join / }).first().click();
+  const locked = page.getByRole('alert').filter({ hasText: 'Unlock your wallet to join' });
+  await expect(locked).toBeVisible();
+  await locked.getByRole('link', { name: 'Unlock your wallet' }).click();
+  const unlock = page.getByRole('form', { name: 'Unlock the wallet' });
+  await unlock.getByLabel(/password/i).fill('orbit lantern walnut cascade');
+  await unlock.getByRole('button', { name: 'Unlock' }).click();
+  await expect(page.getByRole('banner')).toContainText('Wallet unlocked');
+
   await nav.getByRole('link', { name: 'Competitions' }).click();
   const titles = (await list.getByRole('heading', { level: 2 }).allTextContents()).map((t) => t.trim());
   expect(titles).toHaveLength(3);
