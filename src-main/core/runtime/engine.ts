@@ -3,6 +3,7 @@ import { statfs } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import Docker from 'dockerode';
 import { AppError } from '@shared/contract/errors';
+import type { EngineState, EngineStatus } from '@shared/contract/runtime';
 
 /**
  * The Docker Engine connection: where it is (local socket or DOCKER_HOST, TLS included), whether
@@ -21,27 +22,8 @@ export type EngineEndpoint =
       certPath: string | null;
     };
 
-export type EngineState = 'running' | 'not-installed' | 'stopped' | 'permission-denied' | 'unreachable' | 'misconfigured';
-
-export interface EngineStatus {
-  state: EngineState;
-  /** Where Minerva looks for the engine, for display (never carries credentials). */
-  endpoint: string;
-  remote: boolean;
-  version: string | null;
-  apiVersion: string | null;
-  os: string | null;
-  arch: string | null;
-  cpus: number | null;
-  memoryBytes: number | null;
-  gpu: { nvidiaRuntime: boolean; hostGpus: number | null; available: boolean };
-  disk: { path: string; freeBytes: number; totalBytes: number } | null;
-  /** One sentence on what is wrong, or null when running. */
-  problem: string | null;
-  /** How to fix it on this OS, or null when running. */
-  fix: string | null;
-  checkedAt: string;
-}
+// The engine's status is part of the contract (the Runtime page shows it as is).
+export type { EngineState, EngineStatus } from '@shared/contract/runtime';
 
 export interface EngineOptions {
   env?: NodeJS.ProcessEnv;

@@ -1,29 +1,14 @@
 import type Docker from 'dockerode';
 import { LABEL } from './types';
+import type { IsolationReport } from '@shared/contract/runtime';
 
 /**
  * The isolation report of one container, read back from `docker inspect` — what the engine
  * actually applied, not what Minerva asked for — with a verdict listing every finding.
  */
 
-export interface IsolationReport {
-  containerId: string;
-  name: string;
-  image: string;
-  state: string;
-  labels: { job: string | null; runner: string | null };
-  network: { mode: string; disabled: boolean; interfaces: string[] };
-  rootfs: { readOnly: boolean };
-  mounts: Array<{ type: string; source: string | null; destination: string; readWrite: boolean }>;
-  tmpfs: Array<{ path: string; options: string }>;
-  capabilities: { dropped: string[]; added: string[]; privileged: boolean; noNewPrivileges: boolean };
-  user: string;
-  limits: { memoryBytes: number; memorySwapBytes: number; cpus: number; pids: number };
-  gpu: { requested: boolean; devices: string[] };
-  logDriver: string;
-  /** ok = every default of PROTOCOLS §7 holds. */
-  verdict: { ok: boolean; findings: string[] };
-}
+// The report is part of the contract (the Runtime page shows it as is).
+export type { IsolationReport } from '@shared/contract/runtime';
 
 export function isolationReport(info: Docker.ContainerInspectInfo, allowed: { outputMount?: boolean } = {}): IsolationReport {
   const hc = (info.HostConfig ?? {}) as Docker.HostConfig & { DeviceRequests?: Array<{ Driver?: string; Count?: number; DeviceIDs?: string[] }> | null };
