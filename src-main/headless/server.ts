@@ -7,6 +7,7 @@ import { contentTypeFor, resolveStaticPath } from '@core/security/static-path';
 import { securityHeaders } from '@core/security/csp';
 import { isLoopbackHost } from '@core/security/loopback';
 import { TOKEN_COOKIE, readCookie, sessionCookie, tokensEqual } from './auth';
+import { DEFAULT_UPLOAD_CAP, handleUpload } from './upload';
 
 /**
  * `minerva serve`: the same UI and contract as the Electron window, over HTTP + WebSocket.
@@ -28,6 +29,8 @@ export interface HeadlessOptions {
   allowRemote?: boolean;
   /** Largest RPC message accepted over the WebSocket. */
   maxMessageBytes?: number;
+  /** Largest file accepted by `PUT /upload` (default 64 GiB). */
+  maxUploadBytes?: number;
 }
 
 export interface HeadlessServer {
@@ -85,6 +88,12 @@ export async function startHeadlessServer(options: HeadlessOptions): Promise<Hea
     if (!originAllowed(req)) {
       log.warn('refused request: foreign Origin', { path: url.pathname });
       return deny(res, 403, 'Forbidden: cross-site request refused.');
+    }
+    if (req.method === 'PUT' && url.pathname === '/upload') {
+      // Browsers send Origin on every PUT: a PUT without one is not a page of ours.
+      if (req.headers.origin === undefined) return deny(res, 403, 'Forbidden: cross-site request refused.');
+      if (!authorised(req)) return deny(res, 401, 'Unauthorized: open the address printed by `minerva serve`.');
+      return handleUpload(req, res, core.info.dataDir, options.maxUploadBytes ?? DEFAULT_UPLOAD_CAP, log);
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return deny(res, 405, 'Method not allowed.');
 

@@ -5,6 +5,7 @@ import { loadCompetitions, toastError } from '../store/actions';
 import { useStore } from '../store/store';
 import { Card, EmptyState } from '../components/Card';
 import { SubmissionCard } from '../features/checkpoints/SubmissionCard';
+import { DropZone, uploadFile } from '../features/checkpoints/DropZone';
 
 export function CheckpointsPage() {
   const [submissions, setSubmissions] = useState<CheckpointSubmissionView[]>([]);
@@ -84,17 +85,38 @@ function SubmitForm({ competitions }: { competitions: { id: string; title: strin
   const [path, setPath] = useState('');
   const [group, setGroup] = useState('0');
   const [busy, setBusy] = useState(false);
+  const [upload, setUpload] = useState<{ name: string; progress: number } | null>(null);
   const chosen = competition || competitions[0]?.id || '';
+  // In a browser served by `minerva serve` a dropped file is uploaded first; the desktop window uses paths.
+  const canUpload = !window.minerva;
+
+  const start = async (filePath: string) => {
+    await rpc().invoke('checkpoints.submitFile', { competitionId: chosen, path: filePath, expertGroup: group.trim() || '0' });
+  };
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     setBusy(true);
     try {
-      await rpc().invoke('checkpoints.submitFile', { competitionId: chosen, path: path.trim(), expertGroup: group.trim() || '0' });
+      await start(path.trim());
       setPath('');
     } catch (error) {
       toastError(error);
     } finally {
+      setBusy(false);
+    }
+  };
+
+  const dropped = async (file: File) => {
+    setBusy(true);
+    setUpload({ name: file.name, progress: 0 });
+    try {
+      const stored = await uploadFile(file, (progress) => setUpload({ name: file.name, progress }));
+      await start(stored);
+    } catch (error) {
+      useStore.getState().pushToast('error', error instanceof Error ? error.message : String(error));
+    } finally {
+      setUpload(null);
       setBusy(false);
     }
   };
@@ -131,6 +153,18 @@ function SubmitForm({ competitions }: { competitions: { id: string; title: strin
           <button type="submit" className="button button-primary" disabled={busy || path.trim() === ''}>
             {busy ? 'Starting…' : 'Hash, commit and submit'}
           </button>
+          {canUpload ? (
+            <>
+              <p className="help">Or give Minerva the file from this browser:</p>
+              <DropZone onFile={(file) => void dropped(file)} disabled={busy} />
+              {upload ? (
+                <div role="status">
+                  Uploading {upload.name}… {Math.round(upload.progress * 100)}%
+                  <progress className="progress" max={1} value={upload.progress} aria-label={`Uploading ${upload.name}`} />
+                </div>
+              ) : null}
+            </>
+          ) : null}
         </form>
       )}
     </Card>

@@ -43,3 +43,20 @@ test('a miner submits a checkpoint: hashed, committed, published, submitted, jud
   await expect(page.getByRole('table')).toContainText('Checkpoint training (practice)', { timeout: 60_000 });
   await expect(page.locator('.big-number')).not.toHaveText(/^0 /);
 });
+
+test('a checkpoint dropped in the browser is uploaded with progress and submitted', async ({ app, page }) => {
+  await app.login(page);
+  await app.createWallet(page);
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  await nav.getByRole('link', { name: 'Competitions' }).click();
+  await page.getByRole('button', { name: 'Join Checkpoint training (practice)' }).click();
+  await expect(page.getByRole('article', { name: 'Checkpoint training (practice)' }).getByRole('status')).toContainText('Joined with hotkey', { timeout: 30_000 });
+  await nav.getByRole('link', { name: 'Checkpoints' }).click();
+
+  // "Choose a file…" opens the file picker; the picked file is streamed to minerva serve.
+  const chooser = page.waitForEvent('filechooser');
+  await page.getByRole('button', { name: 'Choose a file…' }).click();
+  await (await chooser).setFiles({ name: 'from-browser.ckpt', mimeType: 'application/octet-stream', buffer: trainedCheckpoint() });
+  const card = page.getByRole('article', { name: 'from-browser.ckpt' });
+  await expect(card.getByRole('list', { name: 'Steps of from-browser.ckpt' }).getByRole('listitem').nth(1)).toContainText(/Committed at block \d+/, { timeout: 30_000 });
+});
