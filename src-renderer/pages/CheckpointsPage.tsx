@@ -80,7 +80,8 @@ export function CheckpointsPage() {
 }
 
 function SubmitForm({ competitions }: { competitions: { id: string; title: string }[] }) {
-  const ids = { competition: useId(), path: useId(), group: useId() };
+  const ids = { competition: useId(), path: useId(), group: useId(), url: useId() };
+  const [ownUrl, setOwnUrl] = useState('');
   const [competition, setCompetition] = useState('');
   const [path, setPath] = useState('');
   const [group, setGroup] = useState('0');
@@ -91,7 +92,8 @@ function SubmitForm({ competitions }: { competitions: { id: string; title: strin
   const canUpload = !window.minerva;
 
   const start = async (filePath: string) => {
-    await rpc().invoke('checkpoints.submitFile', { competitionId: chosen, path: filePath, expertGroup: group.trim() || '0' });
+    const url = ownUrl.trim();
+    await rpc().invoke('checkpoints.submitFile', { competitionId: chosen, path: filePath, expertGroup: group.trim() || '0', ...(url ? { publishUrl: url } : {}) });
   };
 
   const submit = async (event: FormEvent) => {
@@ -149,6 +151,13 @@ function SubmitForm({ competitions }: { competitions: { id: string; title: strin
           <div className="field">
             <label htmlFor={ids.group}>Expert group</label>
             <input id={ids.group} type="text" value={group} onChange={(e) => setGroup(e.target.value)} maxLength={64} />
+          </div>
+          <div className="field">
+            <label htmlFor={ids.url}>Your own download address (optional)</label>
+            <input id={ids.url} type="text" inputMode="url" className="mono" value={ownUrl} onChange={(e) => setOwnUrl(e.target.value)} placeholder="https://storage.example/model.ckpt" aria-describedby={`${ids.url}-help`} />
+            <p id={`${ids.url}-help`} className="help">
+              Leave empty to publish through the network. If you give one, Minerva downloads it first and refuses to submit unless it is exactly the file you committed.
+            </p>
           </div>
           <button type="submit" className="button button-primary" disabled={busy || path.trim() === ''}>
             {busy ? 'Starting…' : 'Hash, commit and submit'}

@@ -59,6 +59,13 @@ export const checkpointsMethods = {
         /** A file on the machine that runs Minerva (absolute path). */
         path: z.string().min(1).max(4096).refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p), 'give the full path of the file, starting at the root'),
         expertGroup: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dots, dashes or underscores').default('0'),
+        /** Where the validator will fetch the file (the miner's own storage); default: the network's blob store. */
+        publishUrl: z
+          .string()
+          .url()
+          .max(2048)
+          .refine((u) => /^https?:\/\//.test(u), 'an http:// or https:// address')
+          .optional(),
       })
       .strict(),
     summary: 'Start a submission of a checkpoint file: hash, commit, publish, submit, verdict.',

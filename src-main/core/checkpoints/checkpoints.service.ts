@@ -11,7 +11,7 @@ import type { ScopedLogger } from '../log/logger';
 import type { CompetitionsService, MinerKeys } from '../competitions/competitions.service';
 import type { CatalogueEntry, ChainRounds, KeySigner, NetworkClient } from '../network/client';
 import type { ActiveNetwork } from '../network/networks.service';
-import { fetchVerdict, submitCheckpoint, uploadBlob } from '../network/validator-client';
+import { fetchVerdict, hashAtUrl, submitCheckpoint, uploadBlob } from '../network/validator-client';
 import { CheckpointsRepo, type SubmissionRow } from './checkpoints.repo';
 import { hashFile } from './hash-file';
 
@@ -105,7 +105,7 @@ export class CheckpointsService {
     }
   }
 
-  async submitFile(input: { competitionId: string; path: string; expertGroup: string }): Promise<CheckpointSubmissionView> {
+  async submitFile(input: { competitionId: string; path: string; expertGroup: string; publishUrl?: string | undefined }): Promise<CheckpointSubmissionView> {
     const { network, entry } = await this.deps.competitions.entry(input.competitionId);
     if (entry.kind !== 'checkpoint') throw new AppError('VALIDATION', `${entry.title} does not take checkpoints.`);
     const membership = (await this.deps.competitions.activeMemberships()).find((m) => m.competitionId === entry.id);
@@ -132,7 +132,8 @@ export class CheckpointsService {
       commitTx: null,
       commitBlock: null,
       commitRound: null,
-      publishUrl: null,
+      // A URL given by the miner is checked in the publish step; else the blob store is used.
+      publishUrl: input.publishUrl ?? null,
       submitBlock: null,
       submitMessage: null,
       submissionId: null,
@@ -309,6 +310,18 @@ export class CheckpointsService {
 
   private async publish(row: SubmissionRow, entry: CatalogueEntry, hotkey: KeySigner): Promise<void> {
     if (row.steps.find((x) => x.id === 'publish')?.state === 'done' && row.publishUrl) return;
+    if (row.publishUrl) {
+      // The miner's own storage: fetch what the validator will fetch and compare with the commitment.
+      this.step(row, 'publish', { state: 'active', detail: `Checking ${row.publishUrl}…`, progress: null });
+      const found = await hashAtUrl(row.publishUrl, row.fileSize ?? 0);
+      if (found.sha256 !== row.sha256) {
+        throw new AppError('CONFLICT', `The file at ${row.publishUrl} is not the one you committed (its SHA-256 differs). Upload the committed file there, then press Retry.`, {
+          details: { permanent: true },
+        });
+      }
+      this.step(row, 'publish', { state: 'done', detail: `Published at ${row.publishUrl} (re-hashed: matches the commitment).` });
+      return;
+    }
     const validator = entry.endpoints.validator;
     if (!validator) throw new AppError('UNAVAILABLE', 'This network’s validator is not running yet, so the file cannot be published.');
     this.step(row, 'publish', { state: 'active', detail: 'Uploading…', progress: 0 });

@@ -118,3 +118,33 @@ export async function fetchVerdict(validatorUrl: string, submissionId: string): 
   const v = parsed.data;
   return { status: v.status, reason: v.reason ?? null, score: v.score ?? null, round: v.round, loss: v.loss ?? null, reward: v.reward?.amount ?? null };
 }
+
+/**
+ * Downloads what the validator will download from a URL the miner gave, hashing it on the way
+ * (capped at the committed size, no redirects), so Minerva never submits a URL whose bytes differ
+ * from the commitment.
+ */
+export async function hashAtUrl(url: string, maxBytes: number, timeoutMs = 120_000): Promise<{ sha256: string; size: number }> {
+  let res: Response;
+  try {
+    res = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+  } catch (error) {
+    throw new AppError('UNAVAILABLE', `Minerva could not fetch ${url} (${(error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name}).`);
+  }
+  if (res.status >= 300 && res.status < 400) throw new AppError('VALIDATION', `${url} redirects elsewhere; validators do not follow redirects to other hosts. Give the final address.`, { details: { permanent: true } });
+  if (res.status !== 200 || !res.body) throw new AppError('UNAVAILABLE', `${url} answered HTTP ${res.status}.`);
+  const hash = createHash('sha256');
+  let size = 0;
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw new AppError('CONFLICT', `The file at ${url} is larger than the one you committed.`, { details: { permanent: true } });
+    }
+    hash.update(value);
+  }
+  return { sha256: hash.digest('hex'), size };
+}

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,6 +11,7 @@ import { createCore, type Core } from '@core/create-core';
 import type { PracticeNetworkHost } from '@core/network/practice';
 import { startPracticeNetwork, type PracticeNetwork } from '@devnet/index';
 import { tempDataDir } from '../../helpers/serve-process';
+import { trainedCheckpoint } from '../../helpers/trained-checkpoint';
 
 /** The checkpoint flow against the real practice chain: hash, then commit in the commit phase. */
 const PASSWORD = 'correct horse battery staple 42';
@@ -107,5 +110,39 @@ describe('checkpoint flow on the practice chain', () => {
     await call(core, 'competitions.list', { refresh: true });
     await expect(call(core, 'checkpoints.submitFile', { competitionId: 'practice-checkpoint', path: '/tmp/x' })).rejects.toThrow(/FORBIDDEN Join .* first/);
     await expect(call(core, 'checkpoints.submitFile', { competitionId: 'practice-checkpoint', path: 'relative/x' })).rejects.toThrow(/VALIDATION/);
+  });
+
+  it('publishes at the miner’s own URL only when its bytes are the committed ones', async () => {
+    const dataDir = tempDataDir('minerva-ckpt-url-');
+    network = await startPracticeNetwork({ dataDir, blockTimeMs: 150 });
+    const core = open(dataDir);
+    await call(core, 'vault.create', { password: PASSWORD });
+    await call(core, 'competitions.list', { refresh: true });
+    await call(core, 'competitions.join', { id: 'practice-checkpoint' });
+    await waitFor<CompetitionsView>(core, 'competitions.changed', (v) => v.competitions.find((c) => c.id === 'practice-checkpoint')?.membership?.state === 'joined');
+
+    const good = trainedCheckpoint();
+    const file = join(dataDir, 'mine.ckpt');
+    writeFileSync(file, good);
+    // The miner's own storage: a server on 127.0.0.1 holding the right file at /good and another at /other.
+    const storage = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      res.end(req.url === '/good' ? good : Buffer.concat([good.subarray(0, good.length - 1), Buffer.from([1])]));
+    });
+    await new Promise<void>((r) => storage.listen(0, '127.0.0.1', () => r()));
+    const base = `http://127.0.0.1:${(storage.address() as AddressInfo).port}`;
+    try {
+      const wrong = await call<CheckpointSubmissionView>(core, 'checkpoints.submitFile', { competitionId: 'practice-checkpoint', path: file, expertGroup: 'a', publishUrl: `${base}/other` });
+      const refused = await waitFor<CheckpointSubmissionView>(core, 'checkpoints.changed', (v) => v.id === wrong.id && v.state === 'failed');
+      expect(refused.error?.message).toMatch(/is not the one you committed/);
+      expect(refused.submissionId).toBeNull();
+
+      const right = await call<CheckpointSubmissionView>(core, 'checkpoints.submitFile', { competitionId: 'practice-checkpoint', path: file, expertGroup: 'b', publishUrl: `${base}/good` });
+      const accepted = await waitFor<CheckpointSubmissionView>(core, 'checkpoints.changed', (v) => v.id === right.id && (v.state === 'accepted' || v.state === 'rejected' || v.state === 'failed'), 90_000);
+      expect(accepted.state, accepted.verdict?.words ?? accepted.error?.message).toBe('accepted');
+      expect(accepted.publishUrl).toBe(`${base}/good`);
+    } finally {
+      await new Promise((r) => storage.close(r));
+    }
   });
 });
