@@ -135,7 +135,7 @@ export async function hashAtUrl(url: string, maxBytes: number, timeoutMs = 120_0
   if (res.status !== 200 || !res.body) throw new AppError('UNAVAILABLE', `${url} answered HTTP ${res.status}.`);
   const hash = createHash('sha256');
   let size = 0;
-  const reader = res.body.getReader();
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
