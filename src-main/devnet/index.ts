@@ -3,8 +3,8 @@
  * in-process on a free 127.0.0.1 port, alone or together; what runs is recorded with the pid in
  * `<dataDir>/devnet/state.json` so another process can attach.
  *
- *   const net = await startPracticeNetwork({ dataDir });          // chain + hub + validator
- *   net.endpoints  // { chain: 'http://127.0.0.1:…', hub: 'http://127.0.0.1:…', validator: 'http://127.0.0.1:…' }
+ *   const net = await startPracticeNetwork({ dataDir });          // chain + hub + router + validator
+ *   net.endpoints  // { chain: 'http://127.0.0.1:…', hub: …, router: …, validator: … }
  *   await net.stop();
  *
  *   const net = await startOrAttachPracticeNetwork({ dataDir });  // the app: reuse one already running
@@ -17,13 +17,14 @@ import { silentLog, type DevnetLog } from './common/http';
 import { authorityAddresses } from './common/keys';
 import { DEMO_COMPETITIONS } from './demo/competitions';
 import { HubNode } from './hub/hub-server';
+import { RouterNode, type RouterOptions } from './router/router-server';
 import { ValidatorNode, type ValidatorOptions } from './validator/validator-server';
 import { checkPracticeNetworkHealth, forgetParties, readPracticeNetworkState, readStateFile, recordParties, type Party, type PartyEntry, type PracticeNetworkState } from './state';
 
 export { checkPracticeNetworkHealth, readPracticeNetworkState, stateFile, type PartyHealth, type PracticeNetworkState } from './state';
 export type { DevnetLog } from './common/http';
 
-export type StartableParty = 'chain' | 'hub' | 'validator';
+export type StartableParty = 'chain' | 'hub' | 'router' | 'validator';
 
 /**
  * Drops entries whose pid lives but where nothing listens any more (the pid was reused by an
@@ -38,7 +39,7 @@ async function withoutVanished(state: PracticeNetworkState): Promise<PracticeNet
 
 export interface PracticeNetworkOptions {
   dataDir: string;
-  /** Which parties this process runs (default all three). A hub or validator alone needs a chain: `chainUrl` or one in the state file. */
+  /** Which parties this process runs (default all four). A hub, router or validator alone needs a chain: `chainUrl` or one in the state file. */
   parties?: readonly StartableParty[];
   /** Block time of the chain (default 2000 ms). */
   blockTimeMs?: number;
@@ -49,14 +50,17 @@ export interface PracticeNetworkOptions {
   log?: DevnetLog;
   /** Validator settings (caps, timeouts, resources folder; docs/practice-network.md §4.3). */
   validator?: Omit<ValidatorOptions, 'dataDir' | 'chainUrl' | 'port' | 'preferredPort' | 'log'>;
+  /** Router settings (`env` mirrors ENCRYPTION_* and ROUTER_API_TOKENS; docs/practice-network.md, "Router"). */
+  router?: Omit<RouterOptions, 'dataDir' | 'chainUrl' | 'port' | 'preferredPort' | 'log'>;
 }
 
 export interface PracticeNetwork {
   /** Base URLs of what runs (here or, for a hub alone, the chain it uses). */
-  endpoints: { chain: string; hub: string | null; validator: string | null };
+  endpoints: { chain: string; hub: string | null; router: string | null; validator: string | null };
   /** The chain node when this process runs it (tests: `chain.waitForBlock(n)`, `chain.sealBlock()`). */
   chain: ChainNode | null;
   hub: HubNode | null;
+  router: RouterNode | null;
   validator: ValidatorNode | null;
   /** Stops what this process started and removes it from the state file. */
   stop(): Promise<void>;
@@ -65,7 +69,7 @@ export interface PracticeNetwork {
 /** Starts the parties in this process. Refuses (`CONFLICT`) a party already running for this data dir. */
 export async function startPracticeNetwork(options: PracticeNetworkOptions): Promise<PracticeNetwork> {
   await cryptoWaitReady();
-  const parties = options.parties ?? ['chain', 'hub', 'validator'];
+  const parties = options.parties ?? ['chain', 'hub', 'router', 'validator'];
   const log = options.log ?? silentLog;
   const recorded = readPracticeNetworkState(options.dataDir);
   const running = recorded && (await withoutVanished(recorded));
@@ -84,16 +88,19 @@ export async function startPracticeNetwork(options: PracticeNetworkOptions): Pro
   let chain: ChainNode | null = null;
   let chainServer: ChainServer | null = null;
   let hub: HubNode | null = null;
+  let router: RouterNode | null = null;
   let validator: ValidatorNode | null = null;
   const started: Partial<Record<Party, PartyEntry>> = {};
   const at = new Date().toISOString();
   const stop = async (): Promise<void> => {
     forgetParties(options.dataDir, Object.keys(started) as Party[]);
     if (validator) await validator.stop();
+    if (router) await router.stop();
     if (hub) await hub.stop();
     if (chainServer) await chainServer.close();
     chain?.stop();
     hub = null;
+    router = null;
     validator = null;
     chainServer = null;
     chain = null;
@@ -140,6 +147,13 @@ export async function startPracticeNetwork(options: PracticeNetworkOptions): Pro
       recordParties(options.dataDir, { hub: started.hub });
       log.info('practice hub running', { url, chain: chainUrl });
     }
+    if (parties.includes('router')) {
+      router = new RouterNode({ ...options.router, dataDir: options.dataDir, chainUrl: chainSource, port: options.ports?.router ?? 0, preferredPort: previousPort('router'), log });
+      const url = await router.start();
+      started.router = { url, pid: process.pid, started_at: at };
+      recordParties(options.dataDir, { router: started.router });
+      log.info('practice router running', { url, chain: chainUrl });
+    }
     if (parties.includes('validator')) {
       validator = new ValidatorNode({ ...options.validator, dataDir: options.dataDir, chainUrl: chainSource, port: options.ports?.validator ?? 0, preferredPort: previousPort('validator'), log });
       const url = await validator.start();
@@ -147,7 +161,7 @@ export async function startPracticeNetwork(options: PracticeNetworkOptions): Pro
       recordParties(options.dataDir, { validator: started.validator });
       log.info('practice validator running', { url, chain: chainUrl });
     }
-    return { endpoints: { chain: chainUrl, hub: started.hub?.url ?? null, validator: started.validator?.url ?? null }, chain, hub, validator, stop };
+    return { endpoints: { chain: chainUrl, hub: started.hub?.url ?? null, router: started.router?.url ?? null, validator: started.validator?.url ?? null }, chain, hub, router, validator, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -155,7 +169,7 @@ export async function startPracticeNetwork(options: PracticeNetworkOptions): Pro
 }
 
 export interface AttachedOrStarted {
-  endpoints: { chain: string; hub: string; validator: string };
+  endpoints: { chain: string; hub: string; router: string; validator: string };
   /** True when another process runs the parties; `stop()` then leaves them running. */
   attached: boolean;
   network: PracticeNetwork | null;
@@ -163,7 +177,7 @@ export interface AttachedOrStarted {
 }
 
 /**
- * For the app: attach to a healthy chain, hub and validator already running for this data dir, else start
+ * For the app: attach to a healthy chain, hub, router and validator already running for this data dir, else start
  * what is missing in this process. `stop()` stops only what this call started.
  */
 export async function startOrAttachPracticeNetwork(options: Omit<PracticeNetworkOptions, 'parties' | 'chainUrl'>): Promise<AttachedOrStarted> {
@@ -172,11 +186,12 @@ export async function startOrAttachPracticeNetwork(options: Omit<PracticeNetwork
   const healthy = (p: Party): string | undefined => health.find((h) => h.party === p && h.healthy)?.url;
   const chainUrl = healthy('chain');
   const hubUrl = healthy('hub');
+  const routerUrl = healthy('router');
   const validatorUrl = healthy('validator');
-  if (chainUrl && hubUrl && validatorUrl) return { endpoints: { chain: chainUrl, hub: hubUrl, validator: validatorUrl }, attached: true, network: null, stop: () => Promise.resolve() };
-  const missing = (['chain', 'hub', 'validator'] as const).filter((p) => !healthy(p));
+  if (chainUrl && hubUrl && routerUrl && validatorUrl) return { endpoints: { chain: chainUrl, hub: hubUrl, router: routerUrl, validator: validatorUrl }, attached: true, network: null, stop: () => Promise.resolve() };
+  const missing = (['chain', 'hub', 'router', 'validator'] as const).filter((p) => !healthy(p));
   // A recorded but unhealthy party of a live process would block the start: say so.
   const network = await startPracticeNetwork({ ...options, parties: missing, ...(chainUrl ? { chainUrl } : {}) });
-  const endpoints = { chain: network.endpoints.chain, hub: network.endpoints.hub ?? hubUrl!, validator: network.endpoints.validator ?? validatorUrl! };
+  const endpoints = { chain: network.endpoints.chain, hub: network.endpoints.hub ?? hubUrl!, router: network.endpoints.router ?? routerUrl!, validator: network.endpoints.validator ?? validatorUrl! };
   return { endpoints, attached: false, network, stop: () => network.stop() };
 }

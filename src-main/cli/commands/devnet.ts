@@ -14,9 +14,9 @@ import { fail, report } from '../output';
 const DATA_DIR_HELP = 'data folder (default: MINERVA_DATA_DIR or the platform app-data folder)';
 
 function parseParty(value: string): StartableParty[] {
-  if (value === 'all') return ['chain', 'hub', 'validator'];
-  if (value === 'chain' || value === 'hub' || value === 'validator') return [value];
-  throw new AppError('VALIDATION', `--party must be chain, hub, validator or all (not "${value}").`);
+  if (value === 'all') return ['chain', 'hub', 'router', 'validator'];
+  if (value === 'chain' || value === 'hub' || value === 'router' || value === 'validator') return [value];
+  throw new AppError('VALIDATION', `--party must be chain, hub, router, validator or all (not "${value}").`);
 }
 
 function parseBlockMs(value: string): number {
@@ -95,7 +95,7 @@ export const devnetCommand: CliCommand = {
       .command('start')
       .description('run the practice network in the foreground (Ctrl+C stops it)')
       .option('--data-dir <dir>', DATA_DIR_HELP)
-      .option('--party <party>', 'chain, hub, validator or all', 'all')
+      .option('--party <party>', 'chain, hub, router, validator or all', 'all')
       .option('--block-ms <n>', 'block time in milliseconds (default 2000)')
       .option('--json', 'print the endpoints as JSON')
       .action(guard(start));
