@@ -107,7 +107,12 @@ export async function startPracticeNetwork(options: PracticeNetworkOptions): Pro
   };
   try {
     let chainUrl: string;
-    let chainSource: string | (() => string);
+    let chainSource: string | (() => string) | undefined;
+    // The router reads and checks its configuration first: a bad variable stops the start before any party runs.
+    const routerNode = parties.includes('router')
+      ? new RouterNode({ ...options.router, dataDir: options.dataDir, chainUrl: () => (typeof chainSource === 'function' ? chainSource() : (chainSource ?? null)), port: options.ports?.router ?? 0, preferredPort: previousPort('router'), log })
+      : null;
+    router = routerNode;
     if (parties.includes('chain')) {
       chain = new ChainNode({
         dataDir: options.dataDir,
@@ -147,9 +152,8 @@ export async function startPracticeNetwork(options: PracticeNetworkOptions): Pro
       recordParties(options.dataDir, { hub: started.hub });
       log.info('practice hub running', { url, chain: chainUrl });
     }
-    if (parties.includes('router')) {
-      router = new RouterNode({ ...options.router, dataDir: options.dataDir, chainUrl: chainSource, port: options.ports?.router ?? 0, preferredPort: previousPort('router'), log });
-      const url = await router.start();
+    if (routerNode) {
+      const url = await routerNode.start();
       started.router = { url, pid: process.pid, started_at: at };
       recordParties(options.dataDir, { router: started.router });
       log.info('practice router running', { url, chain: chainUrl });
