@@ -25,12 +25,25 @@ function parseBlockMs(value: string): number {
   return n;
 }
 
-async function start(opts: { dataDir?: string; party: string; blockMs?: string; json?: boolean }, io: CliIo): Promise<void> {
+function parseDemoMs(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || (n !== 0 && (n < 100 || n > 3_600_000))) throw new AppError('VALIDATION', '--demo-ms must be 0 (off) or a whole number of milliseconds between 100 and 3600000.');
+  return n;
+}
+
+async function start(opts: { dataDir?: string; party: string; blockMs?: string; demoMs?: string; json?: boolean }, io: CliIo): Promise<void> {
   const dataDir = resolveDataDir({ flag: opts.dataDir, env: io.env });
   const parties = parseParty(opts.party);
   const blockTimeMs = opts.blockMs === undefined ? 2000 : parseBlockMs(opts.blockMs);
+  const demoMs = opts.demoMs === undefined ? 10_000 : parseDemoMs(opts.demoMs);
   const line = (level: string) => (message: string, fields?: Record<string, unknown>) => io.stderr(`${new Date().toISOString()} ${level} devnet: ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}\n`);
-  const net = await startPracticeNetwork({ dataDir, parties, blockTimeMs, log: { info: line('info'), warn: line('warn'), error: line('error') } });
+  const net = await startPracticeNetwork({
+    dataDir,
+    parties,
+    blockTimeMs,
+    log: { info: line('info'), warn: line('warn'), error: line('error') },
+    ...(demoMs > 0 ? { router: { demoTraffic: { intervalMs: demoMs } } } : {}),
+  });
   const summary = { dataDir, pid: process.pid, parties, endpoints: net.endpoints, blockTimeMs };
   report(
     io,
@@ -97,6 +110,7 @@ export const devnetCommand: CliCommand = {
       .option('--data-dir <dir>', DATA_DIR_HELP)
       .option('--party <party>', 'chain, hub, router, validator or all', 'all')
       .option('--block-ms <n>', 'block time in milliseconds (default 2000)')
+      .option('--demo-ms <n>', 'the router sends a demo completion to session 101 every n ms (default 10000; 0 = off)')
       .option('--json', 'print the endpoints as JSON')
       .action(guard(start));
     devnet

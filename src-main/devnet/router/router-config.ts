@@ -21,8 +21,10 @@ export type RouterEnv = Partial<Record<RouterEnvVar, string>>;
 export interface RouterConfig {
   keyring: Keyring;
   allowed: AllowedList;
-  /** SHA-256 of each API token (compared in constant time; the tokens themselves are not kept). */
+  /** SHA-256 of each API token (compared in constant time). */
   tokenHashes: readonly Buffer[];
+  /** The first token, kept only for the router's own demo traffic (never logged). */
+  demoToken: string;
   /** Where the generated configuration lives (null when everything was given). */
   envFile: string | null;
 }
@@ -153,8 +155,9 @@ export function loadRouterConfig(dataDir: string, env: RouterEnv = {}): RouterCo
     const position = error instanceof AppError ? (error.details?.position as number | undefined) : undefined;
     throw new AppError('ALLOWED_LIST_INVALID', `ENCRYPTION_ALLOWED_LIST entry ${position ?? '?'} is malformed.`, { details: { position } });
   }
-  const tokenHashes = parseApiTokens(env.ROUTER_API_TOKENS ?? fileEnv.ROUTER_API_TOKENS);
-  return { keyring, allowed, tokenHashes, envFile };
+  const tokenText = env.ROUTER_API_TOKENS ?? fileEnv.ROUTER_API_TOKENS;
+  const tokenHashes = parseApiTokens(tokenText);
+  return { keyring, allowed, tokenHashes, demoToken: (tokenText ?? '').split(',')[0]!, envFile };
 }
 
 /** Fingerprints of every version held, for the start-up log (the only thing printed about seeds). */

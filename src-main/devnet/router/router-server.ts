@@ -24,6 +24,7 @@ import { isUuidV4, parseUrn, uuidV4 } from '@shared/protocol/urn';
 import { BodyTooLarge, closeServer, jsonServer, listenLoopback, listenLoopbackPreferring, readBody, sendError, sendJson, silentLog, type DevnetLog } from '../common/http';
 import { SqliteReplayStore } from '../common/replay-store';
 import { DEMO_COMPETITIONS } from '../demo/competitions';
+import { DemoTraffic, type DemoTrafficOptions } from './demo-traffic';
 import { Membership } from './membership';
 import { PayloadStore } from './payload-store';
 import { keyringSummary, loadRouterConfig, tokenMatches, type RouterConfig, type RouterEnv } from './router-config';
@@ -73,6 +74,8 @@ export interface RouterOptions {
   membershipTtlMs?: number;
   /** Encrypt inputs under the task scope instead of the session scope (§2.4 allows both). */
   taskScopedInputs?: boolean;
+  /** Send demo completions to a session at this pace (default off). */
+  demoTraffic?: DemoTrafficOptions;
 }
 
 class RouterError extends Error {
@@ -113,6 +116,8 @@ export class RouterNode {
   private readonly events = new EventEmitter();
   private server: Server | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
+  /** The demo traffic generator, when on. */
+  demo: DemoTraffic | undefined;
   url = '';
 
   constructor(private readonly options: RouterOptions) {
@@ -141,11 +146,16 @@ export class RouterNode {
     this.sweepTimer = setInterval(() => this.repo.sweepFinished(Date.now() - FINISHED_JOBS_KEPT_MS), 10 * 60 * 1000);
     this.sweepTimer.unref();
     this.log.info('router keyring', { ...keyringSummary(this.config.keyring), env_file: this.config.envFile, withdrawn_after_restart: withdrawn });
+    if (this.options.demoTraffic) {
+      this.demo = new DemoTraffic(this.url, this.config.demoToken, this.options.demoTraffic, this.log);
+      this.demo.start();
+    }
     return this.url;
   }
 
   async stop(): Promise<void> {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.demo?.stop();
     // Callers still waiting get their answer (504/502) as the server closes.
     this.events.emit('stop');
     if (this.server) await closeServer(this.server);
