@@ -7,6 +7,7 @@ import type { Settings, SettingsPatch } from '@shared/contract/settings';
 import { useNodeCryptoAesGcm } from '@shared/protocol/aes-gcm';
 import { AppService } from './app.service';
 import { CheckpointsService } from './checkpoints/checkpoints.service';
+import { trainDemoCheckpoint } from './checkpoints/demo-trainer';
 import { CompetitionsService } from './competitions/competitions.service';
 import { minerKeysFromVault } from './competitions/vault-keys';
 import { acquireDataDirLock } from './data-dir-lock';
@@ -182,6 +183,17 @@ export function createCore(options: CoreOptions): Core {
     'rewards.get': ({ range }) => rewards.get(range),
     'checkpoints.list': async () => ({ submissions: checkpoints.list(), rounds: await checkpoints.rounds() }),
     'checkpoints.submitFile': (input) => checkpoints.submitFile(input),
+    'checkpoints.trainDemo': async ({ competitionId, steps, expertGroup }) => {
+      await checkpoints.assertCanSubmit(competitionId);
+      const path = await trainDemoCheckpoint({
+        runtime: runtime.service,
+        dataDir: options.dataDir,
+        competitionId,
+        steps,
+        onProgress: (p) => events.emit('checkpoints.trainingProgressed', { competitionId, steps, ...p }),
+      });
+      return checkpoints.submitFile({ competitionId, path, expertGroup });
+    },
     'checkpoints.retry': ({ id }) => checkpoints.retry(id),
     'checkpoints.exportReceipt': ({ id }) => checkpoints.receipt(id),
   };

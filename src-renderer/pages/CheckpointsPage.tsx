@@ -87,6 +87,8 @@ function SubmitForm({ competitions }: { competitions: { id: string; title: strin
   const [group, setGroup] = useState('0');
   const [busy, setBusy] = useState(false);
   const [upload, setUpload] = useState<{ name: string; progress: number } | null>(null);
+  const [training, setTraining] = useState<string | null>(null);
+  useEffect(() => rpc().on('checkpoints.trainingProgressed', (p) => setTraining(p.detail)), []);
   const chosen = competition || competitions[0]?.id || '';
   // In a browser served by `minerva serve` a dropped file is uploaded first; the desktop window uses paths.
   const canUpload = !window.minerva;
@@ -105,6 +107,19 @@ function SubmitForm({ competitions }: { competitions: { id: string; title: strin
     } catch (error) {
       toastError(error);
     } finally {
+      setBusy(false);
+    }
+  };
+
+  const trainDemo = async () => {
+    setBusy(true);
+    setTraining('Starting the demo trainer…');
+    try {
+      await rpc().invoke('checkpoints.trainDemo', { competitionId: chosen, steps: 300, expertGroup: group.trim() || '0' });
+    } catch (error) {
+      toastError(error);
+    } finally {
+      setTraining(null);
       setBusy(false);
     }
   };
@@ -162,6 +177,11 @@ function SubmitForm({ competitions }: { competitions: { id: string; title: strin
           <button type="submit" className="button button-primary" disabled={busy || path.trim() === ''}>
             {busy ? 'Starting…' : 'Hash, commit and submit'}
           </button>
+          <p className="help">Or train a checkpoint here with the demo trainer (a small model in a locked-down container):</p>
+          <button type="button" className="button" disabled={busy} onClick={() => void trainDemo()}>
+            Train with the demo trainer
+          </button>
+          {training ? <div role="status">{training}</div> : null}
           {canUpload ? (
             <>
               <p className="help">Or give Minerva the file from this browser:</p>

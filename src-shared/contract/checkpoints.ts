@@ -70,6 +70,16 @@ export const checkpointsMethods = {
       .strict(),
     summary: 'Start a submission of a checkpoint file: hash, commit, publish, submit, verdict.',
   }),
+  'checkpoints.trainDemo': method<CheckpointSubmissionView>()({
+    input: z
+      .object({
+        competitionId: z.string().min(1).max(128),
+        steps: z.number().int().min(10).max(5000).default(300),
+        expertGroup: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).default('0'),
+      })
+      .strict(),
+    summary: 'Train the demo trainer in its locked-down container, save its checkpoint, and submit it.',
+  }),
   'checkpoints.retry': method<CheckpointSubmissionView>()({ input: z.object({ id: z.string().uuid() }).strict(), summary: 'Retry a failed submission from the step that failed.' }),
   'checkpoints.exportReceipt': method<{ fileName: string; content: string }>()({
     input: z.object({ id: z.string().uuid() }).strict(),
@@ -79,4 +89,7 @@ export const checkpointsMethods = {
 
 export const checkpointsEvents = {
   'checkpoints.changed': event<CheckpointSubmissionView>('A submission moved a step (or made progress).'),
+  'checkpoints.trainingProgressed': event<{ competitionId: string; step: number; steps: number; trainLoss: number | null; detail: string }>(
+    'The demo trainer made progress (building its image, training, saving).',
+  ),
 };

@@ -105,12 +105,17 @@ export class CheckpointsService {
     }
   }
 
-  async submitFile(input: { competitionId: string; path: string; expertGroup: string; publishUrl?: string | undefined }): Promise<CheckpointSubmissionView> {
-    const { network, entry } = await this.deps.competitions.entry(input.competitionId);
+  /** Refuses early what submitFile would refuse: not a checkpoint competition, not joined, no usable key. */
+  async assertCanSubmit(competitionId: string): Promise<{ network: ActiveNetwork; entry: CatalogueEntry; hotkey: KeySigner }> {
+    const { network, entry } = await this.deps.competitions.entry(competitionId);
     if (entry.kind !== 'checkpoint') throw new AppError('VALIDATION', `${entry.title} does not take checkpoints.`);
     const membership = (await this.deps.competitions.activeMemberships()).find((m) => m.competitionId === entry.id);
     if (membership?.state !== 'joined') throw new AppError('FORBIDDEN', `Join ${entry.title} first (Competitions page).`);
-    const hotkey = this.signer(entry);
+    return { network, entry, hotkey: this.signer(entry) };
+  }
+
+  async submitFile(input: { competitionId: string; path: string; expertGroup: string; publishUrl?: string | undefined }): Promise<CheckpointSubmissionView> {
+    const { network, entry, hotkey } = await this.assertCanSubmit(input.competitionId);
     try {
       if (!(await stat(input.path)).isFile()) throw new Error('not a file');
     } catch {

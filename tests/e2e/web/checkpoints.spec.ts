@@ -60,3 +60,20 @@ test('a checkpoint dropped in the browser is uploaded with progress and submitte
   const card = page.getByRole('article', { name: 'from-browser.ckpt' });
   await expect(card.getByRole('list', { name: 'Steps of from-browser.ckpt' }).getByRole('listitem').nth(1)).toContainText(/Committed at block \d+/, { timeout: 30_000 });
 });
+
+test('a miner trains a checkpoint with the demo trainer container and submits it', async ({ app, page }) => {
+  test.setTimeout(240_000);
+  await app.login(page);
+  await app.createWallet(page);
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  await nav.getByRole('link', { name: 'Competitions' }).click();
+  await page.getByRole('button', { name: 'Join Checkpoint training (practice)' }).click();
+  await expect(page.getByRole('article', { name: 'Checkpoint training (practice)' }).getByRole('status')).toContainText('Joined with hotkey', { timeout: 30_000 });
+  await nav.getByRole('link', { name: 'Checkpoints' }).click();
+
+  await page.getByRole('button', { name: 'Train with the demo trainer' }).click();
+  // Progress shows while the image builds and the model trains (briefly: it is a small model).
+  await expect(page.getByRole('form', { name: 'Submit a checkpoint' }).getByRole('status')).toContainText(/trainer|Training/);
+  const card = page.getByRole('article', { name: /^demo-trainer-step00300-/ });
+  await expect(card.getByRole('status')).toContainText(/Accepted: held-out loss \d+\.\d+/, { timeout: 90_000 });
+});
