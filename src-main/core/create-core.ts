@@ -146,6 +146,7 @@ export function createCore(options: CoreOptions): Core {
     keys,
     now,
     onChange: (view) => events.emit('checkpoints.changed', view),
+    uploadsDir: join(options.dataDir, 'uploads'),
   });
   // Until the job, runner and checkpoint workers land, no competition has a worker running.
   const workerStatus: WorkerStatus = (_id, kind) => ({ running: false, detail: `Minerva does not run ${kind} work yet in this version.` });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { basename } from 'node:path';
+import { rmSync } from 'node:fs';
+import { basename, isAbsolute, join, relative, sep } from 'node:path';
 import { stat } from 'node:fs/promises';
 import { AppError, isAppError } from '@shared/contract/errors';
 import type { CheckpointStep, CheckpointStepId, CheckpointSubmissionView, RoundView } from '@shared/contract/checkpoints';
@@ -27,6 +28,8 @@ export interface CheckpointsDeps {
   onChange: (view: CheckpointSubmissionView) => void;
   backoffMs?: (attempt: number) => number;
   verdictPollMs?: number;
+  /** Where uploads from the browser land (`<data dir>/uploads`): removed once judged. */
+  uploadsDir?: string;
 }
 
 const STEPS: { id: CheckpointStepId; label: string }[] = [
@@ -391,11 +394,22 @@ export class CheckpointsService {
         row.state = v.status === 'accepted' ? 'accepted' : 'rejected';
         this.step(row, 'verdict', { state: v.status === 'accepted' ? 'done' : 'failed', detail: v.status === 'accepted' ? 'Accepted.' : `Rejected (${v.reason ?? 'no reason'}).` });
         this.deps.log.info('checkpoint verdict', { id: row.id, status: v.status, reason: v.reason, score: v.score });
+        this.removeUpload(row);
         return;
       }
       if (this.closed) throw new AppError('UNAVAILABLE', 'Minerva is stopping; the verdict is fetched at the next start.');
       await new Promise((r) => setTimeout(r, this.deps.verdictPollMs ?? 500));
     }
+  }
+
+  /** A browser upload is only needed until the verdict: the receipt keeps its hash. */
+  private removeUpload(row: SubmissionRow): void {
+    const uploads = this.deps.uploadsDir;
+    if (!uploads) return;
+    const rel = relative(uploads, row.filePath);
+    if (rel.startsWith('..') || isAbsolute(rel) || !rel.includes(sep)) return;
+    rmSync(join(uploads, rel.split(sep)[0] as string), { recursive: true, force: true });
+    this.deps.log.info('removed the uploaded copy of a judged checkpoint', { id: row.id });
   }
 
   private fail(row: SubmissionRow, error: unknown): void {

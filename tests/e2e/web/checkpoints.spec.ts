@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { trainedCheckpoint } from '../../helpers/trained-checkpoint';
 import { test, expect } from './fixtures';
@@ -59,6 +59,9 @@ test('a checkpoint dropped in the browser is uploaded with progress and submitte
   await (await chooser).setFiles({ name: 'from-browser.ckpt', mimeType: 'application/octet-stream', buffer: trainedCheckpoint() });
   const card = page.getByRole('article', { name: 'from-browser.ckpt' });
   await expect(card.getByRole('list', { name: 'Steps of from-browser.ckpt' }).getByRole('listitem').nth(1)).toContainText(/Committed at block \d+/, { timeout: 30_000 });
+  // Once judged, the uploaded copy is removed from the data folder (the receipt keeps its hash).
+  await expect(card.getByRole('status')).toContainText(/Accepted: held-out loss/, { timeout: 90_000 });
+  await expect.poll(() => readdirSync(join(app.dataDir, 'uploads')).length).toBe(0);
 });
 
 test('a miner trains a checkpoint with the demo trainer container and submits it', async ({ app, page }) => {
