@@ -14,7 +14,7 @@ import { eip191Recover, eip191Sign } from './eip191';
 import { concatBytes, fromHex, to0xHex } from './encoding';
 import { bodySha256Hex, checkPath, checkTimestampWindow, normaliseMethod, requireHeader, unixNow, type HeaderMap } from './headers';
 import { isId } from './hkdf-keys';
-import { ss58Decode, verifySubstrate, type SubstratePair } from './identities';
+import { ss58Decode, verifySubstrate, type SubstratePair, type SubstrateScheme } from './identities';
 import { replayKey, type ReplayStore } from './replay-store';
 import { utf8Encode } from './runtime';
 import { uuidV4 } from './urn';
@@ -89,6 +89,8 @@ export type ActionReason = 'UNKNOWN_HOTKEY' | 'MALFORMED' | 'STALE_TIMESTAMP' | 
 
 export interface VerifyActionOptions {
   nowSeconds: number;
+  /** The hotkey's scheme as the chain records it (default sr25519; ed25519 for checkpoint hotkeys, PROTOCOLS §3). */
+  scheme?: SubstrateScheme;
   /** Registered public key of a hotkey; default: taken from the SS58 itself (offline tools). */
   publicKeyOf?: (hotkey: string) => Uint8Array | undefined;
   replayStore?: ReplayStore;
@@ -114,7 +116,8 @@ export function verifyAction(headers: HeaderMap, target: ActionTarget, options: 
   if (!NONCE.test(nonce)) throw new AppError('SIGNATURE_INVALID', 'X-Nonce must be a uuid4 as 32 lowercase hex digits.');
   const signature = fromHex(signatureHex, 'X-Signature', { length: 64, prefix: '0x', lowercase: false, code: 'SIGNATURE_INVALID' });
   const bytes = actionCanonical(target, hotkey, nonce, timestamp);
-  const ok = verifySubstrate('sr25519', bytes, signature, publicKey) || verifySubstrate('sr25519', concatBytes(WRAP_PREFIX, bytes, WRAP_SUFFIX), signature, publicKey);
+  const scheme = options.scheme ?? 'sr25519';
+  const ok = verifySubstrate(scheme, bytes, signature, publicKey) || verifySubstrate(scheme, concatBytes(WRAP_PREFIX, bytes, WRAP_SUFFIX), signature, publicKey);
   if (!ok) throw new AppError('SIGNATURE_INVALID', 'The signature does not verify.');
   if (options.replayStore !== undefined) {
     const fresh = options.replayStore.checkAndRecord(replayKey('action', target.netuid, target.slug, hotkey, nonce), options.nowSeconds, ACTION_REPLAY_WINDOW_SECONDS);
