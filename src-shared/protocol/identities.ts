@@ -105,21 +105,29 @@ export function eoaPublicKey(privateKey: Uint8Array): Uint8Array {
 
 const HARDENED = 0x80000000;
 
-/** SLIP-0010 ed25519 derivation (hardened indices only, as the scheme requires). */
+/**
+ * SLIP-0010 ed25519 derivation (hardened indices only, as the scheme requires). Intermediate key
+ * material is zero-filled as soon as the next level is derived.
+ */
 export function slip10Ed25519(seed: Uint8Array, path: string): { key: Uint8Array; chainCode: Uint8Array } {
   if (!/^m(\/[0-9]{1,10}')*$/.test(path)) throw keyInvalid("SLIP-0010 ed25519 paths are m/…' with hardened indices only.");
   let I = hmac(sha512, utf8Encode('ed25519 seed'), seed);
-  let key = I.subarray(0, 32);
-  let chainCode = I.subarray(32);
   for (const part of path.split('/').slice(1)) {
     const index = Number(part.slice(0, -1));
-    if (index >= HARDENED) throw keyInvalid('A SLIP-0010 index must be below 2^31.');
-    const data = concatBytes(Uint8Array.of(0), key, Uint8Array.of(((index + HARDENED) >>> 24) & 255, ((index + HARDENED) >>> 16) & 255, ((index + HARDENED) >>> 8) & 255, (index + HARDENED) & 255));
-    I = hmac(sha512, chainCode, data);
-    key = I.subarray(0, 32);
-    chainCode = I.subarray(32);
+    if (index >= HARDENED) {
+      I.fill(0);
+      throw keyInvalid('A SLIP-0010 index must be below 2^31.');
+    }
+    const i = index + HARDENED;
+    const data = concatBytes(Uint8Array.of(0), I.subarray(0, 32), Uint8Array.of((i >>> 24) & 255, (i >>> 16) & 255, (i >>> 8) & 255, i & 255));
+    const next = hmac(sha512, I.subarray(32), data);
+    data.fill(0);
+    I.fill(0);
+    I = next;
   }
-  return { key: Uint8Array.from(key), chainCode: Uint8Array.from(chainCode) };
+  const result = { key: Uint8Array.from(I.subarray(0, 32)), chainCode: Uint8Array.from(I.subarray(32)) };
+  I.fill(0);
+  return result;
 }
 
 /** The runner / Solana wallet of a mnemonic: ed25519 seed, public key and base58 address. */

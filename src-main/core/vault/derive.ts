@@ -1,13 +1,12 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha512 } from '@noble/hashes/sha2.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { encodeAddress, keyExtractPath, keyFromPath, mnemonicToMiniSecret, sr25519PairFromSeed } from '@polkadot/util-crypto';
 import { HDKey } from '@scure/bip32';
 import { mnemonicToSeedSync, validateMnemonic } from '@scure/bip39';
 import { wordlist } from '@scure/bip39/wordlists/english.js';
 import bs58 from 'bs58';
+import { slip10Ed25519 } from '@shared/protocol/identities';
 
 /**
  * Derivation of every identity of PROTOCOLS §1 from one root. Pure functions over bytes: the
@@ -68,29 +67,8 @@ export function ed25519FromSeed(seed32: Uint8Array): KeyPair {
 }
 
 /** SLIP-0010 for ed25519: hardened indices only. Returns the 32-byte private key and chain code. */
-export function slip10Ed25519(seed: Uint8Array, path: string): { key: Uint8Array; chainCode: Uint8Array } {
-  const parts = path.split('/');
-  if (parts[0] !== 'm') throw new Error('A SLIP-0010 path starts with m');
-  let I = hmac(sha512, new TextEncoder().encode('ed25519 seed'), seed);
-  let key = I.slice(0, 32);
-  let chainCode = I.slice(32);
-  I.fill(0);
-  for (const part of parts.slice(1)) {
-    const match = /^(\d+)['hH]$/u.exec(part);
-    if (!match) throw new Error('SLIP-0010 ed25519 allows hardened indices only');
-    const index = (Number(match[1]) + 0x80000000) >>> 0;
-    const data = new Uint8Array(37);
-    data.set(key, 1);
-    new DataView(data.buffer).setUint32(33, index, false);
-    I = hmac(sha512, chainCode, data);
-    data.fill(0);
-    key.fill(0);
-    key = I.slice(0, 32);
-    chainCode = I.slice(32);
-    I.fill(0);
-  }
-  return { key, chainCode };
-}
+/** SLIP-0010 ed25519 (one implementation, in the protocol library; it zero-fills intermediates). */
+export { slip10Ed25519 };
 
 export function runnerWalletFromSeed(seed: Uint8Array): KeyPair {
   const { key, chainCode } = slip10Ed25519(seed, RUNNER_WALLET_PATH);
