@@ -14,6 +14,7 @@ import { AppError } from '@shared/contract/errors';
 import { ChainNode } from './chain/chain-node';
 import { startChainServer, type ChainServer } from './chain/rpc-server';
 import { silentLog, type DevnetLog } from './common/http';
+import { CoordinatorNode, type CoordinatorOptions } from './coordinator/coordinator-server';
 import { authorityAddresses } from './common/keys';
 import { DEMO_COMPETITIONS } from './demo/competitions';
 import { HubNode } from './hub/hub-server';
@@ -24,7 +25,8 @@ import { checkPracticeNetworkHealth, forgetParties, readPracticeNetworkState, re
 export { checkPracticeNetworkHealth, readPracticeNetworkState, stateFile, type PartyHealth, type PracticeNetworkState } from './state';
 export type { DevnetLog } from './common/http';
 
-export type StartableParty = 'chain' | 'hub' | 'router' | 'validator';
+/** `coordinator` runs only when asked for (it is not in the default set). */
+export type StartableParty = 'chain' | 'hub' | 'router' | 'validator' | 'coordinator';
 
 /**
  * Drops entries whose pid lives but where nothing listens any more (the pid was reused by an
@@ -52,16 +54,19 @@ export interface PracticeNetworkOptions {
   validator?: Omit<ValidatorOptions, 'dataDir' | 'chainUrl' | 'port' | 'preferredPort' | 'log'>;
   /** Router settings (`env` mirrors ENCRYPTION_* and ROUTER_API_TOKENS; docs/practice-network.md, "Router"). */
   router?: Omit<RouterOptions, 'dataDir' | 'chainUrl' | 'port' | 'preferredPort' | 'log'>;
+  /** Coordinator settings (docs/practice-network.md, "Coordinator and certificate service"). */
+  coordinator?: Omit<CoordinatorOptions, 'dataDir' | 'chainUrl' | 'port' | 'preferredPort' | 'log'>;
 }
 
 export interface PracticeNetwork {
   /** Base URLs of what runs (here or, for a hub alone, the chain it uses). */
-  endpoints: { chain: string; hub: string | null; router: string | null; validator: string | null };
+  endpoints: { chain: string; hub: string | null; router: string | null; validator: string | null; coordinator?: string | null };
   /** The chain node when this process runs it (tests: `chain.waitForBlock(n)`, `chain.sealBlock()`). */
   chain: ChainNode | null;
   hub: HubNode | null;
   router: RouterNode | null;
   validator: ValidatorNode | null;
+  coordinator?: CoordinatorNode | null;
   /** Stops what this process started and removes it from the state file. */
   stop(): Promise<void>;
 }
@@ -90,10 +95,12 @@ export async function startPracticeNetwork(options: PracticeNetworkOptions): Pro
   let hub: HubNode | null = null;
   let router: RouterNode | null = null;
   let validator: ValidatorNode | null = null;
+  let coordinator: CoordinatorNode | null = null;
   const started: Partial<Record<Party, PartyEntry>> = {};
   const at = new Date().toISOString();
   const stop = async (): Promise<void> => {
     forgetParties(options.dataDir, Object.keys(started) as Party[]);
+    if (coordinator) await coordinator.stop();
     if (validator) await validator.stop();
     if (router) await router.stop();
     if (hub) await hub.stop();
@@ -102,6 +109,7 @@ export async function startPracticeNetwork(options: PracticeNetworkOptions): Pro
     hub = null;
     router = null;
     validator = null;
+    coordinator = null;
     chainServer = null;
     chain = null;
   };
@@ -165,7 +173,16 @@ export async function startPracticeNetwork(options: PracticeNetworkOptions): Pro
       recordParties(options.dataDir, { validator: started.validator });
       log.info('practice validator running', { url, chain: chainUrl });
     }
-    return { endpoints: { chain: chainUrl, hub: started.hub?.url ?? null, router: started.router?.url ?? null, validator: started.validator?.url ?? null }, chain, hub, router, validator, stop };
+    if (parties.includes('coordinator')) {
+      coordinator = new CoordinatorNode({ ...options.coordinator, dataDir: options.dataDir, chainUrl: chainSource, port: options.ports?.coordinator ?? 0, preferredPort: previousPort('coordinator'), log });
+      const url = await coordinator.start();
+      started.coordinator = { url, pid: process.pid, started_at: at };
+      recordParties(options.dataDir, { coordinator: started.coordinator });
+      log.info('practice coordinator running', { url, chain: chainUrl });
+    }
+    const endpoints = { chain: chainUrl, hub: started.hub?.url ?? null, router: started.router?.url ?? null, validator: started.validator?.url ?? null };
+    if (coordinator) return { endpoints: { ...endpoints, coordinator: started.coordinator?.url ?? null }, chain, hub, router, validator, coordinator, stop };
+    return { endpoints, chain, hub, router, validator, stop };
   } catch (error) {
     await stop();
     throw error;
