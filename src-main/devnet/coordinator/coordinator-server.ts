@@ -25,6 +25,7 @@ import { SqliteReplayStore } from '../common/replay-store';
 import { CertificateAuthority, PublicKeyRefused, rsa2048Spki } from './ca';
 import { CoordinatorRepo, openCoordinatorDb, type CoordinatorDb } from './coordinator-db';
 import { CoordinatorIdentity, type ClientCredentials } from './identity';
+import { RunnerClient } from './runner-client';
 
 export const COORDINATOR_COMPETITION = 'practice-runner';
 export const PRACTICE_DOMAIN = 'practice.local';
@@ -148,6 +149,33 @@ export class CoordinatorNode {
     await this.pinOnChain(creds.certHash);
     this.credentials = creds;
     return creds;
+  }
+
+  /**
+   * A gRPC client of the runner of `modelId` at `address` with this coordinator's current client
+   * certificate; `v1` (default true) sends the signed `x-auth-*` metadata. Every call is logged and
+   * recorded in `runner_calls` (model id, method, verdict, duration).
+   */
+  connectRunner(target: { address: string; modelId: string; v1?: boolean; chainCacheMs?: number }): RunnerClient {
+    const creds = this.clientCredentials;
+    return new RunnerClient({
+      address: target.address,
+      competitionId: this.competitionId,
+      modelId: target.modelId,
+      domain: this.domain,
+      caPem: this.authority.certificatePem,
+      clientKeyPem: creds.keyPem,
+      clientCertPem: creds.certPem,
+      chain: this.chain,
+      ...(target.v1 === false ? {} : { v1: this.identity.v1Container(creds.certPem) }),
+      ...(target.chainCacheMs === undefined ? {} : { chainCacheMs: target.chainCacheMs }),
+      onCall: ({ modelId, method, verdict, durationMs }) => {
+        this.repo.recordCall(modelId, method, verdict, durationMs);
+        const fields = { model_id: modelId, method, verdict, ms: Math.round(durationMs) };
+        if (verdict === 'ok') this.log.info('runner call', fields);
+        else this.log.warn('runner call refused', fields);
+      },
+    });
   }
 
   private recordClientCert(creds: ClientCredentials): void {

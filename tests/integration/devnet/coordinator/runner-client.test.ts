@@ -158,6 +158,26 @@ describe('the runner x-server-auth-* metadata: each §5 check fails the call on 
   }, 30_000);
 });
 
+describe('connectRunner', () => {
+  it('wires the coordinator credentials and records each call with its verdict in its SQLite', async () => {
+    const c = coordinator.connectRunner({ address: `127.0.0.1:${runner.port}`, modelId: MODEL, chainCacheMs: 0 });
+    clients.push(c);
+    expect(await c.check('')).toBe('SERVING');
+    runner.mode = 'model_id';
+    try {
+      expect((await refusal(c.call('predict'))).reason).toBe('6:model_id');
+    } finally {
+      runner.mode = 'honest';
+    }
+    const calls = coordinator.repo.calls().slice(-2);
+    expect(calls.map((r) => [r.model_id, r.method, r.verdict])).toEqual([
+      [MODEL, 'Check', 'ok'],
+      [MODEL, 'Call', 'auth:6:model_id'],
+    ]);
+    expect(runner.received.at(-1)?.container).toBeDefined();
+  });
+});
+
 describe('the runner certificate', () => {
   it('refuses a runner whose certificate SAN is another model’s', async () => {
     const impostor = runnerWith(credsB);
