@@ -23,11 +23,13 @@ export function App() {
   // Move focus to the new page's heading so keyboard and screen-reader users land on it.
   useEffect(() => {
     document.title = `${route.label} — Minerva`;
+    // A new page starts at its top, not at the previous page's scroll position.
+    window.scrollTo(0, 0);
     if (firstRender.current) {
       firstRender.current = false;
       return;
     }
-    headingRef.current?.focus();
+    headingRef.current?.focus({ preventScroll: true });
   }, [route.id, route.label]);
 
   return (

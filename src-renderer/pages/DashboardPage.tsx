@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { useStore } from '../store/store';
 import { loadCompetitions, refreshHealth } from '../store/actions';
 import { Card } from '../components/Card';
+import { useVaultStore } from '../features/vault/vault-store';
 
 export function DashboardPage() {
   const info = useStore((s) => s.app.info);
@@ -12,6 +13,9 @@ export function DashboardPage() {
   const network = networks?.profiles.find((p) => p.id === networks.selectedId);
   const joined = competitions?.competitions.filter((c) => c.membership?.state === 'joined') ?? [];
   const pending = competitions?.competitions.filter((c) => c.membership && ['joining', 'leaving', 'failed'].includes(c.membership.state)) ?? [];
+  const vaultState = useVaultStore((s) => s.overview?.status.state);
+  const hasWallet = vaultState !== undefined && vaultState !== 'missing';
+  const rewardsSeen = joined.length > 0;
   useEffect(() => {
     void loadCompetitions(false);
   }, []);
@@ -23,10 +27,19 @@ export function DashboardPage() {
         </div>
       ) : null}
       <Card title="Getting started">
-        <ol className="steps">
-          <li>Create or import your wallet on the <a href="#/wallet">Wallet &amp; Security</a> page.</li>
-          <li>Join a competition of the practice network on the <a href="#/competitions">Competitions</a> page.</li>
-          <li>Watch jobs arrive on the <a href="#/jobs">Jobs</a> page and rewards on the <a href="#/rewards">Rewards</a> page.</li>
+        <ol className="steps" aria-label="Getting started steps">
+          <li className={hasWallet ? 'step-done-text' : undefined}>
+            {hasWallet ? <span className="visually-hidden">Done: </span> : null}
+            Create or import your wallet on the <a href="#/wallet">Wallet &amp; Security</a> page.
+          </li>
+          <li className={joined.length > 0 ? 'step-done-text' : undefined}>
+            {joined.length > 0 ? <span className="visually-hidden">Done: </span> : null}
+            Join a competition of the practice network on the <a href="#/competitions">Competitions</a> page.
+          </li>
+          <li>
+            {rewardsSeen ? 'Submit a checkpoint on the ' : 'Then submit checkpoints on the '}
+            <a href="#/checkpoints">Checkpoints</a> page and watch rewards arrive on the <a href="#/rewards">Rewards</a> page.
+          </li>
         </ol>
       </Card>
       <Card title="Network">

@@ -43,6 +43,13 @@ test('a new miner joins all three practice competitions, checks rewards, leaves 
   }
   await page.screenshot({ path: testInfo.outputPath('competitions-joined.png'), fullPage: true });
 
+  // The dashboard ticks off the first two getting-started steps.
+  await nav.getByRole('link', { name: 'Dashboard' }).click();
+  const steps = page.getByRole('list', { name: 'Getting started steps' });
+  await expect(steps).toContainText('Done: Create or import your wallet');
+  await expect(steps).toContainText('Done: Join a competition');
+  await page.screenshot({ path: testInfo.outputPath('dashboard-joined.png'), fullPage: true });
+
   // Rewards: the (so far empty) ledger and the checklist.
   await nav.getByRole('link', { name: 'Rewards' }).click();
   await expect(page.getByRole('heading', { name: 'Balance' })).toBeVisible();
