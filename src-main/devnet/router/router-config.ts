@@ -8,7 +8,7 @@
  * the variable (or the file), never a value.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, linkSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '@shared/contract/errors';
 import { parseAllowedList, type AllowedList } from '@shared/protocol/allowed-list';
@@ -68,13 +68,12 @@ export function writePrivateFile(file: string, text: string, options: { replace?
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, text, { mode: 0o600 });
   chmodSync(tmp, 0o600);
+  if (options.replace) {
+    renameSync(tmp, file);
+    return;
+  }
   try {
-    if (options.replace) {
-      writeFileSync(file, text, { mode: 0o600 });
-      chmodSync(file, 0o600);
-    } else {
-      linkSync(tmp, file);
-    }
+    linkSync(tmp, file);
   } finally {
     unlinkSync(tmp);
   }

@@ -103,7 +103,7 @@ function iso(ms: number): string {
 }
 
 export class RouterNode {
-  readonly config: RouterConfig;
+  config: RouterConfig;
   private readonly db: RouterDb;
   private readonly repo: RouterRepo;
   private readonly store: PayloadStore;
@@ -570,6 +570,17 @@ export class RouterNode {
     }
     if (!Object.prototype.hasOwnProperty.call(data, 'output')) throw bad('it has no output');
     return { output: data.output, model: typeof data.model === 'string' ? data.model : null, ...(data.usage !== undefined ? { usage: data.usage } : {}) };
+  }
+
+  /**
+   * Re-reads the keyring (after `rotate` or `retire`, §2.8): new encryptions use the new active
+   * version at once; decryption follows each envelope's `key_version`. Returns the active version.
+   */
+  reloadKeyring(): string {
+    const keyring = loadRouterConfig(this.options.dataDir, this.options.env ?? {}).keyring;
+    this.config = { ...this.config, keyring };
+    this.log.info('router keyring reloaded', keyringSummary(keyring));
+    return keyring.active;
   }
 
   /** For tests and the operator tooling: the repository (URNs and states only). */
