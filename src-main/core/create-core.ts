@@ -148,8 +148,20 @@ export function createCore(options: CoreOptions): Core {
     onChange: (view) => events.emit('checkpoints.changed', view),
     uploadsDir: join(options.dataDir, 'uploads'),
   });
-  // Until the job, runner and checkpoint workers land, no competition has a worker running.
-  const workerStatus: WorkerStatus = (_id, kind) => ({ running: false, detail: `Minerva does not run ${kind} work yet in this version.` });
+  // Checkpoints need no background worker (the miner submits them); the job and runner workers
+  // of private-inference and model-runner competitions are not built yet, and the checklist says so.
+  const workerStatus: WorkerStatus = (_id, kind) =>
+    kind === 'checkpoint'
+      ? { running: true, detail: 'Checkpoints are submitted from the Checkpoints page.' }
+      : { running: false, detail: `Minerva does not run ${kind} work yet in this version.` };
+  const lastActivity = (): { ok: boolean | null; detail: string } => {
+    const last = checkpoints.list()[0];
+    if (!last) return { ok: null, detail: 'No jobs or submissions yet.' };
+    const when = new Date(last.updatedAt).toLocaleString();
+    if (last.state === 'accepted') return { ok: true, detail: `${last.fileName}: ${last.verdict?.words ?? 'accepted'} (${when})` };
+    if (last.state === 'rejected' || last.state === 'failed') return { ok: false, detail: `${last.fileName}: ${last.verdict?.words ?? last.error?.message ?? last.state} (${when})` };
+    return { ok: null, detail: `${last.fileName}: in progress (${when}).` };
+  };
   const rewards = new RewardsService({
     log: log.scope('rewards'),
     activeNetwork: async () => {
@@ -160,6 +172,7 @@ export function createCore(options: CoreOptions): Core {
     keys,
     competitions,
     workerStatus,
+    lastActivity,
     now,
   });
 

@@ -15,6 +15,8 @@ export interface RewardsDeps {
   keys: () => MinerKeys | undefined;
   competitions: CompetitionsService;
   workerStatus: WorkerStatus;
+  /** The miner's latest job or submission, in words (null ok: nothing to judge yet). */
+  lastActivity: () => { ok: boolean | null; detail: string };
   now: () => Date;
 }
 
@@ -124,7 +126,8 @@ export class RewardsService {
           : { id: 'worker', ok: false, label: 'Worker running', detail: stopped.map(({ s }) => s.detail).join(' '), fix: null },
       );
     }
-    checklist.push({ id: 'activity', ok: null, label: 'Last job or submission', detail: 'No jobs or submissions yet.', fix: null });
+    const activity = this.deps.lastActivity();
+    checklist.push({ id: 'activity', ok: activity.ok, label: 'Last job or submission', detail: activity.detail, fix: activity.ok === false ? { label: 'See why', href: '#/checkpoints' } : null });
 
     let balance: string | null = null;
     let symbol = catalogue[0]?.rewards.symbol ?? 'tokens';

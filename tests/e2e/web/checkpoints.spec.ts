@@ -42,6 +42,7 @@ test('a miner submits a checkpoint: hashed, committed, published, submitted, jud
   await nav.getByRole('link', { name: 'Rewards' }).click();
   await expect(page.getByRole('table')).toContainText('Checkpoint training (practice)', { timeout: 60_000 });
   await expect(page.locator('.big-number')).not.toHaveText(/^0 /);
+  await expect(page.getByRole('list', { name: 'Earning checklist' })).toContainText(/Last job or submission: yes.*my-model\.ckpt: Accepted/);
 });
 
 test('a checkpoint dropped in the browser is uploaded with progress and submitted', async ({ app, page }) => {
