@@ -21,7 +21,10 @@ export function openCoordinatorDb(dataDir: string): CoordinatorDb {
       spki_sha256 TEXT NOT NULL, not_after TEXT NOT NULL, issued_at TEXT NOT NULL) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS runner_calls (
       id INTEGER PRIMARY KEY, at TEXT NOT NULL, model_id TEXT NOT NULL, method TEXT NOT NULL,
-      verdict TEXT NOT NULL, duration_ms INTEGER NOT NULL);`);
+      verdict TEXT NOT NULL, duration_ms INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS runner_scores (
+      id INTEGER PRIMARY KEY, round INTEGER NOT NULL, model_id TEXT NOT NULL, score REAL NOT NULL,
+      verdict TEXT NOT NULL, at TEXT NOT NULL, UNIQUE (round, model_id));`);
   return db;
 }
 
@@ -51,6 +54,20 @@ export class CoordinatorRepo {
 
   recordCall(modelId: string, method: string, verdict: string, durationMs: number): void {
     this.db.prepare(`INSERT INTO runner_calls(at, model_id, method, verdict, duration_ms) VALUES (?, ?, ?, ?, ?)`).run(new Date().toISOString(), modelId, method, verdict, Math.round(durationMs));
+  }
+
+  recordScore(round: number, modelId: string, score: number, verdict: string): void {
+    this.db
+      .prepare(`INSERT INTO runner_scores(round, model_id, score, verdict, at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(round, model_id) DO UPDATE SET score = excluded.score, verdict = excluded.verdict, at = excluded.at`)
+      .run(round, modelId, score, verdict, new Date().toISOString());
+  }
+
+  scores(): { round: number; model_id: string; score: number; verdict: string }[] {
+    return this.db.prepare(`SELECT round, model_id, score, verdict FROM runner_scores ORDER BY round, model_id`).all() as { round: number; model_id: string; score: number; verdict: string }[];
+  }
+
+  nextRound(): number {
+    return ((this.db.prepare(`SELECT max(round) AS r FROM runner_scores`).get() as { r: number | null }).r ?? -1) + 1;
   }
 
   calls(): { model_id: string; method: string; verdict: string; duration_ms: number }[] {

@@ -21,10 +21,12 @@ import { runnerDnsName, CERT_REQUEST_HEADERS, CERT_REQUEST_MAX_SKEW_S, CERT_REQU
 import { ChainClient, ChainRpcError } from '../chain/chain-client';
 import { BodyTooLarge, closeServer, jsonServer, listenLoopback, listenLoopbackPreferring, readBody, sendError, sendJson, silentLog, type DevnetLog } from '../common/http';
 import { authorityKey } from '../common/keys';
+import { DEMO_COMPETITIONS } from '../demo/competitions';
 import { SqliteReplayStore } from '../common/replay-store';
 import { CertificateAuthority, PublicKeyRefused, rsa2048Spki } from './ca';
 import { CoordinatorRepo, openCoordinatorDb, type CoordinatorDb } from './coordinator-db';
 import { CoordinatorIdentity, type ClientCredentials } from './identity';
+import { demoSeries, runScoredRound, type ScoredRound } from './rounds';
 import { RunnerClient } from './runner-client';
 
 export const COORDINATOR_COMPETITION = 'practice-runner';
@@ -176,6 +178,34 @@ export class CoordinatorNode {
         else this.log.warn('runner call refused', fields);
       },
     });
+  }
+
+  /**
+   * One round on each runner: the next `ticks` values of the demo series, Setup with the
+   * competition's class, tick and predict per value, scored and recorded in `runner_scores`.
+   */
+  async runRound(targets: readonly { address: string; modelId: string }[], options: { ticks?: number; className?: string; chainCacheMs?: number } = {}): Promise<{ round: number; results: Record<string, ScoredRound> }> {
+    const round = this.repo.nextRound();
+    const ticks = options.ticks ?? 8;
+    const series = demoSeries(round * ticks, ticks);
+    const results: Record<string, ScoredRound> = {};
+    for (const target of targets) {
+      const client = this.connectRunner({ ...target, ...(options.chainCacheMs === undefined ? {} : { chainCacheMs: options.chainCacheMs }) });
+      try {
+        const result = await runScoredRound(client, options.className ?? this.className, series);
+        this.repo.recordScore(round, target.modelId, result.score, result.verdict);
+        this.log.info('round scored', { round, model_id: target.modelId, score: result.score, verdict: result.verdict });
+        results[target.modelId] = result;
+      } finally {
+        client.close();
+      }
+    }
+    return { round, results };
+  }
+
+  /** The base class the competition declares (catalogue `rules.class_name`). */
+  get className(): string {
+    return DEMO_COMPETITIONS.find((c) => c.chain.competition_id === this.competitionId)?.catalogue.rules.class_name ?? 'TrackerBase';
   }
 
   private recordClientCert(creds: ClientCredentials): void {

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChainClient } from '@devnet/chain/chain-client';
 import { CertificateAuthority, generateRsaKeyPair, rsa2048Spki } from '@devnet/coordinator/ca';
 import { CoordinatorNode } from '@devnet/coordinator/coordinator-server';
+import { demoSeries, scoreRound } from '@devnet/coordinator/rounds';
 import { driveRound, RunnerCallError, RunnerClient } from '@devnet/coordinator/runner-client';
 import { startPracticeNetwork, type PracticeNetwork } from '@devnet/index';
 import { pairFromSeed, walletFromSeed } from '@shared/protocol/identities';
@@ -175,6 +176,32 @@ describe('connectRunner', () => {
       [MODEL, 'Call', 'auth:6:model_id'],
     ]);
     expect(runner.received.at(-1)?.container).toBeDefined();
+  });
+});
+
+describe('scored rounds', () => {
+  it('scores each runner against the values revealed later; a runner that does not verify scores 0 with its reason', async () => {
+    const first = await coordinator.runRound([{ address: `127.0.0.1:${runner.port}`, modelId: MODEL }], { ticks: 5, chainCacheMs: 0 });
+    const series = demoSeries(first.round * 5, 5);
+    const result = first.results[MODEL]!;
+    expect(result.verdict).toBe('ok');
+    // The test runner predicts the last value it saw.
+    expect(result.predictions).toEqual(series);
+    expect(result.score).toBeCloseTo(scoreRound(series, series), 12);
+    expect(result.score).toBeGreaterThan(0);
+    expect(result.score).toBeLessThan(1);
+    runner.mode = 'wallet';
+    try {
+      const second = await coordinator.runRound([{ address: `127.0.0.1:${runner.port}`, modelId: MODEL }], { ticks: 5, chainCacheMs: 0 });
+      expect(second.round).toBe(first.round + 1);
+      expect(second.results[MODEL]).toMatchObject({ score: 0, verdict: 'auth:1:wallet' });
+    } finally {
+      runner.mode = 'honest';
+    }
+    expect(coordinator.repo.scores().map((s) => [s.model_id, s.verdict])).toEqual([
+      [MODEL, 'ok'],
+      [MODEL, 'auth:1:wallet'],
+    ]);
   });
 });
 
