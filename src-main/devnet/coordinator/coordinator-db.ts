@@ -23,7 +23,7 @@ export function openCoordinatorDb(dataDir: string): CoordinatorDb {
       id INTEGER PRIMARY KEY, at TEXT NOT NULL, model_id TEXT NOT NULL, method TEXT NOT NULL,
       verdict TEXT NOT NULL, duration_ms INTEGER NOT NULL);
     CREATE TABLE IF NOT EXISTS runner_scores (
-      id INTEGER PRIMARY KEY, round INTEGER NOT NULL, model_id TEXT NOT NULL, score REAL NOT NULL,
+      id INTEGER PRIMARY KEY, round INTEGER NOT NULL, epoch INTEGER NOT NULL, model_id TEXT NOT NULL, score REAL NOT NULL,
       verdict TEXT NOT NULL, at TEXT NOT NULL, UNIQUE (round, model_id));`);
   return db;
 }
@@ -56,10 +56,16 @@ export class CoordinatorRepo {
     this.db.prepare(`INSERT INTO runner_calls(at, model_id, method, verdict, duration_ms) VALUES (?, ?, ?, ?, ?)`).run(new Date().toISOString(), modelId, method, verdict, Math.round(durationMs));
   }
 
-  recordScore(round: number, modelId: string, score: number, verdict: string): void {
+  recordScore(round: number, epoch: number, modelId: string, score: number, verdict: string): void {
     this.db
-      .prepare(`INSERT INTO runner_scores(round, model_id, score, verdict, at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(round, model_id) DO UPDATE SET score = excluded.score, verdict = excluded.verdict, at = excluded.at`)
-      .run(round, modelId, score, verdict, new Date().toISOString());
+      .prepare(`INSERT INTO runner_scores(round, epoch, model_id, score, verdict, at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(round, model_id) DO UPDATE SET score = excluded.score, verdict = excluded.verdict, at = excluded.at`)
+      .run(round, epoch, modelId, score, verdict, new Date().toISOString());
+  }
+
+  /** Sum of each model's round scores in a chain epoch. */
+  epochScores(epoch: number): Map<string, number> {
+    const rows = this.db.prepare(`SELECT model_id, sum(score) AS total FROM runner_scores WHERE epoch = ? GROUP BY model_id ORDER BY model_id`).all(epoch) as { model_id: string; total: number }[];
+    return new Map(rows.map((r) => [r.model_id, r.total]));
   }
 
   scores(): { round: number; model_id: string; score: number; verdict: string }[] {

@@ -184,8 +184,9 @@ export class CoordinatorNode {
    * One round on each runner: the next `ticks` values of the demo series, Setup with the
    * competition's class, tick and predict per value, scored and recorded in `runner_scores`.
    */
-  async runRound(targets: readonly { address: string; modelId: string }[], options: { ticks?: number; className?: string; chainCacheMs?: number } = {}): Promise<{ round: number; results: Record<string, ScoredRound> }> {
+  async runRound(targets: readonly { address: string; modelId: string }[], options: { ticks?: number; className?: string; chainCacheMs?: number } = {}): Promise<{ round: number; epoch: number; results: Record<string, ScoredRound> }> {
     const round = this.repo.nextRound();
+    const epoch = (await this.chain.call('chain_getEpoch', { competition_id: this.competitionId })).epoch;
     const ticks = options.ticks ?? 8;
     const series = demoSeries(round * ticks, ticks);
     const results: Record<string, ScoredRound> = {};
@@ -193,14 +194,37 @@ export class CoordinatorNode {
       const client = this.connectRunner({ ...target, ...(options.chainCacheMs === undefined ? {} : { chainCacheMs: options.chainCacheMs }) });
       try {
         const result = await runScoredRound(client, options.className ?? this.className, series);
-        this.repo.recordScore(round, target.modelId, result.score, result.verdict);
+        this.repo.recordScore(round, epoch, target.modelId, result.score, result.verdict);
         this.log.info('round scored', { round, model_id: target.modelId, score: result.score, verdict: result.verdict });
         results[target.modelId] = result;
       } finally {
         client.close();
       }
     }
-    return { round, results };
+    return { round, epoch, results };
+  }
+
+  /**
+   * Pays a chain epoch: the competition's emission split in proportion to each model's summed round
+   * scores in that epoch (floored to base units), as one `emit_rewards` signed by the coordinator
+   * authority, to the hotkey given for each model (`payees`: model id → registered SS58 hotkey; the
+   * chain pays its coldkey). Models without a payee or with a zero total are left out.
+   */
+  async payEpoch(epoch: number, payees: Readonly<Record<string, string>>): Promise<{ hotkey: string; amount: string; model_id: string }[]> {
+    const competition = (await this.chain.call('chain_listCompetitions', {})).competitions.find((c) => c.competition_id === this.competitionId);
+    if (!competition) throw new Error(`The chain has no competition ${this.competitionId}.`);
+    const totals = [...this.repo.epochScores(epoch)].filter(([model, total]) => payees[model] !== undefined && total > 0);
+    const sum = totals.reduce((a, [, t]) => a + t, 0);
+    const emission = BigInt(competition.emission_per_epoch);
+    const scale = 1_000_000_000n;
+    const payouts = totals
+      .map(([model, total]) => ({ model_id: model, hotkey: payees[model]!, amount: ((emission * BigInt(Math.floor((total / sum) * Number(scale)))) / scale).toString() }))
+      .filter((p) => p.amount !== '0');
+    if (payouts.length === 0) return [];
+    const { tx_id } = await this.chain.sendTx('emit_rewards', { competition_id: this.competitionId, epoch, payouts: payouts.map(({ hotkey, amount }) => ({ hotkey, amount })) }, authorityKey(this.options.dataDir, 'coordinator'));
+    await this.expectIncluded(tx_id, 'emit_rewards');
+    this.log.info('epoch paid', { epoch, payouts: payouts.map((p) => ({ model_id: p.model_id, amount: p.amount })) });
+    return payouts;
   }
 
   /** The base class the competition declares (catalogue `rules.class_name`). */

@@ -14,7 +14,7 @@ import { CoordinatorNode } from '@devnet/coordinator/coordinator-server';
 import { demoSeries, scoreRound } from '@devnet/coordinator/rounds';
 import { driveRound, RunnerCallError, RunnerClient } from '@devnet/coordinator/runner-client';
 import { startPracticeNetwork, type PracticeNetwork } from '@devnet/index';
-import { pairFromSeed, walletFromSeed } from '@shared/protocol/identities';
+import { pairFromSeed, pairFromSuri, walletFromSeed } from '@shared/protocol/identities';
 import { pinnedMatches, spkiFromCertificate, verifySmp, walletKeyFromB58 } from '@shared/protocol/smp';
 import { obtainRunnerCertificate, TestRunner, type Credentials, type RunnerMode } from './test-runner';
 
@@ -202,7 +202,19 @@ describe('scored rounds', () => {
       [MODEL, 'ok'],
       [MODEL, 'auth:1:wallet'],
     ]);
-  });
+
+    // The epoch's emission goes to the runner's registered hotkey (its coldkey is paid), once.
+    const hot = pairFromSuri('//CoordinatorRunnerHot', 'sr25519');
+    const cold = pairFromSuri('//CoordinatorRunnerCold', 'sr25519');
+    const reg = await chain.sendTx('register_hotkey', { competition_id: COMPETITION, hotkey: hot.address, coldkey: cold.address }, hot);
+    expect((await chain.waitForTx(reg.tx_id)).state).toBe('included');
+    const paid = await coordinator.payEpoch(first.epoch, { [MODEL]: hot.address });
+    const emission = (await chain.call('chain_listCompetitions', {})).competitions.find((c) => c.competition_id === COMPETITION)!.emission_per_epoch;
+    expect(paid).toEqual([{ model_id: MODEL, hotkey: hot.address, amount: emission }]);
+    const rewards = (await chain.call('chain_getRewards', { address: cold.address, competition_id: COMPETITION })).entries;
+    expect(rewards.map((r) => [r.epoch, r.hotkey, r.base_units])).toEqual([[first.epoch, hot.address, emission]]);
+    await expect(coordinator.payEpoch(first.epoch, { [MODEL]: hot.address })).rejects.toThrow(/EPOCH_ALREADY_PAID/);
+  }, 30_000);
 });
 
 describe('the runner certificate', () => {
