@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { resolveDataDir } from '@core/data-dir';
 import { AppError } from '@shared/contract/errors';
 import { checkPracticeNetworkHealth, readPracticeNetworkState, startPracticeNetwork, type PartyHealth, type StartableParty } from '@devnet/index';
+import { retire, rotate, secretGen, verify } from '@devnet/router/operator';
 import { isProcessAlive } from '@devnet/state';
 import type { CliCommand, CliIo } from '../command-registry';
 import { fail, report } from '../output';
@@ -91,6 +92,38 @@ async function stop(opts: { dataDir?: string; json?: boolean }, io: CliIo): Prom
   report(io, Boolean(opts.json), { dataDir, stopped: pids }, pids.length > 0 ? `Stopped the practice network (pid ${pids.join(', ')}).` : 'The practice network was not running.');
 }
 
+/** `minerva devnet router …`: the router operator's tooling (PROTOCOLS §2.8) on the practice router's env file, or `--env-file`. */
+type RouterToolOpts = { dataDir?: string; envFile?: string; json?: boolean };
+
+function routerTarget(opts: RouterToolOpts, io: CliIo): { dataDir: string; envFile?: string } {
+  const dataDir = resolveDataDir({ flag: opts.dataDir, env: io.env });
+  return opts.envFile === undefined ? { dataDir } : { dataDir, envFile: opts.envFile };
+}
+
+function routerSecretGen(opts: RouterToolOpts & { showSeed?: boolean; force?: boolean }, io: CliIo): Promise<void> {
+  const r = secretGen({ ...routerTarget(opts, io), reveal: Boolean(opts.showSeed), production: io.env.NODE_ENV === 'production', force: Boolean(opts.force) });
+  report(io, Boolean(opts.json), r, `Wrote a new seed (v1) to ${r.file}\nFingerprint: ${r.fingerprint}${r.seed === undefined ? '' : `\nSeed: ${r.seed}`}`);
+  return Promise.resolve();
+}
+
+async function routerRotate(opts: RouterToolOpts & { dryRun?: boolean }, io: CliIo): Promise<void> {
+  const r = await rotate({ ...routerTarget(opts, io), dryRun: Boolean(opts.dryRun) });
+  const what = r.dryRun ? 'Dry run (nothing written)' : r.resumed ? 'Resumed the rotation' : 'Rotated';
+  report(io, Boolean(opts.json), r, `${what}: ${r.fromVersion} → ${r.toVersion}; ${r.rotated} re-encrypted, ${r.skipped} already at ${r.toVersion}, ${r.failed.length} failed.${r.dryRun ? '' : `\nAudit: ${r.auditFile}\nRestart the router to use ${r.toVersion}.`}`);
+  if (r.failed.length > 0) io.setExitCode(1);
+}
+
+async function routerVerify(opts: RouterToolOpts & { sample: string }, io: CliIo): Promise<void> {
+  const r = await verify({ ...routerTarget(opts, io), sample: Number(opts.sample) });
+  report(io, Boolean(opts.json), r, `${r.ok} of ${r.checked} sampled payloads decrypt with ${r.activeVersion}.${r.failed.map((f) => `\n  ${f.urn}: ${f.reason}`).join('')}`);
+  if (r.failed.length > 0) io.setExitCode(1);
+}
+
+async function routerRetire(version: string, opts: RouterToolOpts, io: CliIo): Promise<void> {
+  const r = await retire({ ...routerTarget(opts, io), version });
+  report(io, Boolean(opts.json), r, `Retired ${r.retired}. Restart the router to drop it.`);
+}
+
 export const devnetCommand: CliCommand = {
   name: 'devnet',
   register(program: Command, io: CliIo) {
@@ -113,6 +146,28 @@ export const devnetCommand: CliCommand = {
       .option('--demo-ms <n>', 'the router sends a demo completion to session 101 every n ms (default 10000; 0 = off)')
       .option('--json', 'print the endpoints as JSON')
       .action(guard(start));
+    const router = devnet.command('router').description("the practice router's operator tooling (keyring rotation)");
+    const tool = (cmd: Command): Command =>
+      cmd.option('--data-dir <dir>', DATA_DIR_HELP).option('--env-file <file>', 'the env file holding the keyring (default: the practice router\'s)').option('--json', 'print JSON');
+    tool(router.command('secret-gen').description('write a new random seed (v1) to the env file, mode 0600; prints its fingerprint'))
+      .option('--show-seed', 'also print the seed (refused when NODE_ENV=production)')
+      .option('--force', 'replace a seed already in the file (its payloads become unreadable)')
+      .action(guard(routerSecretGen));
+    tool(router.command('rotate').description('add vN+1 as active and re-encrypt every private payload under it (resumable)'))
+      .option('--dry-run', 'decrypt and re-encrypt in memory only')
+      .action(guard(routerRotate));
+    tool(router.command('verify').description('test-decrypt a sample of payloads with the active version'))
+      .requiredOption('--sample <n>', 'how many payloads')
+      .action(guard(routerVerify));
+    tool(router.command('retire').description('drop a decrypt-only version (refused while payloads use it)'))
+      .argument('<version>', 'e.g. v1')
+      .action(async (version: string, opts: RouterToolOpts) => {
+        try {
+          await routerRetire(version, opts, io);
+        } catch (error) {
+          fail(io, Boolean(opts.json), error);
+        }
+      });
     devnet
       .command('status')
       .description("each running party's address and health")

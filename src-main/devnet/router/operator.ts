@@ -15,8 +15,8 @@
  * A router that is running keeps the keyring it started with: restart it (or call its
  * `reloadKeyring()`) after `rotate` or `retire`. Nothing here prints or logs a seed or a key.
  */
-import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { AppError } from '@shared/contract/errors';
 import { decryptEnvelope, encryptEnvelope, envelopeScope, parseEnvelopeJson, type EncryptedEnvelope } from '@shared/protocol/envelope';
 import { fromHex } from '@shared/protocol/encoding';
@@ -76,7 +76,10 @@ export function secretGen(t: OperatorTarget & { reveal?: boolean; production?: b
   const next: RouterEnv = { ...env, ENCRYPTION_SEED: seed, ENCRYPTION_KEY_VERSION: 'v1' };
   delete next.ENCRYPTION_LEGACY_SEEDS;
   if (existsSync(file)) writePrivateFile(file, formatEnvText(next), { replace: true });
-  else writePrivateFile(file, formatEnvText(next));
+  else {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    writePrivateFile(file, formatEnvText(next));
+  }
   const fingerprint = seedFingerprint(fromHex(seed, 'seed'));
   return { file, fingerprint, ...(t.reveal ? { seed } : {}) };
 }
