@@ -114,7 +114,26 @@ describe('a verified round', () => {
     expect(verdicts.slice(-2)).toEqual(['Setup:ok', 'Call:ok']);
   });
 
+  it('Rest drops the model: Call before Setup is FAILED_PRECONDITION; a legacy gRPC code counts as that Status; 5 MiB answers pass', async () => {
+    expect((await client.rest()).code).toBe('SUCCESS');
+    expect((await client.call('predict')).status.code).toBe('FAILED_PRECONDITION');
+    expect((await client.setup('TrackerBase')).code).toBe('SUCCESS');
+    const legacy = await client.call('legacy');
+    expect(legacy.status).toEqual({ code: 'INVALID_ARGUMENT', message: 'bad arguments' });
+    const big = await client.call('big');
+    expect(typeof big.value === 'string' && big.value.length).toBe(5 * 1024 * 1024);
+  });
+
+  it('sends no x-auth-* when v1 is not configured', async () => {
+    const c = coordinator.connectRunner({ address: `127.0.0.1:${runner.port}`, modelId: MODEL, v1: false });
+    clients.push(c);
+    expect(await c.check('')).toBe('SERVING');
+    expect(runner.received.at(-1)?.container).toBeUndefined();
+    expect(runner.received.at(-1)?.peerCertDer).toBeDefined();
+  });
+
   it('the runner receives v1 x-auth-* that verify against the chain, from a client certificate pinned on chain', async () => {
+    await client.check('');
     const view = (await chain.call('chain_getCoordinator', { competition_id: COMPETITION })).coordinator!;
     const last = runner.received.at(-1)!;
     expect(last.peerCertDer).toBeDefined();

@@ -72,9 +72,16 @@ export class TestRunner {
         }
         const raw = call.getAuthContext()?.sslPeerCertificate?.raw;
         this.received.push({ method, container, peerCertDer: raw ? new Uint8Array(raw) : undefined });
+        let answer: unknown;
+        try {
+          answer = handle(call.request);
+        } catch (error) {
+          callback(error as grpc.ServiceError); // a rejected call carries no x-server-auth-*
+          return;
+        }
         const md = this.serverMetadata();
         if (md) call.sendMetadata(md);
-        callback(null, handle(call.request));
+        callback(null, answer);
       };
     this.server.addService(pkg.DynamicSubclassService.service, {
       Setup: wrap('Setup', (req) => {
@@ -92,6 +99,10 @@ export class TestRunner {
           return { status: { code: 'SUCCESS', message: '' }, methodResponse: none };
         }
         if (req.methodName === 'predict') return { status: { code: 'SUCCESS', message: '' }, methodResponse: encodeVariant(this.last) };
+        // Above gRPC's default 4 MiB: the 64 MiB limit of §5 must be configured on both sides.
+        if (req.methodName === 'big') return { status: { code: 'SUCCESS', message: '' }, methodResponse: encodeVariant('x'.repeat(5 * 1024 * 1024)) };
+        // An older runner aborting with a gRPC code instead of Status.
+        if (req.methodName === 'legacy') throw Object.assign(new Error('bad arguments'), { code: grpc.status.INVALID_ARGUMENT });
         return { status: { code: 'INVALID_ARGUMENT', message: 'unknown method' }, methodResponse: none };
       }),
       Rest: wrap('Rest', () => {
