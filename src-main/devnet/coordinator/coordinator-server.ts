@@ -77,6 +77,9 @@ export class CoordinatorNode {
   private ca: CertificateAuthority | undefined;
   private chainClient: ChainClient | undefined;
   private server: Server | undefined;
+  private roundTimer: NodeJS.Timeout | undefined;
+  private roundInFlight: Promise<void> | undefined;
+  private roundsOn = false;
   private credentials: ClientCredentials | undefined;
   url = '';
 
@@ -120,6 +123,7 @@ export class CoordinatorNode {
   }
 
   async stop(): Promise<void> {
+    await this.stopRounds();
     if (this.server) await closeServer(this.server);
     this.db.close();
   }
@@ -202,6 +206,38 @@ export class CoordinatorNode {
       }
     }
     return { round, epoch, results };
+  }
+
+  /**
+   * Runs a round every `intervalMs` (after the previous one ends) on the runners `targets()` names
+   * at that moment; a failing round is logged and the next one still runs. `stopRounds()` (and
+   * `stop()`) waits for the round in flight.
+   */
+  startRounds(options: { intervalMs: number; targets: () => readonly { address: string; modelId: string }[]; ticks?: number }): void {
+    if (this.roundsOn) return;
+    this.roundsOn = true;
+    const schedule = (): void => {
+      if (!this.roundsOn) return;
+      this.roundTimer = setTimeout(() => {
+        this.roundInFlight = this.runRound(options.targets(), options.ticks === undefined ? {} : { ticks: options.ticks })
+          .then(
+            () => undefined,
+            (error: unknown) => this.log.error('round failed', { error: String(error) }),
+          )
+          .finally(() => {
+            this.roundInFlight = undefined;
+            schedule();
+          });
+      }, options.intervalMs);
+    };
+    schedule();
+  }
+
+  async stopRounds(): Promise<void> {
+    this.roundsOn = false;
+    if (this.roundTimer) clearTimeout(this.roundTimer);
+    this.roundTimer = undefined;
+    await this.roundInFlight;
   }
 
   /**

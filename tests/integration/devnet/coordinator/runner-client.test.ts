@@ -236,6 +236,21 @@ describe('scored rounds', () => {
   }, 30_000);
 });
 
+describe('round timer', () => {
+  it('runs rounds one after another until stopped, with no round after stopRounds()', async () => {
+    const before = coordinator.repo.scores().length;
+    coordinator.startRounds({ intervalMs: 20, ticks: 2, targets: () => [{ address: `127.0.0.1:${runner.port}`, modelId: MODEL }] });
+    const deadline = Date.now() + 15_000;
+    while (coordinator.repo.scores().length < before + 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await coordinator.stopRounds();
+    const after = coordinator.repo.scores();
+    expect(after.length).toBeGreaterThanOrEqual(before + 2);
+    expect(after.slice(before).every((r) => r.model_id === MODEL && r.verdict === 'ok')).toBe(true);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(coordinator.repo.scores()).toHaveLength(after.length);
+  }, 30_000);
+});
+
 describe('the runner certificate', () => {
   it('refuses a runner whose certificate SAN is another model’s', async () => {
     const impostor = runnerWith(credsB);
