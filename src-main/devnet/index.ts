@@ -121,6 +121,14 @@ export async function startPracticeNetwork(options: PracticeNetworkOptions): Pro
       ? new RouterNode({ ...options.router, dataDir: options.dataDir, chainUrl: () => (typeof chainSource === 'function' ? chainSource() : (chainSource ?? null)), port: options.ports?.router ?? 0, preferredPort: previousPort('router'), log })
       : null;
     router = routerNode;
+    if (routerNode) {
+      // Listening needs no chain (membership is read per request): start before the chain, so the
+      // chain's first blocks are not delayed by it.
+      const url = await routerNode.start();
+      started.router = { url, pid: process.pid, started_at: at };
+      recordParties(options.dataDir, { router: started.router });
+      log.info('practice router running', { url });
+    }
     if (parties.includes('chain')) {
       chain = new ChainNode({
         dataDir: options.dataDir,
@@ -159,12 +167,6 @@ export async function startPracticeNetwork(options: PracticeNetworkOptions): Pro
       started.hub = { url, pid: process.pid, started_at: at };
       recordParties(options.dataDir, { hub: started.hub });
       log.info('practice hub running', { url, chain: chainUrl });
-    }
-    if (routerNode) {
-      const url = await routerNode.start();
-      started.router = { url, pid: process.pid, started_at: at };
-      recordParties(options.dataDir, { router: started.router });
-      log.info('practice router running', { url, chain: chainUrl });
     }
     if (parties.includes('validator')) {
       validator = new ValidatorNode({ ...options.validator, dataDir: options.dataDir, chainUrl: chainSource, port: options.ports?.validator ?? 0, preferredPort: previousPort('validator'), log });

@@ -353,7 +353,10 @@ export class RouterNode {
     });
     for (;;) {
       const serves = await this.membership.serves(miner, this.sessionIds());
-      const jobs = this.repo.lease(miner, serves, max, Date.now(), this.leaseMs);
+      // A socket the server already half-closed (keep-alive timeout racing a new request) or the
+      // client closed can no longer carry an answer: lease nothing to it.
+      if (!req.socket.writable) gone = true;
+      const jobs = gone ? [] : this.repo.lease(miner, serves, max, Date.now(), this.leaseMs);
       if (gone) {
         // The miner went away mid-poll: return what it just got to the queue.
         for (const j of jobs) this.repo.extendLease(j.job_id, Date.now());
