@@ -62,6 +62,11 @@ export class CoordinatorRepo {
       .run(round, epoch, modelId, score, verdict, new Date().toISOString());
   }
 
+  /** Chain epochs in which rounds were scored, oldest first. */
+  scoredEpochs(): number[] {
+    return (this.db.prepare(`SELECT DISTINCT epoch FROM runner_scores ORDER BY epoch`).all() as { epoch: number }[]).map((r) => r.epoch);
+  }
+
   /** Sum of each model's round scores in a chain epoch. */
   epochScores(epoch: number): Map<string, number> {
     const rows = this.db.prepare(`SELECT model_id, sum(score) AS total FROM runner_scores WHERE epoch = ? GROUP BY model_id ORDER BY model_id`).all(epoch) as { model_id: string; total: number }[];

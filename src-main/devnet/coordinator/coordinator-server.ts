@@ -213,13 +213,16 @@ export class CoordinatorNode {
    * at that moment; a failing round is logged and the next one still runs. `stopRounds()` (and
    * `stop()`) waits for the round in flight.
    */
-  startRounds(options: { intervalMs: number; targets: () => readonly { address: string; modelId: string }[]; ticks?: number }): void {
+  startRounds(options: { intervalMs: number; targets: () => readonly { address: string; modelId: string }[]; ticks?: number; payees?: () => Readonly<Record<string, string>> }): void {
     if (this.roundsOn) return;
     this.roundsOn = true;
     const schedule = (): void => {
       if (!this.roundsOn) return;
       this.roundTimer = setTimeout(() => {
         this.roundInFlight = this.runRound(options.targets(), options.ticks === undefined ? {} : { ticks: options.ticks })
+          .then(async () => {
+            if (options.payees) await this.payFinishedEpochs(options.payees());
+          })
           .then(
             () => undefined,
             (error: unknown) => this.log.error('round failed', { error: String(error) }),
@@ -231,6 +234,19 @@ export class CoordinatorNode {
       }, options.intervalMs);
     };
     schedule();
+  }
+
+  /** Pays every epoch with scored rounds that has ended on chain and is not paid yet; returns the epochs paid. */
+  async payFinishedEpochs(payees: Readonly<Record<string, string>>): Promise<number[]> {
+    const now = await this.chain.call('chain_getEpoch', { competition_id: this.competitionId });
+    const paid: number[] = [];
+    for (const epoch of this.repo.scoredEpochs()) {
+      if (epoch >= now.epoch) continue;
+      const info = await this.chain.call('chain_getEpoch', { competition_id: this.competitionId, block: epoch * now.epoch_blocks });
+      if (info.paid_block !== null) continue;
+      if ((await this.payEpoch(epoch, payees)).length > 0) paid.push(epoch);
+    }
+    return paid;
   }
 
   async stopRounds(): Promise<void> {
