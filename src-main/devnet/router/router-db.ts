@@ -99,6 +99,10 @@ export class RouterRepo {
     })();
   }
 
+  jobByTask(sessionId: number, taskId: number): JobRow | undefined {
+    return this.db.prepare(`SELECT * FROM jobs WHERE session_id = ? AND task_id = ?`).get(sessionId, taskId) as JobRow | undefined;
+  }
+
   taskExists(sessionId: number, taskId: number): boolean {
     return this.db.prepare(`SELECT 1 FROM jobs WHERE session_id = ? AND task_id = ?`).get(sessionId, taskId) !== undefined;
   }

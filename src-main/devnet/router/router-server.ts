@@ -195,6 +195,17 @@ export class RouterNode {
         this.requireMethod(method, 'POST');
         return sendJson(res, 200, await this.jobAction(req, rawPath, m[1]!, m[2] as 'lease' | 'result' | 'fail'));
       }
+      if (rawPath === '/api/v2/sessions') {
+        this.requireMethod(method, 'GET');
+        this.bearer(req);
+        return sendJson(res, 200, { sessions: this.repo.sessions().map((x) => ({ session_id: x.session_id, private: x.private === 1, competition_id: x.competition_id })) });
+      }
+      const t = /^\/api\/v2\/sessions\/(0|[1-9][0-9]{0,15})\/tasks\/(0|[1-9][0-9]{0,15})$/.exec(rawPath);
+      if (t) {
+        this.requireMethod(method, 'GET');
+        this.bearer(req);
+        return sendJson(res, 200, this.taskView(Number(t[1]), Number(t[2])));
+      }
       if (rawPath === '/api/v2/completion') {
         this.requireMethod(method, 'POST');
         return await this.completion(req, res);
@@ -453,6 +464,27 @@ export class RouterNode {
     this.log.info('job failed', { job: job.job_id, session: job.session_id, task: job.task_id, code, ms: now - job.created_at });
     this.events.emit(`done:${job.job_id}`, { kind: 'failed', code } satisfies Outcome);
     return { job_id: job.job_id, state: 'failed' };
+  }
+
+  /** What the router holds for a task, as it is: URNs, states, sizes, versions — never content (the app's Playground). */
+  private taskView(sessionId: number, taskId: number): Record<string, unknown> {
+    const job = this.repo.jobByTask(sessionId, taskId);
+    if (!job) throw new RouterError(404, 'UNKNOWN_TASK', 'No such task.');
+    const payload = (urn: string | null): Record<string, unknown> | null => {
+      const row = urn === null ? undefined : this.store.row(urn);
+      return row ? { urn: row.urn, payload_type: row.payload_type, key_version: row.key_version, bytes: row.size } : null;
+    };
+    return {
+      session_id: sessionId,
+      task_id: taskId,
+      job_id: job.job_id,
+      state: job.state,
+      fail_code: job.fail_code,
+      input: payload(job.input_urn),
+      result: payload(job.result_urn),
+      created_at: iso(job.created_at),
+      finished_at: job.finished_at === null ? null : iso(job.finished_at),
+    };
   }
 
   // ---- §2.7 completion -----------------------------------------------------------------------------

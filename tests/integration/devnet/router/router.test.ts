@@ -232,6 +232,28 @@ describe('§2.7 completion end to end', () => {
     expect(t.json.payload_enc_key).toBe(toHex(deriveScopedKey(fromHex(SEED_V2, 's'), `101:${String(a.json.task_id)}`)));
   });
 
+  it('shows the app what it holds for a task, as it is: URNs, sizes, versions and states, no content', async () => {
+    const get = async (path: string, token = TOKEN): Promise<Reply> => {
+      const res = await fetch(`${routerUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
+      return { status: res.status, json: (await res.json()) as Reply['json'] };
+    };
+    expect((await get('/api/v2/sessions')).json.sessions).toEqual([
+      { session_id: 100, private: false, competition_id: null },
+      { session_id: 101, private: true, competition_id: 'practice-inference' },
+    ]);
+    const view = await get('/api/v2/sessions/101/tasks/1');
+    expect(view.json).toMatchObject({
+      session_id: 101,
+      task_id: 1,
+      state: 'done',
+      input: { urn: expect.stringMatching(/^urn:cts:payload:v2:101:/) as string, payload_type: 'encrypted', key_version: 'v2', bytes: expect.any(Number) as number },
+      result: { payload_type: 'encrypted', key_version: 'v2' },
+    });
+    expect(JSON.stringify(view.json)).not.toContain('hello private world');
+    expect((await get('/api/v2/sessions/101/tasks/999999')).status).toBe(404);
+    expect((await get('/api/v2/sessions/101/tasks/1', 'wrong-token-0123456789')).status).toBe(401);
+  });
+
   it('keeps non-private sessions working with plain payloads', async () => {
     const stop = new AbortController();
     const loop = S.loop(stop.signal); // S serves 101 only: the public session needs G
