@@ -127,7 +127,7 @@ async function routerRetire(version: string, opts: RouterToolOpts, io: CliIo): P
 export const devnetCommand: CliCommand = {
   name: 'devnet',
   register(program: Command, io: CliIo) {
-    const devnet = program.command('devnet').description('run the practice network (chain and hub) on this machine, on 127.0.0.1 only');
+    const devnet = program.command('devnet').description('run the practice network (chain, hub, router, validator, coordinator) on this machine, on 127.0.0.1 only');
     const guard =
       <T extends { json?: boolean }>(fn: (opts: T, io: CliIo) => Promise<void>) =>
       async (opts: T): Promise<void> => {
