@@ -1,15 +1,22 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { trainedCheckpoint } from '../../helpers/trained-checkpoint';
-import { test, expect } from './fixtures';
+import type { Page } from '@playwright/test';
+import { test, expect, type AppFixture } from './fixtures';
 
-test('a miner submits a checkpoint: hashed, committed, published, submitted, judged, paid, with a receipt', async ({ app, page }, testInfo) => {
+/** A fresh miner: logged in, wallet created, joined to the practice checkpoint competition. */
+async function joinCheckpointCompetition(app: AppFixture, page: Page) {
   await app.login(page);
   await app.createWallet(page);
   const nav = page.getByRole('navigation', { name: 'Main' });
   await nav.getByRole('link', { name: 'Competitions' }).click();
   await page.getByRole('button', { name: 'Join Checkpoint training (practice)' }).click();
   await expect(page.getByRole('article', { name: 'Checkpoint training (practice)' }).getByRole('status')).toContainText('Joined with hotkey', { timeout: 30_000 });
+  return nav;
+}
+
+test('a miner submits a checkpoint: hashed, committed, published, submitted, judged, paid, with a receipt', async ({ app, page }, testInfo) => {
+  const nav = await joinCheckpointCompetition(app, page);
 
   await nav.getByRole('link', { name: 'Checkpoints' }).click();
   await expect(page.getByRole('list', { name: 'Rounds' })).toContainText(/round \d+: (commit|submission) phase ends in \d+ blocks/);
@@ -46,12 +53,7 @@ test('a miner submits a checkpoint: hashed, committed, published, submitted, jud
 });
 
 test('a checkpoint dropped in the browser is uploaded with progress and submitted', async ({ app, page }) => {
-  await app.login(page);
-  await app.createWallet(page);
-  const nav = page.getByRole('navigation', { name: 'Main' });
-  await nav.getByRole('link', { name: 'Competitions' }).click();
-  await page.getByRole('button', { name: 'Join Checkpoint training (practice)' }).click();
-  await expect(page.getByRole('article', { name: 'Checkpoint training (practice)' }).getByRole('status')).toContainText('Joined with hotkey', { timeout: 30_000 });
+  const nav = await joinCheckpointCompetition(app, page);
   await nav.getByRole('link', { name: 'Checkpoints' }).click();
 
   // "Choose a file…" opens the file picker; the picked file is streamed to minerva serve.
@@ -67,12 +69,7 @@ test('a checkpoint dropped in the browser is uploaded with progress and submitte
 
 test('a miner trains a checkpoint with the demo trainer container and submits it', async ({ app, page }) => {
   test.setTimeout(240_000);
-  await app.login(page);
-  await app.createWallet(page);
-  const nav = page.getByRole('navigation', { name: 'Main' });
-  await nav.getByRole('link', { name: 'Competitions' }).click();
-  await page.getByRole('button', { name: 'Join Checkpoint training (practice)' }).click();
-  await expect(page.getByRole('article', { name: 'Checkpoint training (practice)' }).getByRole('status')).toContainText('Joined with hotkey', { timeout: 30_000 });
+  const nav = await joinCheckpointCompetition(app, page);
   await nav.getByRole('link', { name: 'Checkpoints' }).click();
 
   await page.getByRole('button', { name: 'Train with the demo trainer' }).click();
