@@ -18,6 +18,7 @@ import { SqliteReplayStore } from '../common/replay-store';
 import { DEMO_COMPETITIONS, type DemoCompetition } from '../demo/competitions';
 import { verifyHubAction, type RegisteredKey } from './action-auth';
 import { openHubDb, ParticipantsRepo, type HubDb } from './hub-db';
+import { actionRefusal } from '../common/action-refusal';
 
 export interface HubOptions {
   dataDir: string;
@@ -51,24 +52,13 @@ class HubError extends Error {
   }
 }
 
-/** An AppError of the §4 verifier → the hub's answer. Messages are the words PROTOCOLS §4 uses. */
+/** An AppError of the §4 verifier → the hub's answer (the words PROTOCOLS §4 uses). */
 function actionError(error: unknown): HubError {
   if (error instanceof HubError) return error;
-  if (!(error instanceof AppError)) throw error;
-  switch (error.code) {
-    case 'UNAUTHENTICATED':
-      return error.message === 'unknown hotkey' ? new HubError('UNKNOWN_HOTKEY', 'unknown hotkey') : new HubError('BAD_SIGNATURE', `bad signature: ${error.message}`);
-    case 'STALE_TIMESTAMP':
-      return new HubError('STALE_SIGNATURE', 'stale signature');
-    case 'SIGNATURE_INVALID':
-      return new HubError('BAD_SIGNATURE', 'bad signature');
-    case 'NONCE_REPLAYED':
-      return new HubError('NONCE_REPLAYED', 'nonce already used');
-    case 'TOO_LARGE':
-      return new HubError('TOO_LARGE', `body larger than ${ACTION_MAX_BODY_BYTES} bytes`);
-    default:
-      return new HubError('MALFORMED', error.message);
-  }
+  if (error instanceof AppError && error.code === 'TOO_LARGE') return new HubError('TOO_LARGE', `body larger than ${ACTION_MAX_BODY_BYTES} bytes`);
+  const refusal = actionRefusal(error);
+  if (!refusal) throw error;
+  return new HubError(refusal.code, refusal.message);
 }
 
 export class HubNode {

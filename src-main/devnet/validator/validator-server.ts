@@ -27,6 +27,7 @@ import { BlobStore, checkActionBeforeBody, checkActionSignature, type ReceivedBl
 import { DownloadError, downloadCheckpoint } from './download';
 import { InvalidCheckpoint, loadScorer, type Scorer } from './scoring';
 import { openValidatorDb, PayoutsRepo, SubmissionsRepo, validatorDir, type PayoutRow, type SubmissionRow, type ValidatorDb } from './validator-db';
+import { actionRefusal } from '../common/action-refusal';
 
 export const MIB = 1024 * 1024;
 const SUBMIT_BODY_MAX = 16 * 1024;
@@ -102,21 +103,12 @@ function decodeSegment(segment: string): string {
   }
 }
 
+/** An AppError of the §4 verifier → the validator's answer (the words PROTOCOLS §4 uses). */
 function actionError(error: unknown): RequestError {
   if (error instanceof RequestError) return error;
-  if (!(error instanceof AppError)) throw error;
-  switch (error.code) {
-    case 'UNAUTHENTICATED':
-      return error.message === 'unknown hotkey' ? new RequestError('UNKNOWN_HOTKEY', 'unknown hotkey') : new RequestError('BAD_SIGNATURE', `bad signature: ${error.message}`);
-    case 'STALE_TIMESTAMP':
-      return new RequestError('STALE_SIGNATURE', 'stale signature');
-    case 'SIGNATURE_INVALID':
-      return new RequestError('BAD_SIGNATURE', 'bad signature');
-    case 'NONCE_REPLAYED':
-      return new RequestError('NONCE_REPLAYED', 'nonce already used');
-    default:
-      return new RequestError('MALFORMED', error.message);
-  }
+  const refusal = actionRefusal(error);
+  if (!refusal) throw error;
+  return new RequestError(refusal.code, refusal.message);
 }
 
 export class ValidatorNode {
