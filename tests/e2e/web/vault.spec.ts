@@ -38,10 +38,10 @@ test('a miner creates a wallet, confirms the backup, locks, fails a wrong passwo
   const labels = quiz.locator('label');
   await expect(labels).toHaveCount(3);
   const positions = (await labels.allTextContents()).map((t) => Number(t.replace('Word #', '')));
-  for (const [i, p] of positions.entries()) await quiz.getByLabel(`Word #${p}`).fill(i === 0 ? 'zzz' : (words[p - 1] as string));
+  for (const [i, p] of positions.entries()) await quiz.getByLabel(`Word #${p}`, { exact: true }).fill(i === 0 ? 'zzz' : (words[p - 1] as string));
   await quiz.getByRole('button', { name: 'Confirm backup' }).click();
   await expect(quiz.getByRole('alert')).toContainText(`#${positions[0]}`);
-  await quiz.getByLabel(`Word #${positions[0]}`).fill(words[(positions[0] as number) - 1] as string);
+  await quiz.getByLabel(`Word #${positions[0]}`, { exact: true }).fill(words[(positions[0] as number) - 1] as string);
   await quiz.getByRole('button', { name: 'Confirm backup' }).click();
 
   // The wallet page: identities and warnings; the unconfirmed-backup warning is gone
