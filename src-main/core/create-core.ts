@@ -24,6 +24,9 @@ import type { Handlers } from './rpc/handlers';
 import { createRouter, type Router } from './rpc/router';
 import { createRuntimeModule } from './runtime/runtime.handlers';
 import { createVaultModule, type VaultModule } from './vault/vault.handlers';
+import { createInferenceModule } from './inference/inference.module';
+import { createRunnerModule } from './runner/runner.module';
+import type { WorkerModuleDeps } from './module-deps';
 
 /**
  * The composition root: one core per data dir, hosted by Electron's main process or by
@@ -148,12 +151,34 @@ export function createCore(options: CoreOptions): Core {
     onChange: (view) => events.emit('checkpoints.changed', view),
     uploadsDir: join(options.dataDir, 'uploads'),
   });
-  // Checkpoints need no background worker (the miner submits them); the job and runner workers
-  // of private-inference and model-runner competitions are not built yet, and the checklist says so.
-  const workerStatus: WorkerStatus = (_id, kind) =>
+  const runtime = createRuntimeModule({ dataDir: options.dataDir, log: log.scope('runtime'), events, redact: (text) => log.redactor.text(text), developerMode: () => settings.developerMode });
+
+  const workerDeps = (scope: string): WorkerModuleDeps => ({
+    dataDir: options.dataDir,
+    db,
+    audit,
+    log: log.scope(scope),
+    events,
+    networks,
+    activeNetwork: () => networks.active(),
+    clientFor: (network) => createNetworkClient(network, now),
+    competitions,
+    vault: vault.service,
+    keys,
+    runtime: runtime.service,
+    practiceHost: options.practiceHost,
+    now,
+  });
+  // --- private inference (src-main/core/inference) ---
+  const inference = createInferenceModule(workerDeps('inference'));
+  // --- model runner (src-main/core/runner) ---
+  const runner = createRunnerModule(workerDeps('runner'));
+
+  // Checkpoints need no background worker (the miner submits them from the Checkpoints page).
+  const workerStatus: WorkerStatus = (id, kind) =>
     kind === 'checkpoint'
       ? { running: true, detail: 'Checkpoints are submitted from the Checkpoints page.' }
-      : { running: false, detail: `Minerva does not run ${kind} work yet in this version.` };
+      : (inference.workerState(id, kind) ?? runner.workerState(id, kind) ?? { running: false, detail: `Minerva does not run ${kind} work yet in this version.` });
   const lastActivity = (): { ok: boolean | null; detail: string } => {
     const last = checkpoints.list()[0];
     if (!last) return { ok: null, detail: 'No jobs or submissions yet.' };
@@ -176,11 +201,12 @@ export function createCore(options: CoreOptions): Core {
     now,
   });
 
-  const runtime = createRuntimeModule({ dataDir: options.dataDir, log: log.scope('runtime'), events, redact: (text) => log.redactor.text(text), developerMode: () => settings.developerMode });
 
   const handlers: Handlers = {
     ...vault.handlers,
     ...runtime.handlers,
+    ...inference.handlers,
+    ...runner.handlers,
     'app.info': () => app.info(),
     'app.health': () => app.health(),
     'settings.get': () => settings,
@@ -220,6 +246,8 @@ export function createCore(options: CoreOptions): Core {
   checkpoints.start();
   rewards.watch((change) => events.emit('rewards.changed', change));
   void runtime.start();
+  inference.start();
+  runner.start();
 
   let closed = false;
   return {
@@ -238,6 +266,8 @@ export function createCore(options: CoreOptions): Core {
       closed = true;
       coreLog.info('core stopping');
       rewards.stop();
+      await runner.close();
+      await inference.close();
       await checkpoints.close();
       await competitions.close();
       await runtime.close();

@@ -3,6 +3,7 @@ import { DashboardPage } from '../pages/DashboardPage';
 import { CompetitionsPage } from '../pages/CompetitionsPage';
 import { JobsPage } from '../pages/JobsPage';
 import { CheckpointsPage } from '../pages/CheckpointsPage';
+import { RunnerPage } from '../pages/RunnerPage';
 import { RewardsPage } from '../pages/RewardsPage';
 import { WalletPage } from '../pages/WalletPage';
 import { SettingsPage } from '../pages/SettingsPage';
@@ -25,6 +26,7 @@ export const ROUTES: readonly RouteDef[] = [
   { id: 'dashboard', label: 'Dashboard', glyph: '◧', render: () => <DashboardPage /> },
   { id: 'competitions', label: 'Competitions', glyph: '⚑', render: () => <CompetitionsPage /> },
   { id: 'jobs', label: 'Jobs', glyph: '≣', render: () => <JobsPage /> },
+  { id: 'runner', label: 'Model runner', glyph: '⇄', render: () => <RunnerPage /> },
   { id: 'checkpoints', label: 'Checkpoints', glyph: '⛁', render: () => <CheckpointsPage /> },
   { id: 'rewards', label: 'Rewards', glyph: '◈', render: () => <RewardsPage /> },
   { id: 'wallet', label: 'Wallet & Security', glyph: '⚷', render: () => <WalletPage /> },

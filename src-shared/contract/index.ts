@@ -15,6 +15,8 @@ import { networksEvents, networksMethods } from './networks';
 import { settingsEvents, settingsMethods } from './settings';
 import { vaultEvents, vaultMethods } from './vault';
 import { runtimeEvents, runtimeMethods } from './runtime';
+import { inferenceEvents, inferenceMethods } from './inference';
+import { runnerEvents, runnerMethods } from './runner';
 import type { EventDef, MethodDef } from './define';
 import type { AppErrorCode } from './errors';
 
@@ -28,6 +30,8 @@ export const methods = {
   ...rewardsMethods,
   ...runtimeMethods,
   ...checkpointsMethods,
+  ...inferenceMethods,
+  ...runnerMethods,
 } satisfies Record<string, MethodDef>;
 
 export const events = {
@@ -39,6 +43,8 @@ export const events = {
   ...rewardsEvents,
   ...runtimeEvents,
   ...checkpointsEvents,
+  ...inferenceEvents,
+  ...runnerEvents,
 } satisfies Record<string, EventDef>;
 
 export type Methods = typeof methods;

@@ -1,6 +1,6 @@
 import { test, expect } from './fixtures';
 
-const PAGES = ['Dashboard', 'Competitions', 'Jobs', 'Checkpoints', 'Rewards', 'Wallet & Security', 'Settings', 'Logs'];
+const PAGES = ['Dashboard', 'Competitions', 'Jobs', 'Model runner', 'Checkpoints', 'Rewards', 'Wallet & Security', 'Settings', 'Logs'];
 
 test('the app loads through the one-time URL and shows the dashboard', async ({ app, page }, testInfo) => {
   await app.login(page);
