@@ -1,6 +1,7 @@
 import type { PracticeNetworkHost } from '@core/network/practice';
 import type { ScopedLogger } from '@core/log/logger';
 import { startOrAttachPracticeNetwork, type AttachedOrStarted } from '@devnet/index';
+import { practiceApiToken } from '@devnet/router/router-config';
 
 /**
  * `minerva serve` runs the practice network in its own process (or attaches to one already
@@ -23,5 +24,7 @@ export function inProcessPracticeHost(dataDir: string, options: { blockTimeMs?: 
       running = undefined;
       await r?.stop();
     },
+    // The router's own 0600 env file in this data dir (the Playground's bearer token; main process only).
+    routerApiToken: () => Promise.resolve(practiceApiToken(dataDir) || null),
   };
 }

@@ -43,6 +43,18 @@ function readEndpoints(dataDir: string, pid?: number): PracticeEndpoints | null 
   }
 }
 
+/** The first of `ROUTER_API_TOKENS` in the practice router's 0600 env file (docs/practice-network.md). */
+function readRouterToken(dataDir: string): string | null {
+  try {
+    const text = readFileSync(join(dataDir, 'devnet', 'router', 'router.env'), 'utf8');
+    const line = text.split(/\r?\n/).find((l) => l.trim().startsWith('ROUTER_API_TOKENS='));
+    const token = line?.trim().slice('ROUTER_API_TOKENS='.length).split(',')[0] ?? '';
+    return token === '' ? null : token;
+  } catch {
+    return null;
+  }
+}
+
 export function utilityProcessPracticeHost(dataDir: string, cliBundle: string): PracticeNetworkHost {
   let child: UtilityProcess | undefined;
   return {
@@ -72,5 +84,6 @@ export function utilityProcessPracticeHost(dataDir: string, cliBundle: string): 
         proc.kill();
       });
     },
+    routerApiToken: () => Promise.resolve(readRouterToken(dataDir)),
   };
 }

@@ -18,6 +18,10 @@ export interface CatalogueEntry extends Omit<CompetitionView, 'participants' | '
   /** Checkpoint competitions (PROTOCOLS §3): blocks a signed message stays valid, and b64url padding. */
   blockWindow: number | null;
   paddedSignature: boolean;
+  /** Private inference (PROTOCOLS §2.9): the competition's dedicated router session; null for other kinds. */
+  sessionId?: number | null;
+  /** The demo bundle (resources/models/<name>) built locally when there is no image digest. */
+  modelBundle?: string | null;
 }
 
 /** Signs with one of the miner's keys; provided by the vault, which never hands out the key. */

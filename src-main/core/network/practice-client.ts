@@ -197,6 +197,8 @@ function toEntry(c: CatalogueEntryWire): CatalogueEntry {
     endpoints: { validator: c.endpoints.validator, router: c.endpoints.router, coordinator: c.endpoints.coordinator },
     blockWindow: c.rules.block_window,
     paddedSignature: c.rules.padded_signature ?? true,
+    sessionId: c.rules.session_id,
+    modelBundle: c.requirements.model_bundle,
   };
 }
 

@@ -14,4 +14,9 @@ export interface PracticeNetworkHost {
   start(): Promise<{ endpoints: PracticeEndpoints; attached: boolean }>;
   /** Stops what this host started (an attached network is left running). */
   stop(): Promise<void>;
+  /**
+   * The practice router's API token (its `ROUTER_API_TOKENS`, first entry) for the Playground's
+   * completions; null when this host cannot read it. Stays in the main process: never sent to the renderer.
+   */
+  routerApiToken?(): Promise<string | null>;
 }

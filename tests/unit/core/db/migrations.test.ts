@@ -126,6 +126,22 @@ describe('migration 40: checkpoint submissions', () => {
   });
 });
 
+describe('migration 50: private inference jobs', () => {
+  it('keeps one row per router job, checks the state, and lists newest first through an index', () => {
+    const db = new Database(':memory:');
+    migrate(db, MIGRATIONS.filter((m) => m.version <= 50));
+    const insert = db.prepare(
+      "INSERT INTO inference_jobs (network_id, competition_id, router_url, job_id, session_id, task_id, input_urn, state, received_at, received_ms, updated_at, deadline, lease_expires_at) VALUES ('practice', 'c', 'http://r', ?, 101, 1, 'urn:x', ?, 'now', 0, 'now', 'later', 'later')",
+    );
+    insert.run('j1', 'queued');
+    expect(() => insert.run('j1', 'queued')).toThrow(/UNIQUE/);
+    expect(() => insert.run('j2', 'dancing')).toThrow(/CHECK/);
+    const plan = db.prepare("EXPLAIN QUERY PLAN SELECT * FROM inference_jobs WHERE competition_id = 'c' ORDER BY seq DESC LIMIT 10").all() as { detail: string }[];
+    expect(plan.map((p) => p.detail).join(' ')).toMatch(/USING INDEX inference_jobs_competition/);
+    expect(() => db.prepare("INSERT INTO inference_workers VALUES ('c', 17, 'now')").run()).toThrow(/CHECK/);
+  });
+});
+
 describe('settings repository', () => {
   it('returns defaults, stores changes and falls back for values that no longer parse', () => {
     const db = openDatabase(tempFile());
