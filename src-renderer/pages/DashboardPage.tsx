@@ -3,6 +3,9 @@ import { useStore } from '../store/store';
 import { loadCompetitions, refreshHealth } from '../store/actions';
 import { Card } from '../components/Card';
 import { useVaultStore } from '../features/vault/vault-store';
+import { InferenceBanners } from '../features/inference/InferenceBanners';
+import { InferenceFigures } from '../features/inference/InferenceFigures';
+import { startInference } from '../features/inference/inference-actions';
 
 export function DashboardPage() {
   const info = useStore((s) => s.app.info);
@@ -18,6 +21,7 @@ export function DashboardPage() {
   const rewardsSeen = joined.length > 0;
   useEffect(() => {
     void loadCompetitions(false);
+    startInference();
   }, []);
   return (
     <div className="page-grid">
@@ -26,6 +30,7 @@ export function DashboardPage() {
           {loadError}
         </div>
       ) : null}
+      <InferenceBanners />
       <Card title="Getting started">
         <ol className="steps" aria-label="Getting started steps">
           <li className={hasWallet ? 'step-done-text' : undefined}>
@@ -69,6 +74,7 @@ export function DashboardPage() {
           <a href="#/competitions">Browse competitions</a>
         </p>
       </Card>
+      {joined.some((c) => c.kind === 'private-inference') ? <InferenceFigures linkToJobs /> : null}
       <Card
         title="Health"
         actions={

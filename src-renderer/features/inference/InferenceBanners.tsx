@@ -1,0 +1,76 @@
+import { useState } from 'react';
+import { UnlockForm } from '../vault/UnlockForm';
+import { useVaultStore } from '../vault/vault-store';
+import { useInferenceStore } from './inference-store';
+import './inference.css';
+
+/**
+ * Standing banners for private inference, on the Jobs page and the Dashboard: the key-safety
+ * warning (the router refused this miner's address) and the locked wallet that pauses jobs.
+ * They stay while the condition holds; they are not toasts.
+ */
+export function InferenceBanners() {
+  const status = useInferenceStore((s) => s.status);
+  const vaultState = useVaultStore((s) => s.overview?.status.state);
+  const retryAfterMs = useVaultStore((s) => s.overview?.status.retryAfterMs ?? 0);
+  const [unlocking, setUnlocking] = useState(false);
+  if (!status) return null;
+  const forbidden = status.workers.filter((w) => w.state === 'forbidden');
+  const warnings = status.warnings.filter((w) => w.code === 'KEY_FORBIDDEN');
+  // One warning per competition: a worker's state and the warning list may both name it.
+  const forbiddenIds = [...new Set([...warnings.map((w) => w.competitionId), ...forbidden.map((w) => w.competitionId)])];
+  const locked = status.workers.filter((w) => w.state === 'paused-locked');
+  return (
+    <>
+      {forbiddenIds.length > 0 ? (
+        <div className="banner banner-danger inference-banner" role="alert">
+          <p className="inference-banner-title">
+            <strong>Key safety: this address is not on the session&apos;s allowed list.</strong>
+          </p>
+          <ul className="inference-banner-list">
+            {forbiddenIds.map((id) => {
+              const words = warnings.find((w) => w.competitionId === id)?.message ?? forbidden.find((w) => w.competitionId === id)?.detail ?? '';
+              return (
+                <li key={id}>
+                  <span className="mono">{id}</span>
+                  {words ? `: ${words}` : ''}
+                </li>
+              );
+            })}
+          </ul>
+          <p className="help">
+            The router refused to hand this miner the session&apos;s key, so no job can be decrypted and nothing is sent to the model. Check on the{' '}
+            <a href="#/wallet">Wallet &amp; Security</a> page that your EVM address is the one you joined with, then leave and join the competition again on the{' '}
+            <a href="#/competitions">Competitions</a> page. If you run a private session of your own, ask its operator to add your address to its allowed list.
+          </p>
+        </div>
+      ) : null}
+      {locked.length > 0 ? (
+        <div className="banner banner-warn inference-banner" role="status">
+          <p className="inference-banner-title">
+            <strong>Jobs are paused: your wallet is locked.</strong>
+          </p>
+          <p className="help">
+            {locked.length === 1 ? `${locked[0]?.competitionId ?? ''} waits` : `${locked.length} competitions wait`} for the wallet: the key that proves this miner to the router is inside it.
+            Nothing is lost — the jobs resume when you unlock.
+          </p>
+          {vaultState === 'locked' && unlocking ? (
+            <UnlockForm retryAfterMs={retryAfterMs} />
+          ) : (
+            <div className="form-row">
+              {vaultState === 'locked' ? (
+                <button type="button" className="button button-primary" onClick={() => setUnlocking(true)}>
+                  Unlock your wallet
+                </button>
+              ) : (
+                <a className="button button-primary" href="#/wallet">
+                  Unlock your wallet
+                </a>
+              )}
+            </div>
+          )}
+        </div>
+      ) : null}
+    </>
+  );
+}

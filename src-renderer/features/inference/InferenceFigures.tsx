@@ -1,0 +1,70 @@
+import { Card } from '../../components/Card';
+import { formatMs } from './jobs-model';
+import { useInferenceStore } from './inference-store';
+import './inference.css';
+
+/** Throughput, latency and totals from `inference.status` (the Dashboard and the Jobs page). */
+export function InferenceFigures({ title = 'Private inference', linkToJobs = false }: { title?: string; linkToJobs?: boolean }) {
+  const status = useInferenceStore((s) => s.status);
+  const statusError = useInferenceStore((s) => s.statusError);
+  if (!status) {
+    return (
+      <Card title={title}>
+        <p className="muted">{statusError ?? 'Loading…'}</p>
+      </Card>
+    );
+  }
+  const { stats, workers } = status;
+  const minutes = Math.round(stats.windowS / 60);
+  const windowWords = stats.windowS % 60 === 0 ? `${minutes} minute${minutes === 1 ? '' : 's'}` : `${stats.windowS} s`;
+  return (
+    <Card title={title}>
+      {workers.length === 0 && stats.totalReported + stats.totalFailed === 0 ? (
+        <p className="muted">
+          Join a private-inference competition on the <a href="#/competitions">Competitions</a> page: its jobs and figures appear here.
+        </p>
+      ) : null}
+      <dl className="figures" aria-label="Inference figures">
+        <div className="figure">
+          <dt>Throughput</dt>
+          <dd>
+            <span className="figure-value">{stats.jobsPerMinute.toFixed(stats.jobsPerMinute < 10 ? 1 : 0)}</span> jobs/min
+          </dd>
+        </div>
+        <div className="figure">
+          <dt>Latency p50</dt>
+          <dd>
+            <span className="figure-value">{formatMs(stats.p50Ms)}</span>
+          </dd>
+        </div>
+        <div className="figure">
+          <dt>Latency p99</dt>
+          <dd>
+            <span className="figure-value">{formatMs(stats.p99Ms)}</span>
+          </dd>
+        </div>
+        <div className="figure">
+          <dt>Reported</dt>
+          <dd>
+            <span className="figure-value">{stats.totalReported.toLocaleString()}</span> in all
+          </dd>
+        </div>
+        <div className="figure">
+          <dt>Failed</dt>
+          <dd>
+            <span className={`figure-value${stats.totalFailed > 0 ? ' figure-bad' : ''}`}>{stats.totalFailed.toLocaleString()}</span> in all
+          </dd>
+        </div>
+      </dl>
+      <p className="help">
+        Throughput and latency (receipt to reported) over the last {windowWords}: {stats.reported} reported, {stats.failed} failed.
+        {linkToJobs ? (
+          <>
+            {' '}
+            <a href="#/jobs">See the jobs</a>
+          </>
+        ) : null}
+      </p>
+    </Card>
+  );
+}

@@ -1,0 +1,58 @@
+import { rpc, onConnectionState } from '../../rpc';
+import { errorText, toastError } from '../../store/actions';
+import { JOB_LIMIT } from './jobs-model';
+import { useInferenceStore } from './inference-store';
+
+/** Plain functions that call `inference.*` and keep the inference view current. */
+
+export async function refreshInferenceStatus(): Promise<void> {
+  try {
+    useInferenceStore.getState().setStatus(await rpc().invoke('inference.status', {}));
+  } catch (error) {
+    useInferenceStore.getState().setStatusError(errorText(error));
+  }
+}
+
+let loading: Promise<void> | null = null;
+
+/** Loads the newest jobs (up to the list's limit); events keep them current afterwards. */
+export function loadJobs(): Promise<void> {
+  loading ??= (async () => {
+    try {
+      const { jobs, total } = await rpc().invoke('inference.jobs', { limit: JOB_LIMIT });
+      useInferenceStore.getState().replaceJobs(jobs, total);
+    } catch (error) {
+      useInferenceStore.getState().setStatusError(errorText(error));
+    } finally {
+      loading = null;
+    }
+  })();
+  return loading;
+}
+
+let started = false;
+
+/** Subscribes to the inference events once; reloads after a reconnection. Safe to call twice. */
+export function startInference(): void {
+  if (started) return;
+  started = true;
+  const client = rpc();
+  client.on('inference.jobsChanged', ({ jobs }) => useInferenceStore.getState().mergeJobs(jobs));
+  client.on('inference.statusChanged', (status) => useInferenceStore.getState().setStatus(status));
+  onConnectionState((state) => {
+    if (state !== 'open') return;
+    void refreshInferenceStatus();
+    if (useInferenceStore.getState().loaded) void loadJobs();
+  });
+  void refreshInferenceStatus();
+}
+
+export async function setConcurrency(competitionId: string, concurrency: number): Promise<boolean> {
+  try {
+    useInferenceStore.getState().setStatus(await rpc().invoke('inference.setConcurrency', { competitionId, concurrency }));
+    return true;
+  } catch (error) {
+    toastError(error);
+    return false;
+  }
+}
