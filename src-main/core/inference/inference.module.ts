@@ -1,9 +1,23 @@
+import { join } from 'node:path';
 import type { MethodName } from '@shared/contract';
 import { AppError } from '@shared/contract/errors';
+import type { InferenceStatus, InferenceWorkerView, PlaygroundAnswer, StoredPayloadView } from '@shared/contract/inference';
+import type { JsonObject } from '@shared/protocol/envelope';
+import { completionAnswerSchema, ROUTER_PATHS, routerErrorSchema, taskViewSchema } from '@shared/protocol/router-api';
+import type { MembershipRow } from '../competitions/memberships.repo';
 import type { WorkerModuleDeps, WorkerState } from '../module-deps';
 import type { HandlerGroup } from '../rpc/handlers';
+import { findResourcesDir } from '../runtime/runtime.handlers';
+import { JobsRepo, toJobView, type JobRow } from './jobs.repo';
+import { KeyCache } from './key-cache';
+import { RouterClient, type EoaSigner } from './router-client';
+import { InferenceWorker, type ModelPort, type VaultGate, type WorkerConfig } from './worker';
 
-/** The `inference.*` share of the contract and the workers behind it. (Skeleton: being built.) */
+/**
+ * The `inference.*` share of the contract (docs/inference.md): one job worker per joined
+ * private-inference competition of the active network, the jobs table, the figures, and the
+ * practice network's Playground. Keys live in memory only and are wiped when the wallet locks.
+ */
 export type InferenceMethod = Extract<MethodName, `inference.${string}`>;
 
 export interface InferenceModule {
@@ -14,15 +28,408 @@ export interface InferenceModule {
   close(): Promise<void>;
 }
 
-export function createInferenceModule(_deps: WorkerModuleDeps): InferenceModule {
-  const notYet = (): never => {
-    throw new AppError('UNAVAILABLE', 'This part of Minerva is not built yet.');
+export interface InferenceConfig extends WorkerConfig {
+  /** Jobs at once per competition until the miner picks another number (1–16). */
+  defaultConcurrency: number;
+  /** How often memberships are checked again besides change events. */
+  reconcileMs: number;
+  /** Model call timeout. */
+  modelTimeoutMs: number;
+  /** Batching window of `inference.jobsChanged` / `inference.statusChanged`. */
+  eventBatchMs: number;
+  /** The stats window of `inference.status`. */
+  statsWindowS: number;
+}
+
+const num = (name: string, dflt: number, min: number, max: number): number => {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return dflt;
+  const n = Number(raw);
+  return Number.isFinite(n) ? Math.min(max, Math.max(min, n)) : dflt;
+};
+
+/** Defaults, each overridable by an environment variable (docs/inference.md, "Configuration"). */
+export function inferenceConfigFromEnv(): InferenceConfig {
+  return {
+    pollWaitS: Math.round(num('MINERVA_INFERENCE_POLL_WAIT_S', 10, 0, 30)),
+    backoffBaseMs: num('MINERVA_INFERENCE_BACKOFF_BASE_MS', 500, 1, 60_000),
+    backoffMaxMs: num('MINERVA_INFERENCE_BACKOFF_MAX_MS', 30_000, 1, 600_000),
+    leaseRenewMs: num('MINERVA_INFERENCE_LEASE_RENEW_MS', 20_000, 100, 59_000),
+    forbiddenRetryMs: num('MINERVA_INFERENCE_FORBIDDEN_RETRY_MS', 15_000, 100, 600_000),
+    defaultConcurrency: Math.round(num('MINERVA_INFERENCE_CONCURRENCY', 2, 1, 16)),
+    reconcileMs: num('MINERVA_INFERENCE_RECONCILE_MS', 5_000, 100, 600_000),
+    modelTimeoutMs: num('MINERVA_INFERENCE_MODEL_TIMEOUT_MS', 60_000, 100, 600_000),
+    eventBatchMs: num('MINERVA_INFERENCE_EVENT_BATCH_MS', 100, 0, 5_000),
+    statsWindowS: 300,
   };
+}
+
+interface Idle {
+  competitionId: string;
+  sessionId: number;
+  routerUrl: string;
+  detail: string;
+}
+
+export function createInferenceModule(deps: WorkerModuleDeps, overrides: Partial<InferenceConfig> = {}): InferenceModule {
+  const config: InferenceConfig = { ...inferenceConfigFromEnv(), ...overrides };
+  const repo = new JobsRepo(deps.db);
+  const keys = new KeyCache();
+  const workers = new Map<string, { worker: InferenceWorker; networkId: string; routerUrl: string; sessionId: number }>();
+  /** Joined competitions that have no worker, and why (shown in the status). */
+  const idle = new Map<string, Idle>();
+  const images = new Map<string, Promise<string>>();
+  const unsubscribe: (() => void)[] = [];
+  let reconcileTimer: NodeJS.Timeout | undefined;
+  let reconciling: Promise<void> = Promise.resolve();
+  let reconcileAgain = false;
+  let closed = false;
+
+  // ---- events, batched ----
+  const pendingJobs = new Map<number, JobRow>();
+  let statusDirty = false;
+  let flushTimer: NodeJS.Timeout | undefined;
+  const flush = (): void => {
+    flushTimer = undefined;
+    if (pendingJobs.size > 0) {
+      const jobs = [...pendingJobs.values()].map(toJobView);
+      pendingJobs.clear();
+      deps.events.emit('inference.jobsChanged', { jobs });
+    }
+    if (statusDirty) {
+      statusDirty = false;
+      deps.events.emit('inference.statusChanged', status());
+    }
+  };
+  const scheduleFlush = (): void => {
+    if (closed || flushTimer) return;
+    flushTimer = setTimeout(flush, config.eventBatchMs);
+    flushTimer.unref?.();
+  };
+  const onJob = (row: JobRow): void => {
+    pendingJobs.set(row.seq, row);
+    if (row.state === 'reported' || row.state === 'failed' || row.state === 'withdrawn') statusDirty = true;
+    scheduleFlush();
+  };
+  const onState = (): void => {
+    statusDirty = true;
+    scheduleFlush();
+  };
+
+  // ---- the wallet ----
+  const signer: EoaSigner = {
+    address() {
+      const eoa = deps.vault.identities().find((i) => i.role === 'eoa' && i.active);
+      if (!eoa) throw new AppError('VAULT_MISSING', 'Your wallet has no EVM address (EOA). Create or import a wallet with a recovery phrase.');
+      return eoa.address;
+    },
+    sign: (message) => deps.vault.personalSign(message).signature,
+  };
+  const unlockWaiters = new Set<() => void>();
+  const gate: VaultGate = {
+    isUnlocked: () => deps.vault.isUnlocked(),
+    whenUnlocked: (signal) =>
+      new Promise<void>((resolve) => {
+        if (deps.vault.isUnlocked() || signal.aborted) return resolve();
+        const done = (): void => {
+          unlockWaiters.delete(done);
+          signal.removeEventListener('abort', done);
+          resolve();
+        };
+        unlockWaiters.add(done);
+        signal.addEventListener('abort', done, { once: true });
+      }),
+  };
+  const eoaAddress = (): string | null => {
+    try {
+      return signer.address();
+    } catch {
+      return null;
+    }
+  };
+
+  // ---- the model ----
+  const modelFor = (competitionId: string, entry: { requirements: { imageDigest: string | null }; modelBundle?: string | null | undefined }): ModelPort => {
+    const key = `inference:${competitionId}`;
+    const image = (): Promise<string> => {
+      let p = images.get(competitionId);
+      if (!p) {
+        p = (async () => {
+          if (entry.requirements.imageDigest) return entry.requirements.imageDigest;
+          const bundle = entry.modelBundle;
+          if (!bundle || !/^[a-z0-9][a-z0-9-]{0,63}$/.test(bundle)) throw new AppError('MODEL_FAILED', 'This competition names no model image to run.');
+          const resources = findResourcesDir();
+          if (!resources) throw new AppError('NOT_FOUND', 'The demo models were not found next to the app (resources/models). Reinstall Minerva or set MINERVA_RESOURCES_DIR.');
+          return (await deps.runtime.buildBundle(join(resources, 'models', bundle))).reference;
+        })();
+        p.catch(() => images.delete(competitionId));
+        images.set(competitionId, p);
+      }
+      return p;
+    };
+    return {
+      async infer(data: JsonObject) {
+        const reference = await image();
+        await deps.runtime.ensureRunning({ key, role: { job: key }, image: reference, keepWarm: true, competitionId });
+        const params = data.params !== null && typeof data.params === 'object' && !Array.isArray(data.params) ? (data.params as JsonObject) : {};
+        const result = await deps.runtime.call(key, 'infer', { ...params, prompt: data.prompt }, { timeoutMs: config.modelTimeoutMs });
+        const r = (result ?? {}) as JsonObject;
+        if (typeof r.completion === 'string') {
+          const usage: Record<string, unknown> = {};
+          if (typeof r.tokens === 'number') usage.tokens = r.tokens;
+          return { output: r.completion, model: entry.modelBundle ?? reference, usage };
+        }
+        if (Object.prototype.hasOwnProperty.call(r, 'output')) {
+          return { output: r.output, model: typeof r.model === 'string' ? r.model : (entry.modelBundle ?? reference), usage: r.usage !== null && typeof r.usage === 'object' ? (r.usage as Record<string, unknown>) : null };
+        }
+        return { output: result, model: entry.modelBundle ?? reference, usage: null };
+      },
+    };
+  };
+
+  // ---- workers per joined competition ----
+  const stopWorker = async (competitionId: string): Promise<void> => {
+    const w = workers.get(competitionId);
+    if (!w) return;
+    workers.delete(competitionId);
+    await w.worker.stop();
+    onState();
+  };
+
+  const reconcileOnce = async (): Promise<void> => {
+    if (closed) return;
+    let networkId: string;
+    let memberships: MembershipRow[];
+    try {
+      networkId = (await deps.activeNetwork()).id;
+      memberships = await deps.competitions.activeMemberships();
+    } catch {
+      return; // the network is not up yet: the next round tries again
+    }
+    const joined = memberships.filter((m) => m.kind === 'private-inference' && m.state === 'joined');
+    const wanted = new Set(joined.map((m) => m.competitionId));
+    for (const [id, w] of workers) {
+      if (wanted.has(id) && w.networkId === networkId) continue;
+      await stopWorker(id);
+      // Left (or another network): its model stops too; unfinished jobs stay in the table.
+      await deps.runtime.release(`inference:${id}`).catch(() => undefined);
+    }
+    for (const id of [...idle.keys()]) if (!wanted.has(id)) idle.delete(id);
+    for (const m of joined) {
+      if (closed) return;
+      let entry;
+      try {
+        entry = (await deps.competitions.entry(m.competitionId)).entry;
+        if (entry.sessionId === undefined) {
+          // A catalogue cached by an older version: fetch it again for the session id.
+          await deps.competitions.list(true);
+          entry = (await deps.competitions.entry(m.competitionId)).entry;
+        }
+      } catch {
+        continue;
+      }
+      const sessionId = entry.sessionId ?? null;
+      const routerUrl = entry.endpoints.router;
+      const existing = workers.get(m.competitionId);
+      if (existing && (existing.routerUrl !== routerUrl || existing.sessionId !== sessionId)) await stopWorker(m.competitionId);
+      if (workers.has(m.competitionId)) continue;
+      if (sessionId === null || routerUrl === null) {
+        idle.set(m.competitionId, { competitionId: m.competitionId, sessionId: sessionId ?? 0, routerUrl: routerUrl ?? '', detail: routerUrl === null ? 'The router of this competition is not running yet.' : 'This competition names no router session.' });
+        onState();
+        continue;
+      }
+      idle.delete(m.competitionId);
+      const worker = new InferenceWorker({
+        networkId,
+        competitionId: m.competitionId,
+        sessionId,
+        client: new RouterClient({ baseUrl: routerUrl.replace(/\/+$/, ''), signer, now: deps.now }),
+        repo,
+        keys,
+        model: modelFor(m.competitionId, entry),
+        vault: gate,
+        log: deps.log,
+        now: deps.now,
+        config,
+        concurrency: repo.concurrency(m.competitionId) ?? config.defaultConcurrency,
+        eoaAddress,
+        onJob,
+        onState,
+      });
+      workers.set(m.competitionId, { worker, networkId, routerUrl, sessionId });
+      deps.log.info('inference worker started', { competition: m.competitionId, session: sessionId, router: routerUrl });
+      worker.start();
+      onState();
+    }
+  };
+
+  const reconcile = (): Promise<void> => {
+    if (reconcileAgain) return reconciling;
+    reconcileAgain = true;
+    reconciling = reconciling.then(async () => {
+      reconcileAgain = false;
+      try {
+        await reconcileOnce();
+      } catch (error) {
+        deps.log.warn('inference workers could not be updated', { error });
+      }
+    });
+    return reconciling;
+  };
+
+  // ---- status ----
+  function status(): InferenceStatus {
+    const views: InferenceWorkerView[] = [...workers.values()].map((w) => w.worker.view());
+    for (const i of idle.values()) views.push({ competitionId: i.competitionId, sessionId: i.sessionId, routerUrl: i.routerUrl, state: 'stopped', detail: i.detail, concurrency: repo.concurrency(i.competitionId) ?? config.defaultConcurrency, inFlight: 0, retryAt: null });
+    const warnings: InferenceStatus['warnings'] = [];
+    for (const w of workers.values()) {
+      const message = w.worker.warning;
+      if (message) warnings.push({ competitionId: w.worker.competitionId, code: 'KEY_FORBIDDEN', message });
+    }
+    return { workers: views, stats: repo.stats(deps.now().getTime(), config.statsWindowS), warnings };
+  }
+
+  // ---- playground ----
+  const refusal = async (res: Response): Promise<AppError> => {
+    let code = `HTTP_${res.status}`;
+    let message = '';
+    try {
+      const parsed = routerErrorSchema.safeParse(await res.json());
+      if (parsed.success) ({ code, message } = parsed.data.error);
+    } catch {
+      // keep the status
+    }
+    if (res.status === 504) return new AppError('TIMEOUT', 'No miner answered in time. Check on the Jobs page that your worker is answering jobs (and that your wallet is unlocked).');
+    if (code === 'MINER_FAILED') return new AppError('MODEL_FAILED', `The miner could not complete the job: ${message} See the Jobs page for the reason.`);
+    if (code === 'RESULT_UNDECRYPTABLE') return new AppError('DECRYPT_FAILED', 'The router could not read the miner’s result.');
+    if (res.status === 401) return new AppError('UNAUTHENTICATED', 'The practice router refused its own API token; restart the practice network.');
+    return new AppError('UNAVAILABLE', `The router refused the completion (${code}).`);
+  };
+
+  async function playgroundSend(input: { competitionId: string; prompt: string; timeoutS: number }): Promise<PlaygroundAnswer> {
+    const network = await deps.activeNetwork();
+    if (network.kind !== 'practice') {
+      throw new AppError('UNSUPPORTED', 'The Playground works on the practice network only: it uses the practice router’s own API token. Select the practice network to try it.');
+    }
+    const { entry } = await deps.competitions.entry(input.competitionId);
+    if (entry.kind !== 'private-inference') throw new AppError('VALIDATION', 'The Playground sends prompts to private-inference competitions only.');
+    const sessionId = entry.sessionId ?? null;
+    const routerUrl = entry.endpoints.router?.replace(/\/+$/, '') ?? null;
+    if (sessionId === null || routerUrl === null) throw new AppError('UNAVAILABLE', 'The practice router is not running yet; wait for the practice network to start.');
+    const token = (await deps.practiceHost?.routerApiToken?.()) ?? null;
+    if (!token) throw new AppError('UNAVAILABLE', 'This app cannot read the practice router’s API token; the Playground needs the practice network started by this app.');
+    const auth = { authorization: `Bearer ${token}` };
+    const started = Date.now();
+    let res: Response;
+    try {
+      res = await fetch(`${routerUrl}${ROUTER_PATHS.completion}`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ session_id: sessionId, prompt: input.prompt, timeout_s: input.timeoutS }),
+        signal: AbortSignal.timeout((input.timeoutS + 10) * 1000),
+      });
+    } catch {
+      throw new AppError('NETWORK_ERROR', 'The practice router cannot be reached. Check the practice network in Settings.');
+    }
+    if (!res.ok) throw await refusal(res);
+    const parsed = completionAnswerSchema.safeParse(await res.json().catch(() => null));
+    if (!parsed.success) throw new AppError('UNAVAILABLE', 'The router’s answer is malformed.');
+    const answer = parsed.data;
+    const elapsedMs = Date.now() - started;
+    const stored: StoredPayloadView[] = [];
+    try {
+      const t = await fetch(`${routerUrl}${ROUTER_PATHS.task(sessionId, answer.task_id)}`, { headers: auth, signal: AbortSignal.timeout(10_000) });
+      const view = taskViewSchema.safeParse(t.ok ? await t.json() : null);
+      if (view.success) {
+        for (const [role, p] of [['input', view.data.input], ['result', view.data.result]] as const) {
+          if (p) stored.push({ role, urn: p.urn, payloadType: p.payload_type, keyVersion: p.key_version, ciphertextBytes: p.bytes });
+        }
+      }
+    } catch {
+      // the answer stands without the stored view
+    }
+    const row = repo.byTask(sessionId, answer.task_id);
+    return {
+      competitionId: input.competitionId,
+      sessionId,
+      taskId: answer.task_id,
+      output: answer.output,
+      model: answer.model ?? '',
+      usage: answer.usage ?? null,
+      elapsedMs,
+      jobRowId: row && row.competition_id === input.competitionId ? String(row.seq) : null,
+      stored,
+    };
+  }
+
   const handlers: HandlerGroup<InferenceMethod> = {
-    'inference.status': notYet,
-    'inference.jobs': notYet,
-    'inference.setConcurrency': notYet,
-    'inference.playgroundSend': notYet,
+    'inference.status': () => status(),
+    'inference.jobs': (query) => repo.list(query),
+    'inference.setConcurrency': ({ competitionId, concurrency }) => {
+      repo.setConcurrency(competitionId, concurrency, deps.now().toISOString());
+      workers.get(competitionId)?.worker.setConcurrency(concurrency);
+      deps.audit.append({ at: deps.now().toISOString(), actor: 'user', action: 'inference.setConcurrency', detail: { competition: competitionId, concurrency } });
+      return status();
+    },
+    'inference.playgroundSend': (input) => playgroundSend(input),
   };
-  return { handlers, workerState: () => null, start: () => undefined, close: () => Promise.resolve() };
+
+  const workerState = (competitionId: string, kind: string): WorkerState | null => {
+    if (kind !== 'private-inference') return null;
+    const w = workers.get(competitionId);
+    if (!w) {
+      const i = idle.get(competitionId);
+      return { running: false, detail: i?.detail ?? 'Not answering jobs yet: join the competition (and keep your wallet unlocked).' };
+    }
+    const v = w.worker.view();
+    switch (v.state) {
+      case 'running':
+        return { running: true, detail: `Answering jobs for session ${v.sessionId}` };
+      case 'paused-locked':
+        return { running: false, detail: 'Paused: unlock your wallet' };
+      case 'backoff':
+        return { running: false, detail: v.detail };
+      case 'forbidden':
+        return { running: false, detail: v.detail };
+      default:
+        return { running: false, detail: 'Stopped.' };
+    }
+  };
+
+  return {
+    handlers,
+    workerState,
+    start() {
+      if (closed) return;
+      unsubscribe.push(
+        deps.vault.on((event) => {
+          if (event.type === 'locked') {
+            keys.wipe();
+            for (const w of workers.values()) w.worker.vaultChanged();
+          } else if (event.type === 'unlocked') {
+            for (const resolve of [...unlockWaiters]) resolve();
+            for (const w of workers.values()) w.worker.vaultChanged();
+          }
+        }),
+        deps.events.onAny((m) => {
+          if (m.event === 'competitions.changed' || m.event === 'networks.changed') void reconcile();
+        }),
+      );
+      reconcileTimer = setInterval(() => void reconcile(), config.reconcileMs);
+      reconcileTimer.unref?.();
+      void reconcile();
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (reconcileTimer) clearInterval(reconcileTimer);
+      unsubscribe.splice(0).forEach((off) => off());
+      await reconciling.catch(() => undefined);
+      await Promise.allSettled([...workers.keys()].map((id) => stopWorker(id)));
+      for (const resolve of [...unlockWaiters]) resolve();
+      keys.wipe();
+      if (flushTimer) clearTimeout(flushTimer);
+      flushTimer = undefined;
+    },
+  };
 }
