@@ -35,10 +35,12 @@ export interface VirtualListProps {
   idPrefix: string;
   /** Changes whenever the rows' content changes (so that rows re-render). */
   version?: number;
+  /** Another list (e.g. other filters): start at the top, or at the active row when it is in it. */
+  resetKey?: string;
 }
 
 export function VirtualList(props: VirtualListProps) {
-  const { count, rowHeight, label, keyOf, indexOfKey, renderRow, rowLabel, activeKey, onActiveKeyChange, onActivate, overscan = 8, className, idPrefix, version } = props;
+  const { count, rowHeight, label, keyOf, indexOfKey, renderRow, rowLabel, activeKey, onActiveKeyChange, onActivate, overscan = 8, className, idPrefix, version, resetKey } = props;
   const scrollRef = useRef<HTMLDivElement>(null);
   const sizerRef = useRef<HTMLDivElement>(null);
   const windowRef = useRef<HTMLDivElement>(null);
@@ -58,10 +60,26 @@ export function VirtualList(props: VirtualListProps) {
     setRange((r) => (r.start === start && r.end === end ? r : { start, end }));
   }, [count, rowHeight, overscan, keyOf]);
 
+  // Another list: the old scroll position means nothing in it.
+  const lastReset = useRef(resetKey);
+  useLayoutEffect(() => {
+    if (lastReset.current === resetKey) return;
+    lastReset.current = resetKey;
+    const el = scrollRef.current;
+    if (!el) return;
+    if (sizerRef.current) sizerRef.current.style.height = `${count * rowHeight}px`;
+    const at = activeKey === null ? -1 : indexOfKey(activeKey);
+    el.scrollTop = at >= 0 ? Math.max(0, at * rowHeight - el.clientHeight / 2) : 0;
+    anchor.current = null;
+    measure();
+  }, [resetKey, activeKey, count, rowHeight, indexOfKey, measure]);
+
   // Rows were added or removed: keep the first row in view where it was, then look again.
   useLayoutEffect(() => {
     const el = scrollRef.current;
     const held = anchor.current;
+    // The new height first: a scroll position past the old end would be clamped.
+    if (sizerRef.current) sizerRef.current.style.height = `${count * rowHeight}px`;
     if (el && held) {
       const at = indexOfKey(held.key);
       if (at >= 0) {
@@ -71,7 +89,7 @@ export function VirtualList(props: VirtualListProps) {
     }
     measure();
     // `version`: the same count can hold other rows (filtered, or rows arrived while others ended).
-  }, [measure, indexOfKey, rowHeight, version]);
+  }, [measure, indexOfKey, rowHeight, count, version]);
 
   useEffect(() => {
     const el = scrollRef.current;
@@ -97,9 +115,8 @@ export function VirtualList(props: VirtualListProps) {
   const start = Math.min(range.start, count);
   const end = Math.min(range.end, count);
   useLayoutEffect(() => {
-    if (sizerRef.current) sizerRef.current.style.height = `${count * rowHeight}px`;
     if (windowRef.current) windowRef.current.style.transform = `translateY(${start * rowHeight}px)`;
-  }, [count, rowHeight, start]);
+  }, [rowHeight, start]);
 
   const activeIndex = activeKey === null ? -1 : indexOfKey(activeKey);
 

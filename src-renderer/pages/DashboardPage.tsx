@@ -74,7 +74,7 @@ export function DashboardPage() {
           <a href="#/competitions">Browse competitions</a>
         </p>
       </Card>
-      {joined.some((c) => c.kind === 'private-inference') ? <InferenceFigures linkToJobs /> : null}
+      <InferenceFigures linkToJobs hideWhenIdle />
       <Card
         title="Health"
         actions={

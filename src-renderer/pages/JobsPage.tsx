@@ -23,10 +23,8 @@ export function JobsPage() {
   return (
     <div className="page-stack jobs-page">
       <InferenceBanners />
-      <div className="jobs-top">
-        <SessionsCard />
-        <InferenceFigures title="Figures" />
-      </div>
+      <InferenceFigures title="Figures" />
+      <SessionsCard />
       {practice ? <PlaygroundCard /> : null}
       <JobsList />
     </div>

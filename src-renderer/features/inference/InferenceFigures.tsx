@@ -4,9 +4,11 @@ import { useInferenceStore } from './inference-store';
 import './inference.css';
 
 /** Throughput, latency and totals from `inference.status` (the Dashboard and the Jobs page). */
-export function InferenceFigures({ title = 'Private inference', linkToJobs = false }: { title?: string; linkToJobs?: boolean }) {
+export function InferenceFigures({ title = 'Private inference', linkToJobs = false, hideWhenIdle = false }: { title?: string; linkToJobs?: boolean; hideWhenIdle?: boolean }) {
   const status = useInferenceStore((s) => s.status);
   const statusError = useInferenceStore((s) => s.statusError);
+  const idle = !status || (status.workers.length === 0 && status.stats.totalReported + status.stats.totalFailed === 0);
+  if (hideWhenIdle && idle) return null;
   if (!status) {
     return (
       <Card title={title}>

@@ -28,7 +28,7 @@ export function stepsInWords(job: JobView): string {
     .join(', ');
 }
 
-const BAR_W = 132;
+const BAR_W = 128;
 const BAR_H = 10;
 const GAP = 2;
 const MIN_W = 6;

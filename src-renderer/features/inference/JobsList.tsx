@@ -141,7 +141,7 @@ export function JobsList() {
             <div className="vlist-head" aria-hidden="true">
               <span>State</span>
               <span>Job</span>
-              <span>Session · task</span>
+              <span>Session·task</span>
               <span>Steps</span>
               <span className="num">Total</span>
               <span>Received</span>
@@ -160,6 +160,7 @@ export function JobsList() {
               onActiveKeyChange={setActiveKey}
               onActivate={setOpenKey}
               version={version}
+              resetKey={`${competitionId}|${[...states].sort().join(',')}`}
               className="jobs-vlist"
             />
           </>

@@ -40,7 +40,6 @@ export function SessionsCard() {
             <caption className="visually-hidden">Job workers, one per session</caption>
             <thead>
               <tr>
-                <th scope="col">Competition</th>
                 <th scope="col">Session</th>
                 <th scope="col">Worker</th>
                 <th scope="col" className="num">
@@ -48,7 +47,7 @@ export function SessionsCard() {
                 </th>
                 <th scope="col">Concurrency</th>
                 <th scope="col" className="num">
-                  Reported/min
+                  Jobs/min
                 </th>
               </tr>
             </thead>
@@ -80,11 +79,12 @@ function WorkerRow({ worker }: { worker: InferenceWorkerView }) {
   const retry = worker.state === 'backoff' && worker.retryAt ? ` Next try at ${new Date(worker.retryAt).toLocaleTimeString()}.` : '';
   return (
     <tr>
-      <th scope="row">{title}</th>
-      <td>
-        <span className="mono">{worker.sessionId}</span>
-        <span className="muted sessions-router"> via {worker.routerUrl}</span>
-      </td>
+      <th scope="row">
+        {title}
+        <span className="muted sessions-router">
+          session {worker.sessionId} via <span className="mono">{worker.routerUrl}</span>
+        </span>
+      </th>
       <td>
         <span className="worker-state">
           <span className={`dot ${WORKER_DOT[worker.state]}`} aria-hidden="true" />
