@@ -90,8 +90,10 @@ function SubmitForm({ competitions }: { competitions: { id: string; title: strin
   const [training, setTraining] = useState<string | null>(null);
   useEffect(() => rpc().on('checkpoints.trainingProgressed', (p) => setTraining(p.detail)), []);
   const chosen = competition || competitions[0]?.id || '';
-  // In a browser served by `minerva serve` a dropped file is uploaded first; the desktop window uses paths.
-  const canUpload = !window.minerva;
+  // In a browser served by `minerva serve` a dropped file is uploaded first; the desktop window
+  // reads it where it lies (its path comes from the preload).
+  const pathForFile = window.minerva?.pathForFile;
+  const canDrop = !window.minerva || Boolean(pathForFile);
 
   const start = async (filePath: string) => {
     const url = ownUrl.trim();
@@ -125,6 +127,22 @@ function SubmitForm({ competitions }: { competitions: { id: string; title: strin
   };
 
   const dropped = async (file: File) => {
+    const localPath = pathForFile?.(file);
+    if (pathForFile) {
+      if (!localPath) {
+        useStore.getState().pushToast('error', `${file.name} has no path on this computer. Save it to a folder first, then drop it again.`);
+        return;
+      }
+      setBusy(true);
+      try {
+        await start(localPath);
+      } catch (error) {
+        toastError(error);
+      } finally {
+        setBusy(false);
+      }
+      return;
+    }
     setBusy(true);
     setUpload({ name: file.name, progress: 0 });
     try {
@@ -182,9 +200,9 @@ function SubmitForm({ competitions }: { competitions: { id: string; title: strin
             Train with the demo trainer
           </button>
           {training ? <div role="status">{training}</div> : null}
-          {canUpload ? (
+          {canDrop ? (
             <>
-              <p className="help">Or give Minerva the file from this browser:</p>
+              <p className="help">{pathForFile ? 'Or drop the file here:' : 'Or give Minerva the file from this browser:'}</p>
               <DropZone onFile={(file) => void dropped(file)} disabled={busy} />
               {upload ? (
                 <div role="status">

@@ -5,7 +5,10 @@ import { createWebSocketBridge, type ConnectionState } from './ws-bridge';
 declare global {
   interface Window {
     /** Set by the Electron preload; absent in a browser served by `minerva serve`. */
-    minerva?: RpcBridge;
+    minerva?: RpcBridge & {
+      /** The path of a dropped or chosen file on this machine ('' when it has none). */
+      pathForFile?: (file: File) => string;
+    };
   }
 }
 

@@ -39,7 +39,7 @@ test.describe('Electron shell', () => {
         require: typeof (window as unknown as { require?: unknown }).require,
         process: typeof (window as unknown as { process?: unknown }).process,
       }));
-      expect(exposed).toEqual({ keys: ['invoke', 'onEvent'], require: 'undefined', process: 'undefined' });
+      expect(exposed).toEqual({ keys: ['invoke', 'onEvent', 'pathForFile'], require: 'undefined', process: 'undefined' });
       // Navigation away from the app and new windows are refused.
       await win.evaluate(() => {
         window.location.href = 'https://app.evil/';
