@@ -164,6 +164,29 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 70,
+    name: 'remote TEE runners',
+    up(db) {
+      // A runner the miner deployed in a TEE elsewhere (issue 9 item 8): its address and the last
+      // TEE check, check by check (public: measurements, TCB status, reportData); registered only
+      // after a passing check. The quote is not kept.
+      db.exec(`
+        CREATE TABLE remote_runners (
+          id TEXT PRIMARY KEY NOT NULL,
+          competition_id TEXT NOT NULL,
+          address TEXT NOT NULL,
+          registered INTEGER NOT NULL DEFAULT 0 CHECK (registered IN (0, 1)),
+          tee_ok INTEGER NOT NULL CHECK (tee_ok IN (0, 1)),
+          tee_json TEXT NOT NULL,
+          created_at TEXT NOT NULL,
+          updated_at TEXT NOT NULL,
+          CHECK (registered = 0 OR tee_ok = 1)
+        ) STRICT;
+        CREATE UNIQUE INDEX remote_runners_address ON remote_runners(competition_id, address);
+      `);
+    },
+  },
 ];
 
 export class MigrationError extends Error {

@@ -142,6 +142,20 @@ describe('migration 50: private inference jobs', () => {
   });
 });
 
+describe('migration 70: remote TEE runners', () => {
+  it('keeps one row per competition and address, and never a registered runner without a passing check', () => {
+    const db = new Database(':memory:');
+    migrate(db, MIGRATIONS.filter((m) => m.version <= 70));
+    const insert = db.prepare("INSERT INTO remote_runners (id, competition_id, address, registered, tee_ok, tee_json, created_at, updated_at) VALUES (?, 'c', ?, ?, ?, '{}', 'now', 'now')");
+    insert.run('r1', 'a.example:1', 1, 1);
+    expect(() => insert.run('r2', 'a.example:1', 0, 1)).toThrow(/UNIQUE/);
+    expect(() => insert.run('r3', 'b.example:1', 1, 0)).toThrow(/CHECK/);
+    expect(() => insert.run('r4', 'c.example:1', 2, 1)).toThrow(/CHECK/);
+    insert.run('r5', 'd.example:1', 0, 0);
+    expect(db.prepare('SELECT COUNT(*) AS n FROM remote_runners').get()).toEqual({ n: 2 });
+  });
+});
+
 describe('settings repository', () => {
   it('returns defaults, stores changes and falls back for values that no longer parse', () => {
     const db = openDatabase(tempFile());

@@ -6,6 +6,7 @@ CREATE UNIQUE INDEX inference_jobs_job ON inference_jobs(network_id, competition
 CREATE INDEX inference_jobs_open ON inference_jobs(competition_id) WHERE router_done = 0;
 CREATE INDEX inference_jobs_session ON inference_jobs(session_id, task_id);
 CREATE INDEX inference_jobs_state ON inference_jobs(state, seq);
+CREATE UNIQUE INDEX remote_runners_address ON remote_runners(competition_id, address);
 CREATE TABLE audit_log ( id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, detail_json TEXT NOT NULL DEFAULT '{}' ) STRICT;
 CREATE TABLE catalogue_cache ( network_id TEXT PRIMARY KEY NOT NULL, fetched_at TEXT NOT NULL, catalogue_json TEXT NOT NULL ) STRICT;
 CREATE TABLE checkpoint_submissions ( id TEXT PRIMARY KEY NOT NULL, network_id TEXT NOT NULL, competition_id TEXT NOT NULL, expert_group TEXT NOT NULL, file_path TEXT NOT NULL, file_size INTEGER, file_mtime_ms REAL, sha256 TEXT, hotkey TEXT NOT NULL, state TEXT NOT NULL CHECK (state IN ('running', 'waiting', 'accepted', 'rejected', 'failed')), steps_json TEXT NOT NULL, commit_tx TEXT, commit_block INTEGER, commit_round INTEGER, publish_url TEXT, submit_block INTEGER, submit_message_json TEXT, submission_id TEXT, verdict_json TEXT, error_code TEXT, error_message TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL ) STRICT;
@@ -13,4 +14,5 @@ CREATE TABLE inference_jobs ( seq INTEGER PRIMARY KEY AUTOINCREMENT, network_id 
 CREATE TABLE inference_workers ( competition_id TEXT PRIMARY KEY NOT NULL, concurrency INTEGER NOT NULL CHECK (concurrency BETWEEN 1 AND 16), updated_at TEXT NOT NULL ) STRICT;
 CREATE TABLE memberships ( network_id TEXT NOT NULL, competition_id TEXT NOT NULL, kind TEXT NOT NULL, hotkey TEXT NOT NULL, state TEXT NOT NULL CHECK (state IN ('joining', 'joined', 'leaving', 'left', 'failed')), intent TEXT NOT NULL CHECK (intent IN ('join', 'leave')), steps_json TEXT NOT NULL, pending_tx TEXT, attempts INTEGER NOT NULL DEFAULT 0, retry_at TEXT, error_code TEXT, error_message TEXT, joined_at TEXT, updated_at TEXT NOT NULL, PRIMARY KEY (network_id, competition_id) ) STRICT;
 CREATE TABLE network_profiles ( id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, chain_url TEXT NOT NULL, hub_url TEXT NOT NULL, created_at TEXT NOT NULL ) STRICT;
+CREATE TABLE remote_runners ( id TEXT PRIMARY KEY NOT NULL, competition_id TEXT NOT NULL, address TEXT NOT NULL, registered INTEGER NOT NULL DEFAULT 0 CHECK (registered IN (0, 1)), tee_ok INTEGER NOT NULL CHECK (tee_ok IN (0, 1)), tee_json TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, CHECK (registered = 0 OR tee_ok = 1) ) STRICT;
 CREATE TABLE settings ( key TEXT PRIMARY KEY NOT NULL, value_json TEXT NOT NULL, updated_at TEXT NOT NULL ) STRICT;
