@@ -143,40 +143,40 @@ export class RouterClient {
     return this.parse(minerJobsSchema, r.text, 'job list').jobs;
   }
 
-  async lease(jobId: string): Promise<string> {
-    const r = await this.signed('POST', ROUTER_PATHS.job(jobId, 'lease'));
+  async lease(jobId: string, signal?: AbortSignal): Promise<string> {
+    const r = await this.signed('POST', ROUTER_PATHS.job(jobId, 'lease'), undefined, signal ? { signal } : {});
     return this.parse(leaseAnswerSchema, r.text, 'lease').lease_expires_at;
   }
 
   /** §2.5 an envelope as JSON text (parsed by the caller, strictly). */
-  async getEnvelope(urn: string): Promise<string> {
-    return (await this.signed('GET', ROUTER_PATHS.offchainUrn(urn))).text;
+  async getEnvelope(urn: string, signal?: AbortSignal): Promise<string> {
+    return (await this.signed('GET', ROUTER_PATHS.offchainUrn(urn), undefined, signal ? { signal } : {})).text;
   }
 
   /** §2.5 stores an envelope; its URN and the size sent. */
-  async putEnvelope(envelopeJson: string): Promise<{ urn: string; bytes: number }> {
-    const r = await this.signed('PUT', ROUTER_PATHS.offchain, envelopeJson);
+  async putEnvelope(envelopeJson: string, signal?: AbortSignal): Promise<{ urn: string; bytes: number }> {
+    const r = await this.signed('PUT', ROUTER_PATHS.offchain, envelopeJson, signal ? { signal } : {});
     return { urn: this.parse(offchainPutAnswerSchema, r.text, 'offchain store').urn, bytes: r.sentBytes };
   }
 
-  async report(jobId: string, resultUrn: string): Promise<void> {
-    const r = await this.signed('POST', ROUTER_PATHS.job(jobId, 'result'), { result_urn: resultUrn });
+  async report(jobId: string, resultUrn: string, signal?: AbortSignal): Promise<void> {
+    const r = await this.signed('POST', ROUTER_PATHS.job(jobId, 'result'), { result_urn: resultUrn }, signal ? { signal } : {});
     this.parse(jobOutcomeAnswerSchema, r.text, 'result');
   }
 
-  async fail(jobId: string, code: string, message: string): Promise<void> {
-    const r = await this.signed('POST', ROUTER_PATHS.job(jobId, 'fail'), { code, message });
+  async fail(jobId: string, code: string, message: string, signal?: AbortSignal): Promise<void> {
+    const r = await this.signed('POST', ROUTER_PATHS.job(jobId, 'fail'), { code, message }, signal ? { signal } : {});
     this.parse(jobOutcomeAnswerSchema, r.text, 'failure');
   }
 
   /** §2.3 the scoped key for (scope, version): the EOA signs the scope string. */
-  async key(scopeType: ScopeType, sessionId: number, taskId: number | null, keyVersion: string): Promise<Uint8Array> {
+  async key(scopeType: ScopeType, sessionId: number, taskId: number | null, keyVersion: string, signal?: AbortSignal): Promise<Uint8Array> {
     const scope = scopeFor(scopeType, sessionId, taskId);
     const address = this.options.signer.address();
     const signature = this.options.signer.sign(scope);
     const body: KeyRequestBody = { address, signature, session_id: sessionId, key_version: keyVersion };
     if (scopeType === 'task') body.task_id = taskId!;
-    const r = await this.exchange('POST', KEY_ENDPOINTS[scopeType], { headers: {}, body: enc.encode(JSON.stringify(body)), timeoutMs: this.timeoutMs });
+    const r = await this.exchange('POST', KEY_ENDPOINTS[scopeType], { headers: {}, body: enc.encode(JSON.stringify(body)), timeoutMs: this.timeoutMs, ...(signal ? { signal } : {}) });
     try {
       const parsed = parseKeyResponse(JSON.parse(r.text), { scopeType, scope });
       if (parsed.keyVersion !== keyVersion) throw new AppError('VALIDATION', 'The key response is for another key version.');

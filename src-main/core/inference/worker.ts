@@ -88,6 +88,8 @@ export class InferenceWorker {
   private slotWaiters: (() => void)[] = [];
   private loop: Promise<void> | undefined;
   private forbiddenWarning: string | null = null;
+  /** What refused us last: the job API (403 on a poll) or the key endpoint (401/403). */
+  private forbiddenBy: 'poll' | 'key' | null = null;
   concurrency: number;
 
   constructor(private readonly deps: WorkerDeps) {
@@ -185,7 +187,8 @@ export class InferenceWorker {
       try {
         const jobs = await this.deps.client.poll(this.deps.config.pollWaitS, this.concurrency - this.inFlight.size, signal);
         failures = 0;
-        if (this.state !== 'forbidden' || jobs.length > 0) this.setState(this.forbiddenWarning ? 'forbidden' : 'running', this.forbiddenWarning ? this.forbiddenDetail() : `Answering jobs for session ${this.deps.sessionId}.`);
+        if (this.forbiddenBy === 'poll') this.clearForbidden();
+        this.setState(this.forbiddenWarning ? 'forbidden' : 'running', this.forbiddenWarning ? this.forbiddenDetail() : `Answering jobs for session ${this.deps.sessionId}.`);
         for (const job of jobs) this.receive(job);
       } catch (error) {
         if (signal.aborted) break;
@@ -195,7 +198,7 @@ export class InferenceWorker {
         }
         failures += 1;
         if (error instanceof RouterCallError && error.status === 403) {
-          this.forbid();
+          this.forbid('poll');
           const at = new Date(this.deps.now().getTime() + this.deps.config.forbiddenRetryMs);
           this.setState('forbidden', this.forbiddenDetail(), at);
           await sleep(this.deps.config.forbiddenRetryMs, signal);
@@ -210,7 +213,14 @@ export class InferenceWorker {
     }
   }
 
-  private forbid(): void {
+  private clearForbidden(): void {
+    this.forbiddenWarning = null;
+    this.forbiddenBy = null;
+    this.deps.onState();
+  }
+
+  private forbid(by: 'poll' | 'key'): void {
+    this.forbiddenBy = by;
     const address = this.deps.eoaAddress() ?? 'Your address';
     this.forbiddenWarning = `${address} is not on session ${this.deps.sessionId}'s allowed list: the router refuses it keys and jobs. Check that you joined with this wallet, or ask the operator to add it.`;
   }
@@ -322,7 +332,7 @@ export class InferenceWorker {
    * A router call that waits out a locked wallet and retries transient faults with backoff until
    * the job's deadline. Conflicts (lease lost, withdrawn) end the job.
    */
-  private async call<T>(row: JobRow, signal: AbortSignal, fn: () => Promise<T>): Promise<T> {
+  private async call<T>(row: JobRow, signal: AbortSignal, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const deadline = Date.parse(row.deadline);
     for (let attempt = 1; ; attempt += 1) {
       if (signal.aborted) throw new Stopped();
@@ -331,7 +341,7 @@ export class InferenceWorker {
         continue;
       }
       try {
-        return await fn();
+        return await fn(signal);
       } catch (error) {
         if (signal.aborted) throw new Stopped();
         if (isAppError(error) && error.code === 'VAULT_LOCKED') continue;
@@ -361,14 +371,14 @@ export class InferenceWorker {
     if (this.nowMs() >= Date.parse(r.deadline)) throw new JobEnd('DEADLINE_PASSED', 'The job’s deadline passed before it could be finished.', false);
     if (r.result_urn === null && resumed) {
       // Still ours? A lease that ran out while the app was down may have gone to another miner.
-      const expires = await this.call(r, signal, () => this.deps.client.lease(r.job_id));
+      const expires = await this.call(r, signal, (s) => this.deps.client.lease(r.job_id, s));
       set({ lease_expires_at: expires });
     }
     if (r.result_urn === null) {
       // key: read the input's envelope, then the key for its (scope, key_version)
       let t = this.nowMs();
       set({ state: 'key' });
-      const text = await this.call(r, signal, () => this.deps.client.getEnvelope(r.input_urn));
+      const text = await this.call(r, signal, (s) => this.deps.client.getEnvelope(r.input_urn, s));
       const envelope = this.parseInput(text, r);
       const scope = envelopeScope(envelope);
       set({ input_bytes: Buffer.byteLength(text), key_version: scope.keyVersion, scope_type: scope.scopeType });
@@ -410,7 +420,7 @@ export class InferenceWorker {
         // upload; the URN is in the database before it is reported
         t = this.nowMs();
         set({ state: 'upload' });
-        const put = await this.call(r, signal, () => this.deps.client.putEnvelope(json));
+        const put = await this.call(r, signal, (s) => this.deps.client.putEnvelope(json, s));
         set({ result_urn: put.urn, output_bytes: put.bytes, upload_ms: this.nowMs() - t, state: 'report' });
       } finally {
         key.fill(0);
@@ -421,7 +431,7 @@ export class InferenceWorker {
     if (r.state !== 'report') set({ state: 'report' });
     const urn = r.result_urn!;
     try {
-      await this.call(r, signal, () => this.deps.client.report(r.job_id, urn));
+      await this.call(r, signal, (s) => this.deps.client.report(r.job_id, urn, s));
     } catch (error) {
       if (error instanceof RouterCallError) throw new JobEnd('ROUTER_REFUSED', `The router refused the result (${error.code}).`, true);
       throw error;
@@ -451,16 +461,25 @@ export class InferenceWorker {
   private async fetchKey(row: JobRow, signal: AbortSignal, scopeType: 'session' | 'task', sessionId: number, taskId: number | null, keyVersion: string, scopeText: string): Promise<Uint8Array> {
     const id = KeyCache.id(this.deps.client.baseUrl, scopeText, keyVersion);
     try {
-      const key = await this.deps.keys.get(id, () => this.call(row, signal, () => this.deps.client.key(scopeType, sessionId, taskId, keyVersion)));
+      let key: Uint8Array | undefined;
+      while (!key) {
+        try {
+          key = await this.deps.keys.get(id, () => this.call(row, signal, (s) => this.deps.client.key(scopeType, sessionId, taskId, keyVersion, s)));
+        } catch (error) {
+          // Another job's fetch of the same key was stopped (its lease was lost): fetch it ourselves.
+          if (error instanceof Stopped && !signal.aborted) continue;
+          throw error;
+        }
+      }
       if (this.forbiddenWarning) {
-        this.forbiddenWarning = null;
+        this.clearForbidden();
         this.setState('running', `Answering jobs for session ${this.deps.sessionId}.`);
       }
       return key;
     } catch (error) {
       if (!(error instanceof RouterCallError)) throw error;
       if (error.status === 401 || error.status === 403) {
-        this.forbid();
+        this.forbid('key');
         this.setState('forbidden', this.forbiddenDetail());
         throw new JobEnd('KEY_FORBIDDEN', `The router refused the key for scope ${scopeText} (${error.status}): this address is not on the session's allowed list.`, true);
       }
@@ -479,7 +498,7 @@ export class InferenceWorker {
 
   private async tellFailure(row: JobRow, signal: AbortSignal): Promise<void> {
     try {
-      await this.call(row, signal, () => this.deps.client.fail(row.job_id, row.error_code ?? 'INTERNAL', row.error_message ?? ''));
+      await this.call(row, signal, (s) => this.deps.client.fail(row.job_id, row.error_code ?? 'INTERNAL', row.error_message ?? '', s));
     } catch (error) {
       if (error instanceof Stopped) return; // told after the next start
       if (!(error instanceof JobEnd) && !(error instanceof RouterCallError)) throw error;

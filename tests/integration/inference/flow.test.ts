@@ -1,0 +1,80 @@
+/**
+ * The job loop end to end through core: unlock, join the practice inference competition, and
+ * completions sent to the real router come back decrypted and equal to what the text model
+ * computes — through the core's worker, the real container and the router's offchain store.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { InferenceStatus, JobView, PlaygroundAnswer } from '@shared/contract/inference';
+import { call, completion, COMPETITION, expectedCompletion, joinInference, SESSION, startParties, untilJobs, waitFor, type Parties } from './harness';
+
+let parties: Parties | undefined;
+afterEach(async () => {
+  await parties?.stop();
+  parties = undefined;
+});
+
+describe('private inference through core', () => {
+  it('answers completions with the model’s output, reports each job once, and the Playground shows what the router stored', async () => {
+    parties = await startParties();
+    const { core, network, token } = parties;
+    await joinInference(core);
+    const routerUrl = network.endpoints.router!;
+
+    const batched: JobView[][] = [];
+    core.events.onAny((m) => {
+      if (m.event === 'inference.jobsChanged') batched.push((m.payload as { jobs: JobView[] }).jobs);
+    });
+    const prompts = ['The miller opened the gate', 'A quiet river ran past the mill', 'Bread and salt'];
+    const answers = await Promise.all(prompts.map((p) => completion(routerUrl, token, p)));
+    for (const [i, a] of answers.entries()) {
+      expect(a.status).toBe(200);
+      expect(a.json.output).toBe(expectedCompletion(prompts[i]!));
+      expect(a.json.model).toBe('text-ngram');
+    }
+    const jobs = await untilJobs(core, (js) => js.length === 3 && js.every((j) => j.state === 'reported'));
+    for (const j of jobs) {
+      expect(j.competitionId).toBe(COMPETITION);
+      expect(j.sessionId).toBe(SESSION);
+      expect(j.keyVersion).toBe('v1');
+      expect(j.scopeType).toBe('session');
+      expect(j.resultUrn).toMatch(/^urn:cts:payload:v2:101:/);
+      expect(j.steps.map((s) => s.ms === null)).toEqual([false, false, false, false, false, false]);
+      expect(j.totalMs).not.toBeNull();
+      expect(j.inputBytes).toBeGreaterThan(0);
+      expect(j.outputBytes).toBeGreaterThan(0);
+    }
+    // Each task appears once on the router, done with our URN.
+    for (const j of jobs) {
+      const view = (await (await fetch(`${routerUrl}/api/v2/sessions/${SESSION}/tasks/${j.taskId}`, { headers: { authorization: `Bearer ${token}` } })).json()) as { state: string; result: { urn: string } };
+      expect(view.state).toBe('done');
+      expect(view.result.urn).toBe(j.resultUrn);
+    }
+    // Events came batched: fewer batches than row changes.
+    expect(batched.flat().length).toBeGreaterThan(batched.length);
+
+    const status = await call<InferenceStatus>(core, 'inference.status');
+    expect(status.stats.totalReported).toBe(3);
+    expect(status.stats.p50Ms).not.toBeNull();
+    expect(status.warnings).toEqual([]);
+    const rewards = await call<{ checklist?: unknown }>(core, 'rewards.get', { range: '24h' }).catch(() => null);
+    expect(JSON.stringify(rewards ?? {})).not.toContain('does not run private-inference');
+
+    // The Playground: the prompt through the router's completion API, back decrypted, with what the router stored.
+    const play = await call<PlaygroundAnswer>(core, 'inference.playgroundSend', { competitionId: COMPETITION, prompt: 'The baker lit the oven' });
+    expect(play.output).toBe(expectedCompletion('The baker lit the oven'));
+    expect(play.stored.map((s) => [s.role, s.payloadType, s.keyVersion])).toEqual([
+      ['input', 'encrypted', 'v1'],
+      ['result', 'encrypted', 'v1'],
+    ]);
+    expect(play.stored.every((s) => s.ciphertextBytes > 0)).toBe(true);
+    expect(play.jobRowId).not.toBeNull();
+    const { jobs: mine } = await call<{ jobs: JobView[] }>(core, 'inference.jobs', { limit: 1 });
+    expect(mine[0]?.id).toBe(play.jobRowId);
+    expect(mine[0]?.taskId).toBe(play.taskId);
+
+    // Concurrency is kept across restarts.
+    await call(core, 'inference.setConcurrency', { competitionId: COMPETITION, concurrency: 5 });
+    const after = await waitFor<InferenceStatus>(core, 'inference.statusChanged', (s) => s.workers[0]?.concurrency === 5, 5_000).catch(() => call<InferenceStatus>(core, 'inference.status'));
+    expect(after.workers[0]?.concurrency).toBe(5);
+  });
+});

@@ -1,0 +1,128 @@
+/**
+ * The private-inference tests' parties: a real practice chain, hub and router (own SQLite, own
+ * blob store) and a real core (its SQLite, its vault, the real text-ngram container), in this
+ * process. The core's practice host attaches to the network and reads the router's API token
+ * from the router's own env file, as `minerva serve` does.
+ */
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import type { RpcReply } from '@shared/contract';
+import type { CompetitionsView } from '@shared/contract/competitions';
+import type { InferenceStatus, JobView } from '@shared/contract/inference';
+import { createCore, type Core } from '@core/create-core';
+import type { PracticeNetworkHost } from '@core/network/practice';
+import { startPracticeNetwork, type PracticeNetwork, type PracticeNetworkOptions } from '@devnet/index';
+import { practiceApiToken } from '@devnet/router/router-config';
+import { REPO_ROOT, tempDataDir } from '../../helpers/serve-process';
+import { startRouterProxy, type RouterProxy } from './proxy';
+
+export const PASSWORD = 'correct horse battery staple 42';
+export const COMPETITION = 'practice-inference';
+export const SESSION = 101;
+
+export async function call<T>(core: Core, method: string, input: unknown = {}): Promise<T> {
+  const reply: RpcReply = await core.router.call(method, input, { transport: 'test', clientId: 't' });
+  if (!reply.ok) throw new Error(`${method}: ${reply.error.code} ${reply.error.message}`);
+  return reply.result as T;
+}
+
+export function waitFor<T>(core: Core, event: string, check: (payload: T) => boolean, timeoutMs = 90_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => (off(), reject(new Error(`timed out waiting for ${event}`))), timeoutMs);
+    const off = core.events.onAny((m) => {
+      if (m.event === event && check(m.payload as T)) {
+        clearTimeout(timer);
+        off();
+        resolve(m.payload as T);
+      }
+    });
+  });
+}
+
+/** Polls `inference.status` until `check` holds (events may have fired before the listener). */
+export async function untilStatus(core: Core, check: (s: InferenceStatus) => boolean, timeoutMs = 90_000): Promise<InferenceStatus> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await call<InferenceStatus>(core, 'inference.status');
+    if (check(s)) return s;
+    if (Date.now() > until) throw new Error(`inference status never matched: ${JSON.stringify(s.workers)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function untilJobs(core: Core, check: (jobs: JobView[]) => boolean, timeoutMs = 90_000): Promise<JobView[]> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const { jobs } = await call<{ jobs: JobView[] }>(core, 'inference.jobs', { limit: 20_000 });
+    if (check(jobs)) return jobs;
+    if (Date.now() > until) throw new Error(`jobs never matched: ${JSON.stringify(jobs.map((j) => [j.taskId, j.state, j.error?.code]))}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** What the text model computes for a prompt, in this process (the bundle's own code). */
+export function expectedCompletion(prompt: string, params: Record<string, unknown> = {}): string {
+  const require = createRequire(import.meta.url);
+  const dir = join(REPO_ROOT, 'resources', 'models', 'text-ngram');
+  const model = (require(join(dir, 'model.cjs')) as { createModel(o: unknown): { infer(p: unknown): { completion: string } } }).createModel({ dir });
+  return model.infer({ ...params, prompt }).completion;
+}
+
+export interface Parties {
+  dataDir: string;
+  network: PracticeNetwork;
+  core: Core;
+  token: string;
+  /** Present when started with `proxy: true`: core reaches the router only through it. */
+  proxy: RouterProxy | null;
+  open(): Core;
+  stop(): Promise<void>;
+}
+
+export async function startParties(options: { router?: PracticeNetworkOptions['router']; env?: Record<string, string>; dataDir?: string; proxy?: boolean } = {}): Promise<Parties> {
+  const dataDir = options.dataDir ?? tempDataDir('minerva-inference-');
+  for (const [k, v] of Object.entries(options.env ?? {})) process.env[k] = v;
+  const network = await startPracticeNetwork({ dataDir, parties: ['chain', 'hub', 'router'], blockTimeMs: 150, ...(options.router ? { router: options.router } : {}) });
+  const proxy = options.proxy ? await startRouterProxy(network.endpoints.router!) : null;
+  proxy?.advertise(dataDir);
+  const cores: Core[] = [];
+  const open = (): Core => {
+    const host: PracticeNetworkHost = {
+      start: () => Promise.resolve({ endpoints: { chain: network.endpoints.chain, hub: network.endpoints.hub ?? '', router: network.endpoints.router ?? '' }, attached: true }),
+      stop: () => Promise.resolve(),
+      routerApiToken: () => Promise.resolve(practiceApiToken(dataDir)),
+    };
+    const core = createCore({ dataDir, host: 'headless', version: 'test', logConsole: process.env.DEBUG_INFERENCE ? (l) => process.stdout.write(l) : false, practiceHost: host });
+    cores.push(core);
+    return core;
+  };
+  const core = open();
+  return {
+    dataDir,
+    network,
+    core,
+    token: practiceApiToken(dataDir),
+    proxy,
+    open,
+    async stop() {
+      proxy?.release();
+      await Promise.allSettled(cores.map((c) => c.close()));
+      await proxy?.close();
+      await network.stop();
+      for (const k of Object.keys(options.env ?? {})) delete process.env[k];
+    },
+  };
+}
+
+/** New wallet, join the practice inference competition, wait for the worker to answer jobs. */
+export async function joinInference(core: Core, create = true): Promise<void> {
+  if (create) await call(core, 'vault.create', { password: PASSWORD });
+  await call<CompetitionsView>(core, 'competitions.list', { refresh: true });
+  await call(core, 'competitions.join', { id: COMPETITION });
+  await untilStatus(core, (s) => s.workers.some((w) => w.competitionId === COMPETITION && w.state === 'running'));
+}
+
+export async function completion(routerUrl: string, token: string, prompt: string, timeoutS = 60): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(`${routerUrl}/api/v2/completion`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ session_id: SESSION, prompt, timeout_s: timeoutS }) });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
