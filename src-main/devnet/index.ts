@@ -25,7 +25,7 @@ import { checkPracticeNetworkHealth, forgetParties, readPracticeNetworkState, re
 export { checkPracticeNetworkHealth, readPracticeNetworkState, stateFile, type PartyHealth, type PracticeNetworkState } from './state';
 export type { DevnetLog } from './common/http';
 
-/** `coordinator` runs only when asked for (it is not in the default set). */
+/** `coordinator` runs when asked for here; the app's practice network (`startOrAttachPracticeNetwork`, `devnet start --party all`) runs it too. */
 export type StartableParty = 'chain' | 'hub' | 'router' | 'validator' | 'coordinator';
 
 /**
@@ -56,6 +56,17 @@ export interface PracticeNetworkOptions {
   router?: Omit<RouterOptions, 'dataDir' | 'chainUrl' | 'port' | 'preferredPort' | 'log'>;
   /** Coordinator settings (docs/practice-network.md, "Coordinator and certificate service"). */
   coordinator?: Omit<CoordinatorOptions, 'dataDir' | 'chainUrl' | 'port' | 'preferredPort' | 'log'>;
+  /**
+   * The coordinator's round timer: a round on every runner registered on chain every `intervalMs`
+   * (default `MINERVA_COORDINATOR_ROUND_MS` or 10 000), ended epochs paid; `false` = no rounds.
+   */
+  coordinatorRounds?: { intervalMs?: number; ticks?: number } | false;
+}
+
+/** The practice pace of rounds: one every 10 s (an epoch of 60 two-second blocks holds about 12). */
+export function practiceRoundIntervalMs(): number {
+  const raw = Number(process.env.MINERVA_COORDINATOR_ROUND_MS);
+  return Number.isFinite(raw) && raw >= 10 && raw <= 3_600_000 ? raw : 10_000;
 }
 
 export interface PracticeNetwork {
@@ -181,6 +192,11 @@ export async function startPracticeNetwork(options: PracticeNetworkOptions): Pro
       started.coordinator = { url, pid: process.pid, started_at: at };
       recordParties(options.dataDir, { coordinator: started.coordinator });
       log.info('practice coordinator running', { url, chain: chainUrl });
+      if (options.coordinatorRounds !== false) {
+        const intervalMs = options.coordinatorRounds?.intervalMs ?? practiceRoundIntervalMs();
+        coordinator.startRounds({ intervalMs, ...(options.coordinatorRounds?.ticks === undefined ? {} : { ticks: options.coordinatorRounds.ticks }) });
+        log.info('practice coordinator rounds on', { interval_ms: intervalMs });
+      }
     }
     const endpoints = { chain: chainUrl, hub: started.hub?.url ?? null, router: started.router?.url ?? null, validator: started.validator?.url ?? null };
     if (coordinator) return { endpoints: { ...endpoints, coordinator: started.coordinator?.url ?? null }, chain, hub, router, validator, coordinator, stop };
@@ -192,7 +208,7 @@ export async function startPracticeNetwork(options: PracticeNetworkOptions): Pro
 }
 
 export interface AttachedOrStarted {
-  endpoints: { chain: string; hub: string; router: string; validator: string };
+  endpoints: { chain: string; hub: string; router: string; validator: string; coordinator: string };
   /** True when another process runs the parties; `stop()` then leaves them running. */
   attached: boolean;
   network: PracticeNetwork | null;
@@ -200,7 +216,7 @@ export interface AttachedOrStarted {
 }
 
 /**
- * For the app: attach to a healthy chain, hub, router and validator already running for this data dir, else start
+ * For the app: attach to a healthy chain, hub, router, validator and coordinator already running for this data dir, else start
  * what is missing in this process. `stop()` stops only what this call started.
  */
 export async function startOrAttachPracticeNetwork(options: Omit<PracticeNetworkOptions, 'parties' | 'chainUrl'>): Promise<AttachedOrStarted> {
@@ -211,10 +227,18 @@ export async function startOrAttachPracticeNetwork(options: Omit<PracticeNetwork
   const hubUrl = healthy('hub');
   const routerUrl = healthy('router');
   const validatorUrl = healthy('validator');
-  if (chainUrl && hubUrl && routerUrl && validatorUrl) return { endpoints: { chain: chainUrl, hub: hubUrl, router: routerUrl, validator: validatorUrl }, attached: true, network: null, stop: () => Promise.resolve() };
-  const missing = (['chain', 'hub', 'router', 'validator'] as const).filter((p) => !healthy(p));
+  const coordinatorUrl = healthy('coordinator');
+  if (chainUrl && hubUrl && routerUrl && validatorUrl && coordinatorUrl)
+    return { endpoints: { chain: chainUrl, hub: hubUrl, router: routerUrl, validator: validatorUrl, coordinator: coordinatorUrl }, attached: true, network: null, stop: () => Promise.resolve() };
+  const missing = (['chain', 'hub', 'router', 'validator', 'coordinator'] as const).filter((p) => !healthy(p));
   // A recorded but unhealthy party of a live process would block the start: say so.
   const network = await startPracticeNetwork({ ...options, parties: missing, ...(chainUrl ? { chainUrl } : {}) });
-  const endpoints = { chain: network.endpoints.chain, hub: network.endpoints.hub ?? hubUrl!, router: network.endpoints.router ?? routerUrl!, validator: network.endpoints.validator ?? validatorUrl! };
+  const endpoints = {
+    chain: network.endpoints.chain,
+    hub: network.endpoints.hub ?? hubUrl!,
+    router: network.endpoints.router ?? routerUrl!,
+    validator: network.endpoints.validator ?? validatorUrl!,
+    coordinator: network.endpoints.coordinator ?? coordinatorUrl!,
+  };
   return { endpoints, attached: false, network, stop: () => network.stop() };
 }

@@ -27,6 +27,12 @@ const ss58 = z.string().min(40).max(60).regex(/^[1-9A-HJ-NP-Za-km-z]+$/, 'an SS5
 const b58Key = z.string().min(32).max(44).regex(/^[1-9A-HJ-NP-Za-km-z]+$/, 'a base58 32-byte key');
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits');
 const competitionId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'a competition id');
+/** A runner's gRPC address: `host:port` (a DNS name, IPv4, or `[IPv6]`), port 1–65535. */
+const runnerAddress = z
+  .string()
+  .max(300)
+  .regex(/^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\]):(?:[1-9][0-9]{0,4})$/, 'host:port')
+  .refine((a) => Number(a.slice(a.lastIndexOf(':') + 1)) <= 65_535, 'port 1–65535');
 const eoa = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'a 0x address');
 /** An amount in base units (10^-decimals of a token), as a decimal integer string. */
 const baseUnits = z.string().regex(/^(0|[1-9][0-9]{0,37})$/, 'a whole number of base units');
@@ -82,8 +88,22 @@ export const txArgsSchemas = {
   set_coordinator: z.object({ competition_id: competitionId, wallet_b58: b58Key, smp_hotkey_b58: b58Key }).strict(),
   /** A new coordinator certificate hash: becomes primary, the old primary becomes secondary (the older one is overwritten). */
   rotate_coordinator_cert: z.object({ competition_id: competitionId, cert_hash: hex64 }).strict(),
-  /** PROTOCOLS §5 runner identity for a model id; signed by the runner wallet (its ed25519 key as SS58). Re-sending rotates the SMP hotkey. */
-  register_runner: z.object({ competition_id: competitionId, model_id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/), wallet_b58: b58Key, smp_hotkey_b58: b58Key }).strict(),
+  /**
+   * PROTOCOLS §5 runner identity for a model id; signed by the runner wallet (its ed25519 key as SS58).
+   * `address` is where the runner serves gRPC (`host:port`, the coordinator dials it); `payout_hotkey`
+   * is the miner's hotkey registered in the competition, paid for the runner's scores. Re-sending
+   * rotates the SMP hotkey and updates the address and the payout hotkey.
+   */
+  register_runner: z
+    .object({
+      competition_id: competitionId,
+      model_id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
+      wallet_b58: b58Key,
+      smp_hotkey_b58: b58Key,
+      address: runnerAddress,
+      payout_hotkey: ss58,
+    })
+    .strict(),
   /** PROTOCOLS §2.9 session membership; signed by the hub authority. */
   add_session_member: z.object({ competition_id: competitionId, session_id: z.number().int().min(0), eoa, hotkey: ss58 }).strict(),
   remove_session_member: z.object({ competition_id: competitionId, session_id: z.number().int().min(0), eoa }).strict(),
@@ -284,6 +304,10 @@ export interface RunnerView {
   model_id: string;
   wallet_b58: string;
   smp_hotkey_b58: string;
+  /** `host:port` of the runner's gRPC server. */
+  address: string;
+  /** SS58 hotkey paid for this runner's scores (registered in the competition). */
+  payout_hotkey: string;
   updated_block: number;
 }
 
@@ -353,6 +377,8 @@ export const chainMethods = {
   },
   chain_getCoordinator: { params: z.object({ competition_id: competitionId }).strict(), result: {} as { coordinator: CoordinatorView | null } },
   chain_getRunner: { params: z.object({ competition_id: competitionId, model_id: z.string().min(1).max(64) }).strict(), result: {} as { runner: RunnerView | null } },
+  /** Every runner of a competition, by model id (the coordinator's discovery). */
+  chain_listRunners: { params: z.object({ competition_id: competitionId }).strict(), result: {} as { runners: RunnerView[] } },
   chain_getSessionMembers: { params: z.object({ session_id: z.number().int().min(0) }).strict(), result: {} as SessionMembersView },
   /** Rewards paid to `address` as coldkey or as hotkey, oldest first. */
   chain_getRewards: {

@@ -15,7 +15,7 @@ import { fail, report } from '../output';
 const DATA_DIR_HELP = 'data folder (default: MINERVA_DATA_DIR or the platform app-data folder)';
 
 function parseParty(value: string): StartableParty[] {
-  if (value === 'all') return ['chain', 'hub', 'router', 'validator'];
+  if (value === 'all') return ['chain', 'hub', 'router', 'validator', 'coordinator'];
   if (value === 'chain' || value === 'hub' || value === 'router' || value === 'validator' || value === 'coordinator') return [value];
   throw new AppError('VALIDATION', `--party must be chain, hub, router, validator, coordinator or all (not "${value}").`);
 }
@@ -141,7 +141,7 @@ export const devnetCommand: CliCommand = {
       .command('start')
       .description('run the practice network in the foreground (Ctrl+C stops it)')
       .option('--data-dir <dir>', DATA_DIR_HELP)
-      .option('--party <party>', 'chain, hub, router, validator, coordinator (only when named) or all', 'all')
+      .option('--party <party>', 'chain, hub, router, validator, coordinator or all', 'all')
       .option('--block-ms <n>', 'block time in milliseconds (default 2000)')
       .option('--demo-ms <n>', 'the router sends a demo completion to session 101 every n ms (default 10000; 0 = off)')
       .option('--json', 'print the endpoints as JSON')

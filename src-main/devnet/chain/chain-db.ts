@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS coordinators (
   cert_primary TEXT NOT NULL, cert_secondary TEXT NOT NULL, updated_block INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS runners (
   competition_id TEXT NOT NULL, model_id TEXT NOT NULL, wallet_b58 TEXT NOT NULL, smp_hotkey_b58 TEXT NOT NULL,
+  address TEXT NOT NULL DEFAULT '', payout_hotkey TEXT NOT NULL DEFAULT '',
   updated_block INTEGER NOT NULL, PRIMARY KEY (competition_id, model_id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS session_members (
   session_id INTEGER NOT NULL, eoa TEXT NOT NULL, hotkey TEXT NOT NULL, competition_id TEXT NOT NULL,
@@ -60,5 +61,9 @@ export function openChainDb(file: string): ChainDb {
   db.pragma('busy_timeout = 5000');
   db.pragma('synchronous = NORMAL');
   db.exec(SCHEMA);
+  // Chains made before runners carried their address and payout hotkey: add the columns (empty until re-registered).
+  const runnerColumns = new Set((db.prepare(`PRAGMA table_info(runners)`).all() as { name: string }[]).map((c) => c.name));
+  if (!runnerColumns.has('address')) db.exec(`ALTER TABLE runners ADD COLUMN address TEXT NOT NULL DEFAULT ''`);
+  if (!runnerColumns.has('payout_hotkey')) db.exec(`ALTER TABLE runners ADD COLUMN payout_hotkey TEXT NOT NULL DEFAULT ''`);
   return db;
 }

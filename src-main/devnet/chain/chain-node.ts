@@ -488,12 +488,14 @@ export class ChainNode {
     fromBase58(a.smp_hotkey_b58, 'smp_hotkey_b58', { length: 32 });
     const existing = this.db.prepare(`SELECT wallet_b58 FROM runners WHERE competition_id = ? AND model_id = ?`).get(a.competition_id, a.model_id) as { wallet_b58: string } | undefined;
     if (existing && existing.wallet_b58 !== a.wallet_b58) throw new TxFailure('MODEL_TAKEN', 'Another runner wallet holds this model id.');
+    if (!this.hotkeyRow(a.competition_id, a.payout_hotkey)) throw new TxFailure('UNKNOWN_HOTKEY', 'The payout hotkey is not registered in this competition (register_hotkey first).');
     this.db
       .prepare(
-        `INSERT INTO runners(competition_id, model_id, wallet_b58, smp_hotkey_b58, updated_block) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT(competition_id, model_id) DO UPDATE SET smp_hotkey_b58 = excluded.smp_hotkey_b58, updated_block = excluded.updated_block`,
+        `INSERT INTO runners(competition_id, model_id, wallet_b58, smp_hotkey_b58, address, payout_hotkey, updated_block) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(competition_id, model_id) DO UPDATE SET smp_hotkey_b58 = excluded.smp_hotkey_b58, address = excluded.address,
+           payout_hotkey = excluded.payout_hotkey, updated_block = excluded.updated_block`,
       )
-      .run(a.competition_id, a.model_id, a.wallet_b58, a.smp_hotkey_b58, block);
+      .run(a.competition_id, a.model_id, a.wallet_b58, a.smp_hotkey_b58, a.address, a.payout_hotkey, block);
   }
 
   private applyAddMember(a: TxArgs<'add_session_member'>, block: number): void {
@@ -623,6 +625,11 @@ export class ChainNode {
     return (this.db.prepare(`SELECT * FROM runners WHERE competition_id = ? AND model_id = ?`).get(competitionId, modelId) as RunnerView | undefined) ?? null;
   }
 
+  listRunners(competitionId: string): RunnerView[] {
+    this.competitionOf(competitionId);
+    return this.db.prepare(`SELECT * FROM runners WHERE competition_id = ? ORDER BY model_id`).all(competitionId) as RunnerView[];
+  }
+
   sessionMembers(sessionId: number): SessionMembersView {
     const members = this.db
       .prepare(`SELECT eoa, hotkey, competition_id, added_block FROM session_members WHERE session_id = ? ORDER BY added_block, eoa`)
@@ -663,7 +670,7 @@ export class ChainNode {
   }
 }
 
-const SS58_FIELDS = ['hotkey', 'coldkey', 'old_hotkey', 'new_hotkey', 'to'] as const;
+const SS58_FIELDS = ['hotkey', 'coldkey', 'old_hotkey', 'new_hotkey', 'to', 'payout_hotkey'] as const;
 const B58_FIELDS = ['wallet_b58', 'smp_hotkey_b58'] as const;
 
 /** Every address in the args decodes (SS58 checksum, 32-byte keys), so no bad address reaches the state. */

@@ -61,6 +61,7 @@ function handlers(node: ChainNode): Handlers {
       const { competition_id, model_id } = p<{ competition_id: string; model_id: string }>(x);
       return { runner: node.runner(competition_id, model_id) };
     },
+    chain_listRunners: (x) => ({ runners: node.listRunners(p<{ competition_id: string }>(x).competition_id) }),
     chain_getSessionMembers: (x) => node.sessionMembers(p<{ session_id: number }>(x).session_id),
     chain_getRewards: (x) => {
       const { address, since, competition_id } = p<{ address: string; since?: string; competition_id?: string }>(x);

@@ -209,19 +209,41 @@ export class CoordinatorNode {
   }
 
   /**
-   * Runs a round every `intervalMs` (after the previous one ends) on the runners `targets()` names
-   * at that moment; a failing round is logged and the next one still runs. `stopRounds()` (and
-   * `stop()`) waits for the round in flight.
+   * The runners of this competition on chain (`chain_listRunners`) that name an address, and the
+   * payout hotkey of each model: what rounds call and whom epochs pay.
    */
-  startRounds(options: { intervalMs: number; targets: () => readonly { address: string; modelId: string }[]; ticks?: number; payees?: () => Readonly<Record<string, string>> }): void {
+  async discoverRunners(): Promise<{ targets: { address: string; modelId: string }[]; payees: Record<string, string> }> {
+    const runners = (await this.chain.call('chain_listRunners', { competition_id: this.competitionId })).runners;
+    const targets: { address: string; modelId: string }[] = [];
+    const payees: Record<string, string> = {};
+    for (const r of runners) {
+      if (r.address !== '') targets.push({ address: r.address, modelId: r.model_id });
+      if (r.payout_hotkey !== '') payees[r.model_id] = r.payout_hotkey;
+    }
+    return { targets, payees };
+  }
+
+  /**
+   * Runs a round every `intervalMs` (after the previous one ends) on the runners `targets()` names
+   * at that moment — by default the runners registered on chain with their address (discovered
+   * again before every round) — and then pays the ended epochs to `payees()`, by default each
+   * runner's payout hotkey on chain. A failing round is logged and the next one still runs.
+   * `stopRounds()` (and `stop()`) waits for the round in flight.
+   */
+  startRounds(options: { intervalMs: number; targets?: () => readonly { address: string; modelId: string }[]; ticks?: number; payees?: () => Readonly<Record<string, string>> }): void {
     if (this.roundsOn) return;
     this.roundsOn = true;
     const schedule = (): void => {
       if (!this.roundsOn) return;
       this.roundTimer = setTimeout(() => {
-        this.roundInFlight = this.runRound(options.targets(), options.ticks === undefined ? {} : { ticks: options.ticks })
-          .then(async () => {
-            if (options.payees) await this.payFinishedEpochs(options.payees());
+        this.roundInFlight = (async () => {
+          const found = options.targets && options.payees ? undefined : await this.discoverRunners();
+          const targets = options.targets ? options.targets() : found!.targets;
+          if (targets.length > 0) await this.runRound(targets, options.ticks === undefined ? {} : { ticks: options.ticks });
+          return options.payees ? options.payees() : found!.payees;
+        })()
+          .then(async (payees) => {
+            await this.payFinishedEpochs(payees);
           })
           .then(
             () => undefined,

@@ -16,9 +16,18 @@ export function demoSeries(start: number, length: number): number[] {
   });
 }
 
-function numeric(v: VariantValue | null): number | undefined {
+/**
+ * A prediction as a number: a DOUBLE or INT Variant, or a JSON forecast of the demo model's form
+ * (`{"predictions": {"value": {"mean": [next, …]}}}`, the `value` series' next step).
+ */
+export function numericPrediction(v: VariantValue | null): number | undefined {
   if (typeof v === 'number' && Number.isFinite(v)) return v;
   if (typeof v === 'bigint') return Number(v);
+  if (v !== null && typeof v === 'object' && 'json' in v) {
+    const mean = (v.json as { predictions?: { value?: { mean?: unknown } } } | null)?.predictions?.value?.mean;
+    const first: unknown = Array.isArray(mean) ? mean[0] : undefined;
+    if (typeof first === 'number' && Number.isFinite(first)) return first;
+  }
   return undefined;
 }
 
@@ -28,7 +37,7 @@ export function scoreRound(predictions: readonly (VariantValue | null)[], truth:
   if (n <= 0) return 0;
   let sum = 0;
   for (let i = 0; i < n; i += 1) {
-    const p = numeric(predictions[i] ?? null);
+    const p = numericPrediction(predictions[i] ?? null);
     if (p !== undefined) sum += 1 / (1 + Math.abs(p - truth[i + 1]!));
   }
   return sum / n;

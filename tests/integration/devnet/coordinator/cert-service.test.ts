@@ -17,6 +17,7 @@ import { toBase64 } from '@shared/protocol/encoding';
 import { pairFromSeed, walletFromSeed } from '@shared/protocol/identities';
 import { certificateHash } from '@shared/protocol/smp';
 import { CERT_REQUEST_PATH, certificateRequestSigningBytes } from '@shared/protocol/smp.proto';
+import { registerPayoutHotkey } from './test-runner';
 
 const COMPETITION = 'practice-runner';
 const seedA = new Uint8Array(32).fill(11);
@@ -28,10 +29,12 @@ let dataDir: string;
 let net: PracticeNetwork;
 let chain: ChainClient;
 let coordinator: CoordinatorNode;
+let payout: string | undefined;
 
 async function registerRunner(seed: Uint8Array, modelId: string): Promise<void> {
   const pair = pairFromSeed(seed, 'ed25519');
-  const { tx_id } = await chain.sendTx('register_runner', { competition_id: COMPETITION, model_id: modelId, wallet_b58: walletFromSeed(seed).address, smp_hotkey_b58: hotkey }, pair);
+  payout ??= await registerPayoutHotkey(chain, COMPETITION, 'CertServicePayout');
+  const { tx_id } = await chain.sendTx('register_runner', { competition_id: COMPETITION, model_id: modelId, wallet_b58: walletFromSeed(seed).address, smp_hotkey_b58: hotkey, address: '127.0.0.1:1', payout_hotkey: payout }, pair);
   expect((await chain.waitForTx(tx_id)).state).toBe('included');
 }
 

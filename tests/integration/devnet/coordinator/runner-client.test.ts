@@ -16,7 +16,7 @@ import { driveRound, RunnerCallError, RunnerClient } from '@devnet/coordinator/r
 import { startPracticeNetwork, type PracticeNetwork } from '@devnet/index';
 import { pairFromSeed, pairFromSuri, walletFromSeed } from '@shared/protocol/identities';
 import { pinnedMatches, spkiFromCertificate, verifySmp, walletKeyFromB58 } from '@shared/protocol/smp';
-import { obtainRunnerCertificate, TestRunner, type Credentials, type RunnerMode } from './test-runner';
+import { obtainRunnerCertificate, registerPayoutHotkey, TestRunner, type Credentials, type RunnerMode } from './test-runner';
 
 const COMPETITION = 'practice-runner';
 const MODEL = 'practice-ts-1';
@@ -29,6 +29,7 @@ let otherDir: string;
 let net: PracticeNetwork;
 let chain: ChainClient;
 let coordinator: CoordinatorNode;
+let payout: string | undefined;
 let credsA: Credentials;
 let credsB: Credentials;
 let runner: TestRunner;
@@ -38,7 +39,8 @@ const extra: { stop(): Promise<void> }[] = [];
 const clients: RunnerClient[] = [];
 
 async function registerRunner(seed: Uint8Array, modelId: string, hotkey: string): Promise<void> {
-  const { tx_id } = await chain.sendTx('register_runner', { competition_id: COMPETITION, model_id: modelId, wallet_b58: walletFromSeed(seed).address, smp_hotkey_b58: hotkey }, pairFromSeed(seed, 'ed25519'));
+  payout ??= await registerPayoutHotkey(chain, COMPETITION, 'RunnerClientPayout');
+  const { tx_id } = await chain.sendTx('register_runner', { competition_id: COMPETITION, model_id: modelId, wallet_b58: walletFromSeed(seed).address, smp_hotkey_b58: hotkey, address: '127.0.0.1:1', payout_hotkey: payout }, pairFromSeed(seed, 'ed25519'));
   expect((await chain.waitForTx(tx_id)).state).toBe('included');
 }
 

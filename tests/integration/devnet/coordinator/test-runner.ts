@@ -7,12 +7,23 @@
 import { createHash } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { ed25519 } from '@noble/curves/ed25519.js';
+import type { ChainClient } from '@devnet/chain/chain-client';
 import { generateRsaKeyPair } from '@devnet/coordinator/ca';
 import { decodeVariant, encodeVariant, loadSmpPackage, type Variant } from '@devnet/coordinator/smp-grpc';
 import { toBase64 } from '@shared/protocol/encoding';
-import { walletFromSeed } from '@shared/protocol/identities';
+import { pairFromSuri, walletFromSeed } from '@shared/protocol/identities';
 import { certPub, signSmp, smpContainerFromMetadata, smpMetadata, type SmpContainer } from '@shared/protocol/smp';
 import { CERT_REQUEST_PATH, certificateRequestSigningBytes, runnerDnsName, SMP_MAX_MESSAGE_BYTES } from '@shared/protocol/smp.proto';
+
+/** A hotkey registered in `competitionId` (sr25519, from a dev URI): the payout hotkey `register_runner` names. */
+export async function registerPayoutHotkey(chain: ChainClient, competitionId: string, name: string): Promise<string> {
+  const hot = pairFromSuri(`//${name}Hot`, 'sr25519');
+  const cold = pairFromSuri(`//${name}Cold`, 'sr25519');
+  const { tx_id } = await chain.sendTx('register_hotkey', { competition_id: competitionId, hotkey: hot.address, coldkey: cold.address }, hot);
+  const status = await chain.waitForTx(tx_id);
+  if (status.state !== 'included') throw new Error(`register_hotkey failed: ${JSON.stringify(status)}`);
+  return hot.address;
+}
 
 export type RunnerMode = 'honest' | 'no-metadata' | 'wallet' | 'signature' | 'keys' | 'cert_pub' | 'hotkey' | 'model_id';
 
