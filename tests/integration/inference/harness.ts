@@ -4,6 +4,7 @@
  * process. The core's practice host attaches to the network and reads the router's API token
  * from the router's own env file, as `minerva serve` does.
  */
+import { request as httpRequest } from 'node:http';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { RpcReply } from '@shared/contract';
@@ -79,10 +80,10 @@ export interface Parties {
   stop(): Promise<void>;
 }
 
-export async function startParties(options: { router?: PracticeNetworkOptions['router']; env?: Record<string, string>; dataDir?: string; proxy?: boolean } = {}): Promise<Parties> {
+export async function startParties(options: { router?: PracticeNetworkOptions['router']; env?: Record<string, string>; dataDir?: string; proxy?: boolean; withRouter?: boolean } = {}): Promise<Parties> {
   const dataDir = options.dataDir ?? tempDataDir('minerva-inference-');
   for (const [k, v] of Object.entries(options.env ?? {})) process.env[k] = v;
-  const network = await startPracticeNetwork({ dataDir, parties: ['chain', 'hub', 'router'], blockTimeMs: 150, ...(options.router ? { router: options.router } : {}) });
+  const network = await startPracticeNetwork({ dataDir, parties: options.withRouter === false ? ['chain', 'hub'] : ['chain', 'hub', 'router'], blockTimeMs: 150, ...(options.router ? { router: options.router } : {}) });
   const proxy = options.proxy ? await startRouterProxy(network.endpoints.router!) : null;
   proxy?.advertise(dataDir);
   const cores: Core[] = [];
@@ -122,7 +123,18 @@ export async function joinInference(core: Core, create = true): Promise<void> {
   await untilStatus(core, (s) => s.workers.some((w) => w.competitionId === COMPETITION && w.state === 'running'));
 }
 
-export async function completion(routerUrl: string, token: string, prompt: string, timeoutS = 60): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(`${routerUrl}/api/v2/completion`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ session_id: SESSION, prompt, timeout_s: timeoutS }) });
-  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+/** `POST /api/v2/completion` on a fresh connection (a router restarted on the same port leaves no stale keep-alive socket behind). */
+export function completion(routerUrl: string, token: string, prompt: string, timeoutS = 60): Promise<{ status: number; json: Record<string, unknown> }> {
+  const body = JSON.stringify({ session_id: SESSION, prompt, timeout_s: timeoutS });
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${routerUrl}/api/v2/completion`, { method: 'POST', agent: false, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: (text === '' ? {} : JSON.parse(text)) as Record<string, unknown> }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
