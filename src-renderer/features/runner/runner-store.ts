@@ -1,0 +1,51 @@
+import { create } from 'zustand';
+import type { RemoteRunnerView, RunnerCallView, RunnerStatus, RunnerView } from '@shared/contract/runner';
+
+/**
+ * The model runner in the renderer (a feature-local store, like the runtime's and inference's):
+ * each runner's enrolment, address, certificate, hotkey, call counts and predictions, the recent
+ * calls of each runner, and the TEE-hosted runners. Public facts only — never a key.
+ */
+export interface RunnerViewState {
+  runners: RunnerView[];
+  remote: RemoteRunnerView[];
+  /** Loaded once (an empty list before that means "not asked yet"). */
+  loaded: boolean;
+  /** Words when core could not give the status (e.g. not available in this build). */
+  statusError: string | null;
+  /** Recent coordinator calls per competition, newest first. */
+  calls: Record<string, RunnerCallView[]>;
+  setStatus: (status: RunnerStatus) => void;
+  setStatusError: (message: string | null) => void;
+  /** A runner.changed event or a method's answer: replaces that runner (or adds it). */
+  upsertRunner: (runner: RunnerView) => void;
+  upsertRemote: (remote: RemoteRunnerView) => void;
+  setCalls: (competitionId: string, calls: RunnerCallView[]) => void;
+}
+
+export const useRunnerStore = create<RunnerViewState>()((set) => ({
+  runners: [],
+  remote: [],
+  loaded: false,
+  statusError: null,
+  calls: {},
+  setStatus: (status) => set({ runners: status.runners, remote: status.remote, loaded: true, statusError: null }),
+  setStatusError: (statusError) => set({ statusError }),
+  upsertRunner: (runner) =>
+    set((s) => {
+      const i = s.runners.findIndex((r) => r.competitionId === runner.competitionId);
+      if (i < 0) return { runners: [...s.runners, runner] };
+      const runners = s.runners.slice();
+      runners[i] = runner;
+      return { runners };
+    }),
+  upsertRemote: (remote) =>
+    set((s) => {
+      const i = s.remote.findIndex((r) => r.id === remote.id);
+      if (i < 0) return { remote: [...s.remote, remote] };
+      const list = s.remote.slice();
+      list[i] = remote;
+      return { remote: list };
+    }),
+  setCalls: (competitionId, calls) => set((s) => ({ calls: { ...s.calls, [competitionId]: calls } })),
+}));

@@ -1,0 +1,62 @@
+import type { RunnerAuthPolicy, RunnerRefusalReason, RunnerState } from '@shared/contract/runner';
+import type { TeeCheckName } from '@shared/contract/runtime';
+
+/** The words the Runner page uses for core's names (PROTOCOLS §5 and §6), in one place. */
+
+/** Why a coordinator call was refused, in a miner's words. */
+export const REFUSAL_WORDS: Record<RunnerRefusalReason, string> = {
+  handshake: "no client certificate from the network's certificate authority (refused in the TLS handshake)",
+  metadata: 'its authentication headers were missing, repeated or not canonical base64',
+  'v1.wallet_pubkey': "the wallet key it sent is not the coordinator's wallet on chain",
+  'v1.signature': "signature did not verify with the coordinator's wallet on chain",
+  'v1.message_keys': 'its signed message did not hold exactly cert_pub and hotkey',
+  'v1.cert_pub': 'its signed message names another TLS key than the certificate it connected with',
+  'v1.hotkey': "its signed message names a hotkey that is not the coordinator's hotkey on chain now",
+  'pinned.cert_hash': 'its certificate is not one of the two the coordinator registered on chain',
+};
+
+export const REFUSAL_ORDER = Object.keys(REFUSAL_WORDS) as RunnerRefusalReason[];
+
+export const POLICY_WORDS: Record<RunnerAuthPolicy, { label: string; help: string }> = {
+  v1: { label: 'Signed calls (v1)', help: "Every call must carry the coordinator's wallet signature, checked against the chain; unsigned calls are refused." },
+  pinned: { label: 'Pinned certificate', help: 'The coordinator’s certificate must be one of the two it registered on chain; signature headers are ignored (what public coordinators do today).' },
+  either: { label: 'Either', help: 'A call with signature headers is judged by its signature alone; one without them by the pinned certificate.' },
+};
+
+export const STATE_WORDS: Record<RunnerState, string> = {
+  enrolling: 'Enrolling',
+  serving: 'Serving',
+  'paused-locked': 'Paused: wallet locked',
+  failed: 'Failed',
+  stopped: 'Stopped',
+};
+
+export const TEE_CHECK_WORDS: Record<TeeCheckName, string> = {
+  collateral: 'Collateral (Intel-signed TCB data for this quote)',
+  quote: 'Quote signature and certificate chain',
+  tcb_status: 'TCB status allowed',
+  report_data: 'reportData binds the runner key',
+  mr_td: 'mrTd in your allowlist',
+  rt_mr0: 'rtMr0 in the allowlist',
+  rt_mr1: 'rtMr1 in the allowlist',
+  rt_mr2: 'rtMr2 in the allowlist',
+};
+
+const LOOPBACK = /^(127(\.\d{1,3}){3}|::1|\[::1\]|localhost)$/i;
+export const isLoopback = (host: string) => LOOPBACK.test(host.trim());
+
+/** "2026-11-24 10:48" in local time, or an em dash. */
+export function when(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+export function timeOfDay(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+}
+
+export const ms = (v: number | null) => (v === null ? '—' : v < 10 ? `${v.toFixed(1)} ms` : `${Math.round(v)} ms`);
