@@ -6,6 +6,7 @@ import { useVaultStore } from '../features/vault/vault-store';
 import { InferenceBanners } from '../features/inference/InferenceBanners';
 import { InferenceFigures } from '../features/inference/InferenceFigures';
 import { startInference } from '../features/inference/inference-actions';
+import { RunnerSummaryCard } from '../features/runner/RunnerSummaryCard';
 
 export function DashboardPage() {
   const info = useStore((s) => s.app.info);
@@ -75,6 +76,7 @@ export function DashboardPage() {
         </p>
       </Card>
       <InferenceFigures linkToJobs hideWhenIdle />
+      <RunnerSummaryCard />
       <Card
         title="Health"
         actions={
