@@ -5,7 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { InferenceStatus, JobView, PlaygroundAnswer } from '@shared/contract/inference';
-import { call, completion, COMPETITION, expectedCompletion, joinInference, SESSION, startParties, untilJobs, waitFor, type Parties } from './harness';
+import type { RewardsView } from '@shared/contract/rewards';
+import { call, completion, COMPETITION, expectedCompletion, joinInference, SESSION, startParties, untilJobs, untilStatus, waitFor, type Parties } from './harness';
 
 let parties: Parties | undefined;
 afterEach(async () => {
@@ -56,8 +57,8 @@ describe('private inference through core', () => {
     expect(status.stats.totalReported).toBe(3);
     expect(status.stats.p50Ms).not.toBeNull();
     expect(status.warnings).toEqual([]);
-    const rewards = await call<{ checklist?: unknown }>(core, 'rewards.get', { range: '24h' }).catch(() => null);
-    expect(JSON.stringify(rewards ?? {})).not.toContain('does not run private-inference');
+    const rewards = await call<RewardsView>(core, 'rewards.get', { range: 'day' });
+    expect(rewards.checklist.find((c) => c.id === 'worker')?.ok).toBe(true);
 
     // The Playground: the prompt through the router's completion API, back decrypted, with what the router stored.
     const play = await call<PlaygroundAnswer>(core, 'inference.playgroundSend', { competitionId: COMPETITION, prompt: 'The baker lit the oven' });
@@ -76,5 +77,14 @@ describe('private inference through core', () => {
     await call(core, 'inference.setConcurrency', { competitionId: COMPETITION, concurrency: 5 });
     const after = await waitFor<InferenceStatus>(core, 'inference.statusChanged', (s) => s.workers[0]?.concurrency === 5, 5_000).catch(() => call<InferenceStatus>(core, 'inference.status'));
     expect(after.workers[0]?.concurrency).toBe(5);
+
+    // Another network: the Playground refuses in words; the worker stops, and comes back with the practice network.
+    const added = await call<{ profiles: { id: string; name: string }[] }>(core, 'networks.add', { name: 'Elsewhere', chainUrl: network.endpoints.chain, hubUrl: network.endpoints.hub! });
+    await call(core, 'networks.select', { id: added.profiles.find((p) => p.name === 'Elsewhere')!.id });
+    await expect(call(core, 'inference.playgroundSend', { competitionId: COMPETITION, prompt: 'hello' })).rejects.toThrow(/UNSUPPORTED .*practice network only/);
+    await untilStatus(core, (s) => s.workers.length === 0);
+    await call(core, 'networks.select', { id: 'practice' });
+    const back = await untilStatus(core, (s) => s.workers.some((w) => w.state === 'running'));
+    expect(back.workers[0]?.concurrency).toBe(5);
   });
 });
