@@ -64,6 +64,8 @@ export function inferenceConfigFromEnv(): InferenceConfig {
   };
 }
 
+const STATS_EVENT_MS = 1000;
+
 interface Idle {
   competitionId: string;
   sessionId: number;
@@ -87,8 +89,12 @@ export function createInferenceModule(deps: WorkerModuleDeps, overrides: Partial
 
   // ---- events, batched ----
   const pendingJobs = new Map<number, JobRow>();
+  /** A worker changed state (sent with the next batch) or only the figures moved (at most once a second). */
   let statusDirty = false;
+  let statsDirty = false;
+  let lastStatusAt = 0;
   let flushTimer: NodeJS.Timeout | undefined;
+  let statsTimer: NodeJS.Timeout | undefined;
   const flush = (): void => {
     flushTimer = undefined;
     if (pendingJobs.size > 0) {
@@ -96,9 +102,18 @@ export function createInferenceModule(deps: WorkerModuleDeps, overrides: Partial
       pendingJobs.clear();
       deps.events.emit('inference.jobsChanged', { jobs });
     }
-    if (statusDirty) {
+    const now = Date.now();
+    if (statusDirty || (statsDirty && now - lastStatusAt >= STATS_EVENT_MS)) {
       statusDirty = false;
+      statsDirty = false;
+      lastStatusAt = now;
       deps.events.emit('inference.statusChanged', status());
+    } else if (statsDirty && !closed && !statsTimer) {
+      statsTimer = setTimeout(() => {
+        statsTimer = undefined;
+        flush();
+      }, STATS_EVENT_MS - (now - lastStatusAt));
+      statsTimer.unref?.();
     }
   };
   const scheduleFlush = (): void => {
@@ -108,7 +123,7 @@ export function createInferenceModule(deps: WorkerModuleDeps, overrides: Partial
   };
   const onJob = (row: JobRow): void => {
     pendingJobs.set(row.seq, row);
-    if (row.state === 'reported' || row.state === 'failed' || row.state === 'withdrawn') statusDirty = true;
+    if (row.state === 'reported' || row.state === 'failed' || row.state === 'withdrawn') statsDirty = true;
     scheduleFlush();
   };
   const onState = (): void => {
@@ -429,7 +444,9 @@ export function createInferenceModule(deps: WorkerModuleDeps, overrides: Partial
       for (const resolve of [...unlockWaiters]) resolve();
       keys.wipe();
       if (flushTimer) clearTimeout(flushTimer);
+      if (statsTimer) clearTimeout(statsTimer);
       flushTimer = undefined;
+      statsTimer = undefined;
     },
   };
 }

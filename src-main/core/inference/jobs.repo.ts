@@ -1,5 +1,6 @@
 import type { InferenceStats, JobErrorCode, JobState, JobStepId, JobView, JobsQuery } from '@shared/contract/inference';
 import { JOB_STATES } from '@shared/contract/inference';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db/open';
 
 /**
@@ -132,6 +133,8 @@ export class JobsRepo {
   private readonly byId;
   private readonly bySeq;
   private readonly insertStmt;
+  /** Prepared UPDATEs by the set of columns they change (a job's steps reuse a handful). */
+  private readonly updates = new Map<string, Statement>();
 
   constructor(private readonly db: Db) {
     this.byId = db.prepare('SELECT * FROM inference_jobs WHERE network_id = ? AND competition_id = ? AND job_id = ?');
@@ -153,7 +156,7 @@ export class JobsRepo {
       const info = this.insertStmt.run({ ...job, at });
       return this.bySeq.get(info.lastInsertRowid) as JobRow;
     }
-    if (existing.router_done === 1 && existing.state === 'reported') return existing;
+    // Leased to us again: restart from the input, or report the stored result again (the same URN is idempotent).
     const patch: JobPatch = { lease_expires_at: job.leaseExpiresAt, router_done: 0, attempts: existing.attempts + 1, error_code: null, error_message: null, finished_ms: null, total_ms: null };
     if (existing.result_urn === null) patch.state = 'queued';
     else patch.state = 'report';
@@ -166,8 +169,16 @@ export class JobsRepo {
 
   update(seq: number, patch: JobPatch, nowMs: number): JobRow {
     const keys = Object.keys(patch).filter((k) => PATCH_COLUMNS.has(k));
-    const sets = [...keys.map((k) => `${k} = @${k}`), 'updated_at = @updated_at'];
-    this.db.prepare(`UPDATE inference_jobs SET ${sets.join(', ')} WHERE seq = @seq`).run({ ...patch, updated_at: new Date(nowMs).toISOString(), seq });
+    const id = keys.join(',');
+    let stmt = this.updates.get(id);
+    if (!stmt) {
+      const sets = [...keys.map((k) => `${k} = @${k}`), 'updated_at = @updated_at'];
+      stmt = this.db.prepare(`UPDATE inference_jobs SET ${sets.join(', ')} WHERE seq = @seq`);
+      this.updates.set(id, stmt);
+    }
+    const params: Record<string, unknown> = { updated_at: new Date(nowMs).toISOString(), seq };
+    for (const k of keys) params[k] = patch[k as keyof JobPatch];
+    stmt.run(params);
     return this.get(seq)!;
   }
 

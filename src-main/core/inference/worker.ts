@@ -85,6 +85,8 @@ export class InferenceWorker {
   private detail: string;
   private retryAt: string | null = null;
   private readonly inFlight = new Map<number, Promise<void>>();
+  /** Router job ids of the rows in flight. */
+  private readonly running = new Map<number, string>();
   private slotWaiters: (() => void)[] = [];
   private loop: Promise<void> | undefined;
   private forbiddenWarning: string | null = null;
@@ -240,6 +242,12 @@ export class InferenceWorker {
   }
 
   private receive(job: MinerJobWire): void {
+    const running = [...this.running.entries()].find(([, jobId]) => jobId === job.job_id);
+    if (running) {
+      // Leased to us again while we still work on it (our lease had run out): keep going.
+      this.deps.repo.update(running[0], { lease_expires_at: job.lease_expires_at }, this.deps.now().getTime());
+      return;
+    }
     const row = this.deps.repo.receive({
       networkId: this.deps.networkId,
       competitionId: this.deps.competitionId,
@@ -252,17 +260,17 @@ export class InferenceWorker {
       leaseExpiresAt: job.lease_expires_at,
       nowMs: this.deps.now().getTime(),
     });
-    if (this.inFlight.has(row.seq)) return;
     this.deps.onJob(row);
-    if (row.router_done === 1) return;
     this.launch(row, false);
   }
 
   // ---- one job ---------------------------------------------------------------------------------
 
   private launch(row: JobRow, resumed: boolean): void {
+    this.running.set(row.seq, row.job_id);
     const run = this.runJob(row, resumed).finally(() => {
       this.inFlight.delete(row.seq);
+      this.running.delete(row.seq);
       this.wakeSlots();
       this.deps.onState();
     });
@@ -299,6 +307,7 @@ export class InferenceWorker {
       if (error instanceof JobEnd) end = error;
       else if (jobStop.signal.aborted && lostLease) end = lostLease;
       else if (error instanceof Stopped || this.stop$.signal.aborted) return;
+      else if (error instanceof RouterCallError) end = new JobEnd('ROUTER_REFUSED', `The router refused a call for this job (${error.code}).`, true);
       else {
         this.deps.log.error('inference job failed inside the app', { job: row.job_id, error: error instanceof Error ? error.name : 'unknown' });
         end = new JobEnd('INTERNAL', 'The app failed while working on this job; see the log.', true);
