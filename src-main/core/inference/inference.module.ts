@@ -215,6 +215,9 @@ export function createInferenceModule(deps: WorkerModuleDeps, overrides: Partial
     if (closed) return;
     let networkId: string;
     let memberships: MembershipRow[];
+    // Never (re)start the practice network from here: that is the networks service's decision.
+    const view = deps.networks.view();
+    if (view.selectedId === 'practice' && view.practice.state !== 'running' && view.practice.state !== 'attached') return;
     try {
       networkId = (await deps.activeNetwork()).id;
       memberships = await deps.competitions.activeMemberships();
