@@ -21,6 +21,7 @@ import { deriveScopedKey, isId, scopeFor } from '@shared/protocol/hkdf-keys';
 import { parseKeyRequest, verifyKeyRequestSignature, type KeyResponse } from '@shared/protocol/key-request';
 import { verifyMinerRequest } from '@shared/protocol/miner-request';
 import { isUuidV4, parseUrn, uuidV4 } from '@shared/protocol/urn';
+import type { MinerJobWire, TaskViewWire } from '@shared/protocol/router-api';
 import { BodyTooLarge, closeServer, jsonServer, listenLoopback, listenLoopbackPreferring, readBody, sendError, sendJson, silentLog, type DevnetLog } from '../common/http';
 import { SqliteReplayStore } from '../common/replay-store';
 import { DEMO_COMPETITIONS } from '../demo/competitions';
@@ -341,7 +342,7 @@ export class RouterNode {
 
   // ---- §2.6 miner job API ------------------------------------------------------------------------
 
-  private jobWire(j: JobRow): Record<string, unknown> {
+  private jobWire(j: JobRow): MinerJobWire {
     return { job_id: j.job_id, session_id: j.session_id, task_id: j.task_id, input_urn: j.input_urn, lease_expires_at: iso(j.lease_expires_at!), deadline: iso(j.deadline) };
   }
 
@@ -467,10 +468,10 @@ export class RouterNode {
   }
 
   /** What the router holds for a task, as it is: URNs, states, sizes, versions — never content (the app's Playground). */
-  private taskView(sessionId: number, taskId: number): Record<string, unknown> {
+  private taskView(sessionId: number, taskId: number): TaskViewWire {
     const job = this.repo.jobByTask(sessionId, taskId);
     if (!job) throw new RouterError(404, 'UNKNOWN_TASK', 'No such task.');
-    const payload = (urn: string | null): Record<string, unknown> | null => {
+    const payload = (urn: string | null): TaskViewWire['input'] => {
       const row = urn === null ? undefined : this.store.row(urn);
       return row ? { urn: row.urn, payload_type: row.payload_type, key_version: row.key_version, bytes: row.size } : null;
     };
