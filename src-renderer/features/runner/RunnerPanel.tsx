@@ -91,14 +91,14 @@ function ListenCard({ runner, practice }: { runner: RunnerView; practice: boolea
       }
     >
       <p>
-        <span className="mono" aria-label="Listening at">
+        <span className="mono runner-address" aria-label="Listening at">
           {address}
         </span>
       </p>
       {runner.listen.beyondLoopback ? (
         <div className="banner banner-danger runner-inline-banner" role="alert">
           <strong>Reachable from other machines.</strong> The runner accepts connections beyond this computer. Every call still needs a certificate from the network and passes
-          the {POLICY_WORDS[runner.policy].label.toLowerCase()} check, but anyone on the network can try. Go back to 127.0.0.1 unless a coordinator elsewhere must reach it.
+          the coordinator authentication below, but anyone who can reach this address can try. Go back to 127.0.0.1 unless a coordinator elsewhere must reach it.
         </div>
       ) : (
         <p className="help">Only programs on this computer can reach it (loopback).</p>
@@ -150,15 +150,15 @@ function ListenForm({ runner, practice, onDone }: { runner: RunnerView; practice
             <label htmlFor={ids.ack}>I understand that other machines can reach the runner at this address</label>
           </div>
         ) : null}
-        <div className="form-row">
-          <button type="submit" className="button button-primary" disabled={beyond && !ack}>
-            Listen here
-          </button>
-          <button type="button" className="button button-quiet" onClick={onDone}>
-            Cancel
-          </button>
-        </div>
       </fieldset>
+      <div className="form-row">
+        <button type="submit" className="button button-primary" disabled={practice || busy || (beyond && !ack)}>
+          Listen here
+        </button>
+        <button type="button" className="button button-quiet" onClick={onDone}>
+          {practice ? 'Close' : 'Cancel'}
+        </button>
+      </div>
     </form>
   );
 }
@@ -345,15 +345,15 @@ function CallsTable({ calls }: { calls: RunnerCallView[] }) {
             <th scope="col">Call</th>
             <th scope="col">Outcome</th>
             <th scope="col" className="num">
-              Time taken
+              Took
             </th>
           </tr>
         </thead>
         <tbody>
           {calls.map((call, i) => (
             <tr key={`${call.at}-${i}`} className={call.outcome === 'refused' ? 'runner-refused' : undefined}>
-              <td>{timeOfDay(call.at)}</td>
-              <td className="mono">{call.method}</td>
+              <td className="runner-nowrap">{timeOfDay(call.at)}</td>
+              <td className="mono runner-nowrap">{call.method}</td>
               <td>
                 {call.outcome === 'accepted' ? (
                   <>Accepted{call.status && call.status !== 'SUCCESS' ? ` — ${call.status}` : ''}</>
@@ -361,7 +361,7 @@ function CallsTable({ calls }: { calls: RunnerCallView[] }) {
                   <span title={call.reason ? REFUSAL_WORDS[call.reason] : undefined}>Refused{call.reason ? `: ${REFUSAL_WORDS[call.reason]}` : ''}</span>
                 )}
               </td>
-              <td className="num">{ms(call.ms)}</td>
+              <td className="num runner-nowrap">{ms(call.ms)}</td>
             </tr>
           ))}
         </tbody>
