@@ -6,7 +6,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RouterCallError, RouterClient, type EoaSigner } from '@core/inference/router-client';
+import type { RouterCallError} from '@core/inference/router-client';
+import { RouterClient, type EoaSigner } from '@core/inference/router-client';
 import { eip191Recover, eip191Sign, evmAddressOf, parsePrivateKey } from '@shared/protocol/eip191';
 import { verifyMinerRequest } from '@shared/protocol/miner-request';
 import { minerJobsSchema } from '@shared/protocol/router-api';
