@@ -3,6 +3,8 @@
  * completions sent to the real router come back decrypted and equal to what the text model
  * computes — through the core's worker, the real container and the router's offchain store.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { InferenceStatus, JobView, PlaygroundAnswer } from '@shared/contract/inference';
 import type { RewardsView } from '@shared/contract/rewards';
@@ -72,6 +74,13 @@ describe('private inference through core', () => {
     const { jobs: mine } = await call<{ jobs: JobView[] }>(core, 'inference.jobs', { limit: 1 });
     expect(mine[0]?.id).toBe(play.jobRowId);
     expect(mine[0]?.taskId).toBe(play.taskId);
+
+    // Nothing in the data folder (app database and WAL, logs, router database and blobs) holds a prompt or an output.
+    const needles = [...prompts, 'The baker lit the oven', ...prompts.map((p) => expectedCompletion(p)), expectedCompletion('The baker lit the oven')].map((t) => Buffer.from(t));
+    const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
+    const files = walk(parties.dataDir);
+    expect(files.some((f) => f.endsWith('minerva.db'))).toBe(true);
+    for (const f of files) for (const n of needles) expect(readFileSync(f).includes(n), `${f} holds plaintext`).toBe(false);
 
     // Concurrency is kept across restarts.
     await call(core, 'inference.setConcurrency', { competitionId: COMPETITION, concurrency: 5 });
