@@ -79,25 +79,43 @@ export class RouterClient {
 
   /** One HTTP exchange; the answer's text (never logged) or a RouterCallError. */
   private async exchange(method: string, pathAndQuery: string, init: { headers: Record<string, string>; body?: Uint8Array; timeoutMs: number; signal?: AbortSignal }): Promise<{ status: number; text: string }> {
-    const signals = [AbortSignal.timeout(init.timeoutMs), ...(init.signal ? [init.signal] : [])];
+    // One controller per call, tied to the caller's signal by a listener removed afterwards (no
+    // AbortSignal.any on the worker's long-lived signal, which would keep every call reachable).
+    const ctl = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      ctl.abort();
+    }, init.timeoutMs);
+    const onAbort = (): void => ctl.abort();
+    if (init.signal?.aborted) ctl.abort();
+    else init.signal?.addEventListener('abort', onAbort, { once: true });
+    const cut = (what: string): RouterCallError => {
+      if (init.signal?.aborted) return new RouterCallError(null, 'ABORTED', 'The call was stopped.');
+      if (timedOut) return new RouterCallError(null, 'TIMEOUT', 'The router did not answer in time.');
+      return new RouterCallError(null, 'NETWORK_ERROR', what);
+    };
     let res: Response;
-    try {
-      res = await this.doFetch(`${this.options.baseUrl}${pathAndQuery}`, {
-        method,
-        headers: { ...init.headers, ...(init.body ? { 'content-type': 'application/json' } : {}) },
-        ...(init.body ? { body: Buffer.from(init.body) } : {}),
-        signal: AbortSignal.any(signals),
-      });
-    } catch (error) {
-      if (init.signal?.aborted) throw new RouterCallError(null, 'ABORTED', 'The call was stopped.');
-      const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
-      throw new RouterCallError(null, timedOut ? 'TIMEOUT' : 'NETWORK_ERROR', timedOut ? 'The router did not answer in time.' : 'The router cannot be reached.');
-    }
     let text: string;
     try {
-      text = await res.text();
-    } catch {
-      throw new RouterCallError(null, 'NETWORK_ERROR', 'The router’s answer was cut off.');
+      try {
+        res = await this.doFetch(`${this.options.baseUrl}${pathAndQuery}`, {
+          method,
+          headers: { ...init.headers, ...(init.body ? { 'content-type': 'application/json' } : {}) },
+          ...(init.body ? { body: Buffer.from(init.body) } : {}),
+          signal: ctl.signal,
+        });
+      } catch {
+        throw cut('The router cannot be reached.');
+      }
+      try {
+        text = await res.text();
+      } catch {
+        throw cut('The router’s answer was cut off.');
+      }
+    } finally {
+      clearTimeout(timer);
+      init.signal?.removeEventListener('abort', onAbort);
     }
     if (res.status >= 400) {
       let code = `HTTP_${res.status}`;

@@ -87,6 +87,7 @@ export class InferenceWorker {
   private readonly inFlight = new Map<number, Promise<void>>();
   /** Router job ids of the rows in flight. */
   private readonly running = new Map<number, string>();
+  private readonly jobControllers = new Set<AbortController>();
   private slotWaiters: (() => void)[] = [];
   private loop: Promise<void> | undefined;
   private forbiddenWarning: string | null = null;
@@ -133,8 +134,10 @@ export class InferenceWorker {
 
   async stop(): Promise<void> {
     this.stop$.abort();
+    for (const c of this.jobControllers) c.abort();
     this.wakeSlots();
     await this.loop;
+    // A job inside a model call finishes that call first (bounded by the model timeout).
     await Promise.allSettled([...this.inFlight.values()]);
     this.setState('stopped', 'Stopped.');
   }
@@ -279,8 +282,11 @@ export class InferenceWorker {
   }
 
   private async runJob(row: JobRow, resumed: boolean): Promise<void> {
+    // Aborted by a lost lease, or by stop() (which aborts every job's controller).
     const jobStop = new AbortController();
-    const signal = AbortSignal.any([this.stop$.signal, jobStop.signal]);
+    const signal = jobStop.signal;
+    this.jobControllers.add(jobStop);
+    if (this.stop$.signal.aborted) jobStop.abort();
     let lost: JobEnd | null = null;
     const renew = setInterval(() => {
       if (!this.deps.vault.isUnlocked()) return;
@@ -305,7 +311,7 @@ export class InferenceWorker {
       const lostLease = lost as JobEnd | null;
       let end: JobEnd;
       if (error instanceof JobEnd) end = error;
-      else if (jobStop.signal.aborted && lostLease) end = lostLease;
+      else if (lostLease) end = lostLease;
       else if (error instanceof Stopped || this.stop$.signal.aborted) return;
       else if (error instanceof RouterCallError) end = new JobEnd('ROUTER_REFUSED', `The router refused a call for this job (${error.code}).`, true);
       else {
@@ -315,6 +321,7 @@ export class InferenceWorker {
       await this.end(current, end);
     } finally {
       clearInterval(renew);
+      this.jobControllers.delete(jobStop);
     }
   }
 

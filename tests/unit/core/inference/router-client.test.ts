@@ -39,8 +39,7 @@ describe('router client', () => {
     const client = await serve((req, body, res) => {
       const path = (req.url ?? '').split('?')[0]!;
       seen.push(verifyMinerRequest(req.headers, { method: req.method ?? '', path, body }, { nowSeconds: Math.floor(Date.now() / 1000) }));
-      if (path === '/api/v2/miner/jobs') return res.writeHead(200).end(JSON.stringify({ jobs: [job] }));
-      res.writeHead(200).end(JSON.stringify({ job_id: job.job_id, state: 'done' }));
+      res.writeHead(200).end(JSON.stringify(path === '/api/v2/miner/jobs' ? { jobs: [job] } : { job_id: job.job_id, state: 'done' }));
     });
     expect(await client.poll(0, 3)).toEqual([job]);
     await client.report(job.job_id, job.input_urn);
@@ -63,10 +62,10 @@ describe('router client', () => {
   it('types every failure: error bodies, 5xx, non-JSON, malformed answers, timeouts and refused connections', async () => {
     let mode = '403';
     const client = await serve((_req, _body, res) => {
-      if (mode === '403') return res.writeHead(403).end(JSON.stringify({ error: { code: 'NOT_ALLOWED', message: 'no' } }));
-      if (mode === '503') return res.writeHead(503).end('busy');
-      if (mode === 'bad') return res.writeHead(200).end(JSON.stringify({ jobs: [{ ...job, job_id: 'not-a-uuid' }] }));
-      if (mode === 'slow') return void setTimeout(() => res.writeHead(204).end(), 2000);
+      if (mode === '403') res.writeHead(403).end(JSON.stringify({ error: { code: 'NOT_ALLOWED', message: 'no' } }));
+      else if (mode === '503') res.writeHead(503).end('busy');
+      else if (mode === 'bad') res.writeHead(200).end(JSON.stringify({ jobs: [{ ...job, job_id: 'not-a-uuid' }] }));
+      else setTimeout(() => res.writeHead(204).end(), 2000);
     });
     const failure = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e as RouterCallError);
     const forbidden = await failure(client.lease(job.job_id));
