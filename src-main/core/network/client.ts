@@ -22,6 +22,8 @@ export interface CatalogueEntry extends Omit<CompetitionView, 'participants' | '
   sessionId?: number | null;
   /** The demo bundle (resources/models/<name>) built locally when there is no image digest. */
   modelBundle?: string | null;
+  /** Model-runner competitions (PROTOCOLS §5): the model id, the base class and the network's certificate domain. */
+  runner?: { modelId: string; className: string; networkDomain: string } | null;
 }
 
 /** Signs with one of the miner's keys; provided by the vault, which never hands out the key. */

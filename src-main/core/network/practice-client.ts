@@ -199,6 +199,7 @@ function toEntry(c: CatalogueEntryWire): CatalogueEntry {
     paddedSignature: c.rules.padded_signature ?? true,
     sessionId: c.rules.session_id,
     modelBundle: c.requirements.model_bundle,
+    runner: c.rules.model_id && c.rules.class_name && c.rules.network_domain ? { modelId: c.rules.model_id, className: c.rules.class_name, networkDomain: c.rules.network_domain } : null,
   };
 }
 

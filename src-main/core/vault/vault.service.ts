@@ -1,6 +1,9 @@
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { hkdf } from '@noble/hashes/hkdf.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { generateMnemonic } from '@scure/bip39';
 import { wordlist } from '@scure/bip39/wordlists/english.js';
 import { AppError, isAppError } from '@shared/contract/errors';
@@ -86,6 +89,7 @@ interface Unlocked {
 }
 
 const MIN_PASSWORD_LENGTH = 8;
+const DATA_MAGIC = [0x4d, 0x56, 0x44, 0x31]; // "MVD1"
 const textDecoder = new TextDecoder();
 
 function hex(bytes: Uint8Array): string {
@@ -787,6 +791,48 @@ export class VaultService {
 
   signWithSmpHotkey(message: Uint8Array): Signature {
     return this.sign('smp-hotkey', message);
+  }
+
+  // ---------------------------------------------------------------- data sealed with a key
+
+  /**
+   * Encrypts app data that must never lie in plaintext on disk (the model runner's TLS private
+   * key) under a key derived from the runner wallet's secret: XChaCha20-Poly1305 with key =
+   * HKDF-SHA256(secret, salt "minerva-vault-data-v1", info `label`), AAD = `label`. Output:
+   * `MVD1` ‖ nonce(24) ‖ ciphertext. Needs the wallet unlocked; a restored phrase opens it again.
+   */
+  sealWithRunnerWallet(label: string, plaintext: Uint8Array): Uint8Array {
+    const key = this.dataKey(label);
+    try {
+      const nonce = randomBytes(24);
+      const sealed = xchacha20poly1305(key, nonce, new TextEncoder().encode(label)).encrypt(plaintext);
+      const out = new Uint8Array(4 + 24 + sealed.length);
+      out.set(DATA_MAGIC, 0);
+      out.set(nonce, 4);
+      out.set(sealed, 28);
+      return out;
+    } finally {
+      key.fill(0);
+    }
+  }
+
+  /** Opens `sealWithRunnerWallet` output; another wallet, label or a changed byte → DECRYPT_FAILED. */
+  openWithRunnerWallet(label: string, sealed: Uint8Array): Uint8Array {
+    if (sealed.length < 28 + 16 || !DATA_MAGIC.every((b, i) => sealed[i] === b)) throw new AppError('DECRYPT_FAILED', 'The sealed data is not in the form this wallet writes.');
+    const key = this.dataKey(label);
+    try {
+      return xchacha20poly1305(key, sealed.subarray(4, 28), new TextEncoder().encode(label)).decrypt(sealed.subarray(28));
+    } catch {
+      throw new AppError('DECRYPT_FAILED', 'The sealed data does not open with this wallet (another wallet sealed it, or it was changed).');
+    } finally {
+      key.fill(0);
+    }
+  }
+
+  private dataKey(label: string): Uint8Array {
+    if (label.length === 0 || label.length > 200) throw new AppError('VALIDATION', 'A data label is 1–200 characters.');
+    const pair = this.pair('runner-wallet');
+    return hkdf(sha256, pair.secretKey, new TextEncoder().encode('minerva-vault-data-v1'), new TextEncoder().encode(label), 32);
   }
 
   /** EIP-191 personal_sign with the EOA: `0x` + r ‖ s ‖ v (65 bytes). */

@@ -142,6 +142,24 @@ describe('migration 50: private inference jobs', () => {
   });
 });
 
+describe('migration 60: model runner', () => {
+  it('keeps one enrolment per network and competition, refuses unknown policies and ports, and lists calls and predictions newest first by index', () => {
+    const db = new Database(':memory:');
+    migrate(db, MIGRATIONS.filter((m) => m.version <= 60));
+    const insert = db.prepare("INSERT INTO runner_enrolments (network_id, competition_id, model_id, steps_json, policy, listen_port, updated_at) VALUES (?, ?, 'm', '[]', ?, ?, 'now')");
+    insert.run('practice', 'c', 'either', 40_000);
+    insert.run('other', 'c', 'v1', null);
+    expect(() => insert.run('practice', 'c', 'pinned', 1)).toThrow(/UNIQUE/);
+    expect(() => insert.run('practice', 'd', 'none', 1)).toThrow(/CHECK/);
+    expect(() => insert.run('practice', 'e', 'v1', 70_000)).toThrow(/CHECK/);
+    expect(() => db.prepare("INSERT INTO runner_calls (competition_id, at, method, outcome, ms) VALUES ('c', 'now', 'Setup', 'maybe', 1)").run()).toThrow(/CHECK/);
+    const plan = db.prepare("EXPLAIN QUERY PLAN SELECT * FROM runner_calls WHERE competition_id = 'c' ORDER BY id DESC LIMIT 10").all() as { detail: string }[];
+    expect(plan.map((p) => p.detail).join(' ')).toMatch(/USING (COVERING )?INDEX runner_calls_competition/);
+    const predictions = db.prepare("EXPLAIN QUERY PLAN SELECT * FROM runner_predictions WHERE competition_id = 'c' ORDER BY id DESC LIMIT 10").all() as { detail: string }[];
+    expect(predictions.map((p) => p.detail).join(' ')).toMatch(/USING (COVERING )?INDEX runner_predictions_competition/);
+  });
+});
+
 describe('migration 70: remote TEE runners', () => {
   it('keeps one row per competition and address, and never a registered runner without a passing check', () => {
     const db = new Database(':memory:');

@@ -8,15 +8,22 @@ import { runnerDnsName } from '@shared/protocol/smp.proto';
 
 describe('Variant', () => {
   it('encodes each type as §5 says', () => {
-    expect(encodeVariant(null)).toEqual({ type: 'NONE', value: Buffer.alloc(0) });
-    expect(encodeVariant(1.5).value.toString('hex')).toBe('000000000000f83f');
-    expect(encodeVariant(-2n)).toEqual({ type: 'INT', value: Buffer.from('feffffffffffffff', 'hex') });
-    expect(encodeVariant('é')).toEqual({ type: 'STRING', value: Buffer.from([0xc3, 0xa9]) });
-    expect(encodeVariant({ json: { a: [1, 'x'] } }).value.toString()).toBe('{"a":[1,"x"]}');
+    const hex = (v: Parameters<typeof encodeVariant>[0]): [string, string] => {
+      const e = encodeVariant(v);
+      return [e.type, Buffer.from(e.value).toString('hex')];
+    };
+    expect(hex(null)).toEqual(['NONE', '']);
+    expect(hex(1.5)).toEqual(['DOUBLE', '000000000000f83f']);
+    expect(hex(-2n)).toEqual(['INT', 'feffffffffffffff']);
+    expect(hex('é')).toEqual(['STRING', 'c3a9']);
+    expect(Buffer.from(encodeVariant({ json: { a: [1, 'x'] } }).value).toString()).toBe('{"a":[1,"x"]}');
   });
 
   it('round-trips and refuses what is not encodable or decodable', () => {
     for (const v of [null, 0.1, -7n, 'text ✓', { json: { value: 3 } }]) expect(decodeVariant(encodeVariant(v))).toEqual(v);
+    // gRPC hands bytes fields over as Buffers (a view into a larger pool): decoding reads only the view.
+    const pooled = Buffer.concat([Buffer.from([9, 9, 9]), Buffer.from(encodeVariant(2.5).value)]).subarray(3);
+    expect(decodeVariant({ type: 'DOUBLE', value: pooled })).toBe(2.5);
     expect(() => encodeVariant({ json: { v: Number.NaN } })).toThrow(/NaN/);
     expect(() => encodeVariant({ json: [Infinity] })).toThrow(/Infinity/);
     expect(() => decodeVariant({ type: 'DOUBLE', value: new Uint8Array(7) })).toThrow(/8 bytes/);

@@ -1,0 +1,81 @@
+/**
+ * The runner's check of a coordinator call (PROTOCOLS §5, "Coordinator → runner"). Pure: the
+ * chain facts, the peer certificate of this mTLS connection and the request metadata go in; the
+ * verdict comes out with the check that failed, by name. Nothing here logs or returns key material.
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import type { RunnerAuthPolicy, RunnerRefusalReason } from '@shared/contract/runner';
+import { toHex } from '@shared/protocol/encoding';
+import { decidingMechanism, pinnedMatches, SMP_METADATA_KEYS, smpContainerFromMetadata, spkiFromCertificate, verifySmp, walletKeyFromB58, type SmpCheck, type SmpContainer } from '@shared/protocol/smp';
+
+/** The coordinator as the chain says now (`chain_getCoordinator`). */
+export interface CoordinatorFacts {
+  walletB58: string;
+  hotkey: string;
+  /** `[primary, secondary]`, 64 zeros = an empty slot. */
+  certHashes: readonly [string, string];
+}
+
+export type AuthVerdict = { ok: true; mechanism: 'v1' | 'pinned' } | { ok: false; reason: RunnerRefusalReason; detail: string };
+
+const V1_REASONS: Record<Exclude<SmpCheck, 'model_id'>, RunnerRefusalReason> = {
+  wallet: 'v1.wallet_pubkey',
+  signature: 'v1.signature',
+  keys: 'v1.message_keys',
+  cert_pub: 'v1.cert_pub',
+  hotkey: 'v1.hotkey',
+};
+
+/** The check's number and name as §5 lists it, for the log: `v1 (2) signature`. */
+export function describeReason(reason: RunnerRefusalReason): string {
+  const numbers: Partial<Record<RunnerRefusalReason, string>> = {
+    'v1.wallet_pubkey': 'v1 check 1 (x-auth-wallet-pubkey is the coordinator wallet on chain)',
+    'v1.signature': 'v1 check 2 (signature by the coordinator wallet from the chain)',
+    'v1.message_keys': 'v1 check 3 (message has exactly cert_pub and hotkey)',
+    'v1.cert_pub': 'v1 check 4 (cert_pub is the client certificate of this connection)',
+    'v1.hotkey': 'v1 check 5 (hotkey is the coordinator hotkey on chain now)',
+    'pinned.cert_hash': 'pinned (sha256 of the client certificate key is a coordinator hash on chain)',
+    metadata: 'x-auth-* metadata (each key once, all three together)',
+    handshake: 'mTLS handshake (a client certificate from the network CA)',
+  };
+  return numbers[reason] ?? reason;
+}
+
+/**
+ * Authenticates one call under `policy`. `facts` null = the chain names no coordinator (every
+ * coordinator call fails). `peerCertDer` is the client certificate of this connection.
+ */
+export function authenticateCoordinator(policy: RunnerAuthPolicy, facts: CoordinatorFacts | null, peerCertDer: Uint8Array | undefined, get: (key: string) => readonly unknown[]): AuthVerdict {
+  if (!peerCertDer) return { ok: false, reason: 'handshake', detail: 'no client certificate on this connection' };
+  let peerSpki: Uint8Array;
+  try {
+    peerSpki = spkiFromCertificate(peerCertDer);
+  } catch {
+    return { ok: false, reason: 'handshake', detail: 'the client certificate cannot be read' };
+  }
+  const keys = SMP_METADATA_KEYS.coordinator;
+  const anyHeader = [keys.message, keys.signature, keys.wallet].some((k) => get(k).length > 0);
+  const mechanism = decidingMechanism(policy, anyHeader);
+  if (mechanism === 'pinned') {
+    if (!facts) return { ok: false, reason: 'pinned.cert_hash', detail: 'no coordinator on chain' };
+    return pinnedMatches(peerSpki, facts.certHashes) ? { ok: true, mechanism } : { ok: false, reason: 'pinned.cert_hash', detail: `client key hash ${toHex(sha256(peerSpki)).slice(0, 16)}… is neither coordinator hash on chain` };
+  }
+  let container: SmpContainer | undefined;
+  try {
+    container = smpContainerFromMetadata(get, 'coordinator');
+  } catch {
+    return { ok: false, reason: 'metadata', detail: 'an x-auth-* key is missing, repeated or not ASCII' };
+  }
+  if (!container) return { ok: false, reason: 'v1.wallet_pubkey', detail: 'no x-auth-* metadata (the policy is v1)' };
+  if (!facts) return { ok: false, reason: 'v1.wallet_pubkey', detail: 'no coordinator on chain' };
+  let wallet: Uint8Array;
+  try {
+    wallet = walletKeyFromB58(facts.walletB58);
+  } catch {
+    return { ok: false, reason: 'v1.wallet_pubkey', detail: 'the chain’s coordinator wallet is not a 32-byte key' };
+  }
+  const verdict = verifySmp(container, { role: 'coordinator', expectedWallet: wallet, peerSpki, expectedHotkey: facts.hotkey });
+  if (verdict.valid) return { ok: true, mechanism };
+  const check = verdict.check === 'model_id' ? 'keys' : verdict.check;
+  return { ok: false, reason: V1_REASONS[check], detail: verdict.message };
+}

@@ -1,0 +1,73 @@
+/**
+ * The runner tests' parties: a real practice chain, hub and coordinator (its CA, certificate
+ * service and SQLite) and a real core (its SQLite, its vault, the real ts-predictor container), in
+ * this process. The coordinator's round timer is off: tests drive rounds themselves.
+ */
+import type { RpcReply } from '@shared/contract';
+import type { RunnerStatus, RunnerView } from '@shared/contract/runner';
+import { createCore, type Core } from '@core/create-core';
+import type { PracticeNetworkHost } from '@core/network/practice';
+import type { CoordinatorNode } from '@devnet/coordinator/coordinator-server';
+import { startPracticeNetwork, type PracticeNetwork } from '@devnet/index';
+import { tempDataDir } from '../../helpers/serve-process';
+
+export const PASSWORD = 'correct horse battery staple 42';
+export const COMPETITION = 'practice-runner';
+export const MODEL = 'practice-ts-1';
+
+export async function call<T>(core: Core, method: string, input: unknown = {}): Promise<T> {
+  const reply: RpcReply = await core.router.call(method, input, { transport: 'test', clientId: 't' });
+  if (!reply.ok) throw Object.assign(new Error(`${method}: ${reply.error.code} ${reply.error.message}`), { code: reply.error.code });
+  return reply.result as T;
+}
+
+/** Polls `runner.status` until the competition's runner matches `check`. */
+export async function untilRunner(core: Core, check: (r: RunnerView) => boolean, timeoutMs = 120_000): Promise<RunnerView> {
+  const until = Date.now() + timeoutMs;
+  let last: RunnerView | undefined;
+  for (;;) {
+    const s = await call<RunnerStatus>(core, 'runner.status');
+    last = s.runners.find((r) => r.competitionId === COMPETITION);
+    if (last && check(last)) return last;
+    if (Date.now() > until) throw new Error(`runner never matched: ${JSON.stringify(last ? { state: last.state, detail: last.detail, steps: last.steps, error: last.error } : null)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export interface Parties {
+  dataDir: string;
+  network: PracticeNetwork;
+  coordinator: CoordinatorNode;
+  core: Core;
+  stop(): Promise<void>;
+}
+
+export async function startParties(options: { env?: Record<string, string> } = {}): Promise<Parties> {
+  const dataDir = tempDataDir('minerva-runner-');
+  for (const [k, v] of Object.entries(options.env ?? {})) process.env[k] = v;
+  const network = await startPracticeNetwork({ dataDir, parties: ['chain', 'hub', 'coordinator'], blockTimeMs: 100, coordinatorRounds: false });
+  const host: PracticeNetworkHost = {
+    start: () => Promise.resolve({ endpoints: { chain: network.endpoints.chain, hub: network.endpoints.hub ?? '', coordinator: network.endpoints.coordinator ?? '' }, attached: true }),
+    stop: () => Promise.resolve(),
+  };
+  const core = createCore({ dataDir, host: 'headless', version: 'test', logConsole: process.env.DEBUG_RUNNER ? (l) => process.stdout.write(l) : false, practiceHost: host });
+  return {
+    dataDir,
+    network,
+    coordinator: network.coordinator!,
+    core,
+    async stop() {
+      await core.close();
+      await network.stop();
+      for (const k of Object.keys(options.env ?? {})) delete process.env[k];
+    },
+  };
+}
+
+/** New wallet, join practice-runner, wait until the runner serves. */
+export async function joinRunner(core: Core): Promise<RunnerView> {
+  await call(core, 'vault.create', { password: PASSWORD });
+  await call(core, 'competitions.list', { refresh: true });
+  await call(core, 'competitions.join', { id: COMPETITION });
+  return untilRunner(core, (r) => r.state === 'serving');
+}
