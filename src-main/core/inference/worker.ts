@@ -401,10 +401,11 @@ export class InferenceWorker {
       const scopeText = scopeFor(scope.scopeType, scope.sessionId, scope.taskId);
       const key = await this.fetchKey(r, signal, scope.scopeType, scope.sessionId, scope.taskId, scope.keyVersion, scopeText);
       try {
-        set({ key_ms: this.nowMs() - t });
+        // Each step's end and the next step's start are one write.
+        let now = this.nowMs();
+        set({ key_ms: now - t, state: 'decrypt' });
         // decrypt
-        t = this.nowMs();
-        set({ state: 'decrypt' });
+        t = now;
         let data: JsonObject;
         try {
           data = await decryptEnvelope(key, envelope);
@@ -413,11 +414,11 @@ export class InferenceWorker {
           throw error;
         }
         if (typeof data.prompt !== 'string') throw new JobEnd('ENVELOPE_INVALID', 'The decrypted input has no prompt. Nothing was sent to the model.', true);
-        set({ decrypt_ms: this.nowMs() - t });
         if (signal.aborted) throw new Stopped();
+        now = this.nowMs();
+        set({ decrypt_ms: now - t, state: 'run' });
         // run
-        t = this.nowMs();
-        set({ state: 'run' });
+        t = now;
         let result: Awaited<ReturnType<ModelPort['infer']>>;
         try {
           result = await this.deps.model.infer(data);
@@ -426,16 +427,16 @@ export class InferenceWorker {
           const code = isAppError(error) ? error.code : 'MODEL_FAILED';
           throw new JobEnd('MODEL_FAILED', `The model could not answer (${code}). Check the model container on the Runtime page.`, true);
         }
-        set({ run_ms: this.nowMs() - t });
+        now = this.nowMs();
+        set({ run_ms: now - t, state: 'encrypt' });
         // encrypt, under the input's scope_type, scope and key_version (§2.4)
-        t = this.nowMs();
-        set({ state: 'encrypt' });
+        t = now;
         const sealed = await encryptEnvelope(key, scope, { output: result.output, model: result.model, ...(result.usage ? { usage: result.usage } : {}) }, this.deps.now());
         const json = JSON.stringify(sealed);
-        set({ encrypt_ms: this.nowMs() - t });
+        now = this.nowMs();
+        set({ encrypt_ms: now - t, state: 'upload' });
         // upload; the URN is in the database before it is reported
-        t = this.nowMs();
-        set({ state: 'upload' });
+        t = now;
         const put = await this.call(r, signal, (s) => this.deps.client.putEnvelope(json, s));
         set({ result_urn: put.urn, output_bytes: put.bytes, upload_ms: this.nowMs() - t, state: 'report' });
       } finally {
