@@ -334,6 +334,11 @@ export function createInferenceModule(deps: WorkerModuleDeps, overrides: Partial
     const sessionId = entry.sessionId ?? null;
     const routerUrl = entry.endpoints.router?.replace(/\/+$/, '') ?? null;
     if (sessionId === null || routerUrl === null) throw new AppError('UNAVAILABLE', 'The practice router is not running yet; wait for the practice network to start.');
+    // The answer comes from this app's own worker: say so at once instead of waiting for a timeout.
+    const mine = workers.get(input.competitionId)?.worker.view();
+    if (!mine) throw new AppError('FORBIDDEN', 'Join this competition first: your own miner answers the Playground’s prompts.');
+    if (mine.state === 'paused-locked') throw new AppError('VAULT_LOCKED', 'Unlock your wallet first: your miner pauses while it is locked.');
+    if (mine.state === 'forbidden') throw new AppError('FORBIDDEN', mine.detail);
     const token = (await deps.practiceHost?.routerApiToken?.()) ?? null;
     if (!token) throw new AppError('UNAVAILABLE', 'This app cannot read the practice router’s API token; the Playground needs the practice network started by this app.');
     const auth = { authorization: `Bearer ${token}` };

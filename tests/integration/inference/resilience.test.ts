@@ -27,6 +27,7 @@ describe('job loop resilience', () => {
     expect(worker(paused)?.detail).toMatch(/unlock your wallet/i);
     const rewards = await call<RewardsView>(core, 'rewards.get', { range: 'day' });
     expect(rewards.checklist.find((c) => c.id === 'worker')?.detail).toContain('Paused: unlock your wallet');
+    await expect(call(core, 'inference.playgroundSend', { competitionId: COMPETITION, prompt: 'hello' })).rejects.toThrow(/VAULT_LOCKED Unlock your wallet first/);
 
     const prompt = 'The miller opened the gate';
     const answer = completion(network.endpoints.router!, token, prompt, 60);
