@@ -78,8 +78,10 @@ export function VirtualList(props: VirtualListProps) {
   useLayoutEffect(() => {
     const el = scrollRef.current;
     const held = anchor.current;
-    // The new height first: a scroll position past the old end would be clamped.
+    // The new height first: a scroll position past the old end would be clamped. The box itself is
+    // as tall as its rows up to the CSS max-height (a short list leaves no empty box).
     if (sizerRef.current) sizerRef.current.style.height = `${count * rowHeight}px`;
+    if (el) el.style.height = `${Math.max(count, 1) * rowHeight + (el.offsetHeight - el.clientHeight)}px`;
     if (el && held) {
       const at = indexOfKey(held.key);
       if (at >= 0) {

@@ -34,14 +34,16 @@ const GAP = 2;
 const MIN_W = 6;
 
 /**
- * The compact step bar of a row: six segments, each as wide as its share of the job's time (at
- * least a sliver), coloured by phase. Drawn as SVG (the CSP allows no style attributes); it is
+ * The compact step bar of a row: six segments coloured by phase; once every step is done, each is
+ * as wide as its share of the job's time (at least a sliver). Drawn as SVG (the CSP allows no style attributes); it is
  * decorative — the row's label says the same in words.
  */
 export function StepBar({ job }: { job: JobView }) {
   const phases = stepPhases(job);
   const free = BAR_W - GAP * (phases.length - 1) - MIN_W * phases.length;
-  const total = phases.reduce((sum, s) => sum + (s.ms ?? 0), 0);
+  // A finished job shows where its time went; one in flight or stopped shows how far it got.
+  const timed = phases.every((s) => s.phase === 'done');
+  const total = timed ? phases.reduce((sum, s) => sum + (s.ms ?? 0), 0) : 0;
   let x = 0;
   return (
     <svg className="step-bar" width={BAR_W} height={BAR_H} viewBox={`0 0 ${BAR_W} ${BAR_H}`} aria-hidden="true" focusable="false">

@@ -144,7 +144,7 @@ export function JobsList() {
               <span>Session·task</span>
               <span>Steps</span>
               <span className="num">Total</span>
-              <span>Received</span>
+              <span className="job-time">Received</span>
               <span>Reason</span>
             </div>
             <VirtualList

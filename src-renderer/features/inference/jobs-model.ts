@@ -18,7 +18,9 @@ export function emptyIndex(): JobsIndex {
   return { byId: new Map(), order: [] };
 }
 
-const newestFirst = (a: JobView, b: JobView) => (a.receivedAt < b.receivedAt ? 1 : a.receivedAt > b.receivedAt ? -1 : a.id < b.id ? 1 : -1);
+/** Core's ids are row numbers as text: a longer one is a later row. */
+const idAfter = (a: string, b: string) => (a.length !== b.length ? a.length > b.length : a > b);
+const newestFirst = (a: JobView, b: JobView) => (a.receivedAt < b.receivedAt ? 1 : a.receivedAt > b.receivedAt ? -1 : a.id === b.id ? 0 : idAfter(a.id, b.id) ? -1 : 1);
 
 /** A fresh index from a page of `inference.jobs` (already newest first, but sorted again to be sure). */
 export function indexFrom(jobs: readonly JobView[]): JobsIndex {
@@ -47,7 +49,7 @@ export function mergeBatch(index: JobsIndex, batch: readonly JobView[]): number 
   if (fresh.length === 0) return 0;
   fresh.sort(newestFirst);
   const newestKnown = index.order.length > 0 ? index.byId.get(index.order[0] as string) : undefined;
-  if (!newestKnown || (fresh.at(-1) as JobView).receivedAt >= newestKnown.receivedAt) {
+  if (!newestKnown || newestFirst(fresh.at(-1) as JobView, newestKnown) < 0) {
     // The usual case: every new job is newer than what we hold.
     index.order = [...fresh.map((j) => j.id), ...index.order];
   } else {

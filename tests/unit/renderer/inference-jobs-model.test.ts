@@ -42,6 +42,13 @@ describe('the Jobs page index', () => {
     expect(index.byId.get('row-000002')?.state).toBe('run');
   });
 
+  it('orders jobs received in the same millisecond by core row number, not as text', () => {
+    const index = indexFrom([job(1, { id: '9' }), job(1, { id: '10' }), job(1, { id: '100' })]);
+    expect(ids(index)).toEqual(['100', '10', '9']);
+    mergeBatch(index, [job(1, { id: '11' })]);
+    expect(ids(index)).toEqual(['100', '11', '10', '9']);
+  });
+
   it('keeps the newer copy when an older update arrives late', () => {
     const index = indexFrom([job(1, { state: 'reported', updatedAt: new Date(T0 + 5000).toISOString() })]);
     mergeBatch(index, [job(1, { state: 'run', updatedAt: new Date(T0 + 2000).toISOString() })]);

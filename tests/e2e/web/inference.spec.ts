@@ -1,0 +1,180 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import { CLI, REPO_ROOT, startServe, tempDataDir, type ServeHandle } from '../../helpers/serve-process';
+import { test, expect } from './fixtures';
+
+/**
+ * Private inference end to end in Chromium: the practice network runs as `minerva devnet start`
+ * with demo traffic (the router sends a completion to session 101 every 1.5 s) and `minerva
+ * serve` attaches to it on the same data dir. The miner creates a wallet, joins the practice
+ * private-inference competition, and its real job loop takes the router's jobs through the real
+ * text model container; the Jobs page shows them live. The Playground sends a prompt through
+ * the router's completion API and gets back exactly what the model computes for it.
+ */
+test.skip(process.env.MINERVA_SKIP_DOCKER === '1', 'MINERVA_SKIP_DOCKER=1: the model runs in a Docker container');
+
+interface Practice {
+  dataDir: string;
+  devnet: ChildProcess;
+  serve: ServeHandle;
+}
+
+let running: Practice | undefined;
+
+async function startDevnet(dataDir: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [CLI, 'devnet', 'start', '--data-dir', dataDir, '--block-ms', '300', '--demo-ms', '1500', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (out = (out + c).slice(-20_000)));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the practice network did not start:\n${out}`)), 60_000);
+    let buffered = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      buffered += chunk;
+      if (buffered.includes('"endpoints"')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the practice network exited with ${code}:\n${out}`));
+    });
+  });
+  return child;
+}
+
+/** SIGTERM, then at most `ms` for the process to exit; a process that does not is killed and reported. */
+async function stopChild(child: ChildProcess, ms = 60_000): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) return true;
+  const exited = new Promise<boolean>((done) => child.once('exit', () => done(true)));
+  child.kill('SIGTERM');
+  const inTime = await Promise.race([exited, new Promise<boolean>((done) => setTimeout(() => done(false), ms))]);
+  if (!inTime) {
+    child.kill('SIGKILL');
+    await exited;
+  }
+  return inTime;
+}
+
+test.afterEach(async () => {
+  const r = running;
+  running = undefined;
+  if (!r) return;
+  const pid = r.serve.process.pid;
+  const serveExited = await stopChild(r.serve.process);
+  await stopChild(r.devnet);
+  if (!serveExited && pid) {
+    // Killed: remove the model containers it left behind (labelled with its pid).
+    const ids = execFileSync('docker', ['ps', '-aq', '--filter', `label=io.minerva.owner-pid=${pid}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    if (ids.length > 0) execFileSync('docker', ['rm', '-f', ...ids], { stdio: 'ignore' });
+  }
+  // A process that keeps running after its core has stopped leaks (e.g. a model container's attach stream).
+  expect(serveExited, `minerva serve did not exit within 60 s of SIGTERM; its log ends with:\n${r.serve.output().slice(-3000)}`).toBe(true);
+});
+
+/** A fresh miner on a practice network with demo traffic: logged in, wallet created, joined. */
+async function joinPracticeInference(page: Page, createWallet: (page: Page) => Promise<void>) {
+  const dataDir = tempDataDir('minerva-e2e-inference-');
+  const devnet = await startDevnet(dataDir);
+  const serve = await startServe({ dataDir, args: ['--block-ms', '300'] });
+  running = { dataDir, devnet, serve };
+  await page.setViewportSize({ width: 1400, height: 1000 });
+  await page.goto(serve.loginUrl);
+  await expect(page.getByRole('status').filter({ hasText: 'Connected' })).toBeVisible();
+  await createWallet(page);
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  await nav.getByRole('link', { name: 'Competitions' }).click();
+  await page.getByRole('button', { name: 'Join Private inference (practice)' }).click();
+  await expect(page.getByRole('article', { name: 'Private inference (practice)' }).getByRole('status')).toContainText('Joined with hotkey', { timeout: 60_000 });
+  await nav.getByRole('link', { name: 'Jobs' }).click();
+  return nav;
+}
+
+test('demo traffic flows through this miner: jobs appear live and reach reported, with steps, sessions and figures', async ({ app, page }, testInfo) => {
+  test.setTimeout(300_000);
+  const nav = await joinPracticeInference(page, (p) => app.createWallet(p));
+
+  const sessions = page.getByRole('region', { name: 'Sessions' });
+  await expect(sessions.getByRole('row', { name: /Private inference \(practice\)/ })).toContainText('Working', { timeout: 60_000 });
+  await expect(sessions).toContainText('session 101');
+
+  // The first job waits for the model image to build; after that they flow.
+  const list = page.getByRole('listbox', { name: 'Jobs, newest first' });
+  const t = String.raw`\d+(?:\.\d+)? m?s`;
+  const reported = list.getByRole('option', { name: new RegExp(`^Reported: job [0-9a-f]{8}, session 101 task \\d+, key ${t}, decrypt ${t}, run ${t}, encrypt ${t}, upload ${t}, report ${t}, total ${t}$`) });
+  await expect(reported.first()).toBeVisible({ timeout: 180_000 });
+  await expect.poll(() => reported.count(), { timeout: 60_000 }).toBeGreaterThanOrEqual(3);
+
+  // A job's details: every step timed, stored encrypted under a key version.
+  await reported.first().click();
+  const details = page.getByRole('region', { name: /^Job [0-9a-f]{8}$/ });
+  await expect(details).toContainText('Reported');
+  await expect(details.getByRole('list', { name: /^Steps of job/ }).getByRole('listitem')).toHaveCount(6);
+  await expect(details).toContainText(/v\d+, (session|task) scope/);
+  await page.screenshot({ path: testInfo.outputPath('inference-jobs-light.png') });
+
+  // Filters: reported only, then nothing failed.
+  const filters = page.getByRole('group', { name: 'Job filters' });
+  await filters.getByRole('button', { name: /^Reported/ }).click();
+  const labels = await list.getByRole('option').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
+  expect(labels.length).toBeGreaterThanOrEqual(3);
+  expect(labels.every((l) => l.startsWith('Reported: job'))).toBe(true);
+  await filters.getByRole('button', { name: /^Reported/ }).click();
+  await filters.getByLabel('Session').selectOption('practice-inference');
+  await expect(list.getByRole('option').first()).toBeVisible();
+
+  // Concurrency is kept by core and shown back.
+  const concurrency = sessions.getByLabel('Concurrency for Private inference (practice)');
+  await concurrency.selectOption('3');
+  await expect(concurrency).toHaveValue('3');
+  await page.reload();
+  await expect(page.getByRole('region', { name: 'Sessions' }).getByLabel('Concurrency for Private inference (practice)')).toHaveValue('3', { timeout: 30_000 });
+
+  // The Dashboard: throughput, latency and totals.
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await nav.getByRole('link', { name: 'Dashboard' }).click();
+  const figures = page.getByRole('region', { name: 'Private inference' });
+  await expect(figures).toContainText(/Reported\s*[1-9][\d,]* in all/);
+  await expect(figures).toContainText(/Throughput\s*\d+(\.\d)?\s*jobs\/min/);
+  await expect(figures).toContainText(/Latency p50\s*\d+(\.\d+)? (ms|s)/);
+  await page.screenshot({ path: testInfo.outputPath('inference-dashboard-dark.png') });
+});
+
+test('Playground: a prompt goes through the router and this miner and comes back as the model computes it', async ({ app, page }, testInfo) => {
+  test.setTimeout(300_000);
+  await joinPracticeInference(page, (p) => app.createWallet(p));
+  // Wait until the worker has answered a demo job (the model image is built by then).
+  const list = page.getByRole('listbox', { name: 'Jobs, newest first' });
+  await expect(list.getByRole('option', { name: /^Reported: job/ }).first()).toBeVisible({ timeout: 180_000 });
+
+  const prompt = 'The old lighthouse keeper';
+  // The same bundle the container runs, computed here: sampling is seeded, so the text is exact.
+  const requireCjs = createRequire(import.meta.url);
+  const { createModel } = requireCjs(join(REPO_ROOT, 'resources', 'models', 'text-ngram', 'model.cjs')) as { createModel: (o: { dir: string }) => { infer: (p: { prompt: string }) => { completion: string } } };
+  const expected = createModel({ dir: join(REPO_ROOT, 'resources', 'models', 'text-ngram') }).infer({ prompt }).completion;
+
+  const playground = page.getByRole('region', { name: 'Playground' });
+  await playground.getByLabel('Prompt').fill(prompt);
+  await playground.getByRole('button', { name: 'Send through the router' }).click();
+  await expect(playground.getByRole('progressbar', { name: 'Waiting for the answer' })).toBeVisible();
+  await expect(playground.getByLabel('The decrypted answer')).toHaveText(expected, { timeout: 60_000 });
+  await expect(playground.getByRole('status').filter({ hasText: /^Answered in/ })).toContainText(/Answered in \d+(\.\d+)? (ms|s) by text-ngram · session 101, task \d+/);
+
+  // What the router stored: URNs, encrypted, a key version, sizes — never the prompt.
+  const stored = playground.getByRole('table', { name: 'What the router stored for this completion' });
+  await expect(stored.getByRole('row', { name: /^Prompt/ })).toContainText(/encrypted\s*v\d+\s*[\d,]+ bytes/);
+  await expect(stored.getByRole('row', { name: /^Answer/ })).toContainText(/encrypted\s*v\d+\s*[\d,]+ bytes/);
+  await expect(stored).not.toContainText(prompt);
+
+  // This miner served it (the only member of session 101): its steps, and the job is reported in the list.
+  const steps = playground.getByRole('list', { name: "Steps of the Playground's job" });
+  await expect(steps.getByRole('listitem')).toHaveCount(6);
+  await expect(steps).toContainText(/Report\d+ ms/);
+  const task = (await playground.getByRole('status').filter({ hasText: /^Answered in/ }).textContent())?.match(/task (\d+)/)?.[1];
+  expect(task).toBeTruthy();
+  await expect(list.getByRole('option', { name: new RegExp(`^Reported: job [0-9a-f]{8}, session 101 task ${task},`) })).toHaveCount(1);
+  await playground.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: testInfo.outputPath('inference-playground-light.png'), fullPage: true });
+});
