@@ -17,6 +17,7 @@
  *   const proxy = await startFaultProxy({ target: router.url, seed: 7, rate: 0.2 });
  *   proxy.url          // point the client here
  *   proxy.counts()     // { calls, forwarded, faults: { '5xx:before': 3, … }, byPath: {…} }
+ *   proxy.records()    // every call: method, path, the upstream's status and error code, the fault
  *   proxy.setRate(0)   // stop misbehaving (e.g. to let a run drain)
  *   await proxy.close();
  */
@@ -58,10 +59,24 @@ export interface FaultCounts {
   upstreamErrors: number;
 }
 
+/** One call as the proxy saw it. */
+export interface CallRecord {
+  method: string;
+  /** The path as sent (percent-encoding kept), without the query. */
+  path: string;
+  /** What the upstream answered (null: not forwarded, or no answer). */
+  upstreamStatus: number | null;
+  /** The upstream's `error.code` when it answered an error body. */
+  upstreamCode: string | null;
+  fault: FaultName | null;
+  at: number;
+}
+
 export interface FaultProxy {
   url: string;
   port: number;
   counts(): FaultCounts;
+  records(): CallRecord[];
   totalFaults(): number;
   /** Changes the fault share from the next call on (0 = a plain proxy). */
   setRate(rate: number): void;
@@ -90,6 +105,15 @@ function pathPattern(method: string, path: string): string {
   return `${method} ${p}`;
 }
 
+function errorCode(body: Buffer): string | null {
+  try {
+    const parsed = JSON.parse(body.toString('utf8')) as { error?: { code?: unknown } };
+    return typeof parsed.error?.code === 'string' ? parsed.error.code : null;
+  } catch {
+    return null;
+  }
+}
+
 function emptyFaults(): Record<FaultName, number> {
   return { '5xx:before': 0, '5xx:after': 0, 'timeout:before': 0, 'timeout:after': 0, 'reset:before': 0, 'reset:after': 0 };
 }
@@ -102,6 +126,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const phases = options.phases ?? ['before', 'after'];
   const exempt = options.exempt ?? ((method: string, path: string) => method === 'GET' && path === '/health');
   const counts: FaultCounts = { calls: 0, forwarded: 0, passed: 0, faults: emptyFaults(), byPath: {}, upstreamErrors: 0 };
+  const log: CallRecord[] = [];
   const sockets = new Set<Socket>();
   const hanging = new Set<ServerResponse>();
 
@@ -166,6 +191,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     const isExempt = exempt(method, path);
     const draw = counts.calls;
     const fault = isExempt ? null : decide();
+    const record: CallRecord = { method, path, upstreamStatus: null, upstreamCode: null, fault, at: Date.now() };
+    if (!isExempt) log.push(record);
     if (fault) {
       counts.faults[fault] += 1;
       const key = pathPattern(method, path);
@@ -177,6 +204,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       if (fault?.endsWith(':before')) return inflict(fault, req, res, draw);
       counts.forwarded += 1;
       void forward(req, Buffer.concat(chunks)).then((up) => {
+        if (up) {
+          record.upstreamStatus = up.status;
+          if (up.status >= 400) record.upstreamCode = errorCode(up.body);
+        }
         if (res.destroyed || req.socket.destroyed) return;
         if (!up) {
           counts.upstreamErrors += 1;
@@ -210,6 +241,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     url: `http://127.0.0.1:${port}`,
     port,
     counts: () => structuredClone(counts),
+    records: () => log.map((r) => ({ ...r })),
     totalFaults: () => Object.values(counts.faults).reduce((a, b) => a + b, 0),
     setRate(next: number) {
       if (!(next >= 0 && next <= 1)) throw new RangeError('rate must be in [0, 1]');

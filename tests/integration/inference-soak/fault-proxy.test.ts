@@ -64,6 +64,7 @@ describe('fault proxy', () => {
       expect(JSON.parse((r as { body: string }).body)).toEqual({ method: 'PUT', url: '/created?x=1', body: '{"a":1}', auth: 'Bearer t0ken' });
       expect(proxy.counts()).toMatchObject({ calls: 1, forwarded: 1, passed: 1 });
       expect(proxy.totalFaults()).toBe(0);
+      expect(proxy.records()).toMatchObject([{ method: 'PUT', path: '/created', upstreamStatus: 201, upstreamCode: null, fault: null }]);
     } finally {
       await proxy.close();
     }
@@ -106,6 +107,7 @@ describe('fault proxy', () => {
         expect(await call(proxy.url, '/y', { method: 'POST', body: '{}' })).toEqual({ kind: 'reset' });
         expect(received - before).toBe(phase === 'after' ? 1 : 0);
         expect(proxy.counts().forwarded).toBe(phase === 'after' ? 1 : 0);
+        expect(proxy.records()).toMatchObject([{ path: '/y', fault: `reset:${phase}`, upstreamStatus: phase === 'after' ? 200 : null }]);
       } finally {
         await proxy.close();
       }
