@@ -66,7 +66,7 @@ export function TeeCheckList({ record }: { record: TeeRecord }) {
         <li key={c.name} className={c.outcome === 'failed' ? 'help-bad' : c.outcome === 'skipped' ? 'muted' : undefined}>
           <span aria-hidden="true">{c.outcome === 'passed' ? '✓' : c.outcome === 'failed' ? '✗' : '–'} </span>
           <strong>{TEE_CHECK_WORDS[c.name]}</strong> <span className="mono">({c.name})</span>: {c.outcome === 'skipped' ? (c.message.startsWith('not reached') ? 'not reached' : 'not configured') : c.outcome}
-          {c.outcome === 'skipped' && !c.message.startsWith('not reached') ? null : <span className="runner-check-message"> — {c.message}</span>}
+          {c.outcome === 'skipped' && !c.message.startsWith('not reached') ? null : <span className="runner-check-message"> — {c.message.replace(/^not reached:\s*/, '')}</span>}
         </li>
       ))}
     </ul>

@@ -372,7 +372,8 @@ function CallsTable({ calls }: { calls: RunnerCallView[] }) {
 
 function PredictionsCard({ runner }: { runner: RunnerView }) {
   const predictions = runner.predictions;
-  const scored = predictions.filter((p) => p.score !== null);
+  // Oldest first (core lists newest first), so the chart reads left to right.
+  const scored = predictions.filter((p) => p.score !== null).sort((a, b) => a.at.localeCompare(b.at) || (a.tick ?? 0) - (b.tick ?? 0));
   const mean = scored.length > 0 ? scored.reduce((a, p) => a + (p.score ?? 0), 0) / scored.length : null;
   const latest = [...predictions].sort((a, b) => b.at.localeCompare(a.at)).slice(0, 10);
   return (
