@@ -60,6 +60,10 @@ export function authenticateCoordinator(policy: RunnerAuthPolicy, facts: Coordin
     if (!facts) return { ok: false, reason: 'pinned.cert_hash', detail: 'no coordinator on chain' };
     return pinnedMatches(peerSpki, facts.certHashes) ? { ok: true, mechanism } : { ok: false, reason: 'pinned.cert_hash', detail: `client key hash ${toHex(sha256(peerSpki)).slice(0, 16)}… is neither coordinator hash on chain` };
   }
+  // HTTP/2 may hand a repeated header over as one value joined by ", " (base64 and base58 hold no comma).
+  if ([keys.message, keys.signature, keys.wallet].some((k) => get(k).some((v) => typeof v !== 'string' || v.includes(',')))) {
+    return { ok: false, reason: 'metadata', detail: 'an x-auth-* key is repeated or not ASCII' };
+  }
   let container: SmpContainer | undefined;
   try {
     container = smpContainerFromMetadata(get, 'coordinator');
