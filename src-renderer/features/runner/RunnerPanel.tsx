@@ -193,8 +193,10 @@ function CertificateCard({ runner }: { runner: RunnerView }) {
           </dd>
           <dt>Renews on</dt>
           <dd>{when(cert.renewAt)}</dd>
-          <dt>SHA-256</dt>
-          <dd className="mono runner-hash">{cert.sha256}</dd>
+          <dt>Key hash</dt>
+          <dd className="mono runner-hash" title="SHA-256 of the certificate's public key (SPKI): what coordinators pin">
+            {cert.sha256}
+          </dd>
         </dl>
       ) : (
         <p className="muted">No certificate yet: the enrolment asks the network&apos;s certificate service for one.</p>

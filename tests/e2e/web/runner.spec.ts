@@ -98,6 +98,18 @@ test('a miner joins the model-runner competition: the runner enrols, the coordin
   const acceptedAfterRotation = await figure(calls, 'Accepted');
   await expect.poll(() => figure(calls, 'Accepted'), { timeout: 90_000 }).toBeGreaterThan(acceptedAfterRotation);
 
+  // Renewing the certificate now: a new certificate for the same TLS key (its SPKI hash stays), same name, and the coordinator keeps calling.
+  const certificate = runner.getByRole('region', { name: 'Certificate' });
+  const hashBefore = await certificate.getByRole('definition').nth(3).innerText();
+  expect(hashBefore).toMatch(/^[0-9a-f]{64}$/);
+  await certificate.getByRole('button', { name: 'Renew now' }).click();
+  await expect(page.getByText('The certificate was renewed.')).toBeVisible({ timeout: 60_000 });
+  await expect(certificate.getByRole('definition').nth(3)).toHaveText(hashBefore);
+  for (let i = 0; i < 5; i += 1) await expect(steps.nth(i)).toContainText(': done', { timeout: 30_000 });
+  await expect(certificate.getByRole('definition').nth(0)).toHaveText(/^model-node-[a-z0-9-]+\.practice\.local$/);
+  const acceptedAfterRenewal = await figure(calls, 'Accepted');
+  await expect.poll(() => figure(calls, 'Accepted'), { timeout: 90_000 }).toBeGreaterThan(acceptedAfterRenewal);
+
   // A TEE-hosted runner with the sample quote: every check shown by name.
   const tee = page.getByRole('region', { name: 'TEE-hosted runners' });
   await tee.getByRole('button', { name: 'Add a TEE-hosted runner' }).click();
