@@ -132,6 +132,20 @@ test('demo traffic flows through this miner: jobs appear live and reach reported
   await page.reload();
   await expect(page.getByRole('region', { name: 'Sessions' }).getByLabel('Concurrency for Private inference (practice)')).toHaveValue('3', { timeout: 30_000 });
 
+  // Locking the wallet pauses the jobs: a standing banner asks to unlock, right here.
+  await page.getByRole('button', { name: 'Lock', exact: true }).click();
+  const paused = page.getByRole('status').filter({ hasText: 'Jobs are paused: your wallet is locked.' });
+  await expect(paused).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Sessions' })).toContainText('Paused: wallet locked');
+  await paused.getByRole('button', { name: 'Unlock your wallet' }).click();
+  await paused.getByLabel('Wallet password').fill('orbit lantern walnut cascade');
+  await paused.getByRole('button', { name: 'Unlock', exact: true }).click();
+  await expect(paused).toBeHidden();
+  await expect(page.getByRole('region', { name: 'Sessions' })).toContainText('Working');
+  // Jobs flow again after the unlock.
+  const before = await reported.count();
+  await expect.poll(() => reported.count(), { timeout: 60_000 }).toBeGreaterThan(before);
+
   // The Dashboard: throughput, latency and totals.
   await page.emulateMedia({ colorScheme: 'dark' });
   await nav.getByRole('link', { name: 'Dashboard' }).click();
