@@ -39,7 +39,7 @@ export function InferenceBanners() {
             })}
           </ul>
           <p className="help">
-            The router refused to hand this miner the session&apos;s key, so no job can be decrypted and nothing is sent to the model. Check on the{' '}
+            The router refuses this address its jobs and keys, so nothing is decrypted and nothing reaches the model. Check on the{' '}
             <a href="#/wallet">Wallet &amp; Security</a> page that your EVM address is the one you joined with, then leave and join the competition again on the{' '}
             <a href="#/competitions">Competitions</a> page. If you run a private session of your own, ask its operator to add your address to its allowed list.
           </p>

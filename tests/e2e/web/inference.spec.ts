@@ -1,4 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
@@ -154,6 +155,47 @@ test('demo traffic flows through this miner: jobs appear live and reach reported
   await expect(figures).toContainText(/Throughput\s*\d+(\.\d)?\s*jobs\/min/);
   await expect(figures).toContainText(/Latency p50\s*\d+(\.\d+)? (ms|s)/);
   await page.screenshot({ path: testInfo.outputPath('inference-dashboard-dark.png') });
+});
+
+test('an address that is not on the session allowed list: the router refuses it and the Jobs page and the Dashboard warn with what to do', async ({ app, page }, testInfo) => {
+  test.setTimeout(300_000);
+  const nav = await joinPracticeInference(page, (p) => app.createWallet(p));
+  await expect(page.getByRole('region', { name: 'Sessions' })).toContainText('Working', { timeout: 60_000 });
+
+  // The wallet's EVM address is replaced by another key (it overrides the derived one): the chain's
+  // session 101 lists the address the miner joined with, so the router refuses this one.
+  const other = randomBytes(32).toString('hex');
+  const reply = await page.evaluate(async (hex) => {
+    const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/rpc`);
+    await new Promise((resolve, reject) => {
+      ws.onopen = resolve;
+      ws.onerror = reject;
+    });
+    // Events arrive on the same socket: wait for the reply to this call.
+    const answer = new Promise<string>((resolve) => {
+      ws.onmessage = (m) => {
+        const text = String(m.data);
+        if ((JSON.parse(text) as { id?: number }).id === 1) resolve(text);
+      };
+    });
+    ws.send(JSON.stringify({ id: 1, method: 'vault.addKey', input: { source: { kind: 'ethereum-key', hex } } }));
+    const text = await answer;
+    ws.close();
+    return text;
+  }, other);
+  expect(JSON.parse(reply)).toMatchObject({ type: 'reply', id: 1, reply: { ok: true } });
+
+  const warning = page.getByRole('alert').filter({ hasText: "Key safety: this address is not on the session's allowed list." });
+  await expect(warning).toBeVisible({ timeout: 60_000 });
+  await expect(warning).toContainText('practice-inference');
+  await expect(warning.getByRole('link', { name: 'Wallet & Security' })).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Sessions' })).toContainText('Refused by the router');
+  await page.screenshot({ path: testInfo.outputPath('inference-forbidden-light.png') });
+
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await nav.getByRole('link', { name: 'Dashboard' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: "Key safety: this address is not on the session's allowed list." })).toBeVisible();
+  await page.screenshot({ path: testInfo.outputPath('inference-forbidden-dashboard-dark.png') });
 });
 
 test('Playground: a prompt goes through the router and this miner and comes back as the model computes it', async ({ app, page }, testInfo) => {
