@@ -62,6 +62,26 @@ export interface SmpServerOptions {
   onCall?: (record: SmpCallRecord) => void;
 }
 
+/**
+ * The client certificate of a call's connection. Node parses the whole certificate on every
+ * `getPeerCertificate()`, so the DER is kept per HTTP/2 session (one TLS connection: its peer
+ * certificate cannot change, HTTP/2 forbids renegotiation). When grpc-js does not expose the
+ * session where expected, every call asks the socket again — slower, never wrong.
+ */
+const sessionPeers = new WeakMap<object, Uint8Array | null>();
+function peerCertificateDer(call: grpc.ServerUnaryCall<unknown, unknown>): Uint8Array | undefined {
+  const session = (call as unknown as { call?: { nextCall?: { stream?: { session?: unknown } } } }).call?.nextCall?.stream?.session;
+  const key = typeof session === 'object' && session !== null ? session : undefined;
+  if (key) {
+    const hit = sessionPeers.get(key);
+    if (hit !== undefined) return hit ?? undefined;
+  }
+  const raw = call.getAuthContext()?.sslPeerCertificate?.raw;
+  const der = raw ? new Uint8Array(raw) : undefined;
+  if (key) sessionPeers.set(key, der ?? null);
+  return der;
+}
+
 type Unary = (call: grpc.ServerUnaryCall<Record<string, unknown>, unknown>, callback: grpc.sendUnaryData<unknown>) => void;
 
 const ok = { code: 'SUCCESS', message: '' };
@@ -168,8 +188,7 @@ export class SmpServer {
       const request = call.request;
       const label = method === 'Call' ? `Call:${str(request.methodName)}` : method;
       if (authenticated && this.o.authenticate) {
-        const raw = call.getAuthContext()?.sslPeerCertificate?.raw;
-        const verdict = this.o.authenticate(raw ? new Uint8Array(raw) : undefined, (k) => call.metadata.get(k));
+        const verdict = this.o.authenticate(peerCertificateDer(call), (k) => call.metadata.get(k));
         if (!verdict.ok) {
           this.o.onCall?.({ method: label, outcome: 'refused', reason: verdict.reason, detail: verdict.detail, status: null, ms: performance.now() - started });
           callback({ code: grpc.status.UNAUTHENTICATED, details: 'unauthenticated' });
