@@ -131,7 +131,8 @@ function ListenForm({ runner, practice, onDone }: { runner: RunnerView; practice
           </p>
         ) : (
           <p id={ids.help} className="help">
-            127.0.0.1 keeps the runner on this computer. Another address (e.g. 0.0.0.0) lets coordinators elsewhere connect — and anyone else try.
+            127.0.0.1 keeps the runner on this computer. An address of this computer that others reach (not a wildcard like 0.0.0.0: coordinators are told this
+            address) lets coordinators elsewhere connect — and anyone else try.
           </p>
         )}
         <div className="form-row">
