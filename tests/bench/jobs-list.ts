@@ -1,0 +1,110 @@
+/**
+ * The Jobs page's store under a busy miner: 10,000 jobs held, `inference.jobsChanged` batches of
+ * 10 (2 new jobs, 8 that moved a step), as core sends them up to 10 times a second. Measured per
+ * batch: the index merge alone, and merge + the filter pass the page runs after it, against a
+ * baseline in the same run that does what a plain React list does (CheckpointsPage's pattern:
+ * `list.some(...) ? list.map(replace) : [changed, ...list]` per job, then the same filter).
+ *
+ * Prints `jobs-list: <figure> = <ratio>x baseline (target …)`. Target: the merge ≤ 0.25x the
+ * baseline's, and merge + filter under 4 ms per batch (a quarter of a 60 Hz frame).
+ */
+import type { JobState, JobView } from '@shared/contract/inference';
+import { applyFilter, indexFrom, mergeBatch } from '../../src-renderer/features/inference/jobs-model';
+
+const N = 10_000;
+const BATCHES = 400;
+const T0 = Date.parse('2026-11-24T00:00:00.000Z');
+const STEPS = ['key', 'decrypt', 'run', 'encrypt', 'upload', 'report'] as const;
+
+function job(n: number, state: JobState, at = n): JobView {
+  const iso = new Date(T0 + n * 1000).toISOString();
+  return {
+    id: String(n),
+    jobId: `${n.toString(16).padStart(8, '0')}-0000-4000-8000-000000000000`,
+    competitionId: n % 5 === 0 ? 'other' : 'practice-inference',
+    sessionId: 101,
+    taskId: n,
+    inputUrn: `urn:x:${n}`,
+    resultUrn: null,
+    keyVersion: 'v1',
+    scopeType: 'session',
+    state,
+    steps: STEPS.map((id) => ({ id, ms: state === 'reported' ? 3 : null })),
+    totalMs: null,
+    inputBytes: 400,
+    outputBytes: null,
+    error: null,
+    receivedAt: iso,
+    updatedAt: new Date(T0 + at * 1000).toISOString(),
+    deadline: iso,
+  };
+}
+
+function batches(): JobView[][] {
+  const out: JobView[][] = [];
+  let next = N + 1;
+  for (let b = 0; b < BATCHES; b += 1) {
+    const batch: JobView[] = [job(next, 'queued'), job(next + 1, 'queued')];
+    next += 2;
+    for (let k = 0; k < 8; k += 1) batch.push(job(next - 1 - ((k * 7 + b) % 40), STEPS[k % STEPS.length] as JobState, next + k));
+    out.push(batch);
+  }
+  return out;
+}
+
+const filter = { competitionId: 'practice-inference', states: new Set<JobState>(['reported', 'failed']) };
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] as number;
+}
+
+function run(): void {
+  const initial = Array.from({ length: N }, (_, i) => job(N - i, 'reported'));
+  const work = batches();
+
+  // Warm both paths so that the JIT treats them alike.
+  for (let round = 0; round < 2; round += 1) {
+    const index = indexFrom(initial);
+    let list = [...initial];
+    for (const batch of work.slice(0, 50)) {
+      mergeBatch(index, batch);
+      for (const changed of batch) list = list.some((j) => j.id === changed.id) ? list.map((j) => (j.id === changed.id ? changed : j)) : [changed, ...list];
+    }
+  }
+
+  const index = indexFrom(initial);
+  let list = [...initial];
+  const merge: number[] = [];
+  const mergeFilter: number[] = [];
+  const base: number[] = [];
+  const baseFilter: number[] = [];
+  let sink = 0;
+  for (const batch of work) {
+    let t = performance.now();
+    mergeBatch(index, batch);
+    merge.push(performance.now() - t);
+    sink += applyFilter(index, filter).ids.length;
+    mergeFilter.push(performance.now() - t);
+
+    t = performance.now();
+    for (const changed of batch) list = list.some((j) => j.id === changed.id) ? list.map((j) => (j.id === changed.id ? changed : j)) : [changed, ...list];
+    base.push(performance.now() - t);
+    sink += list.filter((j) => j.competitionId === filter.competitionId && filter.states.has(j.state)).length;
+    baseFilter.push(performance.now() - t);
+  }
+  if (index.order.length !== list.length) throw new Error(`the two paths disagree: ${index.order.length} vs ${list.length} jobs`);
+
+  const m = median(merge);
+  const mf = median(mergeFilter);
+  const b = median(base);
+  const bf = median(baseFilter);
+  console.log(`${N.toLocaleString('en-US')} jobs, ${BATCHES} batches of 10 (2 new, 8 moved); checksum ${sink}`);
+  console.log(`baseline (copy the list per job): merge ${b.toFixed(3)} ms, with filter ${bf.toFixed(3)} ms per batch (median)`);
+  console.log(`index (Map + ids, in place):      merge ${m.toFixed(3)} ms, with filter ${mf.toFixed(3)} ms per batch (median)`);
+  const ok = m <= 0.25 * b && mf < 4;
+  console.log(`jobs-list: merge ${m.toFixed(3)} ms = ${(m / b).toFixed(3)}x baseline; merge + filter ${mf.toFixed(2)} ms = ${(mf / bf).toFixed(2)}x baseline (target merge ≤ 0.25x, merge + filter < 4 ms)${ok ? '' : ' OUT OF TARGET'}`);
+  if (!ok) process.exitCode = 1;
+}
+
+run();
