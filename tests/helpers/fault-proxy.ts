@@ -43,6 +43,12 @@ export interface FaultProxyOptions {
   exempt?: (method: string, path: string) => boolean;
   /** Port to listen on (default 0: any free port). */
   port?: number;
+  /**
+   * A scripted fault for a given call, overriding the seeded draw (which still happens, so the
+   * rest of the sequence is unchanged): return a fault, `null` for none, or `undefined` to keep
+   * the draw. `nth` counts earlier calls with the same method and path (from 0).
+   */
+  script?: (call: { method: string; path: string; nth: number }) => FaultName | null | undefined;
 }
 
 export interface FaultCounts {
@@ -127,6 +133,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const exempt = options.exempt ?? ((method: string, path: string) => method === 'GET' && path === '/health');
   const counts: FaultCounts = { calls: 0, forwarded: 0, passed: 0, faults: emptyFaults(), byPath: {}, upstreamErrors: 0 };
   const log: CallRecord[] = [];
+  const seen = new Map<string, number>();
   const sockets = new Set<Socket>();
   const hanging = new Set<ServerResponse>();
 
@@ -190,13 +197,18 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     counts.calls += 1;
     const isExempt = exempt(method, path);
     const draw = counts.calls;
-    const fault = isExempt ? null : decide();
+    const drawn = isExempt ? null : decide();
+    const key = `${method} ${path}`;
+    const nth = seen.get(key) ?? 0;
+    seen.set(key, nth + 1);
+    const scripted = isExempt ? undefined : options.script?.({ method, path, nth });
+    const fault = scripted === undefined ? drawn : scripted;
     const record: CallRecord = { method, path, upstreamStatus: null, upstreamCode: null, fault, at: Date.now() };
     if (!isExempt) log.push(record);
     if (fault) {
       counts.faults[fault] += 1;
-      const key = pathPattern(method, path);
-      counts.byPath[key] = (counts.byPath[key] ?? 0) + 1;
+      const pattern = pathPattern(method, path);
+      counts.byPath[pattern] = (counts.byPath[pattern] ?? 0) + 1;
     }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));

@@ -134,6 +134,20 @@ describe('fault proxy', () => {
     expect(a.filter((s) => s !== '200').length).toBeGreaterThan(5);
   });
 
+  it('a script picks the fault of chosen calls', async () => {
+    const proxy = await startFaultProxy({ target: upstreamUrl, seed: 5, rate: 0, script: ({ path, nth }) => (path === '/s' && nth === 1 ? '5xx:after' : undefined) });
+    try {
+      const statuses = [];
+      for (let i = 0; i < 3; i += 1) statuses.push(((await call(proxy.url, '/s')) as { status: number }).status);
+      expect(statuses[0]).toBe(200);
+      expect(statuses[1]).toBeGreaterThanOrEqual(502);
+      expect(statuses[2]).toBe(200);
+      expect(proxy.records().map((r) => r.fault)).toEqual([null, '5xx:after', null]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('close() ends hung calls and refuses new ones', async () => {
     const proxy = await startFaultProxy({ target: upstreamUrl, seed: 5, rate: 1, kinds: ['timeout'] });
     const hung = call(proxy.url, '/hang', { timeoutMs: 10_000 });
