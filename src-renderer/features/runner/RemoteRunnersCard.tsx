@@ -31,6 +31,9 @@ export function RemoteRunnersCard({ competitions }: { competitions: CompetitionV
         A runner you deployed elsewhere inside an Intel TDX confidential VM. Minerva checks its attestation — quote and collateral, TCB status, measurement allowlist — and registers it
         only if every check passes.
       </p>
+      <p className="help">
+        Registering names its address on chain for the competition, with your runner wallet: the coordinator then calls it instead of the runner on this computer.
+      </p>
       {remote.length === 0 && !open ? <p className="muted">No TEE-hosted runner yet.</p> : null}
       {remote.length > 0 ? (
         <ul className="tee-records runner-remote-list" aria-label="TEE-hosted runners">
