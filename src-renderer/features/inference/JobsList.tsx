@@ -6,7 +6,7 @@ import { useStore } from '../../store/store';
 import { loadJobs } from './inference-actions';
 import { useInferenceStore } from './inference-store';
 import { JobStepList, StepBar, stepsInWords } from './JobSteps';
-import { applyFilter, errorWords, formatBytes, formatMs, isEnd, STATE_SHORT, STATE_WORDS } from './jobs-model';
+import { applyFilter, errorWords, formatBytes, formatMs, isEnd, reasonWords, STATE_SHORT, STATE_WORDS } from './jobs-model';
 
 /** Must match `.vlist-row` height in inference.css. */
 const ROW_HEIGHT = 44;
@@ -36,7 +36,7 @@ function rowLabel(job: JobView): string {
     `session ${job.sessionId} task ${job.taskId}`,
     steps,
     job.totalMs !== null ? `total ${formatMs(job.totalMs)}` : '',
-    job.error ? errorWords(job.error) : '',
+    reasonWords(job),
   ]
     .filter(Boolean)
     .join(', ');
@@ -188,7 +188,7 @@ function JobRow({ job }: { job: JobView }) {
       </span>
       <span className="num job-total">{job.totalMs !== null ? formatMs(job.totalMs) : isEnd(job.state) ? '—' : '…'}</span>
       <span className="muted job-time">{clock(job.receivedAt)}</span>
-      <span className={`job-reason${job.error ? ' help-bad' : ''}`}>{job.error ? errorWords(job.error) : ''}</span>
+      <span className={`job-reason${job.error ? ' help-bad' : ' muted'}`}>{reasonWords(job)}</span>
     </>
   );
 }
@@ -216,6 +216,8 @@ export function JobDetails({ job, onClose }: { job: JobView; onClose?: () => voi
         <p className="help help-bad" role="note">
           {errorWords(job.error)} <span className="muted">({job.error.code})</span>
         </p>
+      ) : job.state === 'withdrawn' ? (
+        <p className="help">{reasonWords(job)}</p>
       ) : null}
       <JobStepList job={job} label={`Steps of job ${short(job.jobId)}`} />
       <dl className="facts facts-compact job-facts">

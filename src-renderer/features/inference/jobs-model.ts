@@ -161,6 +161,13 @@ export function errorWords(error: NonNullable<JobView['error']>): string {
   return error.code === 'ROUTER_REFUSED' && error.message ? `${base} (${error.message})` : base;
 }
 
+/** Why a job ended without a result, in words; '' when it did not (or is still going). */
+export function reasonWords(job: JobView): string {
+  if (job.error) return errorWords(job.error);
+  if (job.state === 'withdrawn') return 'The router withdrew the job: its caller stopped waiting. Nothing to do.';
+  return '';
+}
+
 export function isEnd(state: JobState): boolean {
   return state === 'reported' || state === 'failed' || state === 'withdrawn';
 }
