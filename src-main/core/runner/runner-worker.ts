@@ -11,6 +11,7 @@ import { createServer } from 'node:net';
 import { AppError, isAppError } from '@shared/contract/errors';
 import type { RunnerAuthPolicy, RunnerState, RunnerView } from '@shared/contract/runner';
 import { toBase64 } from '@shared/protocol/encoding';
+import { pemToDer } from '@shared/protocol/x509';
 import { certPub, certificateHash, smpMessageBytes, smpMetadata, type SmpContainer } from '@shared/protocol/smp';
 import { CERT_REQUEST_HEADERS, CERT_REQUEST_PATH, certificateRequestSigningBytes, runnerDnsName, type IssueCertificateBody } from '@shared/protocol/smp.proto';
 import type { ScopedLogger } from '../log/logger';
@@ -167,9 +168,10 @@ export class RunnerWorker {
     const r = this.row;
     let certificate: RunnerView['certificate'] = null;
     if (r.certPem && r.certNotBefore && r.certNotAfter) {
-      certificate = { san: runnerDnsName(r.modelId, this.d.networkDomain), notBefore: r.certNotBefore, notAfter: r.certNotAfter, sha256: certificateHash(r.certPem), renewAt: this.renewAt().toISOString() };
+      certificate = { san: runnerDnsName(r.modelId, this.d.networkDomain), notBefore: r.certNotBefore, notAfter: r.certNotAfter, sha256: sha256Hex(pemToDer(r.certPem)), renewAt: this.renewAt().toISOString() };
     }
-    const wallet = this.d.vault.identities().find((i) => i.role === 'runner-wallet' && i.active)?.address ?? null;
+    // Before the first unlock of a session the vault knows no addresses: the signed message names the wallet.
+    const wallet = this.identity('runner-wallet')?.address ?? this.container?.wallet_pubkey_b58 ?? null;
     return {
       competitionId: r.competitionId,
       modelId: r.modelId,
@@ -385,14 +387,24 @@ export class RunnerWorker {
     return `New key ${this.row.tlsSpkiSha256.slice(0, 16)}…`;
   }
 
+  /** The active public identity of a role, or undefined (none, or the vault not unlocked yet this session). */
+  private identity(role: 'runner-wallet' | 'smp-hotkey'): { address: string; index?: number } | undefined {
+    try {
+      return this.d.vault.identities().find((i) => i.role === role && i.active);
+    } catch {
+      return undefined;
+    }
+  }
+
   private walletB58(): string {
-    const w = this.d.vault.identities().find((i) => i.role === 'runner-wallet' && i.active);
+    if (!this.d.vault.isUnlocked() && !this.identity('runner-wallet')) throw new AppError('VAULT_LOCKED', 'Unlock your wallet.');
+    const w = this.identity('runner-wallet');
     if (!w) throw new AppError('VAULT_MISSING', 'Your wallet has no runner wallet. Restore it from your recovery phrase or import a Solana keypair.');
     return w.address;
   }
 
   private smpHotkey(): { address: string; index: number } {
-    const h = this.d.vault.identities().find((i) => i.role === 'smp-hotkey' && i.active);
+    const h = this.identity('smp-hotkey');
     if (!h) throw this.d.vault.isUnlocked() ? new AppError('VAULT_MISSING', 'Your wallet has no SMP hotkey. Restore it from your recovery phrase.') : new AppError('VAULT_LOCKED', 'Unlock your wallet.');
     return { address: h.address, index: h.index ?? 0 };
   }

@@ -11,13 +11,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunnerView } from '@shared/contract/runner';
 import { ChainClient } from '@devnet/chain/chain-client';
 import { dockerForTests } from '../runtime/helpers';
-import { call, COMPETITION, joinRunner, MODEL, startParties, untilRunner, type Parties } from './harness';
+import { call, COMPETITION, joinRunner, MODEL, PASSWORD, startParties, untilRunner, type Parties } from './harness';
 
 const env = await dockerForTests();
 
 describe.skipIf(env.skip)('model runner, end to end', () => {
   let p: Parties;
   let view: RunnerView;
+  let renewedSha = '';
 
   beforeAll(async () => {
     p = await startParties();
@@ -85,4 +86,36 @@ describe.skipIf(env.skip)('model runner, end to end', () => {
     expect(entries.length).toBeGreaterThan(0);
     expect(Number(entries[0]!.amount)).toBeGreaterThan(0);
   }, 120_000);
+
+  it('on the practice network the runner stays on loopback; beyond it only with the risk acknowledged (elsewhere)', async () => {
+    await expect(call(p.core, 'runner.setListen', { competitionId: COMPETITION, host: '192.0.2.10', acknowledgeRisk: true })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    const still = await untilRunner(p.core, () => true);
+    expect(still.listen).toMatchObject({ host: '127.0.0.1', port: view.listen.port, beyondLoopback: false });
+  });
+
+  it('renews the certificate on demand: same key and address, a new certificate, the coordinator verifies the next round', async () => {
+    const before = await untilRunner(p.core, (r) => r.state === 'serving');
+    const renewed = await call<RunnerView>(p.core, 'runner.renewCertificate', { competitionId: COMPETITION });
+    renewedSha = renewed.certificate!.sha256;
+    expect(renewed.state).toBe('serving');
+    expect(renewed.certificate!.sha256).not.toBe(before.certificate!.sha256);
+    const chain = new ChainClient(p.network.endpoints.chain);
+    expect((await chain.call('chain_getRunner', { competition_id: COMPETITION, model_id: MODEL })).runner!.address).toBe(`127.0.0.1:${before.listen.port}`);
+    expect(renewed.certificate!.notBefore >= before.certificate!.notBefore).toBe(true);
+    expect(Date.parse(renewed.certificate!.renewAt)).toBeLessThan(Date.parse(renewed.certificate!.notAfter));
+    const { results } = await p.coordinator.runRound([{ address: `127.0.0.1:${renewed.listen.port}`, modelId: MODEL }], { ticks: 3 });
+    expect(results[MODEL]!.verdict).toBe('ok');
+  });
+
+  it('after a restart with the wallet locked it waits (paused-locked); unlocked, it opens its sealed key and serves at the same address', async () => {
+    const core = await p.restartCore();
+    const paused = await untilRunner(core, (r) => r.state === 'paused-locked');
+    expect(paused.steps.find((s) => s.id === 'tls-key')!.detail).toMatch(/unlock/i);
+    await call(core, 'vault.unlock', { password: PASSWORD });
+    const serving = await untilRunner(core, (r) => r.state === 'serving');
+    expect(serving.listen.port).toBe(view.listen.port);
+    expect(serving.certificate!.sha256).toBe(renewedSha);
+    const { results } = await p.coordinator.runRound([{ address: `127.0.0.1:${serving.listen.port}`, modelId: MODEL }], { ticks: 3 });
+    expect(results[MODEL]!.verdict).toBe('ok');
+  });
 });

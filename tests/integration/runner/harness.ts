@@ -39,6 +39,8 @@ export interface Parties {
   network: PracticeNetwork;
   coordinator: CoordinatorNode;
   core: Core;
+  /** Closes core and opens it again on the same data folder (the wallet starts locked). */
+  restartCore(): Promise<Core>;
   stop(): Promise<void>;
 }
 
@@ -50,18 +52,24 @@ export async function startParties(options: { env?: Record<string, string> } = {
     start: () => Promise.resolve({ endpoints: { chain: network.endpoints.chain, hub: network.endpoints.hub ?? '', coordinator: network.endpoints.coordinator ?? '' }, attached: true }),
     stop: () => Promise.resolve(),
   };
-  const core = createCore({ dataDir, host: 'headless', version: 'test', logConsole: process.env.DEBUG_RUNNER ? (l) => process.stdout.write(l) : false, practiceHost: host });
-  return {
+  const open = (): Core => createCore({ dataDir, host: 'headless', version: 'test', logConsole: process.env.DEBUG_RUNNER ? (l) => process.stdout.write(l) : false, practiceHost: host });
+  const parties: Parties = {
     dataDir,
     network,
     coordinator: network.coordinator!,
-    core,
+    core: open(),
+    async restartCore() {
+      await parties.core.close();
+      parties.core = open();
+      return parties.core;
+    },
     async stop() {
-      await core.close();
+      await parties.core.close();
       await network.stop();
       for (const k of Object.keys(options.env ?? {})) delete process.env[k];
     },
   };
+  return parties;
 }
 
 /** New wallet, join practice-runner, wait until the runner serves. */
