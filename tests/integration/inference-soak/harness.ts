@@ -80,7 +80,7 @@ export async function startSoakNetwork(options: { dataDir: string; leaseMs?: num
 /** Pids of every `minerva serve` the trials started (to clean up after them, and only after them). */
 const servePids = new Set<number>();
 
-async function serveApp(dataDir: string, env?: NodeJS.ProcessEnv): Promise<ServeHandle> {
+export async function serveApp(dataDir: string, env?: NodeJS.ProcessEnv): Promise<ServeHandle> {
   const serve = await startServe({ dataDir, ...(env ? { env } : {}) });
   if (serve.process.pid) servePids.add(serve.process.pid);
   return serve;
