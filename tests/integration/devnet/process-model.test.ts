@@ -56,9 +56,10 @@ describe('practice network process model', () => {
 
   it('attaches to a network already running, and its stop leaves that network running', async () => {
     const dataDir = tempDir();
-    const net = await start({ dataDir, blockTimeMs: 100 });
+    // The app's practice network is all five parties (the coordinator included, docs/practice-network.md §7).
+    const net = await start({ dataDir, blockTimeMs: 100, parties: ['chain', 'hub', 'router', 'validator', 'coordinator'], coordinatorRounds: false });
     const attached = await startOrAttachPracticeNetwork({ dataDir });
-    expect(attached).toMatchObject({ attached: true, endpoints: { chain: net.endpoints.chain, hub: net.endpoints.hub } });
+    expect(attached).toMatchObject({ attached: true, endpoints: { chain: net.endpoints.chain, hub: net.endpoints.hub, coordinator: net.endpoints.coordinator } });
     await attached.stop();
     const res = await fetch(`${net.endpoints.hub}/health`);
     expect(res.status).toBe(200);
