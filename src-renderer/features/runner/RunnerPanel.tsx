@@ -194,8 +194,8 @@ function CertificateCard({ runner }: { runner: RunnerView }) {
           </dd>
           <dt>Renews on</dt>
           <dd>{when(cert.renewAt)}</dd>
-          <dt>Key hash</dt>
-          <dd className="mono runner-hash" title="SHA-256 of the certificate's public key (SPKI): what coordinators pin">
+          <dt>Fingerprint</dt>
+          <dd className="mono runner-hash" title="SHA-256 of the certificate (DER): changes with every renewal">
             {cert.sha256}
           </dd>
         </dl>
@@ -269,27 +269,47 @@ function IdentityCard({ runner }: { runner: RunnerView }) {
 
 function PolicyCard({ runner }: { runner: RunnerView }) {
   const name = useId();
-  const [busy, setBusy] = useState<RunnerAuthPolicy | null>(null);
-  const choose = async (policy: RunnerAuthPolicy) => {
-    if (policy === runner.policy) return;
-    setBusy(policy);
-    await setPolicy(runner.competitionId, policy);
-    setBusy(null);
+  // A choice is applied with the button, not on selection: arrow keys move through a radio group,
+  // and a security setting must not change on the way to another option.
+  const [choice, setChoice] = useState<RunnerAuthPolicy | null>(null);
+  const [busy, setBusy] = useState(false);
+  const selected = choice ?? runner.policy;
+  const apply = async (event: FormEvent) => {
+    event.preventDefault();
+    if (selected === runner.policy) return;
+    setBusy(true);
+    if (await setPolicy(runner.competitionId, selected)) setChoice(null);
+    setBusy(false);
   };
   return (
     <Panel title="Coordinator authentication">
-      <fieldset className="runner-fieldset" disabled={busy !== null}>
-        <legend className="help">How each coordinator call is checked before it reaches the model.</legend>
-        {(Object.keys(POLICY_WORDS) as RunnerAuthPolicy[]).map((p) => (
-          <div key={p} className="field field-check runner-policy">
-            <input id={`${name}-${p}`} type="radio" name={name} value={p} checked={(busy ?? runner.policy) === p} onChange={() => void choose(p)} aria-describedby={`${name}-${p}-help`} />
-            <label htmlFor={`${name}-${p}`}>{POLICY_WORDS[p].label}</label>
-            <p id={`${name}-${p}-help`} className="help">
-              {POLICY_WORDS[p].help}
-            </p>
+      <form aria-label="Coordinator authentication policy" onSubmit={(e) => void apply(e)}>
+        <fieldset className="runner-fieldset" disabled={busy}>
+          <legend className="help">How each coordinator call is checked before it reaches the model.</legend>
+          {(Object.keys(POLICY_WORDS) as RunnerAuthPolicy[]).map((p) => (
+            <div key={p} className="field field-check runner-policy">
+              <input id={`${name}-${p}`} type="radio" name={name} value={p} checked={selected === p} onChange={() => setChoice(p)} aria-describedby={`${name}-${p}-help`} />
+              <label htmlFor={`${name}-${p}`}>
+                {POLICY_WORDS[p].label}
+                {p === runner.policy ? <span className="badge runner-current">in use</span> : null}
+              </label>
+              <p id={`${name}-${p}-help`} className="help">
+                {POLICY_WORDS[p].help}
+              </p>
+            </div>
+          ))}
+          <div className="form-row">
+            <button type="submit" className="button button-primary" disabled={selected === runner.policy}>
+              {busy ? 'Applying…' : 'Use this policy'}
+            </button>
+            {selected !== runner.policy ? (
+              <button type="button" className="button button-quiet" onClick={() => setChoice(null)}>
+                Keep {POLICY_WORDS[runner.policy].label.toLowerCase()}
+              </button>
+            ) : null}
           </div>
-        ))}
-      </fieldset>
+        </fieldset>
+      </form>
     </Panel>
   );
 }

@@ -76,13 +76,18 @@ test('a miner joins the model-runner competition: the runner enrols, the coordin
 
   // Policy: pinned certificate; the coordinator's calls keep being accepted.
   const policy = runner.getByRole('region', { name: 'Coordinator authentication' });
-  await policy.getByRole('radio', { name: 'Pinned certificate' }).check();
-  await expect(policy.getByRole('radio', { name: 'Pinned certificate' })).toBeChecked();
-  await expect(policy.getByRole('radio', { name: 'Pinned certificate' })).toBeEnabled();
+  // Selecting is not applying (arrow keys move through a radio group): the button applies.
+  await policy.getByRole('radio', { name: /^Signed calls/ }).check();
+  await policy.getByRole('radio', { name: /^Pinned certificate/ }).check();
+  await expect(policy.getByText('in use')).toHaveCount(1);
+  await expect(policy.locator('label').filter({ hasText: 'in use' })).toContainText('Either');
+  await policy.getByRole('button', { name: 'Use this policy' }).click();
+  await expect(policy.locator('label').filter({ hasText: 'in use' })).toContainText('Pinned certificate');
+  await expect(policy.getByRole('button', { name: 'Use this policy' })).toBeDisabled();
   const acceptedBefore = await figure(calls, 'Accepted');
   await expect.poll(() => figure(calls, 'Accepted'), { timeout: 60_000 }).toBeGreaterThan(acceptedBefore);
   await page.reload();
-  await expect(policy.getByRole('radio', { name: 'Pinned certificate' })).toBeChecked();
+  await expect(policy.getByRole('radio', { name: /^Pinned certificate/ })).toBeChecked();
 
   // Hotkey rotation, confirmed in a dialog that says what happens to old bindings.
   const identity = runner.getByRole('region', { name: 'Runner identity' });
@@ -98,13 +103,14 @@ test('a miner joins the model-runner competition: the runner enrols, the coordin
   const acceptedAfterRotation = await figure(calls, 'Accepted');
   await expect.poll(() => figure(calls, 'Accepted'), { timeout: 90_000 }).toBeGreaterThan(acceptedAfterRotation);
 
-  // Renewing the certificate now: a new certificate for the same TLS key (its SPKI hash stays), same name, and the coordinator keeps calling.
+  // Renewing the certificate now: a new certificate (another fingerprint), same name, and the coordinator keeps calling.
   const certificate = runner.getByRole('region', { name: 'Certificate' });
   const hashBefore = await certificate.getByRole('definition').nth(3).innerText();
   expect(hashBefore).toMatch(/^[0-9a-f]{64}$/);
   await certificate.getByRole('button', { name: 'Renew now' }).click();
   await expect(page.getByText('The certificate was renewed.')).toBeVisible({ timeout: 60_000 });
-  await expect(certificate.getByRole('definition').nth(3)).toHaveText(hashBefore);
+  await expect(certificate.getByRole('definition').nth(3)).not.toHaveText(hashBefore);
+  await expect(certificate.getByRole('definition').nth(3)).toHaveText(/^[0-9a-f]{64}$/);
   for (let i = 0; i < 5; i += 1) await expect(steps.nth(i)).toContainText(': done', { timeout: 30_000 });
   await expect(certificate.getByRole('definition').nth(0)).toHaveText(/^model-node-[a-z0-9-]+\.practice\.local$/);
   const acceptedAfterRenewal = await figure(calls, 'Accepted');
