@@ -109,6 +109,7 @@ export class RuntimeService {
   readonly tee: TeeChecker;
   private readonly log: RuntimeLogger;
   private readonly models = new Map<string, Entry>();
+  private readonly acquiring = new Map<string, Promise<ModelContainer>>();
   private reaper: { stop: () => void; first: Promise<ReapResult | null> } | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
   private readonly dir: string;
@@ -282,8 +283,21 @@ export class RuntimeService {
     }
   }
 
-  /** The model for a key, created (not yet started) if new; the image is policy-checked and resolved first. */
-  async acquire(request: ModelRequest): Promise<ModelContainer> {
+  /**
+   * The model for a key, created (not yet started) if new; the image is policy-checked and resolved
+   * first. Concurrent callers for one key share one acquisition: without that, two jobs starting
+   * the same model at once both created a container and the second orphaned the first.
+   */
+  acquire(request: ModelRequest): Promise<ModelContainer> {
+    const pending = this.acquiring.get(request.key);
+    // Once it settles, ask again: the entry it made is found (or replaced, for another image).
+    if (pending) return pending.then(() => this.acquire(request));
+    const run = this.acquireNow(request).finally(() => this.acquiring.delete(request.key));
+    this.acquiring.set(request.key, run);
+    return run;
+  }
+
+  private async acquireNow(request: ModelRequest): Promise<ModelContainer> {
     const existing = this.models.get(request.key);
     if (existing && existing.request.image === request.image && existing.model.state !== 'failed' && existing.model.state !== 'stopped') {
       existing.request.keepWarm = request.keepWarm ?? existing.request.keepWarm;

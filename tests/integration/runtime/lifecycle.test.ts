@@ -57,4 +57,16 @@ describe.skipIf(env.skip)('model lifecycle: on demand, kept warm while a competi
     expect(b.state).toBe('ready'); // kept warm
     expect((await s.containers()).map((c) => c.id)).toEqual([b.containerId]);
   });
+
+  it('starts one container when several callers ask for the same model at once', async () => {
+    const s = runtime.service;
+    const request = { key: 'job:together', role: { job: 'together' }, image: image.reference, keepWarm: true };
+    const models = await Promise.all([s.ensureRunning(request), s.ensureRunning(request), s.ensureRunning(request)]);
+    expect(new Set(models).size).toBe(1);
+    const mine = (await s.containers()).filter((c) => c.id === models[0]!.containerId);
+    expect(mine).toHaveLength(1);
+    const before = (await s.containers()).length;
+    await s.release('job:together');
+    expect((await s.containers()).length).toBe(before - 1);
+  });
 });
