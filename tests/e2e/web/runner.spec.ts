@@ -16,9 +16,11 @@ async function figure(panel: Locator, label: string): Promise<number> {
   return Number(text);
 }
 
+const runner = (page: Page) => page.getByRole('region', { name: new RegExp(`^${TITLE.replace(/[()]/g, '\\$&')}`) });
+
 async function openRunner(page: Page) {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Model runner' }).click();
-  return page.getByRole('region', { name: new RegExp(`^${TITLE.replace(/[()]/g, '\\$&')}`) });
+  return runner(page);
 }
 
 test('with no model-runner competition joined, the Runner page says what to do', async ({ app, page }) => {
@@ -164,7 +166,8 @@ test('a miner joins the model-runner competition: the runner enrols, the coordin
   await expect(page.getByRole('list', { name: 'Your runners' })).toContainText(`${TITLE}: serving`);
 });
 
-test('a TEE-hosted runner whose quote had one byte changed is refused at the quote check', async ({ app, page }) => {
+test('a TEE-hosted runner whose quote had one byte changed is refused at the quote check; after a restart the runner waits for the wallet', async ({ app, page }, testInfo) => {
+  test.setTimeout(240_000);
   await app.login(page);
   await app.createWallet(page);
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Competitions' }).click();
@@ -185,4 +188,24 @@ test('a TEE-hosted runner whose quote had one byte changed is refused at the quo
   const result = form.getByRole('status');
   await expect(result).toContainText('Not registered: Quote signature and certificate chain failed.', { timeout: 30_000 });
   await expect(result.getByRole('list', { name: 'Attestation checks' })).toContainText('(tcb_status): not reached');
+  const tampered = tee.getByRole('listitem', { name: 'Runner at tampered.example.org:50051' });
+  await expect(tampered).toContainText('refused');
+
+  // After a restart the wallet is locked: the runner waits for it, with a banner that unlocks in place.
+  await expect(runner(page).getByRole('heading', { level: 2 })).toContainText('Serving', { timeout: 60_000 });
+  await app.restart();
+  await app.login(page);
+  await openRunner(page);
+  const banner = page.locator('.runner-banner-warn');
+  await expect(banner).toContainText('wallet is locked', { timeout: 60_000 });
+  await expect(tampered).toContainText('refused');
+  await page.screenshot({ path: testInfo.outputPath('runner-locked.png'), fullPage: true });
+  await banner.getByRole('button', { name: 'Unlock your wallet' }).click();
+  await banner.getByLabel('Wallet password').fill('orbit lantern walnut cascade');
+  await banner.getByRole('button', { name: 'Unlock', exact: true }).click();
+  await expect(banner).toHaveCount(0, { timeout: 30_000 });
+  await expect(runner(page).getByRole('heading', { level: 2 })).toContainText('Serving', { timeout: 90_000 });
+  const calls = runner(page).getByRole('region', { name: 'Coordinator calls' });
+  const acceptedAtUnlock = await figure(calls, 'Accepted');
+  await expect.poll(() => figure(calls, 'Accepted'), { timeout: 90_000 }).toBeGreaterThan(acceptedAtUnlock);
 });
