@@ -63,7 +63,7 @@ describe.skipIf(env.skip)('model lifecycle: on demand, kept warm while a competi
     const request = { key: 'job:together', role: { job: 'together' }, image: image.reference, keepWarm: true };
     const models = await Promise.all([s.ensureRunning(request), s.ensureRunning(request), s.ensureRunning(request)]);
     expect(new Set(models).size).toBe(1);
-    const mine = (await s.containers()).filter((c) => c.id === models[0]!.containerId);
+    const mine = (await s.containers()).filter((c) => c.id === models[0].containerId);
     expect(mine).toHaveLength(1);
     const before = (await s.containers()).length;
     await s.release('job:together');
