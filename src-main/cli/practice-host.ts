@@ -7,7 +7,7 @@ import { practiceApiToken } from '@devnet/router/router-config';
  * `minerva serve` runs the practice network in its own process (or attaches to one already
  * running for the data dir). Its log lines go to the app's log under the `devnet` scope.
  */
-export function inProcessPracticeHost(dataDir: string, options: { blockTimeMs?: number; log: () => ScopedLogger | undefined }): PracticeNetworkHost {
+export function inProcessPracticeHost(dataDir: string, options: { blockTimeMs?: number; demoTrafficMs?: number; log: () => ScopedLogger | undefined }): PracticeNetworkHost {
   let running: AttachedOrStarted | undefined;
   const log = {
     info: (msg: string, fields?: Record<string, unknown>) => options.log()?.info(msg, fields),
@@ -16,7 +16,12 @@ export function inProcessPracticeHost(dataDir: string, options: { blockTimeMs?: 
   };
   return {
     async start() {
-      running = await startOrAttachPracticeNetwork({ dataDir, log, ...(options.blockTimeMs === undefined ? {} : { blockTimeMs: options.blockTimeMs }) });
+      running = await startOrAttachPracticeNetwork({
+        dataDir,
+        log,
+        ...(options.blockTimeMs === undefined ? {} : { blockTimeMs: options.blockTimeMs }),
+        ...(options.demoTrafficMs ? { router: { demoTraffic: { intervalMs: options.demoTrafficMs } } } : {}),
+      });
       return { endpoints: running.endpoints, attached: running.attached };
     },
     async stop() {

@@ -12,7 +12,11 @@ import type { CliCommand, CliIo } from '../command-registry';
 import { fail } from '../output';
 import { inProcessPracticeHost } from '../practice-host';
 
+/** Same pace as `minerva devnet start` (the desktop app's practice network). */
+const DEFAULT_DEMO_MS = 10_000;
+
 interface ServeOptions {
+  demoMs?: number;
   port: number;
   host: string;
   dataDir?: string;
@@ -33,6 +37,12 @@ function parsePort(value: string): number {
 function parseBlockMs(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 50 || n > 60_000) throw new InvalidArgumentError('a block time is a whole number of milliseconds from 50 to 60000.');
+  return n;
+}
+
+function parseDemoMs(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || (n !== 0 && (n < 100 || n > 3_600_000))) throw new InvalidArgumentError('0 (off) or a whole number of milliseconds from 100 to 3600000.');
   return n;
 }
 
@@ -68,7 +78,16 @@ export async function serve(opts: ServeOptions, io: CliIo): Promise<void> {
     host: 'headless',
     version: APP_VERSION,
     exposedBeyondLoopback: remote,
-    ...(opts.practice ? { practiceHost: inProcessPracticeHost(dataDir, { log: () => devnet.log, ...(opts.blockMs === undefined ? {} : { blockTimeMs: opts.blockMs }) }) } : {}),
+    ...(opts.practice
+      ? {
+          practiceHost: inProcessPracticeHost(dataDir, {
+            log: () => devnet.log,
+            ...(opts.blockMs === undefined ? {} : { blockTimeMs: opts.blockMs }),
+            // A practice miner sees work without doing anything: the router sends demo prompts.
+            demoTrafficMs: opts.demoMs ?? DEFAULT_DEMO_MS,
+          }),
+        }
+      : {}),
   });
   devnet.log = core.log.scope('devnet');
   let server;
@@ -111,6 +130,7 @@ export const serveCommand: CliCommand = {
       .option('--json', 'print the address as JSON')
       .option('--no-practice', 'do not start the built-in practice network (attach to one with `minerva devnet start`, or use another network)')
       .option('--block-ms <ms>', 'block time of the practice network this starts (default 2000)', parseBlockMs)
+      .option('--demo-ms <ms>', `the practice router sends a demo prompt to session 101 every ms (default ${DEFAULT_DEMO_MS}; 0 = off)`, parseDemoMs)
       .action(async (opts: ServeOptions) => {
         try {
           await serve(opts, io);
