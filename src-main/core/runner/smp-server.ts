@@ -82,6 +82,12 @@ function peerCertificateDer(call: grpc.ServerUnaryCall<unknown, unknown>): Uint8
   return der;
 }
 
+/** A handler's answer: the response message, and for Call what the model saw and said (kept for predictions). */
+interface Handled {
+  response: unknown;
+  call?: SmpCallRecord['call'];
+}
+
 type Unary = (call: grpc.ServerUnaryCall<Record<string, unknown>, unknown>, callback: grpc.sendUnaryData<unknown>) => void;
 
 const ok = { code: 'SUCCESS', message: '' };
@@ -144,7 +150,7 @@ export class SmpServer {
     server.addService(services.Health.service, {
       Check: this.unary('Health/Check', false, (req) => {
         const service = str(req.service);
-        return Promise.resolve({ status: service === '' || service === SMP_SERVICE ? 'SERVING' : 'SERVICE_UNKNOWN' });
+        return Promise.resolve({ response: { status: service === '' || service === SMP_SERVICE ? 'SERVING' : 'SERVICE_UNKNOWN' } });
       }),
       Watch: (call: grpc.ServerWritableStream<Record<string, unknown>, unknown>) => {
         const service = str(call.request.service);
@@ -182,7 +188,7 @@ export class SmpServer {
     return md;
   }
 
-  private unary(method: string, authenticated: boolean, handle: (request: Record<string, unknown>) => Promise<unknown>): Unary {
+  private unary(method: string, authenticated: boolean, handle: (request: Record<string, unknown>) => Promise<Handled>): Unary {
     return (call, callback) => {
       const started = performance.now();
       const request = call.request;
@@ -196,16 +202,11 @@ export class SmpServer {
         }
       }
       handle(request).then(
-        (answer) => {
+        ({ response, call: detail }) => {
           call.sendMetadata(this.metadata());
-          const status = (answer as { status?: { code?: string } }).status?.code ?? null;
-          const record: SmpCallRecord = { method: label, outcome: 'accepted', reason: null, detail: null, status, ms: performance.now() - started };
-          const detail = (answer as { __call?: SmpCallRecord['call'] }).__call;
-          if (detail) {
-            record.call = detail;
-            delete (answer as { __call?: unknown }).__call;
-          }
-          callback(null, answer);
+          const status = (response as { status?: { code?: string } }).status?.code ?? null;
+          const record: SmpCallRecord = { method: label, outcome: 'accepted', reason: null, detail: null, status, ms: performance.now() - started, ...(detail ? { call: detail } : {}) };
+          callback(null, response);
           this.o.onCall?.(record);
         },
         (error: unknown) => {
@@ -216,49 +217,49 @@ export class SmpServer {
     };
   }
 
-  private async setup(req: Record<string, unknown>): Promise<unknown> {
+  private async setup(req: Record<string, unknown>): Promise<Handled> {
     try {
       const className = str(req.className);
-      if (className !== this.o.className) return { status: statusOf('INVALID_ARGUMENT', `This runner serves the class ${this.o.className}.`) };
+      if (className !== this.o.className) return { response: { status: statusOf('INVALID_ARGUMENT', `This runner serves the class ${this.o.className}.`) } };
       const args = positional(req.instanceArguments);
       const kwargs = keywords(req.instanceKwArguments);
-      if (this.setUp) return { status: ok }; // idempotent until Rest
+      if (this.setUp) return { response: { status: ok } }; // idempotent until Rest
       await this.o.model.setup({ className, args, kwargs });
       this.setUp = true;
-      return { status: ok };
+      return { response: { status: ok } };
     } catch (error) {
-      return { status: modelStatus(error) };
+      return { response: { status: modelStatus(error) } };
     }
   }
 
-  private async call(req: Record<string, unknown>): Promise<unknown> {
+  private async call(req: Record<string, unknown>): Promise<Handled> {
     const none = encodeVariant(null);
     try {
       const method = str(req.methodName);
       const args = positional(req.methodArguments);
       const kwargs = keywords(req.methodKwArguments);
-      if (!this.setUp) return { status: statusOf('FAILED_PRECONDITION', 'Call Setup first.'), methodResponse: none };
-      if (method === '') return { status: statusOf('INVALID_ARGUMENT', 'No method named.'), methodResponse: none };
+      if (!this.setUp) return { response: { status: statusOf('FAILED_PRECONDITION', 'Call Setup first.'), methodResponse: none } };
+      if (method === '') return { response: { status: statusOf('INVALID_ARGUMENT', 'No method named.'), methodResponse: none } };
       const result = await this.o.model.call({ method, args, kwargs });
       let methodResponse: Variant;
       try {
         methodResponse = jsonToVariant(result);
       } catch {
-        return { status: statusOf('BAD_IMPLEMENTATION', 'The model returned a value that cannot be encoded.'), methodResponse: none };
+        return { response: { status: statusOf('BAD_IMPLEMENTATION', 'The model returned a value that cannot be encoded.'), methodResponse: none } };
       }
-      return { status: ok, methodResponse, __call: { method, args, result } };
+      return { response: { status: ok, methodResponse }, call: { method, args, result } };
     } catch (error) {
-      return { status: modelStatus(error), methodResponse: none };
+      return { response: { status: modelStatus(error), methodResponse: none } };
     }
   }
 
-  private async rest(): Promise<unknown> {
-    if (!this.setUp) return { status: statusOf('FAILED_PRECONDITION', 'Nothing to rest: Setup was not called.') };
+  private async rest(): Promise<Handled> {
+    if (!this.setUp) return { response: { status: statusOf('FAILED_PRECONDITION', 'Nothing to rest: Setup was not called.') } };
     try {
       await this.o.model.reset();
-      return { status: ok };
+      return { response: { status: ok } };
     } catch (error) {
-      return { status: modelStatus(error) };
+      return { response: { status: modelStatus(error) } };
     } finally {
       this.setUp = false;
     }
