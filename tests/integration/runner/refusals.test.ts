@@ -87,7 +87,8 @@ describe.skipIf(env.skip)('runner refusals and the coordinator’s checks', () =
   }
 
   beforeAll(async () => {
-    p = await startParties();
+    // Chain facts at most 300 ms old here, so that a change on chain shows within the test.
+    p = await startParties({ env: { MINERVA_RUNNER_CHAIN_REFRESH_MS: '300' } });
     view = await joinRunner(p.core);
     address = `127.0.0.1:${view.listen.port}`;
     otherCa = mkdtempSync(join(tmpdir(), 'minerva-runner-otherca-'));
@@ -165,6 +166,23 @@ describe.skipIf(env.skip)('runner refusals and the coordinator’s checks', () =
     await call(p.core, 'runner.setPolicy', { competitionId: COMPETITION, policy: 'pinned' });
     const forged = v1({ cert_pub: certPub(creds.certPem), hotkey: walletFromSeed(new Uint8Array(32).fill(7)).address });
     expect(await unary(serviceClient(creds.keyPem, creds.certPem), 'Setup', { className: 'TrackerBase' }, metadataOf(forged))).toMatchObject({ code: grpc.status.OK, serverAuth: true });
+    await call(p.core, 'runner.setPolicy', { competitionId: COMPETITION, policy: 'either' });
+  });
+
+  it('a coordinator certificate rotated on chain is accepted by pinned without a restart; the one before it stays valid as secondary', async () => {
+    const old = coordinatorCreds();
+    const fresh = await p.coordinator.rotateClientCertificate();
+    await call(p.core, 'runner.setPolicy', { competitionId: COMPETITION, policy: 'pinned' });
+    const deadline = Date.now() + 10_000;
+    let answer: Answer | undefined;
+    // The first call after the change may still meet the previous facts while they are read again.
+    while (Date.now() < deadline) {
+      answer = await unary(serviceClient(fresh.keyPem, fresh.certPem), 'Setup', { className: 'TrackerBase' }, new grpc.Metadata());
+      if (answer.code === Number(grpc.status.OK)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(answer).toMatchObject({ code: grpc.status.OK, serverAuth: true });
+    expect(await unary(serviceClient(old.keyPem, old.certPem), 'Setup', { className: 'TrackerBase' }, new grpc.Metadata())).toMatchObject({ code: grpc.status.OK });
     await call(p.core, 'runner.setPolicy', { competitionId: COMPETITION, policy: 'either' });
   });
 
