@@ -70,7 +70,7 @@ function percentile(sorted: readonly number[], p: number): number | null {
 export function createRunnerModule(deps: WorkerModuleDeps, overrides: Partial<RunnerModuleConfig> = {}): RunnerModule {
   const config: RunnerModuleConfig = { ...runnerConfigFromEnv(), ...overrides };
   const repo = new RunnerRepo(deps.db);
-  const workers = new Map<string, { worker: RunnerWorker; networkId: string; chainUrl: string }>();
+  const workers = new Map<string, { worker: RunnerWorker; networkId: string; chainUrl: string; payout: string }>();
   const idle = new Map<string, string>();
   const images = new Map<string, Promise<string>>();
   const unsubscribe: (() => void)[] = [];
@@ -183,8 +183,14 @@ export function createRunnerModule(deps: WorkerModuleDeps, overrides: Partial<Ru
     }
     const joined = memberships.filter((m) => m.kind === 'model-runner' && m.state === 'joined');
     const wanted = new Set(joined.map((m) => m.competitionId));
+    const payouts = new Map(joined.map((m) => [m.competitionId, m.hotkey]));
     for (const [id, w] of workers) {
-      if (wanted.has(id) && w.networkId === network.id && w.chainUrl === network.chainUrl) continue;
+      if (payouts.get(id) === w.payout && w.networkId === network.id && w.chainUrl === network.chainUrl) continue;
+      if (wanted.has(id)) {
+        // Same competition, another payout hotkey (rotated) or network: the runner starts again and registers it.
+        await stopWorker(id);
+        continue;
+      }
       await stopWorker(id);
       await deps.runtime.release(`runner:${id}`).catch(() => undefined);
     }
@@ -234,7 +240,7 @@ export function createRunnerModule(deps: WorkerModuleDeps, overrides: Partial<Ru
         onChange: () => changed(competitionId),
         onCall,
       });
-      workers.set(competitionId, { worker, networkId: network.id, chainUrl: network.chainUrl });
+      workers.set(competitionId, { worker, networkId: network.id, chainUrl: network.chainUrl, payout: m.hotkey });
       deps.log.info('model runner started', { competition: competitionId, model_id: entry.runner.modelId });
       worker.start();
     }
