@@ -174,7 +174,7 @@ async function main(): Promise<void> {
     const rows = appTable(dataDir, 'SELECT job_id, key_ms, decrypt_ms, run_ms, encrypt_ms, upload_ms, report_ms, total_ms FROM inference_jobs').filter((r) => wanted.has(String(r.job_id)));
     for (const col of ['key_ms', 'decrypt_ms', 'run_ms', 'encrypt_ms', 'upload_ms', 'report_ms', 'total_ms']) steps[col] = rows.map((r) => Number(r[col] ?? 0)).sort((a, b) => a - b);
   } finally {
-    removeOurContainers();
+    await removeOurContainers();
     await network.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }

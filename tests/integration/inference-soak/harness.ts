@@ -70,19 +70,19 @@ export async function startSoakNetwork(options: { dataDir: string; leaseMs?: num
     token: practiceApiToken(options.dataDir),
     logLines,
     async stop() {
-      removeOurContainers();
+      await removeOurContainers();
       await proxy.close();
       await network.stop();
     },
   };
 }
 
-/** Pids of every `minerva serve` the trials started (to clean up after them, and only after them). */
-const servePids = new Set<number>();
+/** Every `minerva serve` the trials started (to clean up after them, and only after them). */
+const serves = new Set<ServeHandle>();
 
 export async function serveApp(dataDir: string, env?: NodeJS.ProcessEnv): Promise<ServeHandle> {
   const serve = await startServe({ dataDir, ...(env ? { env } : {}) });
-  if (serve.process.pid) servePids.add(serve.process.pid);
+  serves.add(serve);
   return serve;
 }
 
@@ -103,8 +103,10 @@ export async function stopApp(serve: ServeHandle, ms = 20_000): Promise<boolean>
  * its container to the next start's reaper; the last one has no next start). Only containers
  * labelled with one of our own apps' pids are touched.
  */
-export function removeOurContainers(): void {
-  for (const pid of servePids) {
+export async function removeOurContainers(): Promise<void> {
+  // An app still running (a trial that timed out) is killed first, or it would start them again.
+  for (const serve of serves) await kill9(serve);
+  for (const pid of [...serves].map((s) => s.process.pid).filter((p): p is number => p !== undefined)) {
     try {
       const ids = execFileSync('docker', ['ps', '-aq', '--filter', 'label=io.minerva.managed=1', '--filter', `label=io.minerva.owner-pid=${pid}`], { encoding: 'utf8' }).split(/\s+/).filter(Boolean);
       if (ids.length > 0) execFileSync('docker', ['rm', '-f', ...ids], { stdio: 'ignore' });

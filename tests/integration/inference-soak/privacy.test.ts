@@ -40,7 +40,7 @@ beforeAll(async () => {
 afterAll(async () => {
   rpc?.close();
   if (serve) await stopApp(serve);
-  removeOurContainers();
+  await removeOurContainers();
 });
 
 /** Every regular file under `dir`, with its bytes. */
