@@ -35,6 +35,8 @@ export interface InferenceConfig extends WorkerConfig {
   reconcileMs: number;
   /** Model call timeout. */
   modelTimeoutMs: number;
+  /** Timeout of one router call other than the long poll (whose timeout is its wait + this). */
+  callTimeoutMs: number;
   /** Batching window of `inference.jobsChanged` / `inference.statusChanged`. */
   eventBatchMs: number;
   /** The stats window of `inference.status`. */
@@ -59,6 +61,7 @@ export function inferenceConfigFromEnv(): InferenceConfig {
     defaultConcurrency: Math.round(num('MINERVA_INFERENCE_CONCURRENCY', 2, 1, 16)),
     reconcileMs: num('MINERVA_INFERENCE_RECONCILE_MS', 5_000, 100, 600_000),
     modelTimeoutMs: num('MINERVA_INFERENCE_MODEL_TIMEOUT_MS', 60_000, 100, 600_000),
+    callTimeoutMs: num('MINERVA_INFERENCE_CALL_TIMEOUT_MS', 10_000, 100, 600_000),
     eventBatchMs: num('MINERVA_INFERENCE_EVENT_BATCH_MS', 100, 0, 5_000),
     statsWindowS: 300,
   };
@@ -182,10 +185,18 @@ export function createInferenceModule(deps: WorkerModuleDeps, overrides: Partial
       }
       return p;
     };
+    // One start at a time: concurrent jobs share it (the runtime would otherwise create one
+    // container per caller and lose track of all but the last).
+    let starting: Promise<unknown> | null = null;
+    const ready = async (reference: string): Promise<void> => {
+      if (deps.runtime.model(key)?.state === 'ready') return;
+      starting ??= deps.runtime.ensureRunning({ key, role: { job: key }, image: reference, keepWarm: true, competitionId }).finally(() => (starting = null));
+      await starting;
+    };
     return {
       async infer(data: JsonObject) {
         const reference = await image();
-        await deps.runtime.ensureRunning({ key, role: { job: key }, image: reference, keepWarm: true, competitionId });
+        await ready(reference);
         const params = data.params !== null && typeof data.params === 'object' && !Array.isArray(data.params) ? (data.params as JsonObject) : {};
         const result = await deps.runtime.call(key, 'infer', { ...params, prompt: data.prompt }, { timeoutMs: config.modelTimeoutMs });
         const r = (result ?? {}) as JsonObject;
@@ -261,7 +272,7 @@ export function createInferenceModule(deps: WorkerModuleDeps, overrides: Partial
         networkId,
         competitionId: m.competitionId,
         sessionId,
-        client: new RouterClient({ baseUrl: routerUrl.replace(/\/+$/, ''), signer, now: deps.now }),
+        client: new RouterClient({ baseUrl: routerUrl.replace(/\/+$/, ''), signer, now: deps.now, timeoutMs: config.callTimeoutMs }),
         repo,
         keys,
         model: modelFor(m.competitionId, entry),

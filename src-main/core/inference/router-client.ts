@@ -49,7 +49,7 @@ export interface RouterClientOptions {
   baseUrl: string;
   signer: EoaSigner;
   now: () => Date;
-  /** Per-call timeout for calls other than the long poll (default 30 s). */
+  /** Per-call timeout for calls other than the long poll, whose timeout is its wait plus this (default 10 s). */
   timeoutMs?: number;
   fetch?: typeof fetch;
 }
@@ -61,7 +61,7 @@ export class RouterClient {
   private readonly doFetch: typeof fetch;
 
   constructor(private readonly options: RouterClientOptions) {
-    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
     this.doFetch = options.fetch ?? fetch;
   }
 
@@ -156,7 +156,7 @@ export class RouterClient {
 
   /** §2.6 long poll: leased jobs, or [] when none arrived within `waitS`. */
   async poll(waitS: number, max: number, signal?: AbortSignal): Promise<MinerJobWire[]> {
-    const r = await this.signed('GET', `${ROUTER_PATHS.jobs}?wait=${waitS}&max=${max}`, undefined, { timeoutMs: waitS * 1000 + 15_000, ...(signal ? { signal } : {}) });
+    const r = await this.signed('GET', `${ROUTER_PATHS.jobs}?wait=${waitS}&max=${max}`, undefined, { timeoutMs: waitS * 1000 + this.timeoutMs, ...(signal ? { signal } : {}) });
     if (r.status === 204 || r.text === '') return [];
     return this.parse(minerJobsSchema, r.text, 'job list').jobs;
   }

@@ -288,13 +288,22 @@ export class InferenceWorker {
     this.jobControllers.add(jobStop);
     if (this.stop$.signal.aborted) jobStop.abort();
     let lost: JobEnd | null = null;
+    let current = row;
     const renew = setInterval(() => {
       if (!this.deps.vault.isUnlocked()) return;
-      this.deps.client.lease(row.job_id).then(
+      this.deps.client.lease(row.job_id, signal).then(
         (expires) => {
-          this.deps.repo.update(row.seq, { lease_expires_at: expires }, this.deps.now().getTime());
+          if (signal.aborted) return; // the job ended or the app is closing (its database with it)
+          try {
+            this.deps.repo.update(row.seq, { lease_expires_at: expires }, this.deps.now().getTime());
+          } catch {
+            // best effort: the lease itself was extended
+          }
         },
         (error: unknown) => {
+          // "Finished" while our result is being reported may be our own report whose answer was
+          // lost: the report call (the same URN again is 200) tells which.
+          if (error instanceof RouterCallError && error.code === 'ALREADY_REPORTED' && current.result_urn !== null) return;
           const end = error instanceof RouterCallError ? this.endFromConflict(error) : null;
           if (end) {
             lost = end;
@@ -304,7 +313,6 @@ export class InferenceWorker {
       );
     }, this.deps.config.leaseRenewMs);
     renew.unref?.();
-    let current = row;
     try {
       current = await this.process(row, resumed, signal, (r) => (current = r));
     } catch (error) {
@@ -321,6 +329,7 @@ export class InferenceWorker {
       await this.end(current, end);
     } finally {
       clearInterval(renew);
+      jobStop.abort(); // a lease extension still in flight has nothing left to extend
       this.jobControllers.delete(jobStop);
     }
   }

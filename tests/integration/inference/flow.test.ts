@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { InferenceStatus, JobView, PlaygroundAnswer } from '@shared/contract/inference';
 import type { RewardsView } from '@shared/contract/rewards';
-import { call, completion, COMPETITION, expectedCompletion, joinInference, SESSION, startParties, untilJobs, untilStatus, waitFor, type Parties } from './harness';
+import { call, completion, COMPETITION, expectedCompletion, joinInference, PASSWORD, SESSION, startParties, untilJobs, untilStatus, waitFor, type Parties } from './harness';
 
 let parties: Parties | undefined;
 afterEach(async () => {
@@ -21,6 +21,7 @@ describe('private inference through core', () => {
     parties = await startParties();
     const { core, network, token } = parties;
     await joinInference(core);
+    await call(core, 'inference.setConcurrency', { competitionId: COMPETITION, concurrency: 4 });
     const routerUrl = network.endpoints.router!;
 
     const batched: JobView[][] = [];
@@ -28,13 +29,23 @@ describe('private inference through core', () => {
       if (m.event === 'inference.jobsChanged') batched.push((m.payload as { jobs: JobView[] }).jobs);
     });
     const prompts = ['The miller opened the gate', 'A quiet river ran past the mill', 'Bread and salt'];
-    const answers = await Promise.all(prompts.map((p) => completion(routerUrl, token, p)));
+    // The three jobs wait together while the wallet is locked, then start at once (one model start for all).
+    await call(core, 'vault.lock');
+    await untilStatus(core, (s) => s.workers[0]?.state === 'paused-locked');
+    const pending = Promise.all(prompts.map((p) => completion(routerUrl, token, p)));
+    await new Promise((r) => setTimeout(r, 500));
+    await call(core, 'vault.unlock', { password: PASSWORD });
+    const answers = await pending;
     for (const [i, a] of answers.entries()) {
       expect(a.status).toBe(200);
       expect(a.json.output).toBe(expectedCompletion(prompts[i]!));
       expect(a.json.model).toBe('text-ngram');
     }
     const jobs = await untilJobs(core, (js) => js.length === 3 && js.every((j) => j.state === 'reported'));
+    // Jobs that arrived together shared one model start: one container.
+    expect((await call<{ containers: unknown[] }>(core, 'runtime.containers')).containers).toHaveLength(1);
+    const started = readFileSync(join(parties.dataDir, 'logs', 'minerva.log'), 'utf8').split('\n').filter((l) => l.includes('model container started'));
+    expect(started).toHaveLength(1);
     for (const j of jobs) {
       expect(j.competitionId).toBe(COMPETITION);
       expect(j.sessionId).toBe(SESSION);
@@ -82,7 +93,7 @@ describe('private inference through core', () => {
     expect(files.some((f) => f.endsWith('minerva.db'))).toBe(true);
     for (const f of files) for (const n of needles) expect(readFileSync(f).includes(n), `${f} holds plaintext`).toBe(false);
 
-    // Concurrency is kept across restarts.
+    // Concurrency is kept (and survives a network switch).
     await call(core, 'inference.setConcurrency', { competitionId: COMPETITION, concurrency: 5 });
     const after = await waitFor<InferenceStatus>(core, 'inference.statusChanged', (s) => s.workers[0]?.concurrency === 5, 5_000).catch(() => call<InferenceStatus>(core, 'inference.status'));
     expect(after.workers[0]?.concurrency).toBe(5);
