@@ -53,7 +53,7 @@ const num = (name: string, dflt: number, min: number, max: number): number => {
 /** Defaults, each overridable by an environment variable (docs/inference.md, "Configuration"). */
 export function inferenceConfigFromEnv(): InferenceConfig {
   return {
-    pollWaitS: Math.round(num('MINERVA_INFERENCE_POLL_WAIT_S', 10, 0, 30)),
+    pollWaitS: Math.round(num('MINERVA_INFERENCE_POLL_WAIT_S', 5, 0, 30)),
     backoffBaseMs: num('MINERVA_INFERENCE_BACKOFF_BASE_MS', 500, 1, 60_000),
     backoffMaxMs: num('MINERVA_INFERENCE_BACKOFF_MAX_MS', 30_000, 1, 600_000),
     leaseRenewMs: num('MINERVA_INFERENCE_LEASE_RENEW_MS', 20_000, 100, 59_000),

@@ -49,7 +49,7 @@ export interface RouterClientOptions {
   baseUrl: string;
   signer: EoaSigner;
   now: () => Date;
-  /** Per-call timeout for calls other than the long poll, whose timeout is its wait plus this (default 10 s). */
+  /** Per-call timeout (default 10 s); the long poll's is its wait plus this, at most 5 s more (a hung poll holds up new jobs). */
   timeoutMs?: number;
   fetch?: typeof fetch;
 }
@@ -156,7 +156,7 @@ export class RouterClient {
 
   /** §2.6 long poll: leased jobs, or [] when none arrived within `waitS`. */
   async poll(waitS: number, max: number, signal?: AbortSignal): Promise<MinerJobWire[]> {
-    const r = await this.signed('GET', `${ROUTER_PATHS.jobs}?wait=${waitS}&max=${max}`, undefined, { timeoutMs: waitS * 1000 + this.timeoutMs, ...(signal ? { signal } : {}) });
+    const r = await this.signed('GET', `${ROUTER_PATHS.jobs}?wait=${waitS}&max=${max}`, undefined, { timeoutMs: waitS * 1000 + Math.min(this.timeoutMs, 5_000), ...(signal ? { signal } : {}) });
     if (r.status === 204 || r.text === '') return [];
     return this.parse(minerJobsSchema, r.text, 'job list').jobs;
   }
