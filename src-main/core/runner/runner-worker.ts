@@ -329,7 +329,13 @@ export class RunnerWorker {
         return;
       }
     }
-    this.setState('serving', `Serving ${runnerDnsName(this.row.modelId, this.d.networkDomain)} on ${this.advertised()}.`);
+    const elsewhere = this.row.registeredAddress;
+    this.setState(
+      'serving',
+      elsewhere
+        ? `Standing by on ${this.advertised()}: the chain sends coordinators to your TEE-hosted runner at ${elsewhere}. Change the listening address to serve from this computer again.`
+        : `Serving ${runnerDnsName(this.row.modelId, this.d.networkDomain)} on ${this.advertised()}.`,
+    );
   }
 
   private retryTimer: NodeJS.Timeout | undefined;

@@ -136,6 +136,8 @@ test('a miner joins the model-runner competition: the runner enrols, the coordin
   await expect(checks).toContainText('(tcb_status): passed — TCB status UpToDate');
   await expect(checks).toContainText('(mr_td): not configured');
   await expect(tee.getByRole('list', { name: 'TEE-hosted runners' }).getByRole('listitem', { name: 'Runner at tee-runner.example.org:50051' })).toContainText('registered');
+  // The chain now sends coordinators there; the local runner says so instead of claiming to serve.
+  await expect(runner.getByRole('status').filter({ hasText: 'Standing by' })).toContainText('tee-runner.example.org:50051');
 
   // The outdated sample fails the default policy and is not registered.
   await form.getByLabel('Runner address').fill('outdated.example.org:50051');
