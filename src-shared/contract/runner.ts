@@ -132,6 +132,8 @@ export const runnerMethods = {
         collateral: z.record(z.string(), z.unknown()).optional(),
         at: z.iso.datetime().optional(),
         mrTd: z.array(z.string().regex(/^(0x)?[0-9a-fA-F]{96}$/)).max(64).optional(),
+        /** The 64 bytes the runner must have bound in reportData (§6 check 3), hex; absent: not checked. */
+        expectedReportData: z.string().regex(/^(0x)?[0-9a-fA-F]{128}$/, '64 bytes as 128 hex digits').optional(),
         allowSwHardening: z.boolean().default(false),
       })
       .strict(),

@@ -112,6 +112,7 @@ export class RemoteRunners {
       {
         id,
         quote: () => Promise.resolve(quote),
+        ...(input.expectedReportData ? { binding: { reportDataHex: input.expectedReportData.replace(/^0x/, '').toLowerCase() } } : {}),
         policy: { allowSwHardening: input.allowSwHardening, ...(input.mrTd ? { mrTd: input.mrTd } : {}) },
       },
       { ...(input.collateral ? { collateral: input.collateral } : {}), ...(atMs !== undefined ? { nowMs: atMs } : {}) },

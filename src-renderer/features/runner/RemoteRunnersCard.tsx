@@ -86,7 +86,7 @@ async function fileBase64(file: File): Promise<string> {
 const HEX48 = /^(0x)?[0-9a-fA-F]{96}$/;
 
 function AddRemoteForm({ competitions, onDone }: { competitions: CompetitionView[]; onDone: () => void }) {
-  const ids = { competition: useId(), address: useId(), quote: useId(), paste: useId(), collateral: useId(), at: useId(), mrTd: useId(), sw: useId(), result: useId() };
+  const ids = { competition: useId(), address: useId(), quote: useId(), paste: useId(), collateral: useId(), at: useId(), mrTd: useId(), reportData: useId(), sw: useId(), result: useId() };
   const [competitionId, setCompetitionId] = useState(competitions[0]?.id ?? '');
   const [address, setAddress] = useState('');
   const [quoteFile, setQuoteFile] = useState<File | null>(null);
@@ -94,12 +94,15 @@ function AddRemoteForm({ competitions, onDone }: { competitions: CompetitionView
   const [collateral, setCollateral] = useState<File | null>(null);
   const [at, setAt] = useState('');
   const [mrTd, setMrTd] = useState('');
+  const [reportData, setReportData] = useState('');
   const [allowSw, setAllowSw] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [result, setResult] = useState<RemoteRunnerView | null>(null);
   const pins = mrTd.split(/[\s,]+/).filter(Boolean);
   const badPin = pins.find((p) => !HEX48.test(p));
+  const binding = reportData.trim();
+  const badBinding = binding !== '' && !/^(0x)?[0-9a-fA-F]{128}$/.test(binding);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -107,6 +110,10 @@ function AddRemoteForm({ competitions, onDone }: { competitions: CompetitionView
     setResult(null);
     if (!quoteFile && !quoteText.trim()) {
       setError('Choose the quote file, or paste its base64 text.');
+      return;
+    }
+    if (badBinding) {
+      setError('The expected reportData is 64 bytes, written as 128 hex digits.');
       return;
     }
     if (badPin) {
@@ -131,6 +138,7 @@ function AddRemoteForm({ competitions, onDone }: { competitions: CompetitionView
         ...(collateralJson ? { collateral: collateralJson } : {}),
         ...(at ? { at: new Date(at).toISOString() } : {}),
         ...(pins.length > 0 ? { mrTd: pins } : {}),
+        ...(binding ? { expectedReportData: binding } : {}),
         allowSwHardening: allowSw,
       });
       setResult(view);
@@ -201,6 +209,21 @@ function AddRemoteForm({ competitions, onDone }: { competitions: CompetitionView
           <textarea id={ids.mrTd} className="mono runner-textarea" rows={2} value={mrTd} onChange={(e) => setMrTd(e.target.value)} spellCheck={false} aria-describedby={`${ids.mrTd}-help`} />
           <p id={`${ids.mrTd}-help`} className={badPin ? 'help help-bad' : 'help'}>
             One per line, 96 hex digits each: the measurement of the VM image you deployed. Empty: any image.
+          </p>
+        </div>
+        <div className="field">
+          <label htmlFor={ids.reportData}>Expected reportData</label>
+          <input
+            id={ids.reportData}
+            className="mono"
+            value={reportData}
+            onChange={(e) => setReportData(e.target.value)}
+            spellCheck={false}
+            autoComplete="off"
+            aria-describedby={`${ids.reportData}-help`}
+          />
+          <p id={`${ids.reportData}-help`} className={badBinding ? 'help help-bad' : 'help'}>
+            128 hex digits: sha512 of the runner key your deployment binds (dstack: &quot;ratls-cert:&quot; + its TLS key). Empty: not checked.
           </p>
         </div>
         <div className="field field-check">

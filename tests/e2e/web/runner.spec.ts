@@ -148,6 +148,16 @@ test('a miner joins the model-runner competition: the runner enrols, the coordin
   await expect(result).toContainText('Not registered:', { timeout: 30_000 });
   await expect(result.getByRole('list', { name: 'Attestation checks' })).toContainText(/\((quote|tcb_status)\): failed/);
   await expect(tee.getByRole('listitem', { name: 'Runner at outdated.example.org:50051' })).toContainText('refused');
+
+  // A binding the quote does not carry fails the reportData check by name.
+  await form.getByLabel('Runner address').fill('bound.example.org:50051');
+  await form.getByLabel('Quote file').setInputFiles(tdx('tdx_quote'));
+  await form.getByLabel('Collateral JSON').setInputFiles(tdx('tdx_quote_collateral.json'));
+  await form.getByLabel('Check as of').fill('2025-07-01T12:00:00');
+  await form.getByLabel('Expected reportData').fill('ab'.repeat(64));
+  await form.getByRole('button', { name: 'Check and register' }).click();
+  await expect(result.getByRole('list', { name: 'Attestation checks' })).toContainText('(report_data): failed', { timeout: 30_000 });
+  await expect(tee.getByRole('listitem', { name: 'Runner at bound.example.org:50051' })).toContainText('refused');
   await tee.scrollIntoViewIfNeeded();
   await page.screenshot({ path: testInfo.outputPath('runner-tee.png'), fullPage: true });
   await page.emulateMedia({ colorScheme: 'dark' });

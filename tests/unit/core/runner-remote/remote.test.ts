@@ -100,6 +100,21 @@ describe('RemoteRunners: TEE-hosted runners are checked before they are register
     expect(registered).toEqual([]);
   });
 
+  it('checks the reportData binding when one is expected: the quote’s own passes, any other fails by name', async () => {
+    const first = await make().add(base());
+    expect(outcome(first)).toMatchObject({ report_data: 'skipped' });
+    const bound = first.tee.reportData!;
+    expect(bound).toMatch(/^[0-9a-f]{128}$/);
+    const right = await make().add(base({ expectedReportData: `0x${bound.toUpperCase()}` }));
+    expect(outcome(right)).toMatchObject({ report_data: 'passed' });
+    expect(right.registered).toBe(true);
+    registered = [];
+    const other = await make().add(base({ address: 'bound.example.org:50051', expectedReportData: '00'.repeat(64) }));
+    expect(outcome(other)).toMatchObject({ quote: 'passed', report_data: 'failed' });
+    expect(other.registered).toBe(false);
+    expect(registered).toEqual([]);
+  });
+
   it('fails tdx_quote_outdated under the default policy and does not register it', async () => {
     const view = await make().add(base({ quoteB64: outdated.toString('base64'), collateral: outdatedCollateral, at: '2026-03-01T00:00:00.000Z' }));
     expect(view.registered).toBe(false);
