@@ -26,7 +26,7 @@ import { createRuntimeModule } from './runtime/runtime.handlers';
 import { createVaultModule, type VaultModule } from './vault/vault.handlers';
 import { createInferenceModule } from './inference/inference.module';
 import { createRunnerModule } from './runner/runner.module';
-import type { WorkerModuleDeps } from './module-deps';
+import type { WorkerActivity, WorkerModuleDeps } from './module-deps';
 
 /**
  * The composition root: one core per data dir, hosted by Electron's main process or by
@@ -179,13 +179,19 @@ export function createCore(options: CoreOptions): Core {
     kind === 'checkpoint'
       ? { running: true, detail: 'Checkpoints are submitted from the Checkpoints page.' }
       : (inference.workerState(id, kind) ?? runner.workerState(id, kind) ?? { running: false, detail: `Minerva does not run ${kind} work yet in this version.` });
+  // The latest of: a checkpoint submission, an inference job, a coordinator call to the runner.
   const lastActivity = (): { ok: boolean | null; detail: string } => {
+    const candidates: WorkerActivity[] = [];
     const last = checkpoints.list()[0];
-    if (!last) return { ok: null, detail: 'No jobs or submissions yet.' };
-    const when = new Date(last.updatedAt).toLocaleString();
-    if (last.state === 'accepted') return { ok: true, detail: `${last.fileName}: ${last.verdict?.words ?? 'accepted'} (${when})` };
-    if (last.state === 'rejected' || last.state === 'failed') return { ok: false, detail: `${last.fileName}: ${last.verdict?.words ?? last.error?.message ?? last.state} (${when})` };
-    return { ok: null, detail: `${last.fileName}: in progress (${when}).` };
+    if (last) {
+      const ok = last.state === 'accepted' ? true : last.state === 'rejected' || last.state === 'failed' ? false : null;
+      const words = ok === null ? 'in progress' : (last.verdict?.words ?? last.error?.message ?? last.state);
+      candidates.push({ at: last.updatedAt, ok, detail: `${last.fileName}: ${words}` });
+    }
+    for (const a of [inference.lastActivity(), runner.lastActivity()]) if (a) candidates.push(a);
+    const latest = candidates.sort((a, b) => Date.parse(b.at) - Date.parse(a.at))[0];
+    if (!latest) return { ok: null, detail: 'No jobs or submissions yet.' };
+    return { ok: latest.ok, detail: `${latest.detail} (${new Date(latest.at).toLocaleString()})` };
   };
   const rewards = new RewardsService({
     log: log.scope('rewards'),

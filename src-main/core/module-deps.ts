@@ -32,6 +32,14 @@ export interface WorkerModuleDeps {
   now: () => Date;
 }
 
+/** The latest thing a worker did, for the Rewards checklist's "last job or submission". */
+export interface WorkerActivity {
+  /** iso */
+  at: string;
+  ok: boolean | null;
+  detail: string;
+}
+
 /** A worker's answer to "is it doing its work?" (the Rewards checklist asks). */
 export interface WorkerState {
   running: boolean;

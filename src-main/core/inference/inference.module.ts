@@ -5,7 +5,7 @@ import type { InferenceStatus, InferenceWorkerView, PlaygroundAnswer, StoredPayl
 import type { JsonObject } from '@shared/protocol/envelope';
 import { completionAnswerSchema, ROUTER_PATHS, routerErrorSchema, taskViewSchema } from '@shared/protocol/router-api';
 import type { MembershipRow } from '../competitions/memberships.repo';
-import type { WorkerModuleDeps, WorkerState } from '../module-deps';
+import type { WorkerActivity, WorkerModuleDeps, WorkerState } from '../module-deps';
 import type { HandlerGroup } from '../rpc/handlers';
 import { findResourcesDir } from '../runtime/runtime.handlers';
 import { JobsRepo, toJobView, type JobRow } from './jobs.repo';
@@ -24,6 +24,8 @@ export interface InferenceModule {
   handlers: HandlerGroup<InferenceMethod>;
   /** Workers for joined competitions of this kind, or null for another kind. */
   workerState(competitionId: string, kind: string): WorkerState | null;
+  /** The job that ended last, in words. */
+  lastActivity(): WorkerActivity | null;
   start(): void;
   close(): Promise<void>;
 }
@@ -430,9 +432,20 @@ export function createInferenceModule(deps: WorkerModuleDeps, overrides: Partial
     }
   };
 
+  const lastActivity = (): WorkerActivity | null => {
+    const row = repo.lastFinished();
+    if (!row || row.finished_ms === null) return null;
+    const at = new Date(row.finished_ms).toISOString();
+    const job = `Job ${row.session_id}·${row.task_id}`;
+    if (row.state === 'reported') return { at, ok: true, detail: `${job}: answered and reported${row.total_ms === null ? '' : ` in ${row.total_ms} ms`}` };
+    if (row.state === 'withdrawn') return { at, ok: null, detail: `${job}: withdrawn by the router` };
+    return { at, ok: false, detail: `${job}: ${row.error_message ?? 'failed'}` };
+  };
+
   return {
     handlers,
     workerState,
+    lastActivity,
     start() {
       if (closed) return;
       unsubscribe.push(

@@ -223,6 +223,11 @@ export class JobsRepo {
     return { jobs: rows.map(toJobView), total, counts };
   }
 
+  /** The job that ended last (through the partial index on finished_ms). */
+  lastFinished(): JobRow | undefined {
+    return this.db.prepare('SELECT * FROM inference_jobs WHERE finished_ms IS NOT NULL ORDER BY finished_ms DESC LIMIT 1').get() as JobRow | undefined;
+  }
+
   byTask(sessionId: number, taskId: number): JobRow | undefined {
     return this.db.prepare('SELECT * FROM inference_jobs WHERE session_id = ? AND task_id = ? ORDER BY seq DESC LIMIT 1').get(sessionId, taskId) as JobRow | undefined;
   }

@@ -3,7 +3,7 @@ import type { MethodName } from '@shared/contract';
 import { AppError } from '@shared/contract/errors';
 import type { RunnerStatus, RunnerView } from '@shared/contract/runner';
 import type { MembershipRow } from '../competitions/memberships.repo';
-import type { WorkerModuleDeps, WorkerState } from '../module-deps';
+import type { WorkerActivity, WorkerModuleDeps, WorkerState } from '../module-deps';
 import type { CatalogueEntry } from '../network/client';
 import type { HandlerGroup } from '../rpc/handlers';
 import { findResourcesDir } from '../runtime/runtime.handlers';
@@ -24,6 +24,8 @@ export interface RunnerModule {
   handlers: HandlerGroup<RunnerMethod>;
   /** Workers for joined competitions of this kind, or null for another kind. */
   workerState(competitionId: string, kind: string): WorkerState | null;
+  /** The coordinator's latest call, in words. */
+  lastActivity(): WorkerActivity | null;
   start(): void;
   close(): Promise<void>;
   /** Tests: the worker of a competition (chain facts on demand, the signed container). */
@@ -320,9 +322,20 @@ export function createRunnerModule(deps: WorkerModuleDeps, overrides: Partial<Ru
     return { running: false, detail };
   };
 
+  const lastActivity = (): WorkerActivity | null => {
+    let best: WorkerActivity | null = null;
+    for (const w of workers.values()) {
+      const s = repo.callStats(w.worker.competitionId);
+      if (!s.lastCallAt || (best && best.at >= s.lastCallAt)) continue;
+      best = { at: s.lastCallAt, ok: s.accepted > 0 ? true : null, detail: `Coordinator calls to your runner: ${s.accepted} answered, ${s.refused} refused` };
+    }
+    return best;
+  };
+
   return {
     handlers,
     workerState,
+    lastActivity,
     worker: (competitionId) => workers.get(competitionId)?.worker,
     start() {
       if (closed) return;

@@ -72,6 +72,9 @@ describe('private inference through core', () => {
     expect(status.warnings).toEqual([]);
     const rewards = await call<RewardsView>(core, 'rewards.get', { range: 'day' });
     expect(rewards.checklist.find((c) => c.id === 'worker')?.ok).toBe(true);
+    const activity = rewards.checklist.find((c) => c.id === 'activity');
+    expect(activity?.ok).toBe(true);
+    expect(activity?.detail).toMatch(/^Job 101·\d+: answered and reported in \d+ ms \(/);
 
     // The Playground: the prompt through the router's completion API, back decrypted, with what the router stored.
     const play = await call<PlaygroundAnswer>(core, 'inference.playgroundSend', { competitionId: COMPETITION, prompt: 'The baker lit the oven' });

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RewardsView } from '@shared/contract/rewards';
 import type { RunnerView } from '@shared/contract/runner';
 import { ChainClient } from '@devnet/chain/chain-client';
 import { dockerForTests } from '../runtime/helpers';
@@ -71,6 +72,11 @@ describe.skipIf(env.skip)('model runner, end to end', () => {
     const { calls } = await call<{ calls: { method: string; outcome: string; status: string | null }[] }>(p.core, 'runner.calls', { competitionId: COMPETITION, limit: 50 });
     expect(calls.map((c) => c.method)).toEqual(expect.arrayContaining(['Setup', 'Call:tick', 'Call:predict']));
     expect(calls.every((c) => c.outcome === 'accepted' && c.status === 'SUCCESS')).toBe(true);
+    // The Rewards checklist names the runner's latest calls as the last activity.
+    const rewards = await call<RewardsView>(p.core, 'rewards.get', { range: 'day' });
+    const activity = rewards.checklist.find((c) => c.id === 'activity');
+    expect(activity?.ok).toBe(true);
+    expect(activity?.detail).toMatch(/^Coordinator calls to your runner: \d+ answered, 0 refused \(/);
 
     // Rewards: the round timer pays the ended epoch to the runner's payout hotkey (its coldkey).
     p.coordinator.startRounds({ intervalMs: 100, ticks: 3 });
