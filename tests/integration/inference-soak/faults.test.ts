@@ -7,7 +7,7 @@
  *
  * How the proxy gets in between: the app learns the router's address from the hub's catalogue,
  * which reads it from the practice network's state file; the harness records the proxy there
- * (see harness.ts). `npm test`: 40 jobs. `npm run test:soak`: 200 jobs.
+ * (see harness.ts). `npm test`: 60 jobs. `npm run test:soak`: 200 jobs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InferenceStatus } from '@shared/contract/inference';
@@ -16,9 +16,12 @@ import { tempDataDir } from '../../helpers/serve-process';
 import { appTable, complete, COMPETITION, createWalletAndJoin, expectedOutput, makePrompts, routerJobs, startSoakNetwork, startUnlocked, stopApp, type SoakNetwork } from './harness';
 
 const SOAK = Boolean(process.env.MINERVA_SOAK);
-const JOBS = SOAK ? 200 : 30;
+const JOBS = SOAK ? 200 : 60;
 const CONCURRENCY = 4;
 const SEED = Number(process.env.MINERVA_SOAK_SEED ?? 7);
+
+/** Renewals well within the 4 s lease; a hung call given up after 3 s (MINERVA_INFERENCE_CALL_TIMEOUT_MS) so hangs cost seconds, not tens of seconds. */
+const APP_ENV = { MINERVA_INFERENCE_LEASE_RENEW_MS: '1300', MINERVA_INFERENCE_CALL_TIMEOUT_MS: '3000' };
 
 let dataDir: string;
 let net: SoakNetwork;
@@ -41,7 +44,7 @@ describe('router faults', () => {
     // so the app's lease renewals (every 1.3 s here) run while the router already holds the result.
     script = ({ method, path, nth }) => (method === 'POST' && path.endsWith('/result') ? (nth === 0 ? 'reset:after' : nth <= 3 ? '5xx:before' : undefined) : undefined);
     const since = Date.now();
-    const { serve, rpc } = await startUnlocked(dataDir, { MINERVA_INFERENCE_LEASE_RENEW_MS: '1300' });
+    const { serve, rpc } = await startUnlocked(dataDir, APP_ENV);
     try {
       const prompt = makePrompts(SEED + 1, 1, 'lost')[0]!;
       const answer = await complete(net, prompt, 120);
@@ -67,11 +70,11 @@ describe('router faults', () => {
     const progress = setInterval(() => {
       const states: Record<string, number> = {};
       for (const j of routerJobs(dataDir).filter((x) => x.created_at >= since)) states[j.state] = (states[j.state] ?? 0) + 1;
-      const open = appTable(dataDir, 'SELECT job_id, state, attempts, updated_at FROM inference_jobs WHERE router_done = 0');
-      process.stderr.write(`faults: router jobs ${JSON.stringify(states)}; proxy ${JSON.stringify(net.proxy.counts().faults)}; app open ${JSON.stringify(open)}\n`);
+      const open = appTable(dataDir, 'SELECT state, COUNT(*) AS n FROM inference_jobs WHERE router_done = 0 GROUP BY state');
+      process.stderr.write(`faults: router jobs ${JSON.stringify(states)}; proxy ${JSON.stringify(net.proxy.counts().faults)}; app open ${open.map((r) => `${String(r.state)}:${String(r.n)}`).join(',')}\n`);
     }, 15_000);
     const since = Date.now();
-    const { serve, rpc } = await startUnlocked(dataDir, { MINERVA_INFERENCE_LEASE_RENEW_MS: '1300' });
+    const { serve, rpc } = await startUnlocked(dataDir, APP_ENV);
     const states = new Set<string>();
     const watching = rpc.waitFor<InferenceStatus>(
       'inference.statusChanged',
