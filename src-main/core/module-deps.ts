@@ -32,6 +32,14 @@ export interface WorkerModuleDeps {
   now: () => Date;
 }
 
+/** A tuning number from the environment (tests, operators), clamped to [min, max]; absent or not a number: the default. */
+export function envNumber(name: string, dflt: number, min: number, max: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return dflt;
+  const n = Number(raw);
+  return Number.isFinite(n) ? Math.min(max, Math.max(min, n)) : dflt;
+}
+
 /** The latest thing a worker did, for the Rewards checklist's "last job or submission". */
 export interface WorkerActivity {
   /** iso */

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect } from 'react';
 import { EmptyState } from '../components/Card';
 import { loadCompetitions } from '../store/actions';
 import { useStore } from '../store/store';
@@ -6,7 +6,7 @@ import { RemoteRunnersCard } from '../features/runner/RemoteRunnersCard';
 import { Panel, RunnerPanel } from '../features/runner/RunnerPanel';
 import { loadRunnerPage, startRunner } from '../features/runner/runner-actions';
 import { useRunnerStore } from '../features/runner/runner-store';
-import { UnlockForm } from '../features/vault/UnlockForm';
+import { UnlockInPlace } from '../features/vault/UnlockInPlace';
 import { useVaultStore } from '../features/vault/vault-store';
 import '../features/runner/runner.css';
 
@@ -78,8 +78,6 @@ export function RunnerPage() {
 function LockedBanner() {
   const runners = useRunnerStore((s) => s.runners);
   const vaultState = useVaultStore((s) => s.overview?.status.state);
-  const retryAfterMs = useVaultStore((s) => s.overview?.status.retryAfterMs ?? 0);
-  const [unlocking, setUnlocking] = useState(false);
   const paused = runners.filter((r) => r.state === 'paused-locked');
   if (paused.length === 0 && !(vaultState === 'locked' && runners.length > 0)) return null;
   return (
@@ -91,21 +89,7 @@ function LockedBanner() {
         Enrolling, renewing the certificate and rotating the hotkey need the runner wallet inside it
         {paused.length > 0 ? '; the runner continues when you unlock' : ''}.
       </p>
-      {vaultState === 'locked' && unlocking ? (
-        <UnlockForm retryAfterMs={retryAfterMs} />
-      ) : (
-        <div className="form-row">
-          {vaultState === 'locked' ? (
-            <button type="button" className="button button-primary" onClick={() => setUnlocking(true)}>
-              Unlock your wallet
-            </button>
-          ) : (
-            <a className="button button-primary" href="#/wallet">
-              Unlock your wallet
-            </a>
-          )}
-        </div>
-      )}
+      <UnlockInPlace />
     </div>
   );
 }

@@ -1,13 +1,12 @@
-import { join } from 'node:path';
 import type { MethodName } from '@shared/contract';
 import { AppError } from '@shared/contract/errors';
 import type { InferenceStatus, InferenceWorkerView, PlaygroundAnswer, StoredPayloadView } from '@shared/contract/inference';
 import type { JsonObject } from '@shared/protocol/envelope';
 import { completionAnswerSchema, ROUTER_PATHS, routerErrorSchema, taskViewSchema } from '@shared/protocol/router-api';
 import type { MembershipRow } from '../competitions/memberships.repo';
-import type { WorkerActivity, WorkerModuleDeps, WorkerState } from '../module-deps';
+import { envNumber, type WorkerActivity, type WorkerModuleDeps, type WorkerState } from '../module-deps';
 import type { HandlerGroup } from '../rpc/handlers';
-import { findResourcesDir } from '../runtime/runtime.handlers';
+import { CompetitionImages } from '../runtime/competition-images';
 import { JobsRepo, toJobView, type JobRow } from './jobs.repo';
 import { KeyCache } from './key-cache';
 import { RouterClient, type EoaSigner } from './router-client';
@@ -45,12 +44,7 @@ export interface InferenceConfig extends WorkerConfig {
   statsWindowS: number;
 }
 
-const num = (name: string, dflt: number, min: number, max: number): number => {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return dflt;
-  const n = Number(raw);
-  return Number.isFinite(n) ? Math.min(max, Math.max(min, n)) : dflt;
-};
+const num = envNumber;
 
 /** Defaults, each overridable by an environment variable (docs/inference.md, "Configuration"). */
 export function inferenceConfigFromEnv(): InferenceConfig {
@@ -85,7 +79,7 @@ export function createInferenceModule(deps: WorkerModuleDeps, overrides: Partial
   const workers = new Map<string, { worker: InferenceWorker; networkId: string; routerUrl: string; sessionId: number }>();
   /** Joined competitions that have no worker, and why (shown in the status). */
   const idle = new Map<string, Idle>();
-  const images = new Map<string, Promise<string>>();
+  const images = new CompetitionImages(deps.runtime);
   const unsubscribe: (() => void)[] = [];
   let reconcileTimer: NodeJS.Timeout | undefined;
   let reconciling: Promise<void> = Promise.resolve();
@@ -171,22 +165,7 @@ export function createInferenceModule(deps: WorkerModuleDeps, overrides: Partial
   // ---- the model ----
   const modelFor = (competitionId: string, entry: { requirements: { imageDigest: string | null }; modelBundle?: string | null | undefined }): ModelPort => {
     const key = `inference:${competitionId}`;
-    const image = (): Promise<string> => {
-      let p = images.get(competitionId);
-      if (!p) {
-        p = (async () => {
-          if (entry.requirements.imageDigest) return entry.requirements.imageDigest;
-          const bundle = entry.modelBundle;
-          if (!bundle || !/^[a-z0-9][a-z0-9-]{0,63}$/.test(bundle)) throw new AppError('MODEL_FAILED', 'This competition names no model image to run.');
-          const resources = findResourcesDir();
-          if (!resources) throw new AppError('NOT_FOUND', 'The demo models were not found next to the app (resources/models). Reinstall Minerva or set MINERVA_RESOURCES_DIR.');
-          return (await deps.runtime.buildBundle(join(resources, 'models', bundle))).reference;
-        })();
-        p.catch(() => images.delete(competitionId));
-        images.set(competitionId, p);
-      }
-      return p;
-    };
+    const image = (): Promise<string> => images.reference(competitionId, entry);
     // One start at a time: concurrent jobs share it (the runtime would otherwise create one
     // container per caller and lose track of all but the last).
     let starting: Promise<unknown> | null = null;

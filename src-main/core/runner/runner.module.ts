@@ -1,12 +1,11 @@
-import { join } from 'node:path';
 import type { MethodName } from '@shared/contract';
 import { AppError } from '@shared/contract/errors';
 import type { RunnerStatus, RunnerView } from '@shared/contract/runner';
 import type { MembershipRow } from '../competitions/memberships.repo';
-import type { WorkerActivity, WorkerModuleDeps, WorkerState } from '../module-deps';
+import { envNumber, type WorkerActivity, type WorkerModuleDeps, type WorkerState } from '../module-deps';
 import type { CatalogueEntry } from '../network/client';
 import type { HandlerGroup } from '../rpc/handlers';
-import { findResourcesDir } from '../runtime/runtime.handlers';
+import { CompetitionImages } from '../runtime/competition-images';
 import { RemoteRunners } from './remote';
 import { RunnerChain } from './runner-chain';
 import { RunnerRepo } from './runner.repo';
@@ -41,12 +40,7 @@ export interface RunnerModuleConfig extends RunnerConfig {
   eventThrottleMs: number;
 }
 
-const num = (name: string, dflt: number, min: number, max: number): number => {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return dflt;
-  const n = Number(raw);
-  return Number.isFinite(n) ? Math.min(max, Math.max(min, n)) : dflt;
-};
+const num = envNumber;
 
 /** Defaults, each overridable by an environment variable (docs/runner.md, "Configuration"). */
 export function runnerConfigFromEnv(): RunnerModuleConfig {
@@ -74,7 +68,7 @@ export function createRunnerModule(deps: WorkerModuleDeps, overrides: Partial<Ru
   const repo = new RunnerRepo(deps.db);
   const workers = new Map<string, { worker: RunnerWorker; networkId: string; chainUrl: string; payout: string }>();
   const idle = new Map<string, string>();
-  const images = new Map<string, Promise<string>>();
+  const images = new CompetitionImages(deps.runtime);
   const unsubscribe: (() => void)[] = [];
   let reconcileTimer: NodeJS.Timeout | undefined;
   let reconciling: Promise<void> = Promise.resolve();
@@ -124,22 +118,7 @@ export function createRunnerModule(deps: WorkerModuleDeps, overrides: Partial<Ru
   // ---- the model ----
   const modelFor = (competitionId: string, entry: CatalogueEntry): SmpModel & { ensure(): Promise<void> } => {
     const key = `runner:${competitionId}`;
-    const image = (): Promise<string> => {
-      let p = images.get(competitionId);
-      if (!p) {
-        p = (async () => {
-          if (entry.requirements.imageDigest) return entry.requirements.imageDigest;
-          const bundle = entry.modelBundle;
-          if (!bundle || !/^[a-z0-9][a-z0-9-]{0,63}$/.test(bundle)) throw new AppError('MODEL_FAILED', 'This competition names no model image to run.');
-          const resources = findResourcesDir();
-          if (!resources) throw new AppError('NOT_FOUND', 'The demo models were not found next to the app (resources/models). Reinstall Minerva or set MINERVA_RESOURCES_DIR.');
-          return (await deps.runtime.buildBundle(join(resources, 'models', bundle))).reference;
-        })();
-        p.catch(() => images.delete(competitionId));
-        images.set(competitionId, p);
-      }
-      return p;
-    };
+    const image = (): Promise<string> => images.reference(competitionId, entry);
     const ensure = async (): Promise<void> => {
       await deps.runtime.ensureRunning({ key, role: { runner: competitionId }, image: await image(), keepWarm: true, competitionId });
     };

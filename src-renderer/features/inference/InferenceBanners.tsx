@@ -1,6 +1,4 @@
-import { useState } from 'react';
-import { UnlockForm } from '../vault/UnlockForm';
-import { useVaultStore } from '../vault/vault-store';
+import { UnlockInPlace } from '../vault/UnlockInPlace';
 import { useInferenceStore } from './inference-store';
 import './inference.css';
 
@@ -11,9 +9,6 @@ import './inference.css';
  */
 export function InferenceBanners() {
   const status = useInferenceStore((s) => s.status);
-  const vaultState = useVaultStore((s) => s.overview?.status.state);
-  const retryAfterMs = useVaultStore((s) => s.overview?.status.retryAfterMs ?? 0);
-  const [unlocking, setUnlocking] = useState(false);
   if (!status) return null;
   const forbidden = status.workers.filter((w) => w.state === 'forbidden');
   const warnings = status.warnings.filter((w) => w.code === 'KEY_FORBIDDEN');
@@ -54,21 +49,7 @@ export function InferenceBanners() {
             {locked.length === 1 ? `${locked[0]?.competitionId ?? ''} waits` : `${locked.length} competitions wait`} for the wallet: the key that proves this miner to the router is inside it.
             Nothing is lost — the jobs resume when you unlock.
           </p>
-          {vaultState === 'locked' && unlocking ? (
-            <UnlockForm retryAfterMs={retryAfterMs} />
-          ) : (
-            <div className="form-row">
-              {vaultState === 'locked' ? (
-                <button type="button" className="button button-primary" onClick={() => setUnlocking(true)}>
-                  Unlock your wallet
-                </button>
-              ) : (
-                <a className="button button-primary" href="#/wallet">
-                  Unlock your wallet
-                </a>
-              )}
-            </div>
-          )}
+          <UnlockInPlace />
         </div>
       ) : null}
     </>
