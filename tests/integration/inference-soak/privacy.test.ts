@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CompetitionsView } from '@shared/contract/competitions';
 import type { InferenceStatus, PlaygroundAnswer } from '@shared/contract/inference';
 import { fromHex, toBase64, toBase64Url, toHex } from '@shared/protocol/encoding';
+import { decryptEnvelope, parseEnvelopeJson } from '@shared/protocol/envelope';
 import { deriveScopedKey } from '@shared/protocol/hkdf-keys';
 import { parseEnvText, practiceApiToken, routerEnvFile } from '@devnet/router/router-config';
 import { readPracticeNetworkState } from '@devnet/state';
@@ -129,6 +130,17 @@ describe('no prompt, output or key at rest', () => {
       needles.set(toBase64Url(key, false), 'payload key (base64url)');
       needles.set(Buffer.from(key).toString('latin1'), 'payload key (raw bytes)');
     }
+
+    // Control: the key searched for is the real one — it opens the stored input of the first prompt.
+    const blobs = allFiles(join(dataDir, 'devnet', 'router', 'blobs', String(SESSION)));
+    const opened = await Promise.all(
+      blobs.map(async (b) => {
+        const envelope = parseEnvelopeJson(b.bytes.toString('utf8'));
+        if (envelope.payload_type !== 'encrypted' || envelope.data.key_version !== (env.ENCRYPTION_KEY_VERSION ?? 'v1')) return null;
+        return decryptEnvelope(deriveScopedKey(fromHex(env.ENCRYPTION_SEED!, 'seed'), String(SESSION)), envelope).catch(() => null);
+      }),
+    );
+    expect(opened.some((d) => d?.prompt === prompts[0])).toBe(true);
 
     const files = allFiles(dataDir);
     expect(files.some((f) => f.path.endsWith('minerva.db'))).toBe(true);
