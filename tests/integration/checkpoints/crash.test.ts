@@ -31,7 +31,8 @@ let network: PracticeNetwork;
 
 beforeAll(async () => {
   dataDir = tempDataDir('minerva-crash-');
-  network = await startPracticeNetwork({ dataDir, blockTimeMs: 150 });
+  // Every party `minerva serve` attaches to (else each serve would start, and lose at each kill, its own coordinator).
+  network = await startPracticeNetwork({ dataDir, blockTimeMs: 150, parties: ['chain', 'hub', 'router', 'validator', 'coordinator'] });
   // A wallet and a membership, made once by an app that then stops cleanly.
   const serve = await startServe({ dataDir });
   const rpc = await connectRpc(serve.loginUrl);
