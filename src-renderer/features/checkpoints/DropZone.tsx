@@ -54,7 +54,7 @@ export function DropZone({ onFile, disabled }: { onFile: (file: File) => void; d
         type="file"
         className="visually-hidden"
         tabIndex={-1}
-        aria-label="Choose a checkpoint file"
+        aria-label="Choose the file to submit"
         onChange={(e) => {
           const file = e.target.files?.[0];
           if (file) onFile(file);
