@@ -104,6 +104,11 @@ export const txArgsSchemas = {
       payout_hotkey: ss58,
     })
     .strict(),
+  /**
+   * A miner left a model-runner competition: every runner paid to that hotkey leaves the chain's
+   * list, so coordinators stop calling it. Signed by the hub authority (which verified the leave).
+   */
+  remove_runners: z.object({ competition_id: competitionId, payout_hotkey: ss58 }).strict(),
   /** PROTOCOLS §2.9 session membership; signed by the hub authority. */
   add_session_member: z.object({ competition_id: competitionId, session_id: z.number().int().min(0), eoa, hotkey: ss58 }).strict(),
   remove_session_member: z.object({ competition_id: competitionId, session_id: z.number().int().min(0), eoa }).strict(),

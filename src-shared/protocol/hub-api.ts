@@ -127,6 +127,8 @@ export interface LeaveResult {
   hotkey: string;
   was_participant: boolean;
   session_tx_id: string | null;
+  /** Model runner only: the `remove_runners` chain write (included when the hub answers), else null. */
+  runners_tx_id?: string | null;
 }
 
 export interface ParticipantWire {

@@ -125,8 +125,10 @@ export class RunnerWorker {
       this.row.certPem = null;
       this.row.messageJson = null;
     }
-    // Steps that were running when the app stopped run again; the listen step always does.
-    for (const s of this.row.steps) if (s.state === 'running' || s.id === 'listen') s.state = 'pending';
+    // Steps that were running when the app stopped run again; the listen step always does, and so
+    // does the chain step (it sends nothing when the chain already names this runner, but after a
+    // leave and a new join the hub has taken the runner off the chain).
+    for (const s of this.row.steps) if (s.state === 'running' || s.id === 'listen' || s.id === 'chain') s.state = 'pending';
     if (this.row.messageJson) this.container = JSON.parse(this.row.messageJson) as SmpContainer;
     this.save();
   }
@@ -579,8 +581,8 @@ export class RunnerWorker {
       void this.d.chain.runner(this.d.competitionId, this.row.modelId).then(
         (r) => {
           const address = this.row.registeredAddress ?? this.advertised();
-          if (r && (r.smp_hotkey_b58 !== this.row.smpHotkey || r.address !== address)) {
-            this.d.log.warn('the chain names another runner hotkey or address; registering again', { competition: this.d.competitionId });
+          if (!r || r.smp_hotkey_b58 !== this.row.smpHotkey || r.address !== address) {
+            this.d.log.warn(r ? 'the chain names another runner hotkey or address; registering again' : 'the chain no longer lists this runner; registering again', { competition: this.d.competitionId });
             this.resetSteps(['chain', 'message']);
             void this.kick();
           }

@@ -325,6 +325,7 @@ export class ChainNode {
       }
       case 'add_session_member':
       case 'remove_session_member':
+      case 'remove_runners':
         return authority('hub');
       case 'emit_rewards':
         return authority(competition!.reward_authority);
@@ -360,6 +361,11 @@ export class ChainNode {
         return this.applyRotateCert(args as TxArgs<'rotate_coordinator_cert'>, block);
       case 'register_runner':
         return this.applyRunner(args as TxArgs<'register_runner'>, block);
+      case 'remove_runners': {
+        const a = args as TxArgs<'remove_runners'>;
+        this.db.prepare(`DELETE FROM runners WHERE competition_id = ? AND payout_hotkey = ?`).run(a.competition_id, a.payout_hotkey);
+        return;
+      }
       case 'add_session_member':
         return this.applyAddMember(args as TxArgs<'add_session_member'>, block);
       case 'remove_session_member': {

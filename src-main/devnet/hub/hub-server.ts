@@ -284,8 +284,15 @@ export class HubNode {
       sessionTx = await this.removeMember(c, existing.eoa);
       await this.settle(sessionTx);
     }
+    let runnersTx: string | null = null;
+    if (c.catalogue.kind === 'model-runner') {
+      // Coordinators find runners on chain: a runner of a miner who left must not be called (or paid).
+      const hub = authorityKey(this.options.dataDir, 'hub');
+      runnersTx = (await this.chainCall(() => this.chain.sendTx('remove_runners', { competition_id: c.chain.competition_id, payout_hotkey: hotkey }, hub))).tx_id;
+      await this.settle(runnersTx);
+    }
     const was = this.participants.remove(id, hotkey);
     this.log.info('left', { competition: id, hotkey });
-    return { competition_id: id, hotkey, was_participant: was, session_tx_id: sessionTx };
+    return { competition_id: id, hotkey, was_participant: was, session_tx_id: sessionTx, runners_tx_id: runnersTx };
   }
 }

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CompetitionsView } from '@shared/contract/competitions';
 import type { RewardsView } from '@shared/contract/rewards';
 import type { RunnerView } from '@shared/contract/runner';
 import { ChainClient } from '@devnet/chain/chain-client';
@@ -123,5 +124,22 @@ describe.skipIf(env.skip)('model runner, end to end', () => {
     expect(serving.certificate!.sha256).toBe(renewedSha);
     const { results } = await p.coordinator.runRound([{ address: `127.0.0.1:${serving.listen.port}`, modelId: MODEL }], { ticks: 3 });
     expect(results[MODEL]!.verdict).toBe('ok');
+  });
+
+  it('leaving the competition takes the runner off the chain (the hub sends remove_runners), so coordinators stop calling it', async () => {
+    const chain = new ChainClient(p.network.endpoints.chain);
+    expect((await chain.call('chain_getRunner', { competition_id: COMPETITION, model_id: MODEL })).runner).not.toBeNull();
+    await call(p.core, 'competitions.leave', { id: COMPETITION });
+    const gone = Date.now() + 60_000;
+    while (Date.now() < gone && (await chain.call('chain_getRunner', { competition_id: COMPETITION, model_id: MODEL })).runner !== null) await new Promise((r) => setTimeout(r, 100));
+    const state = async () => (await call<CompetitionsView>(p.core, 'competitions.list', {})).competitions.find((c) => c.id === COMPETITION)?.membership?.state;
+    while (Date.now() < gone && (await state()) !== 'left') await new Promise((r) => setTimeout(r, 100));
+    expect(await state()).toBe('left');
+    expect((await chain.call('chain_getRunner', { competition_id: COMPETITION, model_id: MODEL })).runner).toBeNull();
+    expect((await p.coordinator.discoverRunners()).targets).toEqual([]);
+    // Joining again registers it again, at the same address.
+    await call(p.core, 'competitions.join', { id: COMPETITION });
+    const back = await untilRunner(p.core, (r) => r.state === 'serving' && r.steps.every((s) => s.state === 'done'));
+    expect((await chain.call('chain_getRunner', { competition_id: COMPETITION, model_id: MODEL })).runner!.address).toBe(`127.0.0.1:${back.listen.port}`);
   });
 });
