@@ -70,7 +70,12 @@ export interface SmpServerOptions {
  */
 const sessionPeers = new WeakMap<object, Uint8Array | null>();
 function peerCertificateDer(call: grpc.ServerUnaryCall<unknown, unknown>): Uint8Array | undefined {
-  const session = (call as unknown as { call?: { nextCall?: { stream?: { session?: unknown } } } }).call?.nextCall?.stream?.session;
+  // grpc-js hands the base call itself when the server has no interceptors, else the base call is
+  // at the end of the `nextCall` chain.
+  type Inner = { stream?: { session?: unknown }; nextCall?: Inner };
+  let inner = (call as unknown as { call?: Inner }).call;
+  for (let depth = 0; inner && !inner.stream && depth < 8; depth += 1) inner = inner.nextCall;
+  const session = inner?.stream?.session;
   const key = typeof session === 'object' && session !== null ? session : undefined;
   if (key) {
     const hit = sessionPeers.get(key);

@@ -24,6 +24,8 @@ describe('the runner gRPC server', () => {
   let health: grpc.Client;
   const calls: SmpCallRecord[] = [];
   const modelLog: string[] = [];
+  /** The client certificate the server handed to authentication, per call. */
+  const peers: (Uint8Array | undefined)[] = [];
 
   const unary = (c: grpc.Client, method: string, request: unknown): Promise<{ answer: Record<string, unknown>; serverAuth: boolean }> =>
     new Promise((resolve, reject) => {
@@ -66,7 +68,11 @@ describe('the runner gRPC server', () => {
           return Promise.resolve({ ok: true });
         },
       },
-      authenticate: null,
+      // Accepts every call, and records which certificate object it was given.
+      authenticate: (peer) => {
+        peers.push(peer);
+        return { ok: true, mechanism: 'pinned' };
+      },
       serverMetadata: () => ({ 'x-server-auth-message': 'bWVzc2FnZQ==', 'x-server-auth-signature': 'c2ln', 'x-server-wallet-pubkey': 'w' }),
       onCall: (r) => calls.push(r),
     });
@@ -134,5 +140,13 @@ describe('the runner gRPC server', () => {
     expect(thrown.answer.status).toEqual({ code: 'BAD_IMPLEMENTATION', message: 'the model threw' });
     expect((thrown.answer.methodResponse as Variant).type).toBe('NONE');
     expect(calls.some((c) => c.method === 'Call:explode' && c.status === 'BAD_IMPLEMENTATION' && c.outcome === 'accepted')).toBe(true);
+  });
+
+  it('reads the client certificate once per connection, not once per call (Node parses it on every read)', async () => {
+    peers.length = 0;
+    for (let i = 0; i < 5; i += 1) await unary(svc, 'Call', { methodName: 'echo', methodArguments: [{ position: 1, data: encodeVariant(i) }] });
+    expect(peers).toHaveLength(5);
+    expect(peers[0]).toBeInstanceOf(Uint8Array);
+    expect(new Set(peers).size).toBe(1);
   });
 });
