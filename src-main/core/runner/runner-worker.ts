@@ -452,7 +452,7 @@ export class RunnerWorker {
   }
 
   private async certificate(): Promise<string> {
-    if (this.row.certPem && this.d.now() < this.renewAt() && this.row.tlsSpkiSha256 && certificateHash(this.row.certPem) === this.row.tlsSpkiSha256) return `Valid until ${this.row.certNotAfter}`;
+    if (this.row.certPem && this.d.now() < this.renewAt() && this.row.tlsSpkiSha256 && certificateHash(this.row.certPem) === this.row.tlsSpkiSha256) return `Valid until ${readableUtc(this.row.certNotAfter)}`;
     if (!this.keyPem) throw new AppError('VAULT_LOCKED', 'Unlock your wallet.');
     const url = await this.d.certServiceUrl();
     if (!url) throw new AppError('UNAVAILABLE', 'The network’s certificate service (its coordinator) is not running yet.');
@@ -483,7 +483,7 @@ export class RunnerWorker {
     this.row.certNotAfter = new Date(cert.validTo).toISOString();
     this.resetSteps(['message', 'listen']);
     this.d.log.info('runner certificate issued', { competition: this.d.competitionId, san, not_after: this.row.certNotAfter, sha256: certificateHash(a.tlsCertificatePemString) });
-    return `Valid until ${this.row.certNotAfter}`;
+    return `Valid until ${readableUtc(this.row.certNotAfter)}`;
   }
 
   private message(): string {
@@ -628,4 +628,10 @@ export function predictionNumber(result: unknown): number | null {
   const mean = (result as { predictions?: { value?: { mean?: unknown } } } | null)?.predictions?.value?.mean;
   const first: unknown = Array.isArray(mean) ? mean[0] : undefined;
   return typeof first === 'number' && Number.isFinite(first) ? first : null;
+}
+
+/** `2026-12-24 12:02 UTC` — an unambiguous time for a step's detail (core does not know the reader's zone). */
+function readableUtc(iso: string | null): string {
+  const ms = Date.parse(iso ?? '');
+  return Number.isNaN(ms) ? 'unknown' : `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
