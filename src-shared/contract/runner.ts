@@ -55,6 +55,8 @@ export interface RunnerView {
   competitionId: string;
   modelId: string;
   className: string;
+  /** How the competition declares the class: `bare` (`TrackerBase`) or `module-path` (`pkg.mod.TrackerBase`); Setup accepts either form. */
+  classNameForm: 'bare' | 'module-path';
   networkDomain: string;
   state: RunnerState;
   detail: string;

@@ -1,6 +1,7 @@
 /**
  * §5 Variants, shared by the runner (core) and the coordinator (devnet): NONE (empty), DOUBLE
- * (8-byte little-endian IEEE-754), INT (signed 64-bit little-endian), STRING (UTF-8), JSON
+ * (8-byte little-endian IEEE-754), INT (signed 64-bit little-endian, a bigint here, the whole
+ * range carried losslessly), STRING (UTF-8), JSON
  * (UTF-8, RFC 8259: NaN and Infinity refused). PARQUET and ARROW are refused unless a competition
  * says otherwise (none does yet).
  */
@@ -30,8 +31,9 @@ function finiteJson(value: unknown): string {
 export function encodeVariant(value: VariantValue): Variant {
   if (value === null) return { type: 'NONE', value: new Uint8Array(0) };
   if (typeof value === 'bigint') {
+    if (value !== BigInt.asIntN(64, value)) throw new VariantError('An INT Variant is a signed 64-bit integer.');
     const b = new Uint8Array(8);
-    new DataView(b.buffer).setBigInt64(0, BigInt.asIntN(64, value), true);
+    new DataView(b.buffer).setBigInt64(0, value, true);
     return { type: 'INT', value: b };
   }
   if (typeof value === 'number') {
@@ -75,20 +77,23 @@ export function decodeVariant(variant: { type?: string; value?: Uint8Array } | n
 
 /**
  * A decoded Variant as a plain JSON value for a model: numbers and strings as they are, JSON as
- * its value, NONE as null; an INT outside ±2^53 is refused (it would lose digits).
+ * its value, NONE as null. An INT within ±(2^53 − 1) is a JSON number; beyond, it is its exact
+ * decimal string (a JSON number that large loses digits in most JSON readers, the model channel's
+ * included), so the full signed 64-bit range reaches the model without loss.
  */
 export function variantToJson(value: VariantValue): unknown {
   if (typeof value === 'bigint') {
-    if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) throw new VariantError('An INT Variant beyond ±2^53 cannot be passed to the model.');
+    if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) return value.toString(10);
     return Number(value);
   }
   if (value !== null && typeof value === 'object') return value.json;
   return value;
 }
 
-/** A model's answer as a Variant: null → NONE, a number → DOUBLE, a string → STRING, anything else → JSON. */
+/** A model's answer as a Variant: null → NONE, a number → DOUBLE, a bigint → INT, a string → STRING, anything else → JSON. */
 export function jsonToVariant(value: unknown): Variant {
   if (value === null || value === undefined) return encodeVariant(null);
+  if (typeof value === 'bigint') return encodeVariant(value);
   if (typeof value === 'number') return encodeVariant(value);
   if (typeof value === 'string') return encodeVariant(value);
   return encodeVariant({ json: value });

@@ -4,7 +4,11 @@
  * them side by side (same file names) and loads `SMP_PROTO_ENTRY` files with @grpc/proto-loader.
  *
  * - `dynamic_subclass.proto`: `dynamic_subclass.DynamicSubclassService` (Setup, Call, Rest) and its
- *   messages, field numbers exactly as §5 lists them.
+ *   messages, field numbers exactly as §5 lists them. `VariantType` is numbered exactly as the
+ *   public `commons.proto` of crunchdao/model-runner-client 0.12 (NONE 0 … PARQUET 4, ARROW 5,
+ *   JSON 6); tests/unit/interop/crunch-compat.test.ts checks it against a copy of that file
+ *   (tests/fixtures/crunch/). The public library keeps Variant, Argument, KwArgument and Status in
+ *   a package `commons`: message package names never reach the wire, the service path does.
  * - `health.proto`: the standard `grpc.health.v1.Health` (Check, Watch).
  */
 
@@ -19,9 +23,9 @@ enum VariantType {
   DOUBLE = 1;
   INT = 2;
   STRING = 3;
-  JSON = 4;
-  PARQUET = 5;
-  ARROW = 6;
+  PARQUET = 4;
+  ARROW = 5;
+  JSON = 6;
 }
 
 message Variant {
@@ -113,7 +117,34 @@ export const HEALTH_SERVICE = 'grpc.health.v1.Health';
 export const SMP_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 /** `Variant.type` names (proto-loader with `enums: String`). */
-export type VariantTypeName = 'NONE' | 'DOUBLE' | 'INT' | 'STRING' | 'JSON' | 'PARQUET' | 'ARROW';
+export type VariantTypeName = 'NONE' | 'DOUBLE' | 'INT' | 'STRING' | 'PARQUET' | 'ARROW' | 'JSON';
+
+// ---- the class a competition declares (§5 `SetupRequest.className`) --------------------------------
+
+/**
+ * How a competition names its base class: a bare class name (`TrackerBase`) or a dotted module
+ * path (`birdgame.trackers.trackerbase.TrackerBase`, as the public examples send it).
+ */
+export type ClassNameForm = 'bare' | 'module-path';
+
+export function classNameForm(name: string): ClassNameForm {
+  return name.includes('.') ? 'module-path' : 'bare';
+}
+
+/** The class itself: the last dotted segment. */
+export function classNameLastSegment(name: string): string {
+  return name.slice(name.lastIndexOf('.') + 1);
+}
+
+/**
+ * §5: Setup's `className` matches the declared class when their last segments are equal and not
+ * empty, whichever form either side uses (`TrackerBase` and `birdgame.trackers.trackerbase.TrackerBase`
+ * match each other). The runner serves one model, so the module path adds nothing it could check.
+ */
+export function classNameMatches(declared: string, received: string): boolean {
+  const want = classNameLastSegment(declared);
+  return want !== '' && classNameLastSegment(received) === want;
+}
 
 /** A runner certificate's DNS name for a model (§5): `model-node-<model_id>.<domain>`. */
 export function runnerDnsName(modelId: string, domain: string): string {

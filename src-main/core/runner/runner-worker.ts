@@ -13,7 +13,7 @@ import type { RunnerAuthPolicy, RunnerState, RunnerView } from '@shared/contract
 import { toBase64 } from '@shared/protocol/encoding';
 import { pemToDer } from '@shared/protocol/x509';
 import { certPub, certificateHash, smpMessageBytes, smpMetadata, type SmpContainer } from '@shared/protocol/smp';
-import { CERT_REQUEST_HEADERS, CERT_REQUEST_PATH, certificateRequestSigningBytes, runnerDnsName, type IssueCertificateBody } from '@shared/protocol/smp.proto';
+import { CERT_REQUEST_HEADERS, CERT_REQUEST_PATH, certificateRequestSigningBytes, classNameForm, runnerDnsName, type IssueCertificateBody } from '@shared/protocol/smp.proto';
 import type { ScopedLogger } from '../log/logger';
 import { httpError, httpJson } from '../network/http';
 import type { VaultService } from '../vault/vault.service';
@@ -178,6 +178,7 @@ export class RunnerWorker {
       competitionId: r.competitionId,
       modelId: r.modelId,
       className: this.d.className,
+      classNameForm: classNameForm(this.d.className),
       networkDomain: this.d.networkDomain,
       state: this.state,
       detail: this.detail,

@@ -9,7 +9,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { RunnerRefusalReason } from '@shared/contract/runner';
-import { SMP_MAX_MESSAGE_BYTES, SMP_SERVICE } from '@shared/protocol/smp.proto';
+import { classNameMatches, SMP_MAX_MESSAGE_BYTES, SMP_SERVICE } from '@shared/protocol/smp.proto';
 import { decodeVariant, encodeVariant, jsonToVariant, VariantError, variantToJson, type Variant } from '@shared/protocol/smp-variant';
 import type { AuthVerdict } from './auth';
 import { smpServices } from './smp-proto';
@@ -52,7 +52,7 @@ export interface SmpServerOptions {
   keyPem: string;
   host: string;
   port: number;
-  /** The base class the competition declares: Setup accepts exactly this name. */
+  /** The base class the competition declares (bare or dotted): Setup accepts a name with the same last segment. */
   className: string;
   model: SmpModel;
   /** null = no coordinator authentication (the bench's baseline only). */
@@ -225,7 +225,7 @@ export class SmpServer {
   private async setup(req: Record<string, unknown>): Promise<Handled> {
     try {
       const className = str(req.className);
-      if (className !== this.o.className) return { response: { status: statusOf('INVALID_ARGUMENT', `This runner serves the class ${this.o.className}.`) } };
+      if (!classNameMatches(this.o.className, className)) return { response: { status: statusOf('INVALID_ARGUMENT', `This runner serves the class ${this.o.className}.`) } };
       const args = positional(req.instanceArguments);
       const kwargs = keywords(req.instanceKwArguments);
       if (this.setUp) return { response: { status: ok } }; // idempotent until Rest

@@ -1,7 +1,7 @@
 /**
  * The runner's gRPC server on its own (real mTLS, certificates from a real CA, an in-process
  * model): §5's Status codes and Variants — class name, Setup idempotent until Rest, Call/Rest
- * before Setup, argument order and duplicates, unsupported Variants and INTs beyond 2^53, model
+ * before Setup, argument order and duplicates, unsupported Variants, INTs beyond 2^53, dotted class names, model
  * faults — the health service, and x-server-auth-* on every answer.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -125,13 +125,26 @@ describe('the runner gRPC server', () => {
     expect((none.answer.methodResponse as Variant).type).toBe('NONE');
   });
 
-  it('refuses duplicate positions, PARQUET, a bad DOUBLE and an INT beyond 2^53 as INVALID_ARGUMENT, before the model', async () => {
+  it('refuses duplicate positions, PARQUET, ARROW and a bad DOUBLE as INVALID_ARGUMENT, before the model', async () => {
     const before = modelLog.length;
     expect(await status('Call', { methodName: 'echo', methodArguments: [{ position: 1, data: encodeVariant(1) }, { position: 1, data: encodeVariant(2) }] })).toBe('INVALID_ARGUMENT');
     expect(await status('Call', { methodName: 'echo', methodArguments: [{ position: 1, data: { type: 'PARQUET', value: Buffer.from([1]) } }] })).toBe('INVALID_ARGUMENT');
+    expect(await status('Call', { methodName: 'echo', methodArguments: [{ position: 1, data: { type: 'ARROW', value: Buffer.from([1]) } }] })).toBe('INVALID_ARGUMENT');
     expect(await status('Call', { methodName: 'echo', methodArguments: [{ position: 1, data: { type: 'DOUBLE', value: Buffer.alloc(7) } }] })).toBe('INVALID_ARGUMENT');
-    expect(await status('Call', { methodName: 'echo', methodArguments: [{ position: 1, data: encodeVariant(2n ** 60n) }] })).toBe('INVALID_ARGUMENT');
     expect(modelLog.length).toBe(before);
+  });
+
+  it('an INT beyond 2^53 reaches the model as its exact decimal string; within, as a number', async () => {
+    const big = -(2n ** 63n);
+    const { answer } = await unary(svc, 'Call', { methodName: 'echo', methodArguments: [{ position: 1, data: encodeVariant(big) }, { position: 2, data: encodeVariant(2n ** 53n - 1n) }] });
+    expect((answer.status as { code: string }).code).toBe('SUCCESS');
+    expect(modelLog.at(-1)).toBe(`call:echo:["-9223372036854775808",${2 ** 53 - 1}]`);
+  });
+
+  it('Setup accepts the class as a dotted module path or bare, by its last segment', async () => {
+    expect(await status('Setup', { className: 'birdgame.trackers.trackerbase.TrackerBase' })).toBe('SUCCESS');
+    expect(await status('Setup', { className: 'birdgame.trackers.trackerbase.OtherBase' })).toBe('INVALID_ARGUMENT');
+    expect(await status('Setup', { className: 'birdgame.trackers.' })).toBe('INVALID_ARGUMENT');
   });
 
   it('the model’s own INVALID_ARGUMENT passes through; anything it throws is BAD_IMPLEMENTATION with methodResponse NONE', async () => {

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { decodeVariant, encodeVariant, loadSmpPackage } from '@devnet/coordinator/smp-grpc';
-import { runnerDnsName } from '@shared/protocol/smp.proto';
+import { classNameForm, classNameMatches, runnerDnsName } from '@shared/protocol/smp.proto';
+import { jsonToVariant, variantToJson } from '@shared/protocol/smp-variant';
 
 describe('Variant', () => {
   it('encodes each type as §5 says', () => {
@@ -44,5 +45,22 @@ describe('the shared .proto', () => {
 
   it('names a runner model-node-<model_id>.<domain>', () => {
     expect(runnerDnsName('practice-ts-1', 'practice.local')).toBe('model-node-practice-ts-1.practice.local');
+  });
+
+  it('carries INT over the whole signed 64-bit range and refuses what does not fit instead of wrapping', () => {
+    expect(decodeVariant(encodeVariant(2n ** 63n - 1n))).toBe(2n ** 63n - 1n);
+    expect(() => encodeVariant(2n ** 63n)).toThrow(/signed 64-bit/);
+    expect(variantToJson(2n ** 53n)).toBe('9007199254740992');
+    expect(variantToJson(2n ** 53n - 1n)).toBe(2 ** 53 - 1);
+    expect(jsonToVariant(-5n).type).toBe('INT');
+  });
+
+  it('matches a class by its last segment, bare or dotted, and says which form a name has', () => {
+    expect(classNameMatches('TrackerBase', 'birdgame.trackers.trackerbase.TrackerBase')).toBe(true);
+    expect(classNameMatches('birdgame.trackers.trackerbase.TrackerBase', 'TrackerBase')).toBe(true);
+    expect(classNameMatches('TrackerBase', 'TrackerBaseX')).toBe(false);
+    expect(classNameMatches('pkg.', 'other.')).toBe(false);
+    expect(classNameForm('TrackerBase')).toBe('bare');
+    expect(classNameForm('birdgame.trackers.trackerbase.TrackerBase')).toBe('module-path');
   });
 });
