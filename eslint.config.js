@@ -86,8 +86,12 @@ export default tseslint.config(
     paths: [...noElectron, ...noUi, ...ban(nodeBuiltins, 'src-shared is pure: no node:* (it runs in the renderer too).'), ...ban(nativeOrServer, 'src-shared is pure.')],
     patterns: [
       banPatterns(nodeBuiltinPatterns, 'src-shared is pure: no node:*.'),
-      banPatterns(['@core/*', '@headless/*', '@devnet/*'], 'src-shared may import only src-shared and pure npm libraries.'),
+      banPatterns(['@common/*', '@core/*', '@headless/*', '@devnet/*'], 'src-shared may import only src-shared and pure npm libraries.'),
     ],
+  }),
+  ...layer('src-main/common', {
+    paths: [...noElectron, ...noUi],
+    patterns: [banPatterns(['@core/*', '@headless/*', '@devnet/*', '@cli/*'], 'src-main/common is shared by core and the practice network: it imports neither (only @shared/*).')],
   }),
   ...layer('src-main/core', {
     paths: [...noElectron, ...noUi],

@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const alias = {
   '@shared': here('./src-shared'),
+  '@common': here('./src-main/common'),
   '@core': here('./src-main/core'),
   '@headless': here('./src-main/headless'),
   '@devnet': here('./src-main/devnet'),

@@ -41,6 +41,7 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const external = ['electron', 'better-sqlite3', 'dockerode', 'ssh2', 'cpu-features', 'bufferutil', 'utf-8-validate'];
 const alias = {
   '@shared': join(root, 'src-shared'),
+  '@common': join(root, 'src-main/common'),
   '@core': join(root, 'src-main/core'),
   '@headless': join(root, 'src-main/headless'),
   '@devnet': join(root, 'src-main/devnet'),

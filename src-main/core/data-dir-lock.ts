@@ -1,5 +1,6 @@
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { isProcessAlive } from '@common/process';
 import { AppError } from '@shared/contract/errors';
 
 /**
@@ -15,15 +16,6 @@ interface LockInfo {
   pid: number;
   host: string;
   startedAt: string;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export function acquireDataDirLock(dataDir: string, host: string): DataDirLock {
@@ -55,7 +47,7 @@ export function acquireDataDirLock(dataDir: string, host: string): DataDirLock {
       } catch {
         holder = undefined;
       }
-      if (holder && holder.pid !== process.pid && alive(holder.pid)) {
+      if (holder && holder.pid !== process.pid && isProcessAlive(holder.pid)) {
         throw new AppError(
           'CONFLICT',
           `Minerva is already running with this data folder (process ${holder.pid}, ${holder.host === 'electron' ? 'the desktop app' : 'minerva serve'}). Close it first, or start with another --data-dir.`,

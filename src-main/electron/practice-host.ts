@@ -1,46 +1,26 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { utilityProcess, type UtilityProcess } from 'electron';
+import { readPracticeNetworkState } from '@common/practice-state';
 import type { PracticeEndpoints, PracticeNetworkHost } from '@core/network/practice';
 
 /**
  * The practice network for the desktop app: `minerva devnet start` in an Electron utility process
  * (the run-as-node fuse is off, so no plain child `node`). Its parties record their addresses in
- * `<data dir>/devnet/state.json` (format in docs/practice-network.md), which is how this host —
- * which may not import the practice network's code — learns the endpoints. A network already
- * running for this data dir is attached to instead.
+ * `<data dir>/devnet/state.json` (format in docs/practice-network.md; read through
+ * src-main/common/practice-state.ts), which is how this host — which may not import the practice
+ * network's code — learns the endpoints. A network already running for this data dir is attached
+ * to instead.
  */
-interface StateFile {
-  version: number;
-  /** A party that stopped keeps its entry (with `stopped_at`) so it can take its port back. */
-  parties: Record<string, { url: string; pid: number; stopped_at?: string } | undefined>;
-}
-
-const running = (entry: { pid: number; stopped_at?: string } | undefined): entry is { url: string; pid: number } =>
-  entry !== undefined && entry.stopped_at === undefined && alive(entry.pid);
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 function readEndpoints(dataDir: string, pid?: number): PracticeEndpoints | null {
-  try {
-    const state = JSON.parse(readFileSync(join(dataDir, 'devnet', 'state.json'), 'utf8')) as StateFile;
-    const chain = state.parties.chain;
-    const hub = state.parties.hub;
-    if (!running(chain) || !running(hub)) return null;
-    if (pid !== undefined && (chain.pid !== pid || hub.pid !== pid)) return null;
-    const endpoints: PracticeEndpoints = { chain: chain.url, hub: hub.url };
-    for (const [party, entry] of Object.entries(state.parties)) if (running(entry)) endpoints[party] = entry.url;
-    return endpoints;
-  } catch {
-    return null;
-  }
+  const state = readPracticeNetworkState(dataDir);
+  const chain = state?.parties.chain;
+  const hub = state?.parties.hub;
+  if (!state || !chain || !hub) return null;
+  if (pid !== undefined && (chain.pid !== pid || hub.pid !== pid)) return null;
+  const endpoints: PracticeEndpoints = { chain: chain.url, hub: hub.url };
+  for (const [party, entry] of Object.entries(state.parties)) if (entry) endpoints[party] = entry.url;
+  return endpoints;
 }
 
 /** The first of `ROUTER_API_TOKENS` in the practice router's 0600 env file (docs/practice-network.md). */

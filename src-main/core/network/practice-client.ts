@@ -1,9 +1,10 @@
 import { AppError } from '@shared/contract/errors';
-import { RPC_CODES, txSigningBytes, type ChainMethod, type ChainParams, type ChainResult } from '@shared/protocol/chain-api';
+import { txSigningBytes, type ChainMethod, type ChainParams, type ChainResult } from '@shared/protocol/chain-api';
 import { to0xHex } from '@shared/protocol/encoding';
 import { catalogueSchema, type CatalogueEntryWire } from '@shared/protocol/hub-api';
 import { actionCanonical, actionNonce } from '@shared/protocol/miner-action';
 import type { CatalogueEntry, ChainRounds, KeySigner, NetworkClient } from './client';
+import { chainCall } from './chain-call';
 import { httpError, httpJson } from './http';
 import type { ActiveNetwork } from './networks.service';
 
@@ -11,8 +12,6 @@ import type { ActiveNetwork } from './networks.service';
  * The client of the practice network's chain (JSON-RPC) and hub (HTTP), docs/practice-network.md.
  * A network added by endpoint is expected to speak the same API.
  */
-let rpcId = 0;
-
 /** One transaction at a time per signer and chain, so two flows never take the same nonce. */
 const signerQueues = new Map<string, Promise<unknown>>();
 
@@ -24,21 +23,6 @@ function serialised<T>(key: string, run: () => Promise<T>): Promise<T> {
     if (signerQueues.get(key) === next) signerQueues.delete(key);
   }).catch(() => undefined);
   return next;
-}
-
-const sentence = (text: string) => text.replace(/[.\s]+$/, '');
-
-async function chainCall<M extends ChainMethod>(chainUrl: string, method: M, params: ChainParams<M>): Promise<ChainResult<M>> {
-  const body = JSON.stringify({ jsonrpc: '2.0', id: (rpcId += 1), method, params });
-  const answer = await httpJson('chain', `${chainUrl.replace(/\/$/, '')}/rpc`, { method: 'POST', body, idempotent: method !== 'chain_submitTx' });
-  if (answer.status !== 200) throw httpError('chain', answer);
-  const reply = answer.json as { result?: ChainResult<M>; error?: { code?: number; message?: string; data?: { code?: string } } };
-  if (reply.error) {
-    const code = reply.error.data?.code ?? String(reply.error.code ?? 'ERROR');
-    const notFound = reply.error.code === RPC_CODES.notFound || code === 'NOT_FOUND';
-    throw new AppError(notFound ? 'NOT_FOUND' : 'VALIDATION', `The chain refused: ${sentence(reply.error.message ?? code)}.`, { details: { chainCode: code } });
-  }
-  return reply.result as ChainResult<M>;
 }
 
 export class PracticeNetworkClient implements NetworkClient, ChainRounds {

@@ -1,17 +1,15 @@
 /**
  * What the runner reads from and writes to the chain (docs/practice-network.md §2): the
  * coordinator's identity and certificate hashes, its own registration, and `register_runner`
- * signed by the runner wallet (ed25519, SS58 signer). JSON-RPC over HTTP like the app's network
- * client; one transaction at a time per runner wallet.
+ * signed by the runner wallet (ed25519, SS58 signer). The same chain call as the app's network
+ * client (core/network/chain-call.ts); one transaction at a time per runner wallet.
  */
 import { AppError } from '@shared/contract/errors';
 import { txSigningBytes, type ChainMethod, type ChainParams, type ChainResult, type RunnerView, type TxArgs } from '@shared/protocol/chain-api';
 import { fromBase58, to0xHex } from '@shared/protocol/encoding';
 import { ss58Encode } from '@shared/protocol/identities';
-import { httpError, httpJson } from '../network/http';
+import { chainCall } from '../network/chain-call';
 import type { CoordinatorFacts } from './auth';
-
-let rpcId = 0;
 
 export interface RunnerWalletSigner {
   /** b58 of the 32-byte ed25519 key. */
@@ -25,16 +23,8 @@ export class RunnerChain {
 
   constructor(readonly chainUrl: string) {}
 
-  async call<M extends ChainMethod>(method: M, params: ChainParams<M>): Promise<ChainResult<M>> {
-    const body = JSON.stringify({ jsonrpc: '2.0', id: (rpcId += 1), method, params });
-    const answer = await httpJson('chain', `${this.chainUrl.replace(/\/$/, '')}/rpc`, { method: 'POST', body, idempotent: method !== 'chain_submitTx' });
-    if (answer.status !== 200) throw httpError('chain', answer);
-    const reply = answer.json as { result?: ChainResult<M>; error?: { message?: string; data?: { code?: string } } };
-    if (reply.error) {
-      const code = reply.error.data?.code ?? 'ERROR';
-      throw new AppError(code === 'NOT_FOUND' ? 'NOT_FOUND' : 'VALIDATION', `The chain refused: ${(reply.error.message ?? code).replace(/[.\s]+$/, '')}.`, { details: { chainCode: code } });
-    }
-    return reply.result as ChainResult<M>;
+  call<M extends ChainMethod>(method: M, params: ChainParams<M>): Promise<ChainResult<M>> {
+    return chainCall(this.chainUrl, method, params);
   }
 
   async coordinator(competitionId: string): Promise<CoordinatorFacts | null> {

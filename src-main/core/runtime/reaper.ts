@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type Docker from 'dockerode';
+import { isProcessAlive as pidAlive } from '@common/process';
 import { listManagedContainers, removeManagedContainer, type ManagedContainer } from './managed';
 import { LABEL, silentLogger, type RuntimeLogger } from './types';
 
@@ -30,15 +31,8 @@ export interface ReapResult {
   kept: number;
 }
 
-export function pidAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+/** Whether a process id is alive on this host (the one check in src-main/common/process.ts). */
+export { pidAlive };
 
 /** Pure: why a container should be reaped, or null to keep it. */
 export function reapReason(c: Pick<ManagedContainer, 'id' | 'state' | 'labels'>, me: { instance: string; host: string }, isAlive: (pid: number) => boolean, isTracked: (id: string) => boolean): string | null {

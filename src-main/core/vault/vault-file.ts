@@ -5,6 +5,7 @@ import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { z } from 'zod';
+import { isProcessAlive } from '@common/process';
 import { AppError } from '@shared/contract/errors';
 import { deriveVaultKey, kdfParamsSchema, withSalt, type KdfChoice, type KdfParams } from './kdf';
 
@@ -206,16 +207,7 @@ export function removeStaleTemps(path: string, names: readonly string[]): void {
     const match = new RegExp(`^${base.replace(/\./gu, '\\.')}(?:\\.bak)?\\.tmp-(\\d+)$`, 'u').exec(name);
     if (!match) continue;
     const pid = Number(match[1]);
-    if (pid !== process.pid && processAlive(pid)) continue; // another Minerva is writing right now
+    if (pid !== process.pid && isProcessAlive(pid)) continue; // another Minerva is writing right now
     rmSync(`${dirname(path)}/${name}`, { force: true });
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

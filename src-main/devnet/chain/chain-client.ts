@@ -1,58 +1,36 @@
 /**
- * A typed client of the chain's JSON-RPC (used by the hub, the other practice parties and tests).
+ * A typed client of the chain's JSON-RPC (used by the hub, the other practice parties and tests),
+ * on the JSON-RPC client core uses too (src-main/common/chain-rpc.ts).
  * `sendTx` signs with a key pair of @shared/protocol/identities and serialises its own
  * submissions so one signer's nonces never race.
  */
+import { ChainRpc, ChainRpcError } from '@common/chain-rpc';
 import { AppError } from '@shared/contract/errors';
-import { txSigningBytes, type ChainMethod, type ChainParams, type ChainResult, type RpcErrorBody, type Tx, type TxKind, type TxArgs, type TxStatus } from '@shared/protocol/chain-api';
+import { txSigningBytes, type ChainMethod, type ChainParams, type ChainResult, type Tx, type TxKind, type TxArgs, type TxStatus } from '@shared/protocol/chain-api';
 import { to0xHex } from '@shared/protocol/encoding';
 import type { SubstratePair } from '@shared/protocol/identities';
 
 /** A refusal by the chain: `code` is `error.data.code` (docs/practice-network.md). */
-export class ChainRpcError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly rpcCode: number,
-  ) {
-    super(message);
-  }
-}
-
-let nextId = 0;
-
-function isStaleConnection(error: unknown): boolean {
-  const code = (error as { cause?: { code?: string } }).cause?.code;
-  return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET';
-}
+export { ChainRpcError };
 
 export class ChainClient {
   private genesis: string | undefined;
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly url: string) {}
+  private readonly rpc: ChainRpc;
 
-  /** One JSON-RPC call; `timeoutMs` (default 35 s, above the longest long poll) bounds the wait. */
-  async call<M extends ChainMethod>(method: M, params: ChainParams<M>, options: { timeoutMs?: number } = {}): Promise<ChainResult<M>> {
-    const body = JSON.stringify({ jsonrpc: '2.0', id: (nextId += 1), method, params });
-    const send = (): Promise<Response> =>
-      fetch(`${this.url}/rpc`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(options.timeoutMs ?? 35_000) });
-    let res: Response;
-    try {
-      try {
-        res = await send();
-      } catch (error) {
-        // A kept-alive connection to a chain that restarted at the same address: every chain
-        // method is idempotent (a resent transaction is the same transaction), so send once more.
-        if (!isStaleConnection(error)) throw error;
-        res = await send();
-      }
-    } catch (cause) {
-      throw new AppError('UNAVAILABLE', 'The practice chain is not answering.', { cause });
-    }
-    const answer = (await res.json()) as { result?: ChainResult<M>; error?: RpcErrorBody };
-    if (answer.error) throw new ChainRpcError(answer.error.data?.code ?? String(answer.error.code), answer.error.message, answer.error.code);
-    return answer.result as ChainResult<M>;
+  constructor(readonly url: string) {
+    this.rpc = new ChainRpc(url, { party: 'practice chain', timeoutMs: 35_000, resendSubmit: true });
+  }
+
+  /**
+   * One JSON-RPC call (the shared client, src-main/common/chain-rpc.ts); `timeoutMs` (default 35 s,
+   * above the longest long poll) bounds the wait. A kept-alive connection to a chain that restarted
+   * at the same address is tried once more for every method (a resent transaction is the same
+   * transaction). Refusals are ChainRpcError; an unreachable chain is AppError UNAVAILABLE.
+   */
+  call<M extends ChainMethod>(method: M, params: ChainParams<M>, options: { timeoutMs?: number } = {}): Promise<ChainResult<M>> {
+    return this.rpc.call(method, params, options);
   }
 
   async genesisHash(): Promise<string> {
