@@ -3,36 +3,64 @@ import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { AppInfo, HostKind } from '@shared/contract/app';
-import type { Settings, SettingsPatch } from '@shared/contract/settings';
+import type { Settings } from '@shared/contract/settings';
 import { useNodeCryptoAesGcm } from '@shared/protocol/aes-gcm';
-import { AppService } from './app.service';
-import { CheckpointsService } from './checkpoints/checkpoints.service';
-import { trainDemoCheckpoint } from './checkpoints/demo-trainer';
-import { CompetitionsService } from './competitions/competitions.service';
-import { minerKeysFromVault } from './competitions/vault-keys';
+import { appFeature } from './app.feature';
+import { checkpointsFeature } from './checkpoints/checkpoints.feature';
+import { competitionsFeature } from './competitions/competitions.feature';
 import { acquireDataDirLock } from './data-dir-lock';
 import { AuditRepo } from './db/audit.repo';
+import { BASE_MIGRATIONS } from './db/migrations';
 import { openDatabase, type Db } from './db/open';
-import { SettingsRepo } from './db/settings.repo';
+import { inferenceFeature } from './inference/inference.feature';
+import type { ConfigEntry } from './kernel/config';
+import type { MethodsOf } from './kernel/feature';
+import { collectMigrations, createKernel, describeConfig } from './kernel/kernel';
 import { createLogger, type Logger } from './log/logger';
-import { NetworksService } from './network/networks.service';
-import { createNetworkClient } from './network/practice-client';
-import { RewardsService, type WorkerStatus } from './rewards/rewards.service';
+import { networksFeature } from './network/networks.feature';
 import type { PracticeNetworkHost } from './network/practice';
+import { rewardsFeature } from './rewards/rewards.feature';
 import { EventBus } from './rpc/events';
-import type { Handlers } from './rpc/handlers';
 import { createRouter, type Router } from './rpc/router';
-import { createRuntimeModule } from './runtime/runtime.handlers';
-import { createVaultModule, type VaultModule } from './vault/vault.handlers';
-import { createInferenceModule } from './inference/inference.module';
-import { createRunnerModule } from './runner/runner.module';
-import type { WorkerActivity, WorkerModuleDeps } from './module-deps';
+import { runnerFeature } from './runner/runner.feature';
+import { runtimeFeature } from './runtime/runtime.feature';
+import { settingsFeature } from './settings.feature';
+import { vaultServiceOf, vaultFeature, type VaultApi } from './vault/vault.feature';
+import type { VaultService } from './vault/vault.service';
+import type { MethodName } from '@shared/contract';
 
 /**
- * The composition root: one core per data dir, hosted by Electron's main process or by
- * `minerva serve`. It wires services from config, db, clock and logger; each service contributes
- * a handler group, and the compiler checks that together they cover the whole contract.
+ * The composition root: one core per data dir, hosted by Electron's main process, by
+ * `minerva serve`, or opened by the CLI when no app runs. Core is this list of features; the
+ * kernel (kernel/) creates them in order, merges their handlers and runs their lifecycles
+ * (docs/architecture.md shows one feature written end to end).
  */
+export const FEATURES = [
+  settingsFeature,
+  appFeature,
+  vaultFeature,
+  networksFeature,
+  competitionsFeature,
+  runtimeFeature,
+  checkpointsFeature,
+  inferenceFeature,
+  runnerFeature,
+  rewardsFeature,
+] as const;
+
+// Every contract method has exactly one feature (a missing one is a compile error here).
+type Missing = Exclude<MethodName, MethodsOf<typeof FEATURES>>;
+const everyMethodHandled: [Missing] extends [never] ? true : { missing: Missing } = true;
+void everyMethodHandled;
+
+/** Every feature's migrations, in version order. */
+export const MIGRATIONS = collectMigrations(FEATURES, BASE_MIGRATIONS);
+
+/** Every configuration field with its value and source, for `minerva config --json`. */
+export function coreConfig(flags: Record<string, string | undefined> = {}, env: Record<string, string | undefined> = process.env): ConfigEntry[] {
+  return describeConfig(FEATURES, { env, flags });
+}
+
 export interface CoreOptions {
   dataDir: string;
   host: HostKind;
@@ -45,6 +73,10 @@ export interface CoreOptions {
   now?: () => Date;
   /** How this host runs the practice network (absent: it cannot, and says so). */
   practiceHost?: PracticeNetworkHost;
+  /** Host flags that set configuration fields (`demo-ms` …). */
+  flags?: Record<string, string | undefined>;
+  /** False: open the data folder to answer questions only; no background work starts. */
+  background?: boolean;
 }
 
 export interface Core {
@@ -53,11 +85,10 @@ export interface Core {
   readonly log: Logger;
   readonly db: Db;
   readonly info: AppInfo;
-  readonly audit: AuditRepo;
-  readonly networks: NetworksService;
-  readonly competitions: CompetitionsService;
-  /** The wallet; hosts lock it on suspend / screen lock (`vault.service.lock('suspend')`). */
-  readonly vault: VaultModule;
+  /** The configuration every feature resolved, with sources. */
+  readonly config: ConfigEntry[];
+  /** The wallet as hosts see it: they lock it on suspend and screen lock. */
+  readonly vault: VaultApi & { readonly service: VaultService };
   settings(): Settings;
   close(): Promise<void>;
 }
@@ -68,29 +99,16 @@ export function createCore(options: CoreOptions): Core {
   useNodeCryptoAesGcm(nodeCrypto);
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const lock = acquireDataDirLock(options.dataDir, options.host);
-  const log = createLogger({
-    dir: join(options.dataDir, 'logs'),
-    homeDir: options.homeDir ?? homedir(),
-    ...(options.logConsole === undefined ? {} : { console: options.logConsole }),
-  });
-  const coreLog = log.scope('core');
+  const homeDir = options.homeDir ?? homedir();
+  const log = createLogger({ dir: join(options.dataDir, 'logs'), homeDir, ...(options.logConsole === undefined ? {} : { console: options.logConsole }) });
   let db: Db;
   try {
-    db = openDatabase(join(options.dataDir, 'minerva.db'));
+    db = openDatabase(join(options.dataDir, 'minerva.db'), MIGRATIONS);
   } catch (error) {
     lock.release();
     log.close();
     throw error;
   }
-  const events = new EventBus();
-  const audit = new AuditRepo(db);
-
-  const settingsRepo = new SettingsRepo(db);
-  const initial = settingsRepo.read();
-  if (initial.invalidKeys.length > 0) coreLog.warn('stored settings reset to defaults', { keys: initial.invalidKeys });
-  let settings = initial.settings;
-  log.setLevel(settings.logLevel);
-
   const info: AppInfo = {
     name: 'Minerva',
     version: options.version,
@@ -100,161 +118,24 @@ export function createCore(options: CoreOptions): Core {
     dataDir: options.dataDir,
     exposedBeyondLoopback: options.exposedBeyondLoopback ?? false,
   };
-  const app = new AppService({ info, db, startedAt: Date.now() });
-
-  const updateSettings = (patch: SettingsPatch): Settings => {
-    settings = settingsRepo.update(patch, now().toISOString());
-    log.setLevel(settings.logLevel);
-    audit.append({ at: now().toISOString(), actor: 'user', action: 'settings.update', detail: { keys: Object.keys(patch) } });
-    coreLog.info('settings changed', { keys: Object.keys(patch) });
-    events.emit('settings.changed', settings);
-    return settings;
-  };
-
-  const unsubscribeLog = log.onEntry((entry) => events.emit('logs.appended', entry));
-
-  const networks = new NetworksService({
-    db,
-    audit,
-    log: log.scope('networks'),
-    practiceHost: options.practiceHost,
-    selectedId: () => settings.network,
-    select: (id) => updateSettings({ network: id }),
-    now,
-    onChange: (view) => events.emit('networks.changed', view),
-  });
-
-  const vault = createVaultModule({ dataDir: options.dataDir, homeDir: options.homeDir ?? homedir(), log: log.scope('vault'), events, autoLockMinutes: settings.autoLockMinutes, exposedBeyondLoopback: info.exposedBeyondLoopback, now, audit });
-
-  const minerKeys = minerKeysFromVault(vault.service);
-  const keys = () => (vault.service.status().state === 'missing' ? undefined : minerKeys);
-
-  const competitions = new CompetitionsService({
-    db,
-    audit,
-    log: log.scope('competitions'),
-    activeNetwork: () => networks.active(),
-    clientFor: (network) => createNetworkClient(network, now),
-    keys,
-    now,
-    onChange: (view) => events.emit('competitions.changed', view),
-  });
-  const checkpoints = new CheckpointsService({
-    db,
-    audit,
-    log: log.scope('checkpoints'),
-    activeNetwork: () => networks.active(),
-    clientFor: (network) => createNetworkClient(network, now),
-    competitions,
-    keys,
-    now,
-    onChange: (view) => events.emit('checkpoints.changed', view),
-    uploadsDir: join(options.dataDir, 'uploads'),
-  });
-  const runtime = createRuntimeModule({ dataDir: options.dataDir, log: log.scope('runtime'), events, redact: (text) => log.redactor.text(text), developerMode: () => settings.developerMode });
-
-  const workerDeps = (scope: string): WorkerModuleDeps => ({
+  const events = new EventBus();
+  const kernel = createKernel(FEATURES, {
     dataDir: options.dataDir,
     db,
-    audit,
-    log: log.scope(scope),
-    events,
-    networks,
-    activeNetwork: () => networks.active(),
-    clientFor: (network) => createNetworkClient(network, now),
-    competitions,
-    vault: vault.service,
-    keys,
-    runtime: runtime.service,
-    practiceHost: options.practiceHost,
+    logger: log,
+    audit: new AuditRepo(db),
+    ui: events,
     now,
+    host: { info, homeDir, practiceHost: options.practiceHost, background: options.background ?? true },
+    config: { env: process.env, flags: options.flags ?? {} },
+    settings: (use) => use('settings').get(),
+    gate: (use) => use('vault').gate,
   });
-  // --- private inference (src-main/core/inference) ---
-  const inference = createInferenceModule(workerDeps('inference'));
-  // --- model runner (src-main/core/runner) ---
-  const runner = createRunnerModule(workerDeps('runner'));
+  const router = createRouter(kernel.handlers, log.scope('rpc'));
+  log.scope('core').info('core started', { host: options.host, version: options.version });
+  void kernel.start();
 
-  // Checkpoints need no background worker (the miner submits them from the Checkpoints page).
-  const workerStatus: WorkerStatus = (id, kind) =>
-    kind === 'checkpoint'
-      ? { running: true, detail: 'Checkpoints are submitted from the Checkpoints page.' }
-      : (inference.workerState(id, kind) ?? runner.workerState(id, kind) ?? { running: false, detail: `Minerva does not run ${kind} work yet in this version.` });
-  // The latest of: a checkpoint submission, an inference job, a coordinator call to the runner.
-  const lastActivity = (): { ok: boolean | null; detail: string } => {
-    const candidates: WorkerActivity[] = [];
-    const last = checkpoints.list()[0];
-    if (last) {
-      const ok = last.state === 'accepted' ? true : last.state === 'rejected' || last.state === 'failed' ? false : null;
-      const words = ok === null ? 'in progress' : (last.verdict?.words ?? last.error?.message ?? last.state);
-      candidates.push({ at: last.updatedAt, ok, detail: `${last.fileName}: ${words}` });
-    }
-    for (const a of [inference.lastActivity(), runner.lastActivity()]) if (a) candidates.push(a);
-    const latest = candidates.sort((a, b) => Date.parse(b.at) - Date.parse(a.at))[0];
-    if (!latest) return { ok: null, detail: 'No jobs or submissions yet.' };
-    return { ok: latest.ok, detail: `${latest.detail} (${new Date(latest.at).toLocaleString()})` };
-  };
-  const rewards = new RewardsService({
-    log: log.scope('rewards'),
-    activeNetwork: async () => {
-      const active = await networks.active();
-      return { ...active, name: networks.view().profiles.find((p) => p.id === active.id)?.name ?? active.id };
-    },
-    clientFor: (network) => createNetworkClient(network, now),
-    keys,
-    competitions,
-    workerStatus,
-    lastActivity,
-    now,
-  });
-
-
-  const handlers: Handlers = {
-    ...vault.handlers,
-    ...runtime.handlers,
-    ...inference.handlers,
-    ...runner.handlers,
-    'app.info': () => app.info(),
-    'app.health': () => app.health(),
-    'settings.get': () => settings,
-    'settings.update': (patch) => updateSettings(patch),
-    'logs.tail': (query) => ({ entries: log.tail(query) }),
-    'networks.list': () => networks.view(),
-    'networks.add': (input) => networks.add(input),
-    'networks.remove': ({ id }) => networks.remove(id),
-    'networks.select': ({ id }) => networks.select(id),
-    'competitions.list': ({ refresh }) => competitions.list(refresh),
-    'competitions.join': ({ id }) => competitions.join(id),
-    'competitions.leave': ({ id }) => competitions.leave(id),
-    'competitions.retry': ({ id }) => competitions.retry(id),
-    'rewards.get': ({ range }) => rewards.get(range),
-    'checkpoints.list': async () => ({ submissions: checkpoints.list(), rounds: await checkpoints.rounds() }),
-    'checkpoints.submitFile': (input) => checkpoints.submitFile(input),
-    'checkpoints.trainDemo': async ({ competitionId, steps, expertGroup }) => {
-      await checkpoints.assertCanSubmit(competitionId);
-      const path = await trainDemoCheckpoint({
-        runtime: runtime.service,
-        dataDir: options.dataDir,
-        competitionId,
-        steps,
-        onProgress: (p) => events.emit('checkpoints.trainingProgressed', { competitionId, steps, ...p }),
-      });
-      return checkpoints.submitFile({ competitionId, path, expertGroup });
-    },
-    'checkpoints.retry': ({ id }) => checkpoints.retry(id),
-    'checkpoints.exportReceipt': ({ id }) => checkpoints.receipt(id),
-  };
-
-  const router = createRouter(handlers, log.scope('rpc'));
-  coreLog.info('core started', { host: options.host, version: options.version });
-  // The practice network is the default: bring it up in the background when it is selected.
-  if (networks.view().selectedId === 'practice') void networks.ensurePractice();
-  competitions.start();
-  checkpoints.start();
-  rewards.watch((change) => events.emit('rewards.changed', change));
-  void runtime.start();
-  inference.start();
-  runner.start();
-
+  const vault = kernel.api('vault');
   let closed = false;
   return {
     router,
@@ -262,24 +143,14 @@ export function createCore(options: CoreOptions): Core {
     log,
     db,
     info,
-    audit,
-    networks,
-    vault,
-    competitions,
-    settings: () => settings,
+    config: kernel.config,
+    vault: { ...vault, service: vaultServiceOf(vault) },
+    settings: () => kernel.api('settings').get(),
     async close() {
       if (closed) return;
       closed = true;
-      coreLog.info('core stopping');
-      rewards.stop();
-      await runner.close();
-      await inference.close();
-      await checkpoints.close();
-      await competitions.close();
-      await runtime.close();
-      await networks.stop();
-      vault.close();
-      unsubscribeLog();
+      log.scope('core').info('core stopping');
+      await kernel.close();
       db.close();
       log.close();
       lock.release();

@@ -1,14 +1,16 @@
 import type { AuditRepo } from './db/audit.repo';
 import type { Db } from './db/open';
-import type { CompetitionsService } from './competitions/competitions.service';
+import type { CompetitionsApi } from './competitions/competitions.feature';
 import type { MinerKeys } from './competitions/competitions.service';
 import type { ScopedLogger } from './log/logger';
 import type { ChainRounds, NetworkClient } from './network/client';
-import type { ActiveNetwork, NetworksService } from './network/networks.service';
+import type { NetworksApi } from './network/networks.feature';
+import type { ActiveNetwork } from './network/networks.service';
 import type { PracticeNetworkHost } from './network/practice';
 import type { EventBus } from './rpc/events';
 import type { RuntimeService } from './runtime/runtime.service';
-import type { VaultService } from './vault/vault.service';
+import type { DomainEvents } from './kernel/domain-events';
+import type { VaultCapabilities } from './vault/capabilities';
 
 /**
  * What create-core hands to the worker modules of joined competitions (private inference, model
@@ -20,24 +22,19 @@ export interface WorkerModuleDeps {
   audit: AuditRepo;
   log: ScopedLogger;
   events: EventBus;
-  networks: NetworksService;
+  networks: NetworksApi;
   activeNetwork: () => Promise<ActiveNetwork>;
   clientFor: (network: ActiveNetwork) => NetworkClient & ChainRounds;
-  competitions: CompetitionsService;
-  vault: VaultService;
+  competitions: CompetitionsApi;
+  /** Narrow capabilities: the unlock gate and a signer per role (never the vault itself). */
+  vault: VaultCapabilities;
+  /** Typed events between features (memberships and networks changed). */
+  domain: DomainEvents;
   /** Undefined while there is no wallet at all. */
   keys: () => MinerKeys | undefined;
   runtime: RuntimeService;
   practiceHost: PracticeNetworkHost | undefined;
   now: () => Date;
-}
-
-/** A tuning number from the environment (tests, operators), clamped to [min, max]; absent or not a number: the default. */
-export function envNumber(name: string, dflt: number, min: number, max: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return dflt;
-  const n = Number(raw);
-  return Number.isFinite(n) ? Math.min(max, Math.max(min, n)) : dflt;
 }
 
 /** The latest thing a worker did, for the Rewards checklist's "last job or submission". */
@@ -52,4 +49,11 @@ export interface WorkerActivity {
 export interface WorkerState {
   running: boolean;
   detail: string;
+}
+
+/** What a work feature tells the Rewards checklist: is it working, and what did it do last. */
+export interface WorkReporter {
+  /** The worker of a joined competition of this feature's kind, or null for another kind. */
+  workerState(competitionId: string, kind: string): WorkerState | null;
+  lastActivity(): WorkerActivity | null;
 }

@@ -9,7 +9,8 @@ import { signCheckpoint, type CheckpointMessage } from '@shared/protocol/checkpo
 import type { AuditRepo } from '../db/audit.repo';
 import type { Db } from '../db/open';
 import type { ScopedLogger } from '../log/logger';
-import type { CompetitionsService, MinerKeys } from '../competitions/competitions.service';
+import type { CompetitionsApi } from '../competitions/competitions.feature';
+import type { MinerKeys } from '../competitions/competitions.service';
 import type { CatalogueEntry, ChainRounds, KeySigner, NetworkClient } from '../network/client';
 import type { ActiveNetwork } from '../network/networks.service';
 import { fetchVerdict, hashAtUrl, submitCheckpoint, uploadBlob } from '../network/validator-client';
@@ -22,7 +23,7 @@ export interface CheckpointsDeps {
   log: ScopedLogger;
   activeNetwork: () => Promise<ActiveNetwork>;
   clientFor: (network: ActiveNetwork) => NetworkClient & ChainRounds;
-  competitions: CompetitionsService;
+  competitions: CompetitionsApi;
   keys: () => MinerKeys | undefined;
   now: () => Date;
   onChange: (view: CheckpointSubmissionView) => void;

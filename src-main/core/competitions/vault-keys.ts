@@ -1,34 +1,23 @@
-import { AppError } from '@shared/contract/errors';
-import type { KeySigner } from '../network/client';
-import type { VaultService } from '../vault/vault.service';
+import type { VaultCapabilities } from '../vault/capabilities';
 import type { MinerKeys } from './competitions.service';
 
 /**
- * The miner's keys for the join flow, backed by the vault. Signing happens inside the vault; the
- * flow only ever sees addresses, public keys and signatures.
+ * The miner's keys for the join and checkpoint flows, from the vault's narrow capabilities:
+ * addresses, public keys and signatures only, never a key.
  */
-export function minerKeysFromVault(vault: VaultService): MinerKeys {
+export function minerKeysFrom(vault: VaultCapabilities): MinerKeys {
   return {
-    isUnlocked: () => vault.isUnlocked(),
-    hotkey(scheme): KeySigner {
-      // sr25519 competitions use hotkey N; ed25519 ones (checkpoints, PROTOCOLS §3) the checkpoint signer.
-      const role = scheme === 'sr25519' ? 'hotkey' : 'checkpoint-signer';
-      const identity = vault.identities().find((i) => i.role === role && i.active && !i.watchOnly);
-      if (!identity) throw new AppError('VAULT_MISSING', `Your wallet has no ${role === 'hotkey' ? 'hotkey' : 'checkpoint signing key'}. Create or import a wallet with a recovery phrase.`);
-      if (identity.scheme !== scheme) {
-        throw new AppError('UNSUPPORTED', `This competition needs an ${scheme} key, but your ${role} is ${identity.scheme}. Change the checkpoint scheme in Wallet & Security.`);
-      }
-      return { address: identity.address, publicKeyHex: identity.publicKey, scheme, sign: (message) => vault.sign(role, message).signature };
-    },
-    coldkeyAddress: () => vault.identities().find((i) => i.role === 'coldkey' && i.active)?.address ?? null,
-    eoaSign: (message) => vault.personalSign(message),
+    isUnlocked: () => vault.gate.isUnlocked(),
+    hotkey: (scheme) => vault.hotkeys.hotkey(scheme),
+    coldkeyAddress: () => vault.hotkeys.coldkeyAddress(),
+    eoaSign: (message) => vault.eoa.personalSign(message),
     onUnlocked: (listener) =>
-      vault.on((event) => {
-        if (event.type === 'unlocked') listener();
+      vault.gate.onChange((unlocked) => {
+        if (unlocked) listener();
       }),
     onHotkeyRotated: (listener) =>
-      vault.on((event) => {
-        if (event.type === 'hotkeyRotated' && event.role === 'hotkey') listener();
+      vault.onRotated((role) => {
+        if (role === 'hotkey') listener();
       }),
   };
 }

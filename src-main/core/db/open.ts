@@ -2,15 +2,16 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AppError } from '@shared/contract/errors';
-import { MigrationError, migrate } from './migrations';
+import { MigrationError, migrate, type Migration } from './migrations';
 
 export type Db = Database.Database;
 
 /**
- * Opens `<data dir>/minerva.db` with WAL, foreign keys and a busy timeout, then migrates it.
+ * Opens `<data dir>/minerva.db` with WAL, foreign keys and a busy timeout, then migrates it with
+ * every feature's migrations (MIGRATIONS in create-core.ts).
  * Errors come back as AppError in words a miner understands.
  */
-export function openDatabase(file: string): Db {
+export function openDatabase(file: string, migrations: readonly Migration[]): Db {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   let db: Db;
   try {
@@ -25,7 +26,7 @@ export function openDatabase(file: string): Db {
     });
   }
   try {
-    migrate(db);
+    migrate(db, migrations);
   } catch (error) {
     db.close();
     if (error instanceof MigrationError && error.kind === 'FROM_FUTURE') throw new AppError('DB_FROM_FUTURE', error.message, { cause: error });

@@ -4,7 +4,8 @@ import type { InferenceStatus, InferenceWorkerView, PlaygroundAnswer, StoredPayl
 import type { JsonObject } from '@shared/protocol/envelope';
 import { completionAnswerSchema, ROUTER_PATHS, routerErrorSchema, taskViewSchema } from '@shared/protocol/router-api';
 import type { MembershipRow } from '../competitions/memberships.repo';
-import { envNumber, type WorkerActivity, type WorkerModuleDeps, type WorkerState } from '../module-deps';
+import { numberField, type ConfigSchema } from '../kernel/config';
+import { type WorkerActivity, type WorkerModuleDeps, type WorkerState } from '../module-deps';
 import type { HandlerGroup } from '../rpc/handlers';
 import { CompetitionImages } from '../runtime/competition-images';
 import { JobsRepo, toJobView, type JobRow } from './jobs.repo';
@@ -44,24 +45,20 @@ export interface InferenceConfig extends WorkerConfig {
   statsWindowS: number;
 }
 
-const num = envNumber;
-
 /** Defaults, each overridable by an environment variable (docs/inference.md, "Configuration"). */
-export function inferenceConfigFromEnv(): InferenceConfig {
-  return {
-    pollWaitS: Math.round(num('MINERVA_INFERENCE_POLL_WAIT_S', 5, 0, 30)),
-    backoffBaseMs: num('MINERVA_INFERENCE_BACKOFF_BASE_MS', 500, 1, 60_000),
-    backoffMaxMs: num('MINERVA_INFERENCE_BACKOFF_MAX_MS', 30_000, 1, 600_000),
-    leaseRenewMs: num('MINERVA_INFERENCE_LEASE_RENEW_MS', 20_000, 100, 59_000),
-    forbiddenRetryMs: num('MINERVA_INFERENCE_FORBIDDEN_RETRY_MS', 15_000, 100, 600_000),
-    defaultConcurrency: Math.round(num('MINERVA_INFERENCE_CONCURRENCY', 2, 1, 16)),
-    reconcileMs: num('MINERVA_INFERENCE_RECONCILE_MS', 5_000, 100, 600_000),
-    modelTimeoutMs: num('MINERVA_INFERENCE_MODEL_TIMEOUT_MS', 60_000, 100, 600_000),
-    callTimeoutMs: num('MINERVA_INFERENCE_CALL_TIMEOUT_MS', 10_000, 100, 600_000),
-    eventBatchMs: num('MINERVA_INFERENCE_EVENT_BATCH_MS', 100, 0, 5_000),
-    statsWindowS: 300,
-  };
-}
+export const inferenceConfig = {
+  pollWaitS: numberField({ default: 5, min: 0, max: 30, int: true, env: 'MINERVA_INFERENCE_POLL_WAIT_S', doc: 'Long-poll wait of one job poll (s).' }),
+  backoffBaseMs: numberField({ default: 500, min: 1, max: 60_000, env: 'MINERVA_INFERENCE_BACKOFF_BASE_MS', doc: 'First backoff after a router fault (ms).' }),
+  backoffMaxMs: numberField({ default: 30_000, min: 1, max: 600_000, env: 'MINERVA_INFERENCE_BACKOFF_MAX_MS', doc: 'Longest backoff after router faults (ms).' }),
+  leaseRenewMs: numberField({ default: 20_000, min: 100, max: 59_000, env: 'MINERVA_INFERENCE_LEASE_RENEW_MS', doc: 'How often a job lease is extended (ms).' }),
+  forbiddenRetryMs: numberField({ default: 15_000, min: 100, max: 600_000, env: 'MINERVA_INFERENCE_FORBIDDEN_RETRY_MS', doc: 'Wait before polling again after a 403 (ms).' }),
+  defaultConcurrency: numberField({ default: 2, min: 1, max: 16, int: true, env: 'MINERVA_INFERENCE_CONCURRENCY', doc: 'Jobs at once per competition until the miner picks another number.' }),
+  reconcileMs: numberField({ default: 5_000, min: 100, max: 600_000, env: 'MINERVA_INFERENCE_RECONCILE_MS', doc: 'How often memberships are checked again besides change events (ms).' }),
+  modelTimeoutMs: numberField({ default: 60_000, min: 100, max: 600_000, env: 'MINERVA_INFERENCE_MODEL_TIMEOUT_MS', doc: 'Model call timeout (ms).' }),
+  callTimeoutMs: numberField({ default: 10_000, min: 100, max: 600_000, env: 'MINERVA_INFERENCE_CALL_TIMEOUT_MS', doc: 'Timeout of one router call other than the long poll (ms).' }),
+  eventBatchMs: numberField({ default: 100, min: 0, max: 5_000, env: 'MINERVA_INFERENCE_EVENT_BATCH_MS', doc: 'Batching window of job and status events (ms).' }),
+  statsWindowS: numberField({ default: 300, min: 10, max: 86_400, int: true, doc: 'The stats window of inference.status (s).' }),
+} satisfies ConfigSchema;
 
 const STATS_EVENT_MS = 1000;
 
@@ -72,8 +69,7 @@ interface Idle {
   detail: string;
 }
 
-export function createInferenceModule(deps: WorkerModuleDeps, overrides: Partial<InferenceConfig> = {}): InferenceModule {
-  const config: InferenceConfig = { ...inferenceConfigFromEnv(), ...overrides };
+export function createInferenceModule(deps: WorkerModuleDeps, config: InferenceConfig): InferenceModule {
   const repo = new JobsRepo(deps.db);
   const keys = new KeyCache();
   const workers = new Map<string, { worker: InferenceWorker; networkId: string; routerUrl: string; sessionId: number }>();
@@ -132,28 +128,10 @@ export function createInferenceModule(deps: WorkerModuleDeps, overrides: Partial
 
   // ---- the wallet ----
   const signer: EoaSigner = {
-    address() {
-      const eoa = deps.vault.identities().find((i) => i.role === 'eoa' && i.active);
-      if (!eoa) throw new AppError('VAULT_MISSING', 'Your wallet has no EVM address (EOA). Create or import a wallet with a recovery phrase.');
-      return eoa.address;
-    },
-    sign: (message) => deps.vault.personalSign(message).signature,
+    address: () => deps.vault.eoa.address(),
+    sign: (message) => deps.vault.eoa.personalSign(message).signature,
   };
-  const unlockWaiters = new Set<() => void>();
-  const gate: VaultGate = {
-    isUnlocked: () => deps.vault.isUnlocked(),
-    whenUnlocked: (signal) =>
-      new Promise<void>((resolve) => {
-        if (deps.vault.isUnlocked() || signal.aborted) return resolve();
-        const done = (): void => {
-          unlockWaiters.delete(done);
-          signal.removeEventListener('abort', done);
-          resolve();
-        };
-        unlockWaiters.add(done);
-        signal.addEventListener('abort', done, { once: true });
-      }),
-  };
+  const gate: VaultGate = deps.vault.gate;
   const eoaAddress = (): string | null => {
     try {
       return signer.address();
@@ -428,18 +406,12 @@ export function createInferenceModule(deps: WorkerModuleDeps, overrides: Partial
     start() {
       if (closed) return;
       unsubscribe.push(
-        deps.vault.on((event) => {
-          if (event.type === 'locked') {
-            keys.wipe();
-            for (const w of workers.values()) w.worker.vaultChanged();
-          } else if (event.type === 'unlocked') {
-            for (const resolve of [...unlockWaiters]) resolve();
-            for (const w of workers.values()) w.worker.vaultChanged();
-          }
+        deps.vault.gate.onChange((unlocked) => {
+          if (!unlocked) keys.wipe();
+          for (const w of workers.values()) w.worker.vaultChanged();
         }),
-        deps.events.onAny((m) => {
-          if (m.event === 'competitions.changed' || m.event === 'networks.changed') void reconcile();
-        }),
+        deps.domain.on('competitions.changed', () => void reconcile()),
+        deps.domain.on('networks.changed', () => void reconcile()),
       );
       reconcileTimer = setInterval(() => void reconcile(), config.reconcileMs);
       reconcileTimer.unref?.();
@@ -452,7 +424,6 @@ export function createInferenceModule(deps: WorkerModuleDeps, overrides: Partial
       unsubscribe.splice(0).forEach((off) => off());
       await reconciling.catch(() => undefined);
       await Promise.allSettled([...workers.keys()].map((id) => stopWorker(id)));
-      for (const resolve of [...unlockWaiters]) resolve();
       keys.wipe();
       if (flushTimer) clearTimeout(flushTimer);
       if (statsTimer) clearTimeout(statsTimer);

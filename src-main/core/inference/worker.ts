@@ -4,7 +4,7 @@ import { decryptEnvelope, encryptEnvelope, envelopeScope, parseEnvelopeJson, typ
 import { scopeFor } from '@shared/protocol/hkdf-keys';
 import type { MinerJobWire } from '@shared/protocol/router-api';
 import type { ScopedLogger } from '../log/logger';
-import { backoffDelay, sleep } from './backoff';
+import { backoffDelay, sleep } from '../kernel/retry';
 import type { JobPatch, JobRow, JobsRepo } from './jobs.repo';
 import { KeyCache } from './key-cache';
 import { RouterCallError, type RouterClient } from './router-client';

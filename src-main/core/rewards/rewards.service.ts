@@ -1,6 +1,7 @@
 import { isAppError } from '@shared/contract/errors';
 import type { ChecklistItem, RewardsRange, RewardsView } from '@shared/contract/rewards';
-import type { CompetitionsService, MinerKeys } from '../competitions/competitions.service';
+import type { CompetitionsApi } from '../competitions/competitions.feature';
+import type { MinerKeys } from '../competitions/competitions.service';
 import type { ScopedLogger } from '../log/logger';
 import type { NetworkClient } from '../network/client';
 import type { ActiveNetwork } from '../network/networks.service';
@@ -13,7 +14,7 @@ export interface RewardsDeps {
   activeNetwork: () => Promise<ActiveNetwork & { name: string }>;
   clientFor: (network: ActiveNetwork) => NetworkClient;
   keys: () => MinerKeys | undefined;
-  competitions: CompetitionsService;
+  competitions: CompetitionsApi;
   workerStatus: WorkerStatus;
   /** The miner's latest job or submission, in words (null ok: nothing to judge yet). */
   lastActivity: () => { ok: boolean | null; detail: string };

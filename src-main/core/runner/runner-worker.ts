@@ -16,7 +16,7 @@ import { certPub, certificateHash, smpMessageBytes, smpMetadata, type SmpContain
 import { CERT_REQUEST_HEADERS, CERT_REQUEST_PATH, certificateRequestSigningBytes, classNameForm, runnerDnsName, type IssueCertificateBody } from '@shared/protocol/smp.proto';
 import type { ScopedLogger } from '../log/logger';
 import { httpError, httpJson } from '../network/http';
-import type { VaultService } from '../vault/vault.service';
+import type { RunnerKeys } from '../vault/capabilities';
 import { authenticateCoordinator, describeReason, type CoordinatorFacts } from './auth';
 import type { RunnerChain } from './runner-chain';
 import { freshSteps, STEP_LABELS, STEP_ORDER, type EnrolmentRow, type RunnerRepo, type StepRow } from './runner.repo';
@@ -48,7 +48,8 @@ export interface RunnerWorkerDeps {
   payoutHotkey: string;
   chain: RunnerChain;
   repo: RunnerRepo;
-  vault: VaultService;
+  /** The runner's keys only (never the vault), and whether the wallet is unlocked. */
+  vault: RunnerKeys & { isUnlocked(): boolean };
   log: ScopedLogger;
   now: () => Date;
   config: RunnerConfig;
@@ -245,7 +246,7 @@ export class RunnerWorker {
    */
   async rotateHotkey(): Promise<void> {
     this.requireUnlocked('rotate the SMP hotkey');
-    await this.d.vault.rotate('smp-hotkey');
+    await this.d.vault.rotateSmpHotkey();
     await this.hotkeyRotated();
   }
 
@@ -377,7 +378,7 @@ export class RunnerWorker {
     const label = KEY_LABEL(this.row.networkId, this.row.competitionId);
     if (this.row.tlsKeySealed) {
       try {
-        this.keyPem = new TextDecoder().decode(this.d.vault.openWithRunnerWallet(label, this.row.tlsKeySealed));
+        this.keyPem = new TextDecoder().decode(this.d.vault.open(label, this.row.tlsKeySealed));
         return `Key ${this.row.tlsSpkiSha256?.slice(0, 16)}…`;
       } catch (error) {
         if (!isAppError(error) || error.code !== 'DECRYPT_FAILED') throw error;
@@ -387,7 +388,7 @@ export class RunnerWorker {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 65537 });
     const pem = String(privateKey.export({ type: 'pkcs8', format: 'pem' }));
     const spki = publicKey.export({ type: 'spki', format: 'der' });
-    this.row.tlsKeySealed = this.d.vault.sealWithRunnerWallet(label, new TextEncoder().encode(pem));
+    this.row.tlsKeySealed = this.d.vault.seal(label, new TextEncoder().encode(pem));
     this.row.tlsSpkiSha256 = sha256Hex(spki);
     this.keyPem = pem;
     // A new key needs a new certificate and message.
@@ -399,7 +400,7 @@ export class RunnerWorker {
   /** The active public identity of a role, or undefined (none, or the vault not unlocked yet this session). */
   private identity(role: 'runner-wallet' | 'smp-hotkey'): { address: string; index?: number } | undefined {
     try {
-      return this.d.vault.identities().find((i) => i.role === role && i.active);
+      return this.d.vault.identity(role);
     } catch {
       return undefined;
     }
@@ -432,7 +433,7 @@ export class RunnerWorker {
       this.requireUnlocked('register the runner on chain');
       const { block } = await this.d.chain.registerRunner(
         { competition_id: this.d.competitionId, model_id: this.row.modelId, wallet_b58: wallet, smp_hotkey_b58: hotkey.address, address, payout_hotkey: this.d.payoutHotkey },
-        { walletB58: wallet, sign: (m) => this.d.vault.signWithRunnerWallet(m).signature },
+        { walletB58: wallet, sign: (m) => this.d.vault.signWithWallet(m).signature },
       );
       this.d.log.info('runner registered on chain', { competition: this.d.competitionId, model_id: this.row.modelId, smp_hotkey: hotkey.address, address, block });
     }
@@ -464,7 +465,7 @@ export class RunnerWorker {
     const ts = Math.floor(this.d.now().getTime() / 1000);
     this.requireUnlocked('ask for a certificate');
     const wallet = this.walletB58();
-    const signature = this.d.vault.signWithRunnerWallet(certificateRequestSigningBytes(this.d.competitionId, this.row.modelId, ts, sha256Hex(text))).signature;
+    const signature = this.d.vault.signWithWallet(certificateRequestSigningBytes(this.d.competitionId, this.row.modelId, ts, sha256Hex(text))).signature;
     const answer = await httpJson('certificate service', `${url.replace(/\/$/, '')}${CERT_REQUEST_PATH}`, {
       method: 'POST',
       body: text,
@@ -494,7 +495,7 @@ export class RunnerWorker {
     const wallet = this.walletB58();
     if (this.container && this.container.message_b64 === toBase64(bytes) && this.container.wallet_pubkey_b58 === wallet) return 'Signed';
     this.requireUnlocked('sign the runner message');
-    const signature = this.d.vault.signWithRunnerWallet(bytes).signature;
+    const signature = this.d.vault.signWithWallet(bytes).signature;
     // Swapped in one assignment: a call in flight keeps the metadata it already read.
     this.container = { message_b64: toBase64(bytes), wallet_pubkey_b58: wallet, signature_b64: toBase64(signature) };
     this.row.messageJson = JSON.stringify(this.container);

@@ -2,7 +2,8 @@ import type { MethodName } from '@shared/contract';
 import { AppError } from '@shared/contract/errors';
 import type { RunnerStatus, RunnerView } from '@shared/contract/runner';
 import type { MembershipRow } from '../competitions/memberships.repo';
-import { envNumber, type WorkerActivity, type WorkerModuleDeps, type WorkerState } from '../module-deps';
+import { numberField, type ConfigSchema } from '../kernel/config';
+import { type WorkerActivity, type WorkerModuleDeps, type WorkerState } from '../module-deps';
 import type { CatalogueEntry } from '../network/client';
 import type { HandlerGroup } from '../rpc/handlers';
 import { CompetitionImages } from '../runtime/competition-images';
@@ -40,31 +41,26 @@ export interface RunnerModuleConfig extends RunnerConfig {
   eventThrottleMs: number;
 }
 
-const num = envNumber;
-
 /** Defaults, each overridable by an environment variable (docs/runner.md, "Configuration"). */
-export function runnerConfigFromEnv(): RunnerModuleConfig {
-  return {
-    chainRefreshMs: num('MINERVA_RUNNER_CHAIN_REFRESH_MS', 60_000, 100, 300_000),
-    certDays: Math.round(num('MINERVA_RUNNER_CERT_DAYS', 30, 1, 90)),
-    renewFraction: 1 / 3,
-    checkMs: num('MINERVA_RUNNER_CHECK_MS', 60_000, 100, 3_600_000),
-    retryMs: num('MINERVA_RUNNER_RETRY_MS', 5_000, 50, 600_000),
-    reconcileMs: num('MINERVA_RUNNER_RECONCILE_MS', 5_000, 100, 600_000),
-    keepCalls: 5_000,
-    keepPredictions: 500,
-    modelTimeoutMs: num('MINERVA_RUNNER_MODEL_TIMEOUT_MS', 30_000, 100, 600_000),
-    eventThrottleMs: 250,
-  };
-}
+export const runnerConfig = {
+  chainRefreshMs: numberField({ default: 60_000, min: 100, max: 300_000, env: 'MINERVA_RUNNER_CHAIN_REFRESH_MS', doc: 'How often the chain facts (coordinators, CA) are read again (ms).' }),
+  certDays: numberField({ default: 30, min: 1, max: 90, int: true, env: 'MINERVA_RUNNER_CERT_DAYS', doc: 'Validity asked for the runner certificate (days).' }),
+  renewFraction: numberField({ default: 1 / 3, min: 0.05, max: 0.9, doc: 'Renew the certificate when this fraction of its validity is left.' }),
+  checkMs: numberField({ default: 60_000, min: 100, max: 3_600_000, env: 'MINERVA_RUNNER_CHECK_MS', doc: 'How often the runner checks its certificate and chain entry (ms).' }),
+  retryMs: numberField({ default: 5_000, min: 50, max: 600_000, env: 'MINERVA_RUNNER_RETRY_MS', doc: 'Wait before an enrolment step is tried again (ms).' }),
+  reconcileMs: numberField({ default: 5_000, min: 100, max: 600_000, env: 'MINERVA_RUNNER_RECONCILE_MS', doc: 'How often memberships are checked again besides change events (ms).' }),
+  keepCalls: numberField({ default: 5_000, min: 10, max: 1_000_000, int: true, doc: 'Coordinator calls kept per competition.' }),
+  keepPredictions: numberField({ default: 500, min: 10, max: 100_000, int: true, doc: 'Predictions kept per competition.' }),
+  modelTimeoutMs: numberField({ default: 30_000, min: 100, max: 600_000, env: 'MINERVA_RUNNER_MODEL_TIMEOUT_MS', doc: 'Model call timeout (ms).' }),
+  eventThrottleMs: numberField({ default: 250, min: 0, max: 5_000, doc: 'Throttle of runner.changed events (ms).' }),
+} satisfies ConfigSchema;
 
 function percentile(sorted: readonly number[], p: number): number | null {
   if (sorted.length === 0) return null;
   return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! * 100) / 100;
 }
 
-export function createRunnerModule(deps: WorkerModuleDeps, overrides: Partial<RunnerModuleConfig> = {}): RunnerModule {
-  const config: RunnerModuleConfig = { ...runnerConfigFromEnv(), ...overrides };
+export function createRunnerModule(deps: WorkerModuleDeps, config: RunnerModuleConfig): RunnerModule {
   const repo = new RunnerRepo(deps.db);
   const workers = new Map<string, { worker: RunnerWorker; networkId: string; chainUrl: string; payout: string }>();
   const idle = new Map<string, string>();
@@ -213,7 +209,7 @@ export function createRunnerModule(deps: WorkerModuleDeps, overrides: Partial<Ru
         payoutHotkey: m.hotkey,
         chain: new RunnerChain(network.chainUrl),
         repo,
-        vault: deps.vault,
+        vault: { ...deps.vault.runner, isUnlocked: () => deps.vault.gate.isUnlocked() },
         log: deps.log,
         now: deps.now,
         config,
@@ -319,13 +315,14 @@ export function createRunnerModule(deps: WorkerModuleDeps, overrides: Partial<Ru
     start() {
       if (closed) return;
       unsubscribe.push(
-        deps.vault.on((event) => {
-          if (event.type === 'unlocked') for (const w of workers.values()) w.worker.vaultUnlocked();
-          if (event.type === 'hotkeyRotated' && event.role === 'smp-hotkey') for (const w of workers.values()) void w.worker.hotkeyRotated();
+        deps.vault.gate.onChange((unlocked) => {
+          if (unlocked) for (const w of workers.values()) w.worker.vaultUnlocked();
         }),
-        deps.events.onAny((m) => {
-          if (m.event === 'competitions.changed' || m.event === 'networks.changed') void reconcile();
+        deps.vault.onRotated((role) => {
+          if (role === 'smp-hotkey') for (const w of workers.values()) void w.worker.hotkeyRotated();
         }),
+        deps.domain.on('competitions.changed', () => void reconcile()),
+        deps.domain.on('networks.changed', () => void reconcile()),
       );
       reconcileTimer = setInterval(() => void reconcile(), config.reconcileMs);
       reconcileTimer.unref?.();

@@ -9,7 +9,7 @@ import { createVaultService, type VaultService } from './vault.service';
 
 /**
  * The vault's share of the contract, and its wiring into core: events go out on the bus, the
- * auto-lock minutes follow `settings.changed`, and security-relevant actions go to the audit log
+ * auto-lock minutes follow the settings, and security-relevant actions go to the audit log
  * (names and non-secret facts only).
  */
 export type VaultMethod = Extract<MethodName, `vault.${string}`>;
@@ -24,6 +24,8 @@ export interface VaultModuleOptions {
   now: () => Date;
   audit?: { append(entry: { at: string; actor: string; action: string; detail?: Record<string, unknown> }): void };
   kdf?: KdfChoice;
+  /** Settings changes (the auto-lock minutes follow them). */
+  onSettingsChanged: (listener: (settings: Settings) => void) => () => void;
 }
 
 export interface VaultModule {
@@ -75,10 +77,8 @@ export function createVaultModule(options: VaultModuleOptions): VaultModule {
       }
     }
   });
-  const unsubscribeSettings = events.onAny((message) => {
-    if (message.event !== 'settings.changed') return;
-    const minutes = (message.payload as Settings).autoLockMinutes;
-    if (minutes !== service.status().autoLockMinutes) service.setAutoLockMinutes(minutes);
+  const unsubscribeSettings = options.onSettingsChanged((settings: Settings) => {
+    if (settings.autoLockMinutes !== service.status().autoLockMinutes) service.setAutoLockMinutes(settings.autoLockMinutes);
   });
 
   const identities = (): VaultIdentity[] => {

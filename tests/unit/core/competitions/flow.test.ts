@@ -1,4 +1,5 @@
 import { mkdtempSync } from 'node:fs';
+import { MIGRATIONS } from '@core/create-core';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -120,7 +121,7 @@ function service(db: Db, network: ScriptedNetwork, keyState: KeyState = { unlock
   return { svc, views, keyState };
 }
 
-const newDb = () => openDatabase(join(mkdtempSync(join(tmpdir(), 'minerva-flow-')), 'minerva.db'));
+const newDb = () => openDatabase(join(mkdtempSync(join(tmpdir(), 'minerva-flow-')), 'minerva.db'), MIGRATIONS);
 
 async function settle(svc: CompetitionsService, until: () => boolean): Promise<void> {
   for (let i = 0; i < 500 && !until(); i += 1) await new Promise((r) => setTimeout(r, 2));

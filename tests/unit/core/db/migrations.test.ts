@@ -1,10 +1,11 @@
 import Database from 'better-sqlite3';
+import { MIGRATIONS } from '@core/create-core';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { MIGRATIONS, MigrationError, checkMigrationOrder, latestVersion, migrate } from '@core/db/migrations';
+import { MigrationError, checkMigrationOrder, latestVersion, migrate } from '@core/db/migrations';
 import { openDatabase } from '@core/db/open';
 import { SettingsRepo } from '@core/db/settings.repo';
 import { AppError } from '@shared/contract/errors';
@@ -22,26 +23,26 @@ function schemaOf(db: Database.Database): string {
 describe('migration runner', () => {
   it('applies every migration in order on a new database and records user_version', () => {
     const db = new Database(':memory:');
-    expect(migrate(db)).toEqual(MIGRATIONS.map((m) => m.version));
-    expect(db.pragma('user_version', { simple: true })).toBe(latestVersion());
-    expect(migrate(db)).toEqual([]);
+    expect(migrate(db, MIGRATIONS)).toEqual(MIGRATIONS.map((m) => m.version));
+    expect(db.pragma('user_version', { simple: true })).toBe(latestVersion(MIGRATIONS));
+    expect(migrate(db, MIGRATIONS)).toEqual([]);
   });
 
   it('refuses a database from the future and leaves it untouched', () => {
     const file = tempFile();
     const db = new Database(file);
-    db.pragma(`user_version = ${latestVersion() + 10}`);
+    db.pragma(`user_version = ${latestVersion(MIGRATIONS) + 10}`);
     db.exec('CREATE TABLE from_future (x INTEGER)');
     db.close();
-    expect(() => openDatabase(file)).toThrow(AppError);
+    expect(() => openDatabase(file, MIGRATIONS)).toThrow(AppError);
     try {
-      openDatabase(file);
+      openDatabase(file, MIGRATIONS);
     } catch (error) {
       expect((error as AppError).code).toBe('DB_FROM_FUTURE');
       expect((error as AppError).message).toMatch(/newer Minerva/);
     }
     const again = new Database(file);
-    expect(again.pragma('user_version', { simple: true })).toBe(latestVersion() + 10);
+    expect(again.pragma('user_version', { simple: true })).toBe(latestVersion(MIGRATIONS) + 10);
     expect(again.prepare("SELECT name FROM sqlite_master WHERE name = 'settings'").get()).toBeUndefined();
   });
 
@@ -49,8 +50,8 @@ describe('migration runner', () => {
     const db = new Database(':memory:');
     const broken = [
       ...MIGRATIONS,
-      { version: latestVersion() + 10, name: 'ok', up: (d: Database.Database) => d.exec('CREATE TABLE t_ok (x)') },
-      { version: latestVersion() + 20, name: 'broken', up: (d: Database.Database) => d.exec('CREATE TABLE oops (') },
+      { version: latestVersion(MIGRATIONS) + 10, name: 'ok', up: (d: Database.Database) => d.exec('CREATE TABLE t_ok (x)') },
+      { version: latestVersion(MIGRATIONS) + 20, name: 'broken', up: (d: Database.Database) => d.exec('CREATE TABLE oops (') },
     ];
     expect(() => migrate(db, broken)).toThrow();
     expect(db.pragma('user_version', { simple: true })).toBe(0);
@@ -65,7 +66,7 @@ describe('migration runner', () => {
   });
 
   it('opens with WAL, foreign keys and a busy timeout', () => {
-    const db = openDatabase(tempFile());
+    const db = openDatabase(tempFile(), MIGRATIONS);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
@@ -73,7 +74,7 @@ describe('migration runner', () => {
 
   it('matches the schema snapshot (update tests/unit/core/db/schema.snapshot.sql with a new migration)', () => {
     const db = new Database(':memory:');
-    migrate(db);
+    migrate(db, MIGRATIONS);
     expect(schemaOf(db)).toBe(readFileSync(join(here, 'schema.snapshot.sql'), 'utf8'));
   });
 });
@@ -176,7 +177,7 @@ describe('migration 70: remote TEE runners', () => {
 
 describe('settings repository', () => {
   it('returns defaults, stores changes and falls back for values that no longer parse', () => {
-    const db = openDatabase(tempFile());
+    const db = openDatabase(tempFile(), MIGRATIONS);
     const repo = new SettingsRepo(db);
     expect(repo.read()).toEqual({ settings: DEFAULT_SETTINGS, invalidKeys: [] });
     expect(repo.update({ theme: 'dark', autoLockMinutes: 30 }, 'now')).toMatchObject({ theme: 'dark', autoLockMinutes: 30 });

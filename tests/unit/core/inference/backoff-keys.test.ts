@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, sleep } from '@core/inference/backoff';
+import { backoffDelay, sleep } from '@core/kernel/retry';
 import { KeyCache } from '@core/inference/key-cache';
 
 describe('backoff with jitter', () => {

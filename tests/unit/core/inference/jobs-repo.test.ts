@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MIGRATIONS } from '@core/create-core';
 import { openDatabase } from '@core/db/open';
 import { JobsRepo } from '@core/inference/jobs.repo';
 import { JOB_STATES, type JobState } from '@shared/contract/inference';
@@ -9,7 +10,7 @@ import { join } from 'node:path';
 const uuid = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
 
 function seeded(n: number): { repo: JobsRepo; db: ReturnType<typeof openDatabase> } {
-  const db = openDatabase(join(mkdtempSync(join(tmpdir(), 'minerva-jobs-')), 'minerva.db'));
+  const db = openDatabase(join(mkdtempSync(join(tmpdir(), 'minerva-jobs-')), 'minerva.db'), MIGRATIONS);
   const repo = new JobsRepo(db);
   db.transaction(() => {
     for (let i = 0; i < n; i += 1) {

@@ -1,4 +1,5 @@
 import { mkdtempSync } from 'node:fs';
+import { MIGRATIONS } from '@core/create-core';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,7 +12,7 @@ import type { NetworksView } from '@shared/contract/networks';
 import { networksMethods } from '@shared/contract/networks';
 
 function setup(host?: PracticeNetworkHost) {
-  const db = openDatabase(join(mkdtempSync(join(tmpdir(), 'minerva-net-')), 'minerva.db'));
+  const db = openDatabase(join(mkdtempSync(join(tmpdir(), 'minerva-net-')), 'minerva.db'), MIGRATIONS);
   let selected = 'practice';
   const views: NetworksView[] = [];
   const service = new NetworksService({

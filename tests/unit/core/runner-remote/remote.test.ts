@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { MIGRATIONS } from '@core/create-core';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,7 +58,7 @@ describe('RemoteRunners: TEE-hosted runners are checked before they are register
 
   beforeEach(() => {
     folder = mkdtempSync(join(tmpdir(), 'minerva-remote-'));
-    db = openDatabase(join(folder, 'minerva.db'));
+    db = openDatabase(join(folder, 'minerva.db'), MIGRATIONS);
     lines = [];
     logger = createLogger({ console: (l) => lines.push(l), level: 'debug' });
     registered = [];

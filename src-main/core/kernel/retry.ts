@@ -1,3 +1,5 @@
+import { isAppError } from '@shared/contract/errors';
+
 /**
  * Exponential backoff with full jitter ("AWS architecture blog" style, capped): attempt n waits a
  * random time in [base·2^(n-1)/2, base·2^(n-1)], never above `maxMs`. The random source is
@@ -30,4 +32,21 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
     }, Math.max(0, ms));
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/** What the flow engine does with an error: try again later, wait for the wallet, or give up. */
+export type ErrorClass = 'retry' | 'unlock' | 'fail';
+
+/** AppError codes that a later attempt can fix by itself (a network blip, a busy peer). */
+export const TRANSIENT_CODES: ReadonlySet<string> = new Set(['UNAVAILABLE', 'NETWORK_ERROR', 'TIMEOUT']);
+
+/**
+ * The default classification: VAULT_LOCKED waits for the unlock; transient codes retry unless
+ * the error says `details.permanent`; everything else fails the flow.
+ */
+export function classifyError(error: unknown): ErrorClass {
+  if (!isAppError(error)) return 'fail';
+  if (error.code === 'VAULT_LOCKED') return 'unlock';
+  if (TRANSIENT_CODES.has(error.code) && error.details?.permanent !== true) return 'retry';
+  return 'fail';
 }

@@ -1,0 +1,70 @@
+import { join } from 'node:path';
+import { defineFeature } from '../kernel/feature';
+import { checkpointsMigrations } from './checkpoints.migrations';
+import type { WorkerActivity, WorkReporter } from '../module-deps';
+import { CheckpointsService } from './checkpoints.service';
+import { trainDemoCheckpoint } from './demo-trainer';
+
+/** Two-phase checkpoint submission (hash → commit → publish → submit → verdict → receipt). */
+export type CheckpointsApi = WorkReporter;
+
+declare module '../kernel/feature' {
+  interface FeatureApis {
+    checkpoints: CheckpointsApi;
+  }
+}
+
+export const checkpointsFeature = defineFeature({
+  name: 'checkpoints',
+  migrations: checkpointsMigrations,
+  create(ctx) {
+    const networks = ctx.use('networks');
+    const competitions = ctx.use('competitions');
+    const runtime = ctx.use('runtime');
+    const checkpoints = new CheckpointsService({
+      db: ctx.db,
+      audit: ctx.audit,
+      log: ctx.log,
+      activeNetwork: () => networks.active(),
+      clientFor: (network) => networks.clientFor(network),
+      competitions,
+      keys: () => competitions.keys(),
+      now: ctx.now,
+      onChange: (view) => ctx.ui.emit('checkpoints.changed', view),
+      uploadsDir: join(ctx.dataDir, 'uploads'),
+    });
+    const lastActivity = (): WorkerActivity | null => {
+      const last = checkpoints.list()[0];
+      if (!last) return null;
+      const ok = last.state === 'accepted' ? true : last.state === 'rejected' || last.state === 'failed' ? false : null;
+      const words = ok === null ? 'in progress' : (last.verdict?.words ?? last.error?.message ?? last.state);
+      return { at: last.updatedAt, ok, detail: `${last.fileName}: ${words}` };
+    };
+    return {
+      api: {
+        lastActivity,
+        // Checkpoints need no background worker (the miner submits them from the Checkpoints page).
+        workerState: (_id, kind) => (kind === 'checkpoint' ? { running: true, detail: 'Checkpoints are submitted from the Checkpoints page.' } : null),
+      },
+      handlers: {
+        'checkpoints.list': async () => ({ submissions: checkpoints.list(), rounds: await checkpoints.rounds() }),
+        'checkpoints.submitFile': (input) => checkpoints.submitFile(input),
+        'checkpoints.trainDemo': async ({ competitionId, steps, expertGroup }) => {
+          await checkpoints.assertCanSubmit(competitionId);
+          const path = await trainDemoCheckpoint({
+            runtime,
+            dataDir: ctx.dataDir,
+            competitionId,
+            steps,
+            onProgress: (p) => ctx.ui.emit('checkpoints.trainingProgressed', { competitionId, steps, ...p }),
+          });
+          return checkpoints.submitFile({ competitionId, path, expertGroup });
+        },
+        'checkpoints.retry': ({ id }) => checkpoints.retry(id),
+        'checkpoints.exportReceipt': ({ id }) => checkpoints.receipt(id),
+      },
+      start: () => checkpoints.start(),
+      close: () => checkpoints.close(),
+    };
+  },
+});

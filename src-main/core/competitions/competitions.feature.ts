@@ -1,0 +1,64 @@
+import type { CompetitionsView } from '@shared/contract/competitions';
+import { defineFeature } from '../kernel/feature';
+import { competitionsMigrations } from './competitions.migrations';
+import { CompetitionsService, type MinerKeys } from './competitions.service';
+import { minerKeysFrom } from './vault-keys';
+
+/** The catalogue of the active network, and joining and leaving competitions. */
+export type CompetitionsApi = Pick<CompetitionsService, 'activeMemberships' | 'entry' | 'list'> & {
+  /** The miner's keys for competition work; undefined while there is no wallet at all. */
+  keys(): MinerKeys | undefined;
+};
+
+declare module '../kernel/feature' {
+  interface FeatureApis {
+    competitions: CompetitionsApi;
+  }
+}
+
+declare module '../kernel/domain-events' {
+  interface DomainEventMap {
+    /** Memberships or the catalogue of a network changed. */
+    'competitions.changed': CompetitionsView;
+  }
+}
+
+export const competitionsFeature = defineFeature({
+  name: 'competitions',
+  migrations: competitionsMigrations,
+  create(ctx) {
+    const networks = ctx.use('networks');
+    const vault = ctx.use('vault');
+    const minerKeys = minerKeysFrom(vault);
+    const keys = (): MinerKeys | undefined => (vault.exists() ? minerKeys : undefined);
+    const competitions = new CompetitionsService({
+      db: ctx.db,
+      audit: ctx.audit,
+      log: ctx.log,
+      activeNetwork: () => networks.active(),
+      clientFor: (network) => networks.clientFor(network),
+      keys,
+      now: ctx.now,
+      onChange: (view) => {
+        ctx.ui.emit('competitions.changed', view);
+        ctx.domain.emit('competitions.changed', view);
+      },
+    });
+    return {
+      api: {
+        activeMemberships: () => competitions.activeMemberships(),
+        entry: (id) => competitions.entry(id),
+        list: (refresh) => competitions.list(refresh),
+        keys,
+      },
+      handlers: {
+        'competitions.list': ({ refresh }) => competitions.list(refresh),
+        'competitions.join': ({ id }) => competitions.join(id),
+        'competitions.leave': ({ id }) => competitions.leave(id),
+        'competitions.retry': ({ id }) => competitions.retry(id),
+      },
+      start: () => competitions.start(),
+      close: () => competitions.close(),
+    };
+  },
+});

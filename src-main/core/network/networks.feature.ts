@@ -1,0 +1,77 @@
+import type { NetworksView } from '@shared/contract/networks';
+import { defineFeature } from '../kernel/feature';
+import { networksMigrations } from './networks.migrations';
+import type { ChainRounds, NetworkClient } from './client';
+import { NetworksService, type ActiveNetwork } from './networks.service';
+import type { PracticeNetworkHost } from './practice';
+import { createNetworkClient } from './practice-client';
+
+/** Network profiles, the selected network, and the practice network's lifecycle. */
+export interface NetworksApi {
+  view(): NetworksView;
+  /** The selected network's endpoints, once it can be reached (throws in words otherwise). */
+  active(): Promise<ActiveNetwork>;
+  /** The active network with its display name. */
+  activeNamed(): Promise<ActiveNetwork & { name: string }>;
+  clientFor(network: ActiveNetwork): NetworkClient & ChainRounds;
+  /** Stable for a host that attaches to or starts the practice network. */
+  practiceHost: PracticeNetworkHost | undefined;
+}
+
+declare module '../kernel/feature' {
+  interface FeatureApis {
+    networks: NetworksApi;
+  }
+}
+
+declare module '../kernel/domain-events' {
+  interface DomainEventMap {
+    /** Profiles, the selection or the practice network's state changed. */
+    'networks.changed': NetworksView;
+  }
+}
+
+export const networksFeature = defineFeature({
+  name: 'networks',
+  migrations: networksMigrations,
+  create(ctx) {
+    const settings = ctx.use('settings');
+    const networks = new NetworksService({
+      db: ctx.db,
+      audit: ctx.audit,
+      log: ctx.log,
+      practiceHost: ctx.host.practiceHost,
+      selectedId: () => settings.get().network,
+      select: (id) => settings.update({ network: id }),
+      now: ctx.now,
+      onChange: (view) => {
+        ctx.ui.emit('networks.changed', view);
+        ctx.domain.emit('networks.changed', view);
+      },
+    });
+    const api: NetworksApi = {
+      view: () => networks.view(),
+      active: () => networks.active(),
+      async activeNamed() {
+        const active = await networks.active();
+        return { ...active, name: networks.view().profiles.find((p) => p.id === active.id)?.name ?? active.id };
+      },
+      clientFor: (network) => createNetworkClient(network, ctx.now),
+      practiceHost: ctx.host.practiceHost,
+    };
+    return {
+      api,
+      handlers: {
+        'networks.list': () => networks.view(),
+        'networks.add': (input) => networks.add(input),
+        'networks.remove': ({ id }) => networks.remove(id),
+        'networks.select': ({ id }) => networks.select(id),
+      },
+      start() {
+        // The practice network is the default: bring it up in the background when it is selected.
+        if (networks.view().selectedId === 'practice') void networks.ensurePractice();
+      },
+      close: () => networks.stop(),
+    };
+  },
+});
