@@ -1,45 +1,137 @@
-// ESLint flat config. The layering of DESIGN.md ("Layering") is enforced here with
-// `no-restricted-imports`, one block per layer folder, so a wrong import fails `npm test`.
-//
-// How layers are recognised by the import string alone:
-// - cross-layer imports use the aliases `@shared/*` (src-shared) and `@core/*` (src-main/core);
-// - a relative import may not climb out of its own layer folder (checked per file depth below).
-import { builtinModules } from 'node:module';
+// ESLint flat config. The layering of DESIGN.md ("Layering") is enforced here as allow-lists: every
+// file belongs to one layer below, and a layer imports only the layers, Node builtins and npm
+// packages its entry names (static imports, `export … from`, `import()`, `require()` alike).
+// Anything not listed is denied: a new folder is in no layer until it gets an entry here (and a
+// README line), a new package is denied until the layers that need it list it.
+// The rule: eslint-rules/layering.js. Cases: tests/unit/layering.test.ts.
+import { readFileSync } from 'node:fs';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
+import minerva from './eslint-rules/layering.js';
 
-const nodeBuiltins = [...builtinModules.filter((m) => !m.startsWith('_')), 'node:*'];
-const nodeBuiltinPatterns = [...builtinModules.map((m) => `${m}/*`), 'node:*'];
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
+/** Tests and build configs may use any declared dependency (never an undeclared one). */
+const declared = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.devDependencies ?? {})];
 
-/** Restrictions shared by every layer: name what is banned and say why. */
-const ban = (names, message) => names.map((name) => ({ name, message }));
-const banPatterns = (group, message, extra = {}) => ({ group, message, ...extra });
+/** How lint sees a layer crossing: the aliases of tsconfig.base.json (and vitest, esbuild). */
+const aliases = {
+  '@shared': 'src-shared',
+  '@common': 'src-main/common',
+  '@core': 'src-main/core',
+  '@headless': 'src-main/headless',
+  '@devnet': 'src-main/devnet',
+};
+
+const app = ['src-shared', 'src-main/common', 'src-main/core', 'src-main/headless', 'src-main/cli', 'src-main/electron', 'src-main/preload', 'src-main/devnet', 'src-renderer'];
 
 /**
- * One `no-restricted-imports` block per depth below a layer root: a file at depth d (root/a/b.ts
- * has d = 2) may climb at most d-1 levels, so `../` can never leave the layer.
+ * The layers and what each may import (its own folder always). Keep in step with src-main/README.md
+ * and each folder's README.
+ * @type {import('./eslint-rules/layering.js').Layer[]}
  */
-function layer(root, { paths = [], patterns = [] }) {
-  const blocks = [];
-  for (let depth = 1; depth <= 7; depth += 1) {
-    const dirs = '*/'.repeat(depth - 1);
-    const escape = {
-      regex: `^(\\.\\./){${depth},}`,
-      message: `Relative imports may not leave ${root}; cross layers through @shared/* or @core/* (DESIGN.md, Layering).`,
-    };
-    blocks.push({
-      files: [`${root}/${dirs}*.ts`, `${root}/${dirs}*.tsx`],
-      rules: { 'no-restricted-imports': ['error', { paths, patterns: [...patterns, escape] }] },
-    });
-  }
-  return blocks;
-}
-
-const noElectron = ban(['electron'], 'Only src-main/electron and src-main/preload may import electron.');
-const noUi = ban(['react', 'react-dom', 'zustand'], 'UI libraries belong to src-renderer.');
-const nativeOrServer = ['better-sqlite3', 'dockerode', 'ws', '@grpc/grpc-js', '@grpc/proto-loader'];
+const layers = [
+  {
+    name: 'src-shared',
+    roots: ['src-shared'],
+    node: false,
+    packages: ['zod', '@noble/*', '@scure/*', 'bs58', '@polkadot/util', '@polkadot/util-crypto', '@polkadot/keyring'],
+    why: 'src-shared is pure (it runs in the renderer too): no Node builtins, no electron, no native or UI packages.',
+  },
+  {
+    name: 'src-main/common',
+    roots: ['src-main/common'],
+    may: ['src-shared'],
+    node: true,
+    packages: ['@grpc/grpc-js', '@grpc/proto-loader'],
+    why: 'src-main/common is transport plumbing shared by core and the practice network: it knows neither.',
+  },
+  {
+    name: 'src-main/core',
+    roots: ['src-main/core'],
+    may: ['src-shared', 'src-main/common'],
+    node: true,
+    packages: ['zod', '@noble/*', '@scure/*', 'bs58', 'hash-wasm', 'better-sqlite3', 'dockerode', '@grpc/grpc-js', '@grpc/proto-loader', '@polkadot/*', '@zxcvbn-ts/*', '@phala/dcap-qvl', '@peculiar/x509'],
+    why: 'core runs in Electron and in `minerva serve` alike (never electron) and does not know its hosts or the practice network (a separate party).',
+  },
+  {
+    name: 'src-main/headless',
+    roots: ['src-main/headless'],
+    may: ['src-shared', 'src-main/common', 'src-main/core'],
+    node: true,
+    packages: ['ws'],
+    why: 'headless hosts core over HTTP and WebSocket; the practice network is a separate party.',
+  },
+  {
+    name: 'src-main/cli',
+    roots: ['src-main/cli'],
+    may: ['src-shared', 'src-main/common', 'src-main/core', 'src-main/headless', 'src-main/devnet'],
+    node: true,
+    packages: ['commander', 'ws', '@phala/dcap-qvl'],
+    why: 'The CLI runs in plain Node: never electron or UI libraries.',
+  },
+  {
+    name: 'src-main/electron',
+    roots: ['src-main/electron'],
+    may: ['src-shared', 'src-main/common', 'src-main/core'],
+    node: true,
+    packages: ['electron'],
+    why: 'The Electron shell hosts core; the renderer is loaded, never imported; the practice network runs as a process.',
+  },
+  {
+    name: 'src-main/preload',
+    roots: ['src-main/preload'],
+    typesFrom: ['src-shared'],
+    node: false,
+    packages: ['electron'],
+    why: 'The preload is sandboxed: contextBridge and ipcRenderer, and contract types.',
+  },
+  {
+    name: 'src-main/devnet',
+    roots: ['src-main/devnet'],
+    may: ['src-shared', 'src-main/common'],
+    node: true,
+    packages: ['zod', 'better-sqlite3', '@grpc/grpc-js', '@grpc/proto-loader', '@noble/*', '@polkadot/util', '@polkadot/util-crypto', '@polkadot/keyring', '@peculiar/x509'],
+    why: 'The practice network is a separate party: it shares wire formats (@shared/*) and transport plumbing (@common/*), never app state (@core/*).',
+  },
+  {
+    name: 'src-renderer',
+    roots: ['src-renderer'],
+    may: ['src-shared'],
+    node: false,
+    packages: ['react', 'react-dom', 'zustand'],
+    why: 'The renderer runs in a browser and talks to core only through the contract client (src-shared/contract).',
+  },
+  {
+    name: 'resources/models',
+    roots: ['resources/models/*'],
+    node: true,
+    why: 'A demo model folder is copied into its container alone: Node builtins and its own files only.',
+  },
+  {
+    name: 'tests',
+    roots: ['tests'],
+    may: [...app, 'root config'],
+    node: true,
+    // protobufjs is not declared in package.json: it comes with @grpc/proto-loader (declare it).
+    packages: [...declared, 'protobufjs'],
+    packagesText: 'the packages of package.json',
+    relativeAcross: true,
+    computed: true,
+  },
+  { name: 'scripts', roots: ['scripts'], node: true, packages: ['esbuild'], why: 'Build and test scripts drive the tools; they do not import the app.' },
+  { name: 'eslint-rules', roots: ['eslint-rules'], node: true, packages: ['eslint'] },
+  {
+    name: 'root config',
+    roots: ['eslint.config.js', 'vitest.config.ts', 'vite.config.ts', 'playwright.config.ts', 'electron.config.ts'],
+    may: ['eslint-rules'],
+    node: true,
+    packages: declared,
+    packagesText: 'the packages of package.json',
+    relativeAcross: true,
+  },
+];
 
 export default tseslint.config(
   {
@@ -81,48 +173,15 @@ export default tseslint.config(
     },
   },
 
-  // ---- Layering (DESIGN.md) ----
-  ...layer('src-shared', {
-    paths: [...noElectron, ...noUi, ...ban(nodeBuiltins, 'src-shared is pure: no node:* (it runs in the renderer too).'), ...ban(nativeOrServer, 'src-shared is pure.')],
-    patterns: [
-      banPatterns(nodeBuiltinPatterns, 'src-shared is pure: no node:*.'),
-      banPatterns(['@common/*', '@core/*', '@headless/*', '@devnet/*'], 'src-shared may import only src-shared and pure npm libraries.'),
-    ],
-  }),
-  ...layer('src-main/common', {
-    paths: [...noElectron, ...noUi],
-    patterns: [banPatterns(['@core/*', '@headless/*', '@devnet/*', '@cli/*'], 'src-main/common is shared by core and the practice network: it imports neither (only @shared/*).')],
-  }),
-  ...layer('src-main/core', {
-    paths: [...noElectron, ...noUi],
-    patterns: [banPatterns(['@headless/*', '@devnet/*'], 'core does not import its hosts or the practice network (a separate party, started as a process).')],
-  }),
-  ...layer('src-main/electron', {
-    paths: [...noUi, { name: 'electron', importNames: ['ipcRenderer'], message: 'ipcRenderer belongs to the preload.' }],
-    patterns: [banPatterns(['@headless/*', '@devnet/*'], 'The Electron shell hosts core only.')],
-  }),
-  ...layer('src-main/preload', {
-    paths: [...noUi, ...ban(nodeBuiltins, 'The preload is sandboxed: contextBridge and ipcRenderer only.'), ...ban(nativeOrServer, 'The preload is sandboxed.')],
-    patterns: [
-      banPatterns(nodeBuiltinPatterns, 'The preload is sandboxed.'),
-      banPatterns(['@core/*', '@headless/*', '@devnet/*'], 'The preload may not import main-process code.'),
-      banPatterns(['@shared/*'], 'The preload may import src-shared for types only.', { allowTypeImports: true }),
-    ],
-  }),
-  ...layer('src-main/headless', {
-    paths: [...noElectron, ...noUi],
-    patterns: [banPatterns(['@devnet/*'], 'headless hosts core; the practice network is a separate party.')],
-  }),
-  ...layer('src-main/cli', { paths: [...noElectron, ...noUi] }),
-  ...layer('src-main/devnet', {
-    paths: [...noElectron, ...noUi],
-    patterns: [banPatterns(['@core/*', '@headless/*'], 'The practice network is a separate party: it shares wire formats (@shared/*), never app state (@core/*).')],
-  }),
-  ...layer('src-renderer', {
-    paths: [...noElectron, ...ban(nodeBuiltins, 'The renderer runs in a browser: no node:*.'), ...ban(nativeOrServer, 'The renderer talks only through the contract client.')],
-    patterns: [
-      banPatterns(nodeBuiltinPatterns, 'The renderer runs in a browser: no node:*.'),
-      banPatterns(['@core/*', '@headless/*', '@devnet/*'], 'The renderer talks only through the contract client (src-shared/contract).'),
-    ],
-  }),
+  // ---- Layering (DESIGN.md): one rule, the allow-lists above ----
+  {
+    files: ['**/*.{ts,tsx,mts,cts,js,mjs,cjs,jsx}'],
+    plugins: { minerva },
+    rules: { 'minerva/layering': ['error', { root: import.meta.dirname, aliases, layers }] },
+  },
+  {
+    // Within an allowed package, one name is not: the main process never holds ipcRenderer.
+    files: ['src-main/electron/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'electron', importNames: ['ipcRenderer'], message: 'ipcRenderer belongs to the preload.' }] }] },
+  },
 );
