@@ -5,6 +5,7 @@ import { walletCommand } from './wallet';
 import { protoCommand } from './proto';
 import { devnetCommand } from './devnet';
 import { checkpointCommand } from './checkpoint';
+import { configCommand } from './config';
 
 /** All `minerva` subcommands, in the order `--help` lists them. Add one line per command. */
-export const commands: readonly CliCommand[] = [serveCommand, walletCommand, checkpointCommand, protoCommand, devnetCommand, versionCommand];
+export const commands: readonly CliCommand[] = [serveCommand, walletCommand, checkpointCommand, protoCommand, devnetCommand, configCommand, versionCommand];
