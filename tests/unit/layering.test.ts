@@ -82,6 +82,8 @@ const forbidden: [string, string, string][] = [
   ['src-main/devnet/x.ts', "import x from '../core/vault/vault';", 'core in the practice network by a relative path'],
   ['src-main/devnet/x.ts', "import type { VaultService } from '@core/vault/vault.service';", 'even types of core in the practice network'],
   ['src-main/devnet/x.ts', "export const f = () => import('@core/create-core');", 'core in the practice network by import()'],
+  ['src-main/devnet/x.ts', "export type Core = typeof import('@core/create-core');", 'core in the practice network by an import() type'],
+  ['src-main/devnet/x.ts', "import vault = require('@core/vault/vault');", 'core in the practice network by import = require()'],
   ['src-main/devnet/x.ts', "import { startHeadlessServer } from '@headless/server';", 'headless in the practice network'],
   ['src-main/devnet/x.ts', "import { app } from 'electron';", 'electron in the practice network'],
   // src-renderer
@@ -115,7 +117,7 @@ const allowed: [string, string][] = [
   ['src-main/headless/x.ts', "import { createServer } from 'node:http';\nimport { WebSocketServer } from 'ws';\nimport { createCore } from '@core/create-core';"],
   ['src-main/cli/commands/x.ts', "import { startHeadlessServer } from '@headless/server';\nimport x from '@devnet/chain';\nimport y from '../output';\nimport { Command } from 'commander';\nexport const f = () => import('@devnet/index');"],
   ['src-main/electron/x.ts', "import { app } from 'electron';\nimport { createCore } from '@core/create-core';\nimport { readPracticeNetworkState } from '@common/practice-state';"],
-  ['src-main/preload/x.ts', "import { contextBridge } from 'electron';\nimport type { RpcBridge } from '@shared/contract';\nexport type { Methods } from '@shared/contract';"],
+  ['src-main/preload/x.ts', "import { contextBridge } from 'electron';\nimport type { RpcBridge } from '@shared/contract';\nexport type { Methods } from '@shared/contract';\nexport type Reply = import('@shared/contract').RpcReply;"],
   ['src-main/devnet/chain/x.ts', "import { readFileSync } from 'node:fs';\nimport { z } from '@shared/protocol/x';\nimport { ChainRpc } from '@common/chain-rpc';\nimport Database from 'better-sqlite3';\nimport { y } from '../common/http';"],
   ['src-renderer/pages/X.tsx', "import { useState } from 'react';\nimport { methods } from '@shared/contract';\nimport { App } from '../app/App';\nimport { create } from 'zustand';\nexport const Page = () => import('./Other');"],
   ['resources/models/trainer/x.cjs', "const { join } = require('node:path');\nconst ck = require('./checkpoint.cjs');"],
