@@ -48,6 +48,9 @@ export const APP_ERROR_CODES = [
   'MODEL_FAILED',
   // networks
   'NETWORK_ERROR',
+  'NETWORK_MISMATCH',
+  'INSUFFICIENT_FUNDS',
+  'CHAIN_REFUSED',
 ] as const;
 
 export type AppErrorCode = (typeof APP_ERROR_CODES)[number];
