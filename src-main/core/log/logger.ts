@@ -46,6 +46,10 @@ export function humanLine(jsonLine: string): string {
   return `${e.ts.slice(11, 19)} ${e.level.toUpperCase().padEnd(5)} ${e.scope}: ${e.msg}${e.fields ? ` ${JSON.stringify(e.fields)}` : ''}\n`;
 }
 
+/**
+ * Long because it is one closure over the logger's state (ring, file sink, listeners, level) that
+ * the returned object's methods share; the pieces (redaction, rotation) live in their own files.
+ */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const redactor = createRedactor(options.homeDir === undefined ? {} : { homeDir: options.homeDir });
   const maxFileBytes = options.maxFileBytes ?? 5 * 1024 * 1024;

@@ -2,6 +2,8 @@ import { isAppError } from '@shared/contract/errors';
 import type { ChecklistItem, RewardsRange, RewardsView } from '@shared/contract/rewards';
 import type { CompetitionsApi } from '../competitions/competitions.feature';
 import type { MinerKeys } from '../competitions/competitions.service';
+import type { MembershipRow } from '../competitions/memberships.repo';
+import type { CompetitionView } from '@shared/contract/competitions';
 import type { ScopedLogger } from '../log/logger';
 import type { NetworkClient } from '../network/client';
 import type { ActiveNetwork } from '../network/networks.service';
@@ -104,48 +106,11 @@ export class RewardsService {
         : { id: 'joined', ok: false, label: 'Joined a competition', detail: 'Rewards come from competitions you join.', fix: { label: 'Browse competitions', href: '#/competitions' } },
     );
 
-    if (memberships.length > 0) {
-      const problems: string[] = [];
-      for (const m of memberships) {
-        const entry = catalogue.find((c) => c.id === m.competitionId);
-        const title = entry?.title ?? m.competitionId;
-        try {
-          if (!(await client.isRegistered(m.competitionId, m.hotkey))) problems.push(`${title}: the hotkey you joined with is not registered any more`);
-        } catch (error) {
-          problems.push(`${title}: ${words(error)}`);
-        }
-      }
-      checklist.push(
-        problems.length === 0
-          ? { id: 'registered', ok: true, label: 'Hotkey registered and current', detail: 'The chain knows the hotkey of every competition you joined.', fix: null }
-          : { id: 'registered', ok: false, label: 'Hotkey registered and current', detail: `${problems.join('; ')}.`, fix: { label: 'Join again', href: '#/competitions' } },
-      );
-      const stopped = memberships.map((m) => ({ m, s: this.deps.workerStatus(m.competitionId, m.kind) })).filter(({ s }) => !s.running);
-      checklist.push(
-        stopped.length === 0
-          ? { id: 'worker', ok: true, label: 'Worker running', detail: 'Every competition you joined has its worker running.', fix: null }
-          : { id: 'worker', ok: false, label: 'Worker running', detail: stopped.map(({ s }) => s.detail).join(' '), fix: null },
-      );
-    }
+    if (memberships.length > 0) checklist.push(...(await this.membershipChecks(memberships, catalogue, client)));
     const activity = this.deps.lastActivity();
     checklist.push({ id: 'activity', ok: activity.ok, label: 'Last job or submission', detail: activity.detail, fix: activity.ok === false ? { label: 'See why', href: '#/checkpoints' } : null });
 
-    let balance: string | null = null;
-    let symbol = catalogue[0]?.rewards.symbol ?? 'tokens';
-    let entries: RewardsView['entries'] = [];
-    let error: string | null = null;
-    if (coldkey) {
-      try {
-        const since = new Date(now.getTime() - RANGE_MS[range]);
-        const [b, paid] = await Promise.all([client.balance(coldkey), client.rewards(coldkey, since)]);
-        balance = b.amount;
-        symbol = b.symbol;
-        entries = paid;
-      } catch (e) {
-        error = `Your balance could not be read from the chain: ${words(e)}`;
-        this.deps.log.warn('rewards read failed', { error: e });
-      }
-    }
+    const { balance, symbol, entries, error } = await this.paid(coldkey, range, now, client, catalogue[0]?.rewards.symbol ?? 'tokens');
     const totals = new Map<string, number>();
     for (const e of entries) totals.set(e.competitionId, (totals.get(e.competitionId) ?? 0) + Number(e.amount));
     const perCompetition = [...totals].map(([competitionId, amount]) => ({
@@ -154,6 +119,46 @@ export class RewardsService {
       amount: String(amount),
     }));
     return { ...empty, symbol, balance, entries, perCompetition, error };
+  }
+
+  /** Is the hotkey of every joined competition still registered, and is every worker running? */
+  private async membershipChecks(memberships: MembershipRow[], catalogue: CompetitionView[], client: NetworkClient): Promise<ChecklistItem[]> {
+    const checklist: ChecklistItem[] = [];
+    const problems: string[] = [];
+    for (const m of memberships) {
+      const entry = catalogue.find((c) => c.id === m.competitionId);
+      const title = entry?.title ?? m.competitionId;
+      try {
+        if (!(await client.isRegistered(m.competitionId, m.hotkey))) problems.push(`${title}: the hotkey you joined with is not registered any more`);
+      } catch (error) {
+        problems.push(`${title}: ${words(error)}`);
+      }
+    }
+    checklist.push(
+      problems.length === 0
+        ? { id: 'registered', ok: true, label: 'Hotkey registered and current', detail: 'The chain knows the hotkey of every competition you joined.', fix: null }
+        : { id: 'registered', ok: false, label: 'Hotkey registered and current', detail: `${problems.join('; ')}.`, fix: { label: 'Join again', href: '#/competitions' } },
+    );
+    const stopped = memberships.map((m) => ({ m, s: this.deps.workerStatus(m.competitionId, m.kind) })).filter(({ s }) => !s.running);
+    checklist.push(
+      stopped.length === 0
+        ? { id: 'worker', ok: true, label: 'Worker running', detail: 'Every competition you joined has its worker running.', fix: null }
+        : { id: 'worker', ok: false, label: 'Worker running', detail: stopped.map(({ s }) => s.detail).join(' '), fix: null },
+    );
+    return checklist;
+  }
+
+  /** The balance and the payments of the range; a chain that cannot be read is said in words. */
+  private async paid(coldkey: string | null, range: RewardsRange, now: Date, client: NetworkClient, fallbackSymbol: string): Promise<{ balance: string | null; symbol: string; entries: RewardsView['entries']; error: string | null }> {
+    if (!coldkey) return { balance: null, symbol: fallbackSymbol, entries: [], error: null };
+    try {
+      const since = new Date(now.getTime() - RANGE_MS[range]);
+      const [b, paid] = await Promise.all([client.balance(coldkey), client.rewards(coldkey, since)]);
+      return { balance: b.amount, symbol: b.symbol, entries: paid, error: null };
+    } catch (e) {
+      this.deps.log.warn('rewards read failed', { error: e });
+      return { balance: null, symbol: fallbackSymbol, entries: [], error: `Your balance could not be read from the chain: ${words(e)}` };
+    }
   }
 }
 

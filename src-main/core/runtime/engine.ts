@@ -202,22 +202,7 @@ export function connectEngine(options: EngineOptions = {}): Engine {
     return docker;
   };
 
-  const down = (state: Exclude<EngineState, 'running'>, problem?: string): EngineStatus => ({
-    state,
-    endpoint: describeEndpoint(endpoint),
-    remote: isRemote(endpoint),
-    version: null,
-    apiVersion: null,
-    os: null,
-    arch: null,
-    cpus: null,
-    memoryBytes: null,
-    gpu: { nvidiaRuntime: false, hostGpus: null, available: false },
-    disk: null,
-    problem: problem ?? problemText(state, endpoint),
-    fix: engineFixText(state, platform, endpoint),
-    checkedAt: new Date().toISOString(),
-  });
+  const down = (state: Exclude<EngineState, 'running'>, problem?: string): EngineStatus => downStatus(state, endpoint, platform, problem);
 
   async function probe(): Promise<EngineStatus> {
     let d: Docker;
@@ -230,40 +215,7 @@ export function connectEngine(options: EngineOptions = {}): Engine {
       return last;
     }
     try {
-      const [version, info] = await Promise.all([
-        withTimeout(d.version(), pingTimeoutMs, 'docker version'),
-        withTimeout(d.info() as Promise<Record<string, unknown>>, pingTimeoutMs, 'docker info'),
-      ]);
-      const runtimes = Object.keys((info.Runtimes as Record<string, unknown> | undefined) ?? {});
-      const nvidiaRuntime = runtimes.includes('nvidia');
-      const remote = isRemote(endpoint);
-      const hostGpus = remote ? null : countHostGpus();
-      let disk: EngineStatus['disk'] = null;
-      const root = typeof info.DockerRootDir === 'string' ? info.DockerRootDir : null;
-      if (!remote && root) {
-        try {
-          const s = await statfs(root);
-          disk = { path: root, freeBytes: s.bavail * s.bsize, totalBytes: s.blocks * s.bsize };
-        } catch {
-          disk = null;
-        }
-      }
-      last = {
-        state: 'running',
-        endpoint: describeEndpoint(endpoint),
-        remote,
-        version: version.Version ?? null,
-        apiVersion: version.ApiVersion ?? null,
-        os: typeof info.OperatingSystem === 'string' ? info.OperatingSystem : (version.Os ?? null),
-        arch: version.Arch ?? null,
-        cpus: typeof info.NCPU === 'number' ? info.NCPU : null,
-        memoryBytes: typeof info.MemTotal === 'number' ? info.MemTotal : null,
-        gpu: { nvidiaRuntime, hostGpus, available: nvidiaRuntime && (hostGpus === null || hostGpus > 0) },
-        disk,
-        problem: null,
-        fix: null,
-        checkedAt: new Date().toISOString(),
-      };
+      last = await runningStatus(d, endpoint, pingTimeoutMs);
       return last;
     } catch (err) {
       last = down(classifyFailure(err, endpoint, env, platform));
@@ -286,5 +238,62 @@ export function connectEngine(options: EngineOptions = {}): Engine {
       }
       return status;
     },
+  };
+}
+
+function downStatus(state: Exclude<EngineState, 'running'>, endpoint: EngineEndpoint, platform: NodeJS.Platform, problem?: string): EngineStatus {
+  return {
+    state,
+    endpoint: describeEndpoint(endpoint),
+    remote: isRemote(endpoint),
+    version: null,
+    apiVersion: null,
+    os: null,
+    arch: null,
+    cpus: null,
+    memoryBytes: null,
+    gpu: { nvidiaRuntime: false, hostGpus: null, available: false },
+    disk: null,
+    problem: problem ?? problemText(state, endpoint),
+    fix: engineFixText(state, platform, endpoint),
+    checkedAt: new Date().toISOString(),
+  };
+}
+
+/** What a running engine says about itself: version, OS, CPUs, memory, GPUs, free disk. */
+async function runningStatus(d: Docker, endpoint: EngineEndpoint, timeoutMs: number): Promise<EngineStatus> {
+  const [version, info] = await Promise.all([
+    withTimeout(d.version(), timeoutMs, 'docker version'),
+    withTimeout(d.info() as Promise<Record<string, unknown>>, timeoutMs, 'docker info'),
+  ]);
+  const runtimes = Object.keys((info.Runtimes as Record<string, unknown> | undefined) ?? {});
+  const nvidiaRuntime = runtimes.includes('nvidia');
+  const remote = isRemote(endpoint);
+  const hostGpus = remote ? null : countHostGpus();
+  let disk: EngineStatus['disk'] = null;
+  const root = typeof info.DockerRootDir === 'string' ? info.DockerRootDir : null;
+  if (!remote && root) {
+    try {
+      const s = await statfs(root);
+      disk = { path: root, freeBytes: s.bavail * s.bsize, totalBytes: s.blocks * s.bsize };
+    } catch {
+      disk = null;
+    }
+  }
+  return {
+    state: 'running',
+    endpoint: describeEndpoint(endpoint),
+    remote,
+    version: version.Version ?? null,
+    apiVersion: version.ApiVersion ?? null,
+    os: typeof info.OperatingSystem === 'string' ? info.OperatingSystem : (version.Os ?? null),
+    arch: version.Arch ?? null,
+    cpus: typeof info.NCPU === 'number' ? info.NCPU : null,
+    memoryBytes: typeof info.MemTotal === 'number' ? info.MemTotal : null,
+    gpu: { nvidiaRuntime, hostGpus, available: nvidiaRuntime && (hostGpus === null || hostGpus > 0) },
+    disk,
+    problem: null,
+    fix: null,
+    checkedAt: new Date().toISOString(),
   };
 }

@@ -25,6 +25,7 @@ export const runtimeFeature = defineFeature({
       events: ctx.ui,
       redact: (text) => ctx.logger.redactor.text(text),
       developerMode: () => ctx.settings().developerMode,
+      onCompetitionsChanged: (listener) => ctx.domain.on('competitions.changed', listener),
       ...(ctx.config.resourcesDir ? { resourcesDir: ctx.config.resourcesDir } : {}),
       ...(ctx.config.baseImage ? { service: { baseImage: ctx.config.baseImage } } : {}),
     });

@@ -23,6 +23,8 @@ export interface RuntimeModuleOptions {
   developerMode: () => boolean;
   /** Folder holding `models/` (demo bundles); found next to the app when omitted. */
   resourcesDir?: string;
+  /** Competition changes (the models of a left competition are stopped). */
+  onCompetitionsChanged: (listener: (view: CompetitionsView) => void) => () => void;
   service?: Partial<RuntimeServiceOptions>;
 }
 
@@ -42,6 +44,7 @@ export function findResourcesDir(explicit?: string): string | null {
   return null;
 }
 
+/** Long because most of it is the handler table: one short entry per `runtime.*` method. */
 export function createRuntimeModule(options: RuntimeModuleOptions): RuntimeModule {
   const service = new RuntimeService({
     dataDir: options.dataDir,
@@ -54,9 +57,7 @@ export function createRuntimeModule(options: RuntimeModuleOptions): RuntimeModul
   });
 
   // Stop on leave: a competition whose membership is no longer joining/joined has no use for its models.
-  const unsubscribeCompetitions = options.events.onAny((message) => {
-    if (message.event !== 'competitions.changed') return;
-    const view = message.payload as CompetitionsView;
+  const unsubscribeCompetitions = options.onCompetitionsChanged((view) => {
     for (const c of view.competitions) {
       const state = c.membership?.state;
       if (state === 'joined' || state === 'joining') continue;
@@ -66,30 +67,7 @@ export function createRuntimeModule(options: RuntimeModuleOptions): RuntimeModul
 
   const status = (engine: RuntimeStatus['engine']): RuntimeStatus => ({ engine, developerMode: options.developerMode(), lastReap: service.lastReapResult });
 
-  const containers = async (): Promise<RuntimeContainer[]> => {
-    const list = await service.containers();
-    const models = service.summaries();
-    return Promise.all(
-      list.map(async (c) => {
-        const summary = models.find((m) => m.containerId === c.id) ?? null;
-        const model = summary ? service.model(summary.key) : null;
-        let usage: RuntimeContainer['usage'] = null;
-        if (c.state === 'running' && model) usage = await model.usage().catch(() => null);
-        return {
-          id: c.id,
-          name: c.name,
-          image: c.image,
-          state: c.state,
-          status: c.status,
-          createdAt: c.createdAt,
-          job: c.labels[LABEL.job] ?? null,
-          runner: c.labels[LABEL.runner] ?? null,
-          model: summary ? { key: summary.key, state: summary.state, restarts: summary.restarts, lastFailure: summary.lastFailure, keepWarm: summary.keepWarm } : null,
-          usage,
-        };
-      }),
-    );
-  };
+  const containers = (): Promise<RuntimeContainer[]> => containerViews(service);
 
   const handlers: HandlerGroup<RuntimeMethod> = {
     'runtime.status': async () => status(await service.status()),
@@ -150,4 +128,30 @@ export function createRuntimeModule(options: RuntimeModuleOptions): RuntimeModul
       return service.close();
     },
   };
+}
+
+/** The managed containers with their model's state and live usage (the Runtime page's table). */
+async function containerViews(service: RuntimeService): Promise<RuntimeContainer[]> {
+  const list = await service.containers();
+  const models = service.summaries();
+  return Promise.all(
+    list.map(async (c) => {
+      const summary = models.find((m) => m.containerId === c.id) ?? null;
+      const model = summary ? service.model(summary.key) : null;
+      let usage: RuntimeContainer['usage'] = null;
+      if (c.state === 'running' && model) usage = await model.usage().catch(() => null);
+      return {
+        id: c.id,
+        name: c.name,
+        image: c.image,
+        state: c.state,
+        status: c.status,
+        createdAt: c.createdAt,
+        job: c.labels[LABEL.job] ?? null,
+        runner: c.labels[LABEL.runner] ?? null,
+        model: summary ? { key: summary.key, state: summary.state, restarts: summary.restarts, lastFailure: summary.lastFailure, keepWarm: summary.keepWarm } : null,
+        usage,
+      };
+    }),
+  );
 }

@@ -53,30 +53,7 @@ export function createVaultModule(options: VaultModuleOptions): VaultModule {
     }
   };
 
-  const unsubscribeVault = service.on((event) => {
-    switch (event.type) {
-      case 'locked':
-        events.emit('vault.locked', { reason: event.reason });
-        if (event.reason !== 'closed') audit('vault.locked', { reason: event.reason });
-        break;
-      case 'unlocked':
-        events.emit('vault.unlocked', {});
-        break;
-      case 'hotkeyRotated':
-        events.emit('vault.hotkeyRotated', { role: event.role, retired: event.retired, current: event.current });
-        break;
-      case 'identitiesChanged':
-        events.emit('vault.identitiesChanged', { identities: event.identities });
-        break;
-      case 'warningsChanged':
-        events.emit('vault.warningsChanged', { warnings: event.warnings });
-        break;
-      default: {
-        const never: never = event;
-        throw new Error(`unhandled vault event ${String(never)}`);
-      }
-    }
-  });
+  const unsubscribeVault = forwardVaultEvents(service, events, audit);
   const unsubscribeSettings = options.onSettingsChanged((settings: Settings) => {
     if (settings.autoLockMinutes !== service.status().autoLockMinutes) service.setAutoLockMinutes(settings.autoLockMinutes);
   });
@@ -91,87 +68,7 @@ export function createVaultModule(options: VaultModuleOptions): VaultModule {
   const overview = (): VaultOverview => ({ status: service.status(), identities: identities(), warnings: service.warnings() });
   const changed = () => events.emit('vault.identitiesChanged', { identities: identities() });
 
-  const handlers: HandlerGroup<VaultMethod> = {
-    'vault.status': () => overview(),
-    'vault.create': async ({ password, words, checkpointScheme }) => {
-      await service.create({ password, words, checkpointScheme });
-      audit('vault.create', { words });
-      changed();
-      return overview();
-    },
-    'vault.import': async ({ password, source }) => {
-      await service.importNew({ password, source });
-      audit('vault.import', { format: source.kind });
-      changed();
-      return overview();
-    },
-    'vault.addKey': async ({ source }) => {
-      await service.addImport(source);
-      audit('vault.addKey', { format: source.kind });
-      changed();
-      return overview();
-    },
-    'vault.unlock': async ({ password }) => {
-      await service.unlock(password);
-      return overview();
-    },
-    'vault.lock': () => {
-      service.lock('user');
-      return overview();
-    },
-    'vault.touch': () => {
-      service.touch();
-      return { ok: true as const };
-    },
-    'vault.changePassword': async ({ oldPassword, newPassword }) => {
-      await service.changePassword({ oldPassword, newPassword });
-      audit('vault.changePassword');
-      return overview();
-    },
-    'vault.rotateHotkey': async ({ role }) => {
-      const result = await service.rotate(role);
-      audit('vault.rotateHotkey', { role, index: result.current.index });
-      return result;
-    },
-    'vault.revealMnemonic': async ({ password }) => {
-      const mnemonic = await service.revealMnemonic(password);
-      audit('vault.revealMnemonic');
-      return { mnemonic };
-    },
-    'vault.startBackupQuiz': () => service.startBackupQuiz(),
-    'vault.answerBackupQuiz': async ({ answers }) => {
-      const result = await service.answerBackupQuiz(answers);
-      if (result.confirmed) audit('vault.backupConfirmed');
-      return result;
-    },
-    'vault.exportBackup': async ({ password }) => {
-      const content = await service.backupText(password);
-      audit('vault.exportBackup');
-      return { fileName: `minerva-wallet-backup-${options.now().toISOString().slice(0, 10)}.json`, content };
-    },
-    'vault.restoreBackup': async ({ password, content }) => {
-      await service.restoreBackup({ password, ...(content !== undefined ? { text: content } : {}) });
-      audit('vault.restoreBackup', { from: content === undefined ? 'vault.json.bak' : 'file' });
-      changed();
-      return overview();
-    },
-    'vault.exportPolkadotJson': ({ role, exportPassword }) => {
-      const json = service.exportPolkadotJson({ role, exportPassword });
-      audit('vault.exportPolkadotJson', { role });
-      return { json };
-    },
-    'vault.makeWatchOnly': async ({ password }) => {
-      await service.makeWatchOnly(password);
-      audit('vault.makeWatchOnly');
-      changed();
-      return overview();
-    },
-    'vault.fixPermissions': () => {
-      service.fixPermissions();
-      return overview();
-    },
-    'vault.btcliHotkeyFiles': () => ({ paths: service.btcliPlaintextHotkeys() }),
-  };
+  const handlers = vaultHandlers(service, { audit, overview, changed, now: options.now });
 
   return {
     service,
@@ -181,5 +78,122 @@ export function createVaultModule(options: VaultModuleOptions): VaultModule {
       unsubscribeVault();
       service.close();
     },
+  };
+}
+
+/** The vault's own events, pushed to every UI (and a lock written to the audit log). */
+function forwardVaultEvents(service: VaultService, events: EventBus, audit: (action: string, detail?: Record<string, unknown>) => void): () => void {
+  return service.on((event) => {
+  switch (event.type) {
+    case 'locked':
+      events.emit('vault.locked', { reason: event.reason });
+      if (event.reason !== 'closed') audit('vault.locked', { reason: event.reason });
+      break;
+    case 'unlocked':
+      events.emit('vault.unlocked', {});
+      break;
+    case 'hotkeyRotated':
+      events.emit('vault.hotkeyRotated', { role: event.role, retired: event.retired, current: event.current });
+      break;
+    case 'identitiesChanged':
+      events.emit('vault.identitiesChanged', { identities: event.identities });
+      break;
+    case 'warningsChanged':
+      events.emit('vault.warningsChanged', { warnings: event.warnings });
+      break;
+    default: {
+      const never: never = event;
+      throw new Error(`unhandled vault event ${String(never)}`);
+    }
+  }
+  });
+}
+
+/**
+ * The `vault.*` handler group. Long because it is a table: one short entry per contract method
+ * (call the service, write the audit entry, answer with the overview).
+ */
+function vaultHandlers(service: VaultService, h: { audit: (action: string, detail?: Record<string, unknown>) => void; overview: () => VaultOverview; changed: () => void; now: () => Date }): HandlerGroup<VaultMethod> {
+  const { audit, overview, changed } = h;
+  return {
+  'vault.status': () => overview(),
+  'vault.create': async ({ password, words, checkpointScheme }) => {
+    await service.create({ password, words, checkpointScheme });
+    audit('vault.create', { words });
+    changed();
+    return overview();
+  },
+  'vault.import': async ({ password, source }) => {
+    await service.importNew({ password, source });
+    audit('vault.import', { format: source.kind });
+    changed();
+    return overview();
+  },
+  'vault.addKey': async ({ source }) => {
+    await service.addImport(source);
+    audit('vault.addKey', { format: source.kind });
+    changed();
+    return overview();
+  },
+  'vault.unlock': async ({ password }) => {
+    await service.unlock(password);
+    return overview();
+  },
+  'vault.lock': () => {
+    service.lock('user');
+    return overview();
+  },
+  'vault.touch': () => {
+    service.touch();
+    return { ok: true as const };
+  },
+  'vault.changePassword': async ({ oldPassword, newPassword }) => {
+    await service.changePassword({ oldPassword, newPassword });
+    audit('vault.changePassword');
+    return overview();
+  },
+  'vault.rotateHotkey': async ({ role }) => {
+    const result = await service.rotate(role);
+    audit('vault.rotateHotkey', { role, index: result.current.index });
+    return result;
+  },
+  'vault.revealMnemonic': async ({ password }) => {
+    const mnemonic = await service.revealMnemonic(password);
+    audit('vault.revealMnemonic');
+    return { mnemonic };
+  },
+  'vault.startBackupQuiz': () => service.startBackupQuiz(),
+  'vault.answerBackupQuiz': async ({ answers }) => {
+    const result = await service.answerBackupQuiz(answers);
+    if (result.confirmed) audit('vault.backupConfirmed');
+    return result;
+  },
+  'vault.exportBackup': async ({ password }) => {
+    const content = await service.backupText(password);
+    audit('vault.exportBackup');
+    return { fileName: `minerva-wallet-backup-${h.now().toISOString().slice(0, 10)}.json`, content };
+  },
+  'vault.restoreBackup': async ({ password, content }) => {
+    await service.restoreBackup({ password, ...(content !== undefined ? { text: content } : {}) });
+    audit('vault.restoreBackup', { from: content === undefined ? 'vault.json.bak' : 'file' });
+    changed();
+    return overview();
+  },
+  'vault.exportPolkadotJson': ({ role, exportPassword }) => {
+    const json = service.exportPolkadotJson({ role, exportPassword });
+    audit('vault.exportPolkadotJson', { role });
+    return { json };
+  },
+  'vault.makeWatchOnly': async ({ password }) => {
+    await service.makeWatchOnly(password);
+    audit('vault.makeWatchOnly');
+    changed();
+    return overview();
+  },
+  'vault.fixPermissions': () => {
+    service.fixPermissions();
+    return overview();
+  },
+  'vault.btcliHotkeyFiles': () => ({ paths: service.btcliPlaintextHotkeys() }),
   };
 }

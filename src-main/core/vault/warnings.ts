@@ -87,6 +87,7 @@ export interface WarningFacts {
   now: Date;
 }
 
+/** Long because it is a list: one short rule per key-safety warning, in the order they are shown. */
 export function computeWarnings(facts: WarningFacts): KeySafetyWarning[] {
   const out: KeySafetyWarning[] = [];
   const v = facts.vault;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BuiltBundleImage } from '@core/runtime/bundle';
 import { createRuntimeModule, type RuntimeModule } from '@core/runtime/runtime.handlers';
+import { DomainEvents } from '@core/kernel/domain-events';
 import { EventBus } from '@core/rpc/events';
 import type { CompetitionsView } from '@shared/contract/competitions';
 import { buildImage, dockerForTests, fixture, testScope } from './helpers';
@@ -11,6 +12,7 @@ describe.skipIf(env.skip)('model lifecycle: on demand, kept warm while a competi
   const t = testScope();
   let image: BuiltBundleImage;
   let events: EventBus;
+  const domain = new DomainEvents();
   let runtime: RuntimeModule;
   /** Resolves when a model reaches a state (pushed on the bus as runtime.modelChanged). */
   const reaches = (key: string, state: string) =>
@@ -27,7 +29,7 @@ describe.skipIf(env.skip)('model lifecycle: on demand, kept warm while a competi
   beforeAll(async () => {
     image = await buildImage(env.docker, fixture('probe-model'));
     events = new EventBus();
-    runtime = createRuntimeModule({ dataDir: t.dir, log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined }, events, redact: (s) => s, developerMode: () => false, service: { idleStopMs: 400, reaperIntervalMs: 3_600_000 } });
+    runtime = createRuntimeModule({ dataDir: t.dir, log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined }, events, redact: (s) => s, developerMode: () => false, onCompetitionsChanged: (listener) => domain.on('competitions.changed', listener), service: { idleStopMs: 400, reaperIntervalMs: 3_600_000 } });
     await runtime.start();
   });
   afterAll(async () => {
@@ -46,7 +48,7 @@ describe.skipIf(env.skip)('model lifecycle: on demand, kept warm while a competi
 
     const aStopped = reaches('runner:a', 'stopped');
     const view = (id: string, state: 'joined' | 'left') => ({ id, membership: { state } });
-    events.emit('competitions.changed', { networkId: 'practice', fetchedAt: null, error: null, competitions: [view('comp-a', 'left'), view('comp-b', 'joined')] } as unknown as CompetitionsView);
+    domain.emit('competitions.changed', { networkId: 'practice', fetchedAt: null, error: null, competitions: [view('comp-a', 'left'), view('comp-b', 'joined')] } as unknown as CompetitionsView);
     await aStopped;
     expect(b.state).toBe('ready');
 
