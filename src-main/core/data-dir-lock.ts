@@ -12,10 +12,21 @@ export interface DataDirLock {
   release(): void;
 }
 
-interface LockInfo {
+export interface LockInfo {
   pid: number;
   host: string;
   startedAt: string;
+}
+
+/** Who holds the data folder right now (a live process), or undefined when nobody does. */
+export function dataDirHolder(dataDir: string): LockInfo | undefined {
+  let holder: LockInfo;
+  try {
+    holder = JSON.parse(readFileSync(join(dataDir, 'minerva.lock'), 'utf8')) as LockInfo;
+  } catch {
+    return undefined;
+  }
+  return typeof holder.pid === 'number' && holder.pid !== process.pid && isProcessAlive(holder.pid) ? holder : undefined;
 }
 
 export function acquireDataDirLock(dataDir: string, host: string): DataDirLock {

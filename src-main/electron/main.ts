@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { BrowserWindow, app, powerMonitor, session, shell } from 'electron';
+import { startControlServer, type ControlServer } from '@core/control/server';
 import { createCore, type Core } from '@core/create-core';
 import { resolveDataDir } from '@core/data-dir';
 import { APP_VERSION } from '@core/version';
@@ -19,6 +20,7 @@ if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   let core: Core | undefined;
+  let control: Promise<ControlServer | undefined> | undefined;
   let window: BrowserWindow | undefined;
 
   app.on('second-instance', () => {
@@ -52,6 +54,12 @@ if (!app.requestSingleInstanceLock()) {
       electronVersion: process.versions.electron ?? null,
       practiceHost: utilityProcessPracticeHost(dataDir, join(__dirname, 'cli.cjs')),
     });
+    // `minerva` commands reach this app through its control endpoint (src-main/core/control).
+    const started = core;
+    control = startControlServer({ dataDir, router: started.router, events: started.events, log: started.log.scope('control'), host: 'electron', version: APP_VERSION }).catch((error: unknown) => {
+      started.log.scope('control').warn('control endpoint not started: minerva commands cannot reach this app', { error: (error as Error).message });
+      return undefined;
+    });
     // Sleep or a locked screen locks the wallet: keypairs are dropped and their buffers zero-filled.
     powerMonitor.on('suspend', () => core?.vault.service.lock('suspend'));
     powerMonitor.on('lock-screen', () => core?.vault.service.lock('screen-locked'));
@@ -72,6 +80,9 @@ if (!app.requestSingleInstanceLock()) {
     if (quitting || !core) return;
     quitting = true;
     event.preventDefault();
-    void core.close().finally(() => app.exit(0));
+    const closing = core;
+    void (control ?? Promise.resolve(undefined))
+      .then((c) => c?.close())
+      .finally(() => void closing.close().finally(() => app.exit(0)));
   });
 }

@@ -1,8 +1,9 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidArgumentError } from 'commander';
-import { createCore } from '@core/create-core';
+import { createCore, type Core } from '@core/create-core';
 import { resolveDataDir } from '@core/data-dir';
+import { startControlServer, type ControlServer } from '@core/control/server';
 import { isLoopbackHost } from '@core/security/loopback';
 import { APP_VERSION } from '@core/version';
 import { AppError } from '@shared/contract/errors';
@@ -99,6 +100,7 @@ export async function serve(opts: ServeOptions, io: CliIo): Promise<void> {
     if (code === 'EADDRINUSE') throw new AppError('CONFLICT', `Port ${opts.port} is already in use. Pick another with --port, or 0 for any free port.`);
     throw error;
   }
+  const control = await startControl(core, dataDir);
   if (opts.json) {
     io.stdout(`${JSON.stringify({ url: server.url, loginUrl: opts.tokenFile ? server.url : server.loginUrl, dataDir, remote })}\n`);
   } else {
@@ -112,8 +114,20 @@ export async function serve(opts: ServeOptions, io: CliIo): Promise<void> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  await control?.close();
   await server.close();
   await core.close();
+}
+
+/** The control endpoint for `minerva` commands beside this app (src-main/core/control); the app runs on without it. */
+async function startControl(core: Core, dataDir: string): Promise<ControlServer | undefined> {
+  const log = core.log.scope('control');
+  try {
+    return await startControlServer({ dataDir, router: core.router, events: core.events, log, host: 'headless', version: APP_VERSION });
+  } catch (error) {
+    log.warn('control endpoint not started: minerva commands cannot reach this app', { error: (error as Error).message });
+    return undefined;
+  }
 }
 
 export const serveCommand: CliCommand = {

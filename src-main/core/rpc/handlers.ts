@@ -2,7 +2,7 @@ import type { MethodName, MethodOutput, MethodParsedInput } from '@shared/contra
 
 /** Who is calling: the transport and a connection id, for logs and audit. Never a secret. */
 export interface CallContext {
-  transport: 'electron' | 'headless' | 'test';
+  transport: 'electron' | 'headless' | 'control' | 'test';
   clientId: string;
 }
 
