@@ -4,6 +4,7 @@ import { useNodeCryptoAesGcm } from '@shared/protocol/aes-gcm';
 import { APP_VERSION } from '@core/version';
 import { commands } from './commands/index';
 import { processIo } from './command-registry';
+import { EXIT_OK, EXIT_USAGE } from './output';
 
 /** `minerva` — the command line. Each subcommand lives in ./commands and registers itself. */
 export async function runCli(argv: string[], io = processIo()): Promise<void> {
@@ -22,7 +23,8 @@ export async function runCli(argv: string[], io = processIo()): Promise<void> {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) {
-      io.setExitCode(error.exitCode);
+      // Help and --version exit 0; every other commander error is a usage error (exit 2).
+      io.setExitCode(error.exitCode === 0 ? EXIT_OK : EXIT_USAGE);
       return;
     }
     throw error;

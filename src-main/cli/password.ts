@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { AppError } from '@shared/contract/errors';
 import type { CliIo } from './command-registry';
+import { UsageError } from './output';
 
 /**
  * Passwords and secrets for CLI commands: from a file (or stdin with "-"), from an environment
@@ -53,7 +54,7 @@ export async function readPassword(io: CliIo, opts: { file?: string | undefined;
     return fromEnv;
   }
   if (!process.stdin.isTTY) {
-    throw new AppError('VALIDATION', `No password given. Run this in a terminal to be asked for it, or pass --password-file FILE (or set ${opts.envName}, unsafe).`);
+    throw new UsageError(`No password given. Run this in a terminal to be asked for it, or pass --password-file FILE (or set ${opts.envName}, unsafe).`);
   }
   const first = await promptHidden(opts.question);
   if (opts.confirm) {

@@ -23,8 +23,10 @@ function proto(verb: string, input: unknown): Promise<Run> {
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.on('error', reject);
     child.on('close', (code) => {
-      const lines = stdout.trim().split('\n');
-      if (lines.length !== 1) return reject(new Error(`expected one line of JSON, got: ${stdout} ${stderr}`));
+      // A result on stdout (exit 0), an error on stderr (exit 1): one JSON line, the other stream empty.
+      const [text, other] = code === 0 ? [stdout, stderr] : [stderr, stdout];
+      const lines = text.trim().split('\n');
+      if (lines.length !== 1 || other !== '') return reject(new Error(`expected one line of JSON, got: ${stdout} ${stderr}`));
       resolve({ code, out: JSON.parse(lines[0]!) as Record<string, unknown>, stdout });
     });
     child.stdin.end(typeof input === 'string' ? input : JSON.stringify(input));

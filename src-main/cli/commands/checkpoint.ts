@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { createCore, type Core } from '@core/create-core';
 import { resolveDataDir } from '@core/data-dir';
 import { APP_VERSION } from '@core/version';
-import type { RpcReply } from '@shared/contract';
+import type { RpcEventMessage } from '@shared/contract';
 import type { CheckpointSubmissionView } from '@shared/contract/checkpoints';
 import type { CompetitionsView } from '@shared/contract/competitions';
 import { AppError } from '@shared/contract/errors';
@@ -14,18 +14,13 @@ import type { CliCommand, CliIo } from '../command-registry';
 import { fail, report } from '../output';
 import { readPassword } from '../password';
 import { inProcessPracticeHost } from '../practice-host';
+import { withSession, type Session } from '../session';
 
 /**
  * `minerva checkpoint submit <file> --competition <id>`: the checkpoint flow of the app, run from
- * a terminal (it takes the data folder, so close the app first).
+ * a terminal (through the running app when one holds the data folder, else by itself).
  * `minerva checkpoint verify-receipt <file>`: checks an exported receipt against the chain.
  */
-async function call<T>(core: Core, method: string, input: unknown = {}): Promise<T> {
-  const reply: RpcReply = await core.router.call(method, input, { transport: 'headless', clientId: 'cli' });
-  if (!reply.ok) throw new AppError(reply.error.code, reply.error.message);
-  return reply.result as T;
-}
-
 interface SubmitOptions {
   competition: string;
   expertGroup: string;
@@ -35,66 +30,97 @@ interface SubmitOptions {
   json?: boolean;
 }
 
-async function submit(file: string, opts: SubmitOptions, io: CliIo): Promise<void> {
-  const dataDir = resolveDataDir({ flag: opts.dataDir, env: io.env });
+/** Without a running app this command runs the app's checkpoint flow itself, practice network included. */
+function localCoreWithPracticeNetwork(dataDir: string): Core {
   const holder: { log?: ReturnType<Core['log']['scope']> } = {};
   const core = createCore({ dataDir, host: 'headless', version: APP_VERSION, logConsole: false, practiceHost: inProcessPracticeHost(dataDir, { log: () => holder.log }) });
   holder.log = core.log.scope('devnet');
-  try {
-    const password = await readPassword(io, { file: opts.passwordFile, envName: 'MINERVA_PASSWORD', question: 'Wallet password: ' });
-    await call(core, 'vault.unlock', { password });
-    const competitions = await call<CompetitionsView>(core, 'competitions.list', { refresh: true });
-    if (competitions.error) throw new AppError('UNAVAILABLE', competitions.error);
-    const entry = competitions.competitions.find((c) => c.id === opts.competition);
-    if (!entry) throw new AppError('NOT_FOUND', `There is no competition "${opts.competition}" on this network. Known: ${competitions.competitions.map((c) => c.id).join(', ')}.`);
-    if (entry.membership?.state !== 'joined') {
-      if (!opts.json) io.stderr(`Joining ${entry.title} first…\n`);
-      await call(core, 'competitions.join', { id: entry.id });
-      await until<CompetitionsView>(core, 'competitions.changed', (v) => {
-        const m = v.competitions.find((c) => c.id === entry.id)?.membership;
-        if (m?.state === 'failed') throw new AppError('CONFLICT', `Could not join: ${m.error?.message ?? 'unknown reason'}`);
-        return m?.state === 'joined';
-      });
-    }
-    const started = await call<CheckpointSubmissionView>(core, 'checkpoints.submitFile', { competitionId: entry.id, path: resolve(file), expertGroup: opts.expertGroup });
-    let lastLine = '';
-    const final = await until<CheckpointSubmissionView>(core, 'checkpoints.changed', (v) => {
-      if (v.id !== started.id) return false;
-      const active = v.steps.find((s) => s.state === 'active') ?? v.steps.filter((s) => s.state === 'done').at(-1);
-      const line = active ? `${active.label}: ${active.detail ?? ''}${active.progress !== null && active.state === 'active' ? ` (${Math.round(active.progress * 100)}%)` : ''}` : '';
-      if (!opts.json && line && line !== lastLine) io.stderr(`${line}\n`);
-      lastLine = line;
-      return v.state === 'accepted' || v.state === 'rejected' || v.state === 'failed';
-    });
-    if (opts.receipt && final.commit) {
-      const { content } = await call<{ content: string }>(core, 'checkpoints.exportReceipt', { id: final.id });
-      writeFileSync(resolve(opts.receipt), content, { mode: 0o644 });
-    }
-    report(io, Boolean(opts.json), final, final.verdict?.words ?? final.error?.message ?? final.state);
-    if (final.state !== 'accepted') io.setExitCode(1);
-  } finally {
-    await core.close();
-  }
+  return core;
 }
 
-function until<T>(core: Core, event: string, done: (payload: T) => boolean, timeoutMs = 30 * 60_000): Promise<T> {
-  return new Promise((resolveUntil, reject) => {
-    const timer = setTimeout(() => (off(), reject(new AppError('TIMEOUT', 'Gave up waiting after 30 minutes; the app resumes the submission at its next start.'))), timeoutMs);
-    const off = core.events.onAny((m) => {
-      if (m.event !== event) return;
-      try {
-        if (done(m.payload as T)) {
-          clearTimeout(timer);
-          off();
-          resolveUntil(m.payload as T);
-        }
-      } catch (error) {
-        clearTimeout(timer);
-        off();
-        reject(error instanceof Error ? error : new Error(String(error)));
+async function submit(file: string, opts: SubmitOptions, io: CliIo): Promise<void> {
+  await withSession({ dataDir: opts.dataDir, localCore: localCoreWithPracticeNetwork }, io, async (session) => {
+    // Events first, so that no change between a call and its wait is missed.
+    const waiter = eventWaiter(session);
+    await waiter.ready;
+    try {
+      if ((await session.call('vault.status')).status.state !== 'unlocked') {
+        const password = await readPassword(io, { file: opts.passwordFile, envName: 'MINERVA_PASSWORD', question: 'Wallet password: ' });
+        await session.call('vault.unlock', { password });
       }
-    });
+      const competitions = await session.call('competitions.list', { refresh: true });
+      if (competitions.error) throw new AppError('UNAVAILABLE', competitions.error);
+      const entry = competitions.competitions.find((c) => c.id === opts.competition);
+      if (!entry) throw new AppError('NOT_FOUND', `There is no competition "${opts.competition}" on this network. Known: ${competitions.competitions.map((c) => c.id).join(', ')}.`);
+      if (entry.membership?.state !== 'joined') {
+        if (!opts.json) io.stderr(`Joining ${entry.title} first…\n`);
+        await session.call('competitions.join', { id: entry.id });
+        await waiter.until<CompetitionsView>('competitions.changed', (v) => {
+          const m = v.competitions.find((c) => c.id === entry.id)?.membership;
+          if (m?.state === 'failed') throw new AppError('CONFLICT', `Could not join: ${m.error?.message ?? 'unknown reason'}`);
+          return m?.state === 'joined';
+        });
+      }
+      const started = await session.call('checkpoints.submitFile', { competitionId: entry.id, path: resolve(file), expertGroup: opts.expertGroup });
+      let lastLine = '';
+      const final = await waiter.until<CheckpointSubmissionView>('checkpoints.changed', (v) => {
+        if (v.id !== started.id) return false;
+        const active = v.steps.find((s) => s.state === 'active') ?? v.steps.filter((s) => s.state === 'done').at(-1);
+        const line = active ? `${active.label}: ${active.detail ?? ''}${active.progress !== null && active.state === 'active' ? ` (${Math.round(active.progress * 100)}%)` : ''}` : '';
+        if (!opts.json && line && line !== lastLine) io.stderr(`${line}\n`);
+        lastLine = line;
+        return v.state === 'accepted' || v.state === 'rejected' || v.state === 'failed';
+      });
+      if (opts.receipt && final.commit) {
+        const { content } = await session.call('checkpoints.exportReceipt', { id: final.id });
+        writeFileSync(resolve(opts.receipt), content, { mode: 0o644 });
+      }
+      report(io, Boolean(opts.json), final, final.verdict?.words ?? final.error?.message ?? final.state);
+      if (final.state !== 'accepted') io.setExitCode(1);
+    } finally {
+      waiter.stop();
+    }
   });
+}
+
+/** Waits for an event whose payload passes `done`; events that arrive before `until` is called are replayed. */
+function eventWaiter(session: Session) {
+  const seen: RpcEventMessage[] = [];
+  let listener: ((m: RpcEventMessage) => void) | undefined;
+  let off: (() => void) | undefined;
+  const ready = session
+    .onEvent((m) => {
+      if (listener) listener(m);
+      else seen.push(m);
+    })
+    .then((unsubscribe) => {
+      off = unsubscribe;
+    });
+  return {
+    ready,
+    stop: () => off?.(),
+    until<T>(event: string, done: (payload: T) => boolean, timeoutMs = 30 * 60_000): Promise<T> {
+      return new Promise((resolveUntil, reject) => {
+        const timer = setTimeout(() => reject(new AppError('TIMEOUT', 'Gave up waiting after 30 minutes; the app resumes the submission at its next start.')), timeoutMs);
+        const check = (m: RpcEventMessage) => {
+          if (m.event !== event) return;
+          try {
+            if (done(m.payload as T)) {
+              clearTimeout(timer);
+              listener = undefined;
+              resolveUntil(m.payload as T);
+            }
+          } catch (error) {
+            clearTimeout(timer);
+            listener = undefined;
+            reject(error instanceof Error ? error : new Error(String(error)));
+          }
+        };
+        listener = check;
+        for (const m of seen.splice(0)) if (listener === check) check(m);
+      });
+    },
+  };
 }
 
 // ---- verify-receipt ----
@@ -163,7 +189,7 @@ export const checkpointCommand: CliCommand = {
     const cmd = program.command('checkpoint').description('submit checkpoints and check receipts (PROTOCOLS §3)');
     cmd
       .command('submit <file>')
-      .description('hash, commit, publish and submit a checkpoint, then wait for the verdict (close the app first: this takes the data folder)')
+      .description('hash, commit, publish and submit a checkpoint, then wait for the verdict (through the running app, or by itself when none runs)')
       .requiredOption('--competition <id>', 'the checkpoint competition')
       .option('--expert-group <group>', 'expert group', '0')
       .option('--data-dir <dir>', 'data folder (default: MINERVA_DATA_DIR or the platform app-data folder)')

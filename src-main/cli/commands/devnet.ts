@@ -5,7 +5,7 @@ import { checkPracticeNetworkHealth, readPracticeNetworkState, startPracticeNetw
 import { retire, rotate, secretGen, verify } from '@devnet/router/operator';
 import { isProcessAlive } from '@devnet/state';
 import type { CliCommand, CliIo } from '../command-registry';
-import { fail, report } from '../output';
+import { fail, report, UsageError } from '../output';
 
 /**
  * `minerva devnet start|status|stop`: the practice network (docs/practice-network.md).
@@ -17,18 +17,18 @@ const DATA_DIR_HELP = 'data folder (default: MINERVA_DATA_DIR or the platform ap
 function parseParty(value: string): StartableParty[] {
   if (value === 'all') return ['chain', 'hub', 'router', 'validator', 'coordinator'];
   if (value === 'chain' || value === 'hub' || value === 'router' || value === 'validator' || value === 'coordinator') return [value];
-  throw new AppError('VALIDATION', `--party must be chain, hub, router, validator, coordinator or all (not "${value}").`);
+  throw new UsageError(`--party must be chain, hub, router, validator, coordinator or all (not "${value}").`);
 }
 
 function parseBlockMs(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 50 || n > 600_000) throw new AppError('VALIDATION', '--block-ms must be a whole number of milliseconds between 50 and 600000.');
+  if (!Number.isInteger(n) || n < 50 || n > 600_000) throw new UsageError('--block-ms must be a whole number of milliseconds between 50 and 600000.');
   return n;
 }
 
 function parseDemoMs(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || (n !== 0 && (n < 100 || n > 3_600_000))) throw new AppError('VALIDATION', '--demo-ms must be 0 (off) or a whole number of milliseconds between 100 and 3600000.');
+  if (!Number.isInteger(n) || (n !== 0 && (n < 100 || n > 3_600_000))) throw new UsageError('--demo-ms must be 0 (off) or a whole number of milliseconds between 100 and 3600000.');
   return n;
 }
 

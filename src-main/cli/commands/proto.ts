@@ -19,7 +19,7 @@ import type { CliCommand, CliIo } from '../command-registry';
 /**
  * `minerva proto <verb>`: the protocol library of PROTOCOLS.md §2–§6 as a scriptable tool for
  * operators and interoperability debugging. Each verb reads ONE JSON object from stdin and writes
- * ONE JSON object to stdout; exit 0 on success, 1 with `{"error":{"code","message"}}` otherwise.
+ * ONE JSON object to stdout; exit 0 on success, 1 with `{"error":{"code","message"}}` on stderr otherwise.
  * Secrets (seeds, keys, SURIs) come only through stdin, never argv. Unknown fields are refused so
  * that a misspelt field never silently falls back to a default.
  */
@@ -282,7 +282,7 @@ async function action(io: CliIo, verb: string): Promise<void> {
     io.stdout(`${JSON.stringify(out)}\n`);
   } catch (error) {
     const e = error instanceof AppError ? error : new AppError('INTERNAL', error instanceof Error ? error.message : String(error));
-    io.stdout(`${JSON.stringify({ error: { code: e.code, message: e.message } })}\n`);
+    io.stderr(`${JSON.stringify({ error: { code: e.code, message: e.message } })}\n`);
     io.setExitCode(1);
   }
 }

@@ -1,23 +1,24 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { resolveDataDir } from '@core/data-dir';
-import { acquireDataDirLock, type DataDirLock } from '@core/data-dir-lock';
-import { createLogger, type Logger } from '@core/log/logger';
-import type { ImportSource } from '@core/vault/imports';
-import { createVaultService, type PublicIdentity, type VaultService } from '@core/vault/vault.service';
+import type { VaultIdentity, VaultImportSource, VaultOverview } from '@shared/contract/vault';
 import { AppError } from '@shared/contract/errors';
 import type { CliCommand, CliIo } from '../command-registry';
 import { readPassword, readSecretFile } from '../password';
-import { fail, report } from '../output';
+import { choiceOption, guarded, report, UsageError } from '../output';
+import { sourceLine, withSession, type Session } from '../session';
 
 /**
- * `minerva wallet …`: the vault from a terminal. Passwords come from an interactive prompt (input
- * hidden), `--password-file FILE`, or `MINERVA_PASSWORD`. The environment variable is UNSAFE on
- * shared machines (other processes of the same user, shell history, crash dumps may see it); it
- * exists for scripted test rigs. Secret inputs (phrase, seed, private key) are read from files or
- * stdin, never from arguments, which other users can see in the process list.
+ * `minerva wallet …`: the vault from a terminal, through the contract's vault.* methods. When an
+ * app (desktop or `minerva serve`) holds the data folder the commands act on ITS wallet through
+ * its control endpoint (so a password change or a rotation is not overwritten by the app's next
+ * write); when none runs they open the data folder themselves.
+ *
+ * Passwords come from an interactive prompt (input hidden), `--password-file FILE`, or
+ * `MINERVA_PASSWORD`. The environment variable is UNSAFE on shared machines (other processes of
+ * the same user, shell history, crash dumps may see it); it exists for scripted test rigs. Secret
+ * inputs (phrase, seed, private key) are read from files or stdin, never from arguments, which
+ * other users can see in the process list.
  */
 interface Common {
   dataDir?: string;
@@ -25,45 +26,9 @@ interface Common {
   json?: boolean;
 }
 
-interface Ctx {
-  io: CliIo;
-  vault: VaultService;
-  log: Logger;
-  dataDir: string;
-  lock: DataDirLock;
-}
+const MAX_BACKUP_BYTES = 1024 * 1024;
 
-/**
- * Takes the data-folder lock like the app does: a running app holds the vault key in memory and
- * would overwrite a password change or rotation made here with its next write.
- */
-function open(opts: Common, io: CliIo): Ctx {
-  const dataDir = resolveDataDir({ flag: opts.dataDir, env: io.env });
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const lock = acquireDataDirLock(dataDir, 'cli');
-  try {
-    const home = io.env.HOME ?? homedir();
-    const log = createLogger({ dir: join(dataDir, 'logs'), console: false, homeDir: home });
-    const vault = createVaultService({ dataDir, homeDir: home, log: log.scope('vault') });
-    return { io, vault, log, dataDir, lock };
-  } catch (error) {
-    lock.release();
-    throw error;
-  }
-}
-
-function close(ctx: Ctx): void {
-  ctx.vault.close();
-  ctx.log.close();
-  ctx.lock.release();
-}
-
-/** The password: --password-file, then MINERVA_<envName>, then a hidden prompt on a terminal. */
-function password(ctx: Ctx, opts: { file?: string | undefined; envName: string; question: string; confirm?: boolean }): Promise<string> {
-  return readPassword(ctx.io, opts);
-}
-
-function identityLines(ids: PublicIdentity[]): string {
+function identityLines(ids: VaultIdentity[]): string {
   const rows = ids.map((i) => {
     const tag = i.retiredAt ? `retired ${i.retiredAt}` : i.active ? 'active' : 'inactive';
     const extra = [i.index !== undefined ? `#${i.index}` : '', i.watchOnly ? 'watch-only' : '', i.source].filter(Boolean).join(', ');
@@ -72,53 +37,42 @@ function identityLines(ids: PublicIdentity[]): string {
   return rows.join('\n');
 }
 
-function publicView(ids: PublicIdentity[]) {
-  return ids.map((i) => ({
-    role: i.role,
-    scheme: i.scheme,
-    address: i.address,
-    publicKey: i.publicKey,
-    active: i.active,
-    watchOnly: i.watchOnly,
-    source: i.source,
-    ...(i.index !== undefined ? { index: i.index } : {}),
-    ...(i.derivation !== undefined ? { derivation: i.derivation } : {}),
-    ...(i.createdAt !== undefined ? { createdAt: i.createdAt } : {}),
-    ...(i.retiredAt !== undefined ? { retiredAt: i.retiredAt } : {}),
-  }));
+function warningLines(overview: VaultOverview): string {
+  const { warnings } = overview;
+  return warnings.length ? `\n\nWarnings:\n${warnings.map((w) => `  [${w.severity}] ${w.title} — ${w.fix.label}`).join('\n')}` : '\n\nNo key-safety warnings.';
 }
 
-function withVault<O extends Common>(io: CliIo, run: (ctx: Ctx, opts: O) => Promise<void>) {
-  return async (opts: O) => {
-    let ctx: Ctx | undefined;
-    try {
-      ctx = open(opts, io);
-      await run(ctx, opts);
-    } catch (error) {
-      fail(io, Boolean(opts.json), error);
-    } finally {
-      if (ctx) close(ctx);
-    }
-  };
+const walletPassword = (io: CliIo, opts: Common, question = 'Wallet password: ') => readPassword(io, { file: opts.passwordFile, envName: 'MINERVA_PASSWORD', question });
+
+/** Unlocks when the session's wallet is locked (a running app stays unlocked afterwards: said on stderr). */
+async function ensureUnlocked(session: Session, io: CliIo, opts: Common): Promise<VaultOverview> {
+  const current = await session.call('vault.status');
+  if (current.status.state === 'unlocked') return current;
+  const overview = await session.call('vault.unlock', { password: await walletPassword(io, opts) });
+  if (session.app && !opts.json) io.stderr('minerva: the running app’s wallet is now unlocked (`minerva wallet lock` locks it).\n');
+  return overview;
 }
 
+function writeNewFile(path: string, content: string): void {
+  try {
+    writeFileSync(path, content, { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new AppError('CONFLICT', `${path} already exists. Choose a new file name.`);
+    throw error;
+  }
+}
+
+const withFolder = (cmd: Command) =>
+  cmd.option('--data-dir <dir>', 'data folder (default: MINERVA_DATA_DIR or the platform app-data folder)').option('--json', 'print one JSON document');
 const common = (cmd: Command) =>
-  cmd
-    .option('--data-dir <dir>', 'data folder (default: MINERVA_DATA_DIR or the platform app-data folder)')
-    .option('--password-file <file>', 'read the wallet password from this file ("-" = stdin); MINERVA_PASSWORD also works but is unsafe')
-    .option('--json', 'print one JSON document');
-
-interface CreateOpts extends Common {
-  words: string;
-  checkpointScheme: string;
-}
+  withFolder(cmd).option('--password-file <file>', 'read the wallet password from this file ("-" = stdin); MINERVA_PASSWORD also works but is unsafe');
 
 interface ImportOpts extends Common {
   mnemonicFile?: string;
   seedFile?: string;
   polkadotJson?: string;
   keyPasswordFile?: string;
-  role?: string;
+  role: 'coldkey' | 'hotkey';
   btcliWallet?: string;
   btcliPasswordFile?: string;
   hotkey?: string;
@@ -127,207 +81,239 @@ interface ImportOpts extends Common {
   watchOnly?: string;
 }
 
-async function importSource(ctx: Ctx, opts: ImportOpts): Promise<ImportSource> {
+async function importSource(io: CliIo, opts: ImportOpts): Promise<VaultImportSource> {
   const given = [opts.mnemonicFile, opts.seedFile, opts.polkadotJson, opts.btcliWallet, opts.solanaKeypair, opts.ethKeyFile, opts.watchOnly].filter((v) => v !== undefined);
   if (given.length !== 1) {
-    throw new AppError('VALIDATION', 'Give exactly one source: --mnemonic-file, --seed-file, --polkadot-json, --btcli-wallet, --solana-keypair, --eth-key-file or --watch-only.');
+    throw new UsageError('Give exactly one source: --mnemonic-file, --seed-file, --polkadot-json, --btcli-wallet, --solana-keypair, --eth-key-file or --watch-only.');
   }
-  if (opts.mnemonicFile) return { kind: 'mnemonic', phrase: await readSecretFile(opts.mnemonicFile, ctx.io, 'recovery phrase') };
-  if (opts.seedFile) return { kind: 'seed', hex: await readSecretFile(opts.seedFile, ctx.io, 'seed') };
+  if (opts.mnemonicFile) return { kind: 'mnemonic', phrase: await readSecretFile(opts.mnemonicFile, io, 'recovery phrase') };
+  if (opts.seedFile) return { kind: 'seed', hex: await readSecretFile(opts.seedFile, io, 'seed') };
   if (opts.polkadotJson) {
-    const role = opts.role ?? 'coldkey';
-    if (role !== 'coldkey' && role !== 'hotkey') throw new AppError('VALIDATION', '--role is coldkey or hotkey.');
-    const keyPassword = await password(ctx, { file: opts.keyPasswordFile, envName: 'MINERVA_KEY_PASSWORD', question: 'Password of the polkadot-js account file: ' });
-    return { kind: 'polkadot-json', json: await readSecretFile(opts.polkadotJson, ctx.io, 'account'), password: keyPassword, role };
+    const keyPassword = await readPassword(io, { file: opts.keyPasswordFile, envName: 'MINERVA_KEY_PASSWORD', question: 'Password of the polkadot-js account file: ' });
+    return { kind: 'polkadot-json', json: await readSecretFile(opts.polkadotJson, io, 'account'), password: keyPassword, role: opts.role };
   }
   if (opts.btcliWallet) {
-    const btcliPassword = opts.btcliPasswordFile ? await readSecretFile(opts.btcliPasswordFile, ctx.io, 'btcli password') : ctx.io.env.MINERVA_BTCLI_PASSWORD;
+    const btcliPassword = opts.btcliPasswordFile ? await readSecretFile(opts.btcliPasswordFile, io, 'btcli password') : io.env.MINERVA_BTCLI_PASSWORD;
     return { kind: 'btcli', dir: resolve(opts.btcliWallet), ...(btcliPassword !== undefined ? { password: btcliPassword } : {}), ...(opts.hotkey ? { hotkey: opts.hotkey } : {}) };
   }
-  if (opts.solanaKeypair) return { kind: 'solana-keypair', json: await readSecretFile(opts.solanaKeypair, ctx.io, 'Solana keypair') };
-  if (opts.ethKeyFile) return { kind: 'ethereum-key', hex: await readSecretFile(opts.ethKeyFile, ctx.io, 'Ethereum key') };
+  if (opts.solanaKeypair) return { kind: 'solana-keypair', json: await readSecretFile(opts.solanaKeypair, io, 'Solana keypair') };
+  if (opts.ethKeyFile) return { kind: 'ethereum-key', hex: await readSecretFile(opts.ethKeyFile, io, 'Ethereum key') };
   return { kind: 'watch-only-coldkey', address: opts.watchOnly as string };
 }
 
-export const walletCommand: CliCommand = {
-  name: 'wallet',
-  register(program, io) {
-    const wallet = program.command('wallet').description('create, import, inspect and protect the encrypted wallet (vault.json in the data folder)');
+function register(program: Command, io: CliIo): void {
+  const wallet = program.command('wallet').description('create, import, inspect and protect the encrypted wallet (vault.json in the data folder)');
 
-    common(wallet.command('create'))
-      .description('make a new wallet from a fresh recovery phrase (shown once: write it down on paper)')
-      .option('--words <n>', '12 or 24 words', '12')
-      .option('--checkpoint-scheme <scheme>', 'checkpoint signer scheme: ed25519 or sr25519', 'ed25519')
-      .action(
-        withVault<CreateOpts>(io, async (ctx, opts) => {
-          const words = Number(opts.words);
-          if (words !== 12 && words !== 24) throw new AppError('VALIDATION', '--words is 12 or 24.');
-          if (opts.checkpointScheme !== 'ed25519' && opts.checkpointScheme !== 'sr25519') throw new AppError('VALIDATION', '--checkpoint-scheme is ed25519 or sr25519.');
-          const pw = await password(ctx, { file: opts.passwordFile, envName: 'MINERVA_PASSWORD', question: 'New wallet password: ', confirm: true });
-          const ids = await ctx.vault.create({ password: pw, words, checkpointScheme: opts.checkpointScheme });
-          const phrase = await ctx.vault.revealMnemonic(pw);
-          const warnings = ctx.vault.warnings();
+  common(wallet.command('create'))
+    .description('make a new wallet from a fresh recovery phrase (shown once: write it down on paper)')
+    .option('--words <n>', '12 or 24 words', choiceOption(['12', '24'] as const), '12')
+    .option('--checkpoint-scheme <scheme>', 'checkpoint signer scheme: ed25519 or sr25519', choiceOption(['ed25519', 'sr25519'] as const), 'ed25519')
+    .action(
+      guarded(io, async (opts: Common & { words: '12' | '24'; checkpointScheme: 'ed25519' | 'sr25519' }) => {
+        await withSession(opts, io, async (session) => {
+          const password = await readPassword(io, { file: opts.passwordFile, envName: 'MINERVA_PASSWORD', question: 'New wallet password: ', confirm: true });
+          const created = await session.call('vault.create', { password, words: opts.words === '24' ? 24 : 12, checkpointScheme: opts.checkpointScheme });
+          const { mnemonic } = await session.call('vault.revealMnemonic', { password });
+          const { identities, warnings } = created;
           report(
             io,
             Boolean(opts.json),
-            { mnemonic: phrase, identities: publicView(ids), warnings },
+            { mnemonic, identities, warnings },
             [
               'Your recovery phrase (shown this once — write it on paper, keep it offline, never type it into a website):',
               '',
-              `  ${phrase}`,
+              `  ${mnemonic}`,
               '',
               'No Minerva support person will ever ask for it. Anyone who has it owns your keys and rewards.',
               '',
               'Identities:',
-              identityLines(ids),
+              identityLines(identities),
               ...warnings.map((w) => `\n! ${w.title}: ${w.reason}`),
             ].join('\n'),
           );
-        }),
-      );
+        });
+      }),
+    );
 
-    common(wallet.command('import'))
-      .description('make a wallet from a recovery phrase, seed or key file — or add a key file to the existing wallet')
-      .option('--mnemonic-file <file>', 'a file holding the 12 or 24 words ("-" = stdin)')
-      .option('--seed-file <file>', 'a file holding a 32-byte raw seed in hex ("-" = stdin)')
-      .option('--polkadot-json <file>', 'a polkadot-js account file (JSON v3)')
-      .option('--key-password-file <file>', 'password of the polkadot-js file (else MINERVA_KEY_PASSWORD or a prompt)')
-      .option('--role <role>', 'for --polkadot-json: coldkey or hotkey', 'coldkey')
-      .option('--btcli-wallet <dir>', 'a btcli wallet folder, e.g. ~/.bittensor/wallets/default')
-      .option('--btcli-password-file <file>', 'password of the btcli coldkey (else MINERVA_BTCLI_PASSWORD; without one only coldkeypub.txt is read)')
-      .option('--hotkey <name>', 'for --btcli-wallet: which hotkey (default: "default" or the first)')
-      .option('--solana-keypair <file>', 'a Solana keypair file (JSON array of 64 numbers) as the runner wallet')
-      .option('--eth-key-file <file>', 'a file holding an Ethereum private key in hex')
-      .option('--watch-only <address>', 'a coldkey SS58 address: keep only its public key here')
-      .action(
-        withVault<ImportOpts>(io, async (ctx, opts) => {
-          const source = await importSource(ctx, opts);
-          const exists = ctx.vault.status().state !== 'missing';
-          let ids: PublicIdentity[];
+  common(wallet.command('import'))
+    .description('make a wallet from a recovery phrase, seed or key file — or add a key file to the existing wallet')
+    .option('--mnemonic-file <file>', 'a file holding the 12 or 24 words ("-" = stdin)')
+    .option('--seed-file <file>', 'a file holding a 32-byte raw seed in hex ("-" = stdin)')
+    .option('--polkadot-json <file>', 'a polkadot-js account file (JSON v3)')
+    .option('--key-password-file <file>', 'password of the polkadot-js file (else MINERVA_KEY_PASSWORD or a prompt)')
+    .option('--role <role>', 'for --polkadot-json: coldkey or hotkey', choiceOption(['coldkey', 'hotkey'] as const), 'coldkey')
+    .option('--btcli-wallet <dir>', 'a btcli wallet folder, e.g. ~/.bittensor/wallets/default')
+    .option('--btcli-password-file <file>', 'password of the btcli coldkey (else MINERVA_BTCLI_PASSWORD; without one only coldkeypub.txt is read)')
+    .option('--hotkey <name>', 'for --btcli-wallet: which hotkey (default: "default" or the first)')
+    .option('--solana-keypair <file>', 'a Solana keypair file (JSON array of 64 numbers) as the runner wallet')
+    .option('--eth-key-file <file>', 'a file holding an Ethereum private key in hex')
+    .option('--watch-only <address>', 'a coldkey SS58 address: keep only its public key here')
+    .action(
+      guarded(io, async (opts: ImportOpts) => {
+        const source = await importSource(io, opts);
+        await withSession(opts, io, async (session) => {
+          const exists = (await session.call('vault.status')).status.state !== 'missing';
+          let overview: VaultOverview;
           if (exists) {
-            const pw = await password(ctx, { file: opts.passwordFile, envName: 'MINERVA_PASSWORD', question: 'Wallet password: ' });
-            await ctx.vault.unlock(pw);
-            ids = await ctx.vault.addImport(source);
+            await ensureUnlocked(session, io, opts);
+            overview = await session.call('vault.addKey', { source });
           } else {
-            const pw = await password(ctx, { file: opts.passwordFile, envName: 'MINERVA_PASSWORD', question: 'New wallet password: ', confirm: true });
-            ids = await ctx.vault.importNew({ password: pw, source });
+            const password = await readPassword(io, { file: opts.passwordFile, envName: 'MINERVA_PASSWORD', question: 'New wallet password: ', confirm: true });
+            overview = await session.call('vault.import', { password, source });
           }
-          report(io, Boolean(opts.json), { identities: publicView(ids), warnings: ctx.vault.warnings() }, `Imported (${source.kind}).\n\nIdentities:\n${identityLines(ids)}`);
-        }),
-      );
+          report(io, Boolean(opts.json), { identities: overview.identities, warnings: overview.warnings }, `Imported (${source.kind}).\n\nIdentities:\n${identityLines(overview.identities)}`);
+        });
+      }),
+    );
 
-    common(wallet.command('show'))
-      .description('list every identity with its role, scheme and address (never a secret), and the key-safety warnings')
-      .action(
-        withVault<Common>(io, async (ctx, opts) => {
-          const pw = await password(ctx, { file: opts.passwordFile, envName: 'MINERVA_PASSWORD', question: 'Wallet password: ' });
-          const ids = await ctx.vault.unlock(pw);
-          const warnings = ctx.vault.warnings();
-          report(
-            io,
-            Boolean(opts.json),
-            { identities: publicView(ids), warnings },
-            `Identities:\n${identityLines(ids)}${warnings.length ? `\n\nWarnings:\n${warnings.map((w) => `  [${w.severity}] ${w.title} — ${w.fix.label}`).join('\n')}` : '\n\nNo key-safety warnings.'}`,
-          );
-        }),
-      );
+  common(wallet.command('show'))
+    .description('list every identity with its role, scheme and address (never a secret), and the key-safety warnings')
+    .action(
+      guarded(io, async (opts: Common) => {
+        await withSession(opts, io, async (session) => {
+          // A running app that is unlocked shows its wallet without a password (its owner could read vault.status anyway).
+          const overview = await ensureUnlocked(session, io, opts);
+          report(io, Boolean(opts.json), { identities: overview.identities, warnings: overview.warnings }, `Identities:\n${identityLines(overview.identities)}${warningLines(overview)}`);
+        });
+      }),
+    );
 
-    common(wallet.command('change-password'))
-      .description('re-encrypt the wallet with a new password (atomic: a crash keeps the old one working)')
-      .option('--new-password-file <file>', 'read the new password from this file (else MINERVA_NEW_PASSWORD or a prompt)')
-      .action(
-        withVault<Common & { newPasswordFile?: string }>(io, async (ctx, opts) => {
-          const oldPassword = await password(ctx, { file: opts.passwordFile, envName: 'MINERVA_PASSWORD', question: 'Current wallet password: ' });
-          const newPassword = await password(ctx, { file: opts.newPasswordFile, envName: 'MINERVA_NEW_PASSWORD', question: 'New wallet password: ', confirm: true });
-          await ctx.vault.changePassword({ oldPassword, newPassword });
-          const weak = ctx.vault.warnings().some((w) => w.id === 'weak-password');
+  common(wallet.command('change-password'))
+    .description('re-encrypt the wallet with a new password (atomic: a crash keeps the old one working)')
+    .option('--new-password-file <file>', 'read the new password from this file (else MINERVA_NEW_PASSWORD or a prompt)')
+    .action(
+      guarded(io, async (opts: Common & { newPasswordFile?: string }) => {
+        await withSession(opts, io, async (session) => {
+          const oldPassword = await walletPassword(io, opts, 'Current wallet password: ');
+          const newPassword = await readPassword(io, { file: opts.newPasswordFile, envName: 'MINERVA_NEW_PASSWORD', question: 'New wallet password: ', confirm: true });
+          const overview = await session.call('vault.changePassword', { oldPassword, newPassword });
+          const weak = overview.warnings.some((w) => w.id === 'weak-password');
           report(io, Boolean(opts.json), { changed: true, weakPassword: weak }, `Password changed.${weak ? ' It is still easy to guess: consider a longer passphrase.' : ''}`);
-        }),
-      );
+        });
+      }),
+    );
 
-    common(wallet.command('rotate-hotkey'))
-      .description('switch to the next hotkey derived from the recovery phrase; the old one is retired')
-      .option('--smp', 'rotate the model-runner SMP hotkey instead')
-      .action(
-        withVault<Common & { smp?: boolean }>(io, async (ctx, opts) => {
-          const pw = await password(ctx, { file: opts.passwordFile, envName: 'MINERVA_PASSWORD', question: 'Wallet password: ' });
-          await ctx.vault.unlock(pw);
-          const { retired, current } = await ctx.vault.rotate(opts.smp ? 'smp-hotkey' : 'hotkey');
+  common(wallet.command('rotate-hotkey'))
+    .description('switch to the next hotkey derived from the recovery phrase; the old one is retired')
+    .option('--smp', 'rotate the model-runner SMP hotkey instead')
+    .action(
+      guarded(io, async (opts: Common & { smp?: boolean }) => {
+        await withSession(opts, io, async (session) => {
+          await ensureUnlocked(session, io, opts);
+          const { retired, current } = await session.call('vault.rotateHotkey', { role: opts.smp ? 'smp-hotkey' : 'hotkey' });
           report(
             io,
             Boolean(opts.json),
-            { role: current.role, retired: publicView([retired])[0], current: publicView([current])[0] },
+            { role: current.role, retired, current },
             `Rotated the ${current.role}: #${retired.index ?? '?'} ${retired.address} is retired, #${current.index ?? '?'} ${current.address} is now in use.\nRegister the new hotkey on the networks you mine (Minerva does this when it runs).`,
           );
-        }),
-      );
+        });
+      }),
+    );
 
-    common(wallet.command('export-backup'))
-      .description('write an encrypted copy of the wallet (same password) to a file of your choice')
-      .requiredOption('--out <file>', 'where to write the backup (must not exist)')
-      .action(
-        withVault<Common & { out: string }>(io, async (ctx, opts) => {
-          const pw = await password(ctx, { file: opts.passwordFile, envName: 'MINERVA_PASSWORD', question: 'Wallet password: ' });
-          const { path } = await ctx.vault.exportBackup({ password: pw, destPath: resolve(opts.out) });
-          report(io, Boolean(opts.json), { path }, `Encrypted backup written to ${path}. It opens with the current wallet password; keep it somewhere other than this computer.`);
-        }),
-      );
-
-    common(wallet.command('export-polkadot-json'))
-      .description('write one identity as a polkadot-js account file (JSON v3), encrypted with a password you choose')
-      .requiredOption('--out <file>', 'where to write the account file (must not exist)')
-      .option('--role <role>', 'coldkey, hotkey, checkpoint-signer or smp-hotkey', 'hotkey')
-      .option('--export-password-file <file>', 'password for the exported file (else MINERVA_EXPORT_PASSWORD or a prompt)')
-      .action(
-        withVault<Common & { out: string; role: string; exportPasswordFile?: string }>(io, async (ctx, opts) => {
-          const roles = ['coldkey', 'hotkey', 'checkpoint-signer', 'smp-hotkey'] as const;
-          const role = roles.find((r) => r === opts.role);
-          if (!role) throw new AppError('VALIDATION', `--role is one of ${roles.join(', ')}.`);
-          const pw = await password(ctx, { file: opts.passwordFile, envName: 'MINERVA_PASSWORD', question: 'Wallet password: ' });
-          await ctx.vault.unlock(pw);
-          const exportPassword = await password(ctx, { file: opts.exportPasswordFile, envName: 'MINERVA_EXPORT_PASSWORD', question: 'Password for the exported file: ', confirm: true });
-          const json = ctx.vault.exportPolkadotJson({ role, exportPassword });
+  common(wallet.command('export-backup'))
+    .description('write an encrypted copy of the wallet (same password) to a file of your choice')
+    .requiredOption('--out <file>', 'where to write the backup (must not exist)')
+    .action(
+      guarded(io, async (opts: Common & { out: string }) => {
+        await withSession(opts, io, async (session) => {
+          const { content } = await session.call('vault.exportBackup', { password: await walletPassword(io, opts) });
           const path = resolve(opts.out);
-          try {
-            writeFileSync(path, json, { mode: 0o600, flag: 'wx' });
-          } catch (error) {
-            if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new AppError('CONFLICT', `${path} already exists. Choose a new file name.`);
-            throw error;
-          }
+          writeNewFile(path, content);
+          report(io, Boolean(opts.json), { path }, `Encrypted backup written to ${path}. It opens with the current wallet password; keep it somewhere other than this computer.`);
+        });
+      }),
+    );
+
+  common(wallet.command('export-polkadot-json'))
+    .description('write one identity as a polkadot-js account file (JSON v3), encrypted with a password you choose')
+    .requiredOption('--out <file>', 'where to write the account file (must not exist)')
+    .option('--role <role>', 'coldkey, hotkey, checkpoint-signer or smp-hotkey', choiceOption(['coldkey', 'hotkey', 'checkpoint-signer', 'smp-hotkey'] as const), 'hotkey')
+    .option('--export-password-file <file>', 'password for the exported file (else MINERVA_EXPORT_PASSWORD or a prompt)')
+    .action(
+      guarded(io, async (opts: Common & { out: string; role: 'coldkey' | 'hotkey' | 'checkpoint-signer' | 'smp-hotkey'; exportPasswordFile?: string }) => {
+        await withSession(opts, io, async (session) => {
+          await ensureUnlocked(session, io, opts);
+          const exportPassword = await readPassword(io, { file: opts.exportPasswordFile, envName: 'MINERVA_EXPORT_PASSWORD', question: 'Password for the exported file: ', confirm: true });
+          const { json } = await session.call('vault.exportPolkadotJson', { role: opts.role, exportPassword });
+          const path = resolve(opts.out);
+          writeNewFile(path, json);
           const address = (JSON.parse(json) as { address: string }).address;
-          report(io, Boolean(opts.json), { path, role, address }, `Wrote the ${role} ${address} to ${path} (polkadot-js JSON v3; import it with its own password).`);
-        }),
-      );
+          report(io, Boolean(opts.json), { path, role: opts.role, address }, `Wrote the ${opts.role} ${address} to ${path} (polkadot-js JSON v3; import it with its own password).`);
+        });
+      }),
+    );
 
-    common(wallet.command('restore-backup'))
-      .description('replace the wallet with vault.json.bak (the previous version) or an exported backup')
-      .option('--from <file>', 'an exported backup file (default: the automatic vault.json.bak)')
-      .action(
-        withVault<Common & { from?: string }>(io, async (ctx, opts) => {
-          const pw = await password(ctx, { file: opts.passwordFile, envName: 'MINERVA_PASSWORD', question: 'Password of the backup: ' });
-          const ids = await ctx.vault.restoreBackup({ password: pw, ...(opts.from ? { fromPath: resolve(opts.from) } : {}) });
-          report(io, Boolean(opts.json), { restored: true, identities: publicView(ids) }, `Wallet restored.\n\nIdentities:\n${identityLines(ids)}`);
-        }),
-      );
+  common(wallet.command('restore-backup'))
+    .description('replace the wallet with vault.json.bak (the previous version) or an exported backup')
+    .option('--from <file>', 'an exported backup file (default: the automatic vault.json.bak)')
+    .action(
+      guarded(io, async (opts: Common & { from?: string }) => {
+        let content: string | undefined;
+        if (opts.from) {
+          const path = resolve(opts.from);
+          let size: number;
+          try {
+            size = statSync(path).size;
+          } catch {
+            throw new AppError('NOT_FOUND', `There is no backup file at ${path}.`);
+          }
+          if (size > MAX_BACKUP_BYTES) throw new AppError('TOO_LARGE', `${path} is larger than a wallet backup can be (1 MiB). Check the file name.`);
+          content = readFileSync(path, 'utf8');
+        }
+        await withSession(opts, io, async (session) => {
+          const password = await walletPassword(io, opts, 'Password of the backup: ');
+          const overview = await session.call('vault.restoreBackup', { password, ...(content === undefined ? {} : { content }) });
+          report(io, Boolean(opts.json), { restored: true, identities: overview.identities }, `Wallet restored.\n\nIdentities:\n${identityLines(overview.identities)}`);
+        });
+      }),
+    );
 
-    common(wallet.command('reveal-mnemonic'))
-      .description('print the recovery phrase (asks for the password again)')
-      .action(
-        withVault<Common>(io, async (ctx, opts) => {
-          const pw = await password(ctx, { file: opts.passwordFile, envName: 'MINERVA_PASSWORD', question: 'Wallet password: ' });
-          const phrase = await ctx.vault.revealMnemonic(pw);
-          report(io, Boolean(opts.json), { mnemonic: phrase }, `${phrase}\n\nNo Minerva support person will ever ask for this phrase.`);
-        }),
-      );
+  common(wallet.command('reveal-mnemonic'))
+    .description('print the recovery phrase (asks for the password again)')
+    .action(
+      guarded(io, async (opts: Common) => {
+        await withSession(opts, io, async (session) => {
+          const { mnemonic } = await session.call('vault.revealMnemonic', { password: await walletPassword(io, opts) });
+          report(io, Boolean(opts.json), { mnemonic }, `${mnemonic}\n\nNo Minerva support person will ever ask for this phrase.`);
+        });
+      }),
+    );
 
-    wallet
-      .command('lock-status')
-      .description('is there a wallet, is it readable, is a backup available, are wrong passwords being throttled')
-      .option('--data-dir <dir>', 'data folder (default: MINERVA_DATA_DIR or the platform app-data folder)')
-      .option('--json', 'print one JSON document')
-      .action(
-        withVault<Common>(io, (ctx, opts) => {
-          const status = ctx.vault.status();
+  common(wallet.command('unlock'))
+    .description('unlock the wallet of the running app (desktop or minerva serve) so that it can mine unattended')
+    .action(
+      guarded(io, async (opts: Common) => {
+        await withSession(opts, io, async (session) => {
+          if (!session.app) {
+            throw new AppError('CONFLICT', 'No Minerva is running with this data folder, so there is nothing to unlock: a wallet is unlocked inside a running app. Start `minerva serve` (or the desktop app) first.');
+          }
+          const before = await session.call('vault.status');
+          const overview = before.status.state === 'unlocked' ? before : await session.call('vault.unlock', { password: await walletPassword(io, opts) });
+          const words = before.status.state === 'unlocked' ? 'The running app’s wallet was already unlocked.' : 'The running app’s wallet is unlocked.';
+          report(io, Boolean(opts.json), { ...overview.status, dataDir: session.dataDir, app: session.app }, `${words} ${sourceLine(session)}`);
+        });
+      }),
+    );
+
+  withFolder(wallet.command('lock'))
+    .description('lock the wallet of the running app now: its keys are dropped from memory')
+    .action(
+      guarded(io, async (opts: Common) => {
+        await withSession(opts, io, async (session) => {
+          const overview = await session.call('vault.lock');
+          const words = session.app ? 'The running app’s wallet is locked.' : 'No Minerva is running with this data folder: the wallet is not unlocked anywhere.';
+          report(io, Boolean(opts.json), { ...overview.status, dataDir: session.dataDir, app: session.app }, `${words} ${sourceLine(session)}`);
+        });
+      }),
+    );
+
+  withFolder(wallet.command('lock-status'))
+    .description('is there a wallet, is it locked, is a backup available, are wrong passwords being throttled')
+    .action(
+      guarded(io, async (opts: Common) => {
+        await withSession(opts, io, async (session) => {
+          const { status } = await session.call('vault.status');
           const words: Record<string, string> = {
             missing: 'There is no wallet in this data folder.',
             corrupt: 'The wallet file is damaged. Run `minerva wallet restore-backup`.',
@@ -335,9 +321,15 @@ export const walletCommand: CliCommand = {
             unlocked: 'The wallet is unlocked.',
           };
           const wait = status.retryAfterMs > 0 ? `\nWrong passwords: next try allowed in ${Math.ceil(status.retryAfterMs / 1000)} s.` : '';
-          report(io, Boolean(opts.json), { ...status, dataDir: ctx.dataDir }, `${words[status.state] ?? status.state}${status.backupAvailable ? '\nA backup of the previous version exists (vault.json.bak).' : ''}${wait}`);
-          return Promise.resolve();
-        }),
-      );
-  },
-};
+          report(
+            io,
+            Boolean(opts.json),
+            { ...status, dataDir: session.dataDir, app: session.app },
+            `${words[status.state] ?? status.state}${status.backupAvailable ? '\nA backup of the previous version exists (vault.json.bak).' : ''}${wait}\n${sourceLine(session)}`,
+          );
+        });
+      }),
+    );
+}
+
+export const walletCommand: CliCommand = { name: 'wallet', register };

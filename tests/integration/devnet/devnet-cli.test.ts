@@ -88,7 +88,8 @@ describe('minerva devnet start / status / stop', () => {
     // A second chain for the same data folder is refused while the first runs.
     const second = await run(['devnet', 'start', '--json', '--party', 'chain', '--data-dir', dataDir]);
     expect(second.code).toBe(1);
-    expect(JSON.parse(second.stdout)).toMatchObject({ error: { code: 'CONFLICT' } });
+    expect(second.stdout).toBe('');
+    expect(JSON.parse(second.stderr.trim().split('\n').at(-1) ?? '')).toMatchObject({ error: { code: 'CONFLICT' } });
 
     const stopped = await run(['devnet', 'stop', '--json', '--data-dir', dataDir]);
     expect(stopped.code).toBe(0);

@@ -66,7 +66,8 @@ describe('minerva wallet, end to end', () => {
 
     const wrong = minerva(['show', '--data-dir', dataDir, '--json'], { env: { MINERVA_PASSWORD: 'not-the-password' } });
     expect(wrong.code).toBe(1);
-    expect(json(wrong.stdout)).toMatchObject({ error: { code: 'AUTH_FAILED' } });
+    expect(wrong.stdout).toBe('');
+    expect(json(wrong.stderr.trim().split('\n').at(-1) ?? '')).toMatchObject({ error: { code: 'AUTH_FAILED' } });
     expect(wrong.stderr).toMatch(/MINERVA_PASSWORD.*unsafe/);
 
     const changed = minerva(['change-password', '--data-dir', dataDir, '--password-file', 'pw', '--new-password-file', 'newpw', '--json']);
@@ -111,7 +112,8 @@ describe('minerva wallet, end to end', () => {
     const solana = join(work, 'solana.json');
     writeFileSync(solana, JSON.stringify(Array.from({ length: 64 }, () => 1)));
     const badSolana = minerva(['import', '--data-dir', dataDir, '--password-file', 'pw', '--solana-keypair', solana, '--json']);
-    expect(json(badSolana.stdout)).toMatchObject({ error: { code: 'IMPORT_FAILED' } });
+    expect(badSolana.code).toBe(1);
+    expect(json(badSolana.stderr)).toMatchObject({ error: { code: 'IMPORT_FAILED' } });
 
     const added = minerva(['import', '--data-dir', dataDir, '--password-file', 'pw', '--watch-only', '5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY', '--json']);
     expect(added.code, added.stderr).toBe(0);
@@ -119,22 +121,25 @@ describe('minerva wallet, end to end', () => {
     expect(after.find((i) => i.role === 'coldkey' && i.active)).toMatchObject({ watchOnly: true, address: '5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY' });
 
     const none = minerva(['import', '--data-dir', join(work, 'data-c'), '--json'], { env: { MINERVA_PASSWORD: PW } });
-    expect(json(none.stdout)).toMatchObject({ error: { code: 'VALIDATION' } });
+    // No source is a usage error (exit 2).
+    expect(none.code).toBe(2);
+    expect(json(none.stderr)).toMatchObject({ error: { code: 'VALIDATION' } });
   });
 
-  it('refuses while a running Minerva holds the data folder (it would overwrite the change)', () => {
+  it('refuses while a Minerva without a control endpoint holds the data folder (it would overwrite the change)', () => {
     const dataDir = join(work, 'data-locked');
     mkdirSync(dataDir, { recursive: true });
     writeFileSync(join(dataDir, 'minerva.lock'), JSON.stringify({ pid: process.pid, host: 'electron', startedAt: new Date().toISOString() }));
     const res = minerva(['create', '--data-dir', dataDir, '--password-file', 'pw', '--json']);
     expect(res.code).toBe(1);
-    expect(json(res.stdout)).toMatchObject({ error: { code: 'CONFLICT' } });
+    expect(res.stdout).toBe('');
+    expect(json(res.stderr)).toMatchObject({ error: { code: 'CONFLICT' } });
     expect(existsSync(join(dataDir, 'vault.json'))).toBe(false);
   });
 
   it('without a terminal and without a password source, it says how to give one', () => {
     const res = minerva(['show', '--data-dir', join(work, 'data-b')]);
-    expect(res.code).toBe(1);
+    expect(res.code).toBe(2);
     expect(res.stderr).toMatch(/--password-file/);
   });
 });

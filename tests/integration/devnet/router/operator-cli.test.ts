@@ -19,7 +19,9 @@ function run(args: string[], env: Record<string, string> = {}): Promise<{ code: 
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr, json: JSON.parse(stdout.trim().split('\n')[0] ?? '{}') as Record<string, unknown> }));
+    // Results are on stdout; errors ({"error":…}) on stderr.
+    const document = (code: number | null) => (code === 0 ? (stdout.trim().split('\n')[0] ?? '{}') : (stderr.trim().split('\n').at(-1) ?? '{}'));
+    child.on('close', (code) => resolve({ code, stdout, stderr, json: JSON.parse(document(code)) as Record<string, unknown> }));
   });
 }
 

@@ -1,0 +1,200 @@
+import type { Command } from 'commander';
+import { JOB_STATES, type JobState } from '@shared/contract/inference';
+import type { CliCommand, CliIo } from '../command-registry';
+import { choiceOption, guarded, intOption, report, UsageError } from '../output';
+import { sourceLine, withSession } from '../session';
+import { bytes, clock, table } from '../table';
+
+/**
+ * Report commands: `minerva jobs | competitions | rewards | runner | runtime | networks`.
+ * Each asks the running app (or, when none runs, the data folder) through the contract and
+ * prints a table, or with --json the contract's answer as one JSON document.
+ */
+interface ReportOpts {
+  dataDir?: string;
+  json?: boolean;
+}
+
+const withCommon = (cmd: Command) => cmd.option('--data-dir <dir>', 'data folder (default: MINERVA_DATA_DIR or the platform app-data folder)').option('--json', 'print one JSON document');
+
+function parseStates(value: string): JobState[] {
+  const states = value.split(',').map((s) => s.trim());
+  const wrong = states.filter((s) => !(JOB_STATES as readonly string[]).includes(s));
+  if (wrong.length > 0) throw new UsageError(`Unknown job state ${wrong.join(', ')}: use ${JOB_STATES.join(', ')} (comma-separated).`);
+  return states as JobState[];
+}
+
+function registerJobs(program: Command, io: CliIo): void {
+  withCommon(program.command('jobs'))
+    .description('private-inference jobs (newest first), their workers and throughput')
+    .option('--competition <id>', 'only this competition')
+    .option('--state <states>', `only these states, comma-separated (${JOB_STATES.join(', ')})`)
+    .option('--limit <n>', 'at most this many jobs', intOption(1, 20_000), 50)
+    .action(
+      guarded(io, async (opts: ReportOpts & { competition?: string; state?: string; limit: number }) => {
+        const states = opts.state === undefined ? undefined : parseStates(opts.state);
+        await withSession(opts, io, async (session) => {
+          const jobs = await session.call('inference.jobs', { limit: opts.limit, ...(opts.competition ? { competitionId: opts.competition } : {}), ...(states ? { states } : {}) });
+          const status = await session.call('inference.status');
+          const counts = Object.entries(jobs.counts)
+            .filter(([, n]) => n > 0)
+            .map(([state, n]) => `${state} ${n}`)
+            .join(', ');
+          const human = [
+            ...status.workers.map((w) => `Worker ${w.competitionId} (session ${w.sessionId}): ${w.state} — ${w.detail}`),
+            ...status.warnings.map((w) => `! ${w.competitionId}: ${w.message}`),
+            `${jobs.total} job${jobs.total === 1 ? '' : 's'}${counts ? ` (${counts})` : ''}; reported ${status.stats.totalReported}, failed ${status.stats.totalFailed} in all.`,
+            ...(jobs.jobs.length > 0
+              ? [
+                  '',
+                  table(
+                    ['RECEIVED', 'JOB', 'COMPETITION', 'SESSION', 'STATE', 'TOTAL', 'ERROR'],
+                    jobs.jobs.map((j) => [clock(j.receivedAt), j.jobId.slice(0, 8), j.competitionId, String(j.sessionId), j.state, j.totalMs === null ? '' : `${j.totalMs} ms`, j.error ? `${j.error.code}: ${j.error.message}` : '']),
+                  ),
+                ]
+              : []),
+            sourceLine(session),
+          ].join('\n');
+          report(io, Boolean(opts.json), { ...jobs, workers: status.workers, stats: status.stats, warnings: status.warnings }, human);
+        });
+      }),
+    );
+}
+
+function registerCompetitions(program: Command, io: CliIo): void {
+  withCommon(program.command('competitions'))
+    .description('competitions of the selected network and this miner’s memberships')
+    .option('--refresh', 'ask the network for the catalogue again first')
+    .action(
+      guarded(io, async (opts: ReportOpts & { refresh?: boolean }) => {
+        await withSession(opts, io, async (session) => {
+          const view = await session.call('competitions.list', { refresh: Boolean(opts.refresh) });
+          const human = [
+            `Network: ${view.networkId || '(none reachable)'}${view.fetchedAt ? ` (catalogue of ${clock(view.fetchedAt)})` : ''}`,
+            ...(view.error ? [`! ${view.error}`] : []),
+            view.competitions.length === 0
+              ? 'No competitions known.'
+              : table(
+                  ['ID', 'KIND', 'TITLE', 'MEMBERSHIP', 'REWARDS'],
+                  view.competitions.map((c) => [c.id, c.kind, c.title, c.membership ? `${c.membership.state}${c.membership.error ? ` (${c.membership.error.message})` : ''}` : '-', c.rewards.summary]),
+                ),
+            sourceLine(session),
+          ].join('\n');
+          report(io, Boolean(opts.json), view, human);
+        });
+      }),
+    );
+}
+
+function registerRewards(program: Command, io: CliIo): void {
+  withCommon(program.command('rewards'))
+    .description('balance, rewards over a day or a week, and the checklist of why this miner may not be earning')
+    .option('--range <range>', 'day or week', choiceOption(['day', 'week'] as const), 'day')
+    .action(
+      guarded(io, async (opts: ReportOpts & { range: 'day' | 'week' }) => {
+        await withSession(opts, io, async (session) => {
+          const view = await session.call('rewards.get', { range: opts.range });
+          const mark = (ok: boolean | null) => (ok === true ? 'ok  ' : ok === false ? 'FAIL' : '?   ');
+          const human = [
+            `Network: ${view.networkId}   Coldkey: ${view.coldkey ?? '(unlock the wallet to see it)'}   Balance: ${view.balance === null ? 'unknown' : `${view.balance} ${view.symbol}`}`,
+            ...(view.error ? [`! ${view.error}`] : []),
+            view.perCompetition.length === 0
+              ? `No rewards over the last ${view.range}.`
+              : table(
+                  ['COMPETITION', 'TITLE', `LAST ${view.range.toUpperCase()}`],
+                  view.perCompetition.map((p) => [p.competitionId, p.title, `${p.amount} ${view.symbol}`]),
+                ),
+            '',
+            'Checklist:',
+            ...view.checklist.map((c) => `  ${mark(c.ok)} ${c.label}: ${c.detail}${c.ok === false && c.fix ? ` → ${c.fix.label}` : ''}`),
+            sourceLine(session),
+          ].join('\n');
+          report(io, Boolean(opts.json), view, human);
+        });
+      }),
+    );
+}
+
+function registerRunner(program: Command, io: CliIo): void {
+  withCommon(program.command('runner'))
+    .description('model runners of joined model-runner competitions: enrolment, certificate, calls')
+    .action(
+      guarded(io, async (opts: ReportOpts) => {
+        await withSession(opts, io, async (session) => {
+          const status = await session.call('runner.status');
+          const lines: string[] = [];
+          if (status.runners.length === 0) lines.push('No model runner: join a model-runner competition first (minerva competitions).');
+          for (const r of status.runners) {
+            lines.push(
+              `${r.competitionId} (${r.className} on ${r.networkDomain}): ${r.state} — ${r.detail}`,
+              `  listen ${r.listen.host}:${r.listen.port ?? '-'}${r.listen.beyondLoopback ? ' (beyond this machine)' : ''}   policy ${r.policy}`,
+              `  certificate ${r.certificate ? `valid until ${clock(r.certificate.notAfter)} (renew at ${clock(r.certificate.renewAt)})` : 'none yet'}`,
+              `  calls accepted ${r.calls.accepted}, refused ${r.calls.refused}${r.calls.p50Ms === null ? '' : `, p50 ${r.calls.p50Ms} ms, p99 ${r.calls.p99Ms ?? '-'} ms`}${r.calls.lastCallAt ? `, last ${clock(r.calls.lastCallAt)}` : ''}`,
+              ...(r.error ? [`  ! ${r.error.message}`] : []),
+            );
+          }
+          for (const remote of status.remote) lines.push(`remote ${remote.address} for ${remote.competitionId}: ${remote.registered ? 'registered' : 'not registered'}, TEE ${remote.tee.ok ? 'ok' : 'FAILED'} (${remote.tee.tcbStatus})`);
+          lines.push(sourceLine(session));
+          report(io, Boolean(opts.json), status, lines.join('\n'));
+        });
+      }),
+    );
+}
+
+function registerRuntime(program: Command, io: CliIo): void {
+  withCommon(program.command('runtime'))
+    .description('the Docker engine (and how to fix it) and the model containers of this app')
+    .action(
+      guarded(io, async (opts: ReportOpts) => {
+        await withSession(opts, io, async (session) => {
+          const status = await session.call('runtime.status');
+          const { containers } = status.engine.state === 'running' ? await session.call('runtime.containers') : { containers: [] };
+          const e = status.engine;
+          const human = [
+            `Docker engine: ${e.state} at ${e.endpoint}${e.version ? ` (version ${e.version}, ${e.os ?? '?'}/${e.arch ?? '?'}, ${e.cpus ?? '?'} CPUs, ${bytes(e.memoryBytes)})` : ''}`,
+            ...(e.problem ? [`! ${e.problem}`] : []),
+            ...(e.fix ? [`  Fix: ${e.fix}`] : []),
+            `GPU: ${e.gpu.available ? `available (${e.gpu.hostGpus ?? '?'})` : 'none'}${e.disk ? `   Disk free: ${bytes(e.disk.freeBytes)} of ${bytes(e.disk.totalBytes)}` : ''}   Developer mode: ${status.developerMode ? 'on' : 'off'}`,
+            containers.length === 0
+              ? 'No model containers.'
+              : table(
+                  ['NAME', 'IMAGE', 'STATE', 'MODEL', 'MEMORY'],
+                  containers.map((c) => [c.name, c.image, c.status || c.state, c.model ? `${c.model.key} (${c.model.state})` : '', bytes(c.usage?.memoryBytes)]),
+                ),
+            sourceLine(session),
+          ].join('\n');
+          report(io, Boolean(opts.json), { ...status, containers }, human);
+        });
+      }),
+    );
+}
+
+function registerNetworks(program: Command, io: CliIo): void {
+  withCommon(program.command('networks'))
+    .description('network profiles, the selected one (*), and the practice network state')
+    .action(
+      guarded(io, async (opts: ReportOpts) => {
+        await withSession(opts, io, async (session) => {
+          const view = await session.call('networks.list');
+          const human = [
+            table(
+              ['', 'ID', 'NAME', 'KIND', 'CHAIN', 'HUB'],
+              view.profiles.map((p) => [p.id === view.selectedId ? '*' : '', p.id, p.name, p.kind, p.chainUrl ?? '-', p.hubUrl ?? '-']),
+            ),
+            `Practice network: ${view.practice.state} — ${view.practice.detail}`,
+            sourceLine(session),
+          ].join('\n');
+          report(io, Boolean(opts.json), view, human);
+        });
+      }),
+    );
+}
+
+export const reportCommands: CliCommand[] = [
+  { name: 'jobs', register: registerJobs },
+  { name: 'competitions', register: registerCompetitions },
+  { name: 'rewards', register: registerRewards },
+  { name: 'runner', register: registerRunner },
+  { name: 'runtime', register: registerRuntime },
+  { name: 'networks', register: registerNetworks },
+];
