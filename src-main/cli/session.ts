@@ -30,11 +30,11 @@ export interface Session {
 }
 
 /**
- * The in-process path ("no app running"). Kept to this one function so that it becomes
- * `createCore({ dataDir, host, version, background: false })` when the feature kernel lands.
+ * The in-process path ("no app running"): the features are created to answer questions, nothing
+ * starts in the background (no workers, no practice network, no flows resumed).
  */
 export function openLocalCore(dataDir: string): Core {
-  return createCore({ dataDir, host: 'headless', version: APP_VERSION, logConsole: false });
+  return createCore({ dataDir, host: 'headless', version: APP_VERSION, logConsole: false, background: false });
 }
 
 function hostWords(host: string): string {
