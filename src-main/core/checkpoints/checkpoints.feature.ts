@@ -3,6 +3,7 @@ import { defineFeature } from '../kernel/feature';
 import { checkpointsMigrations } from './checkpoints.migrations';
 import type { WorkerActivity, WorkReporter } from '../module-deps';
 import { CheckpointsService } from './checkpoints.service';
+import { assertPublishable } from './publishable';
 import { trainDemoCheckpoint } from './demo-trainer';
 
 /** Two-phase checkpoint submission (hash → commit → publish → submit → verdict → receipt). */
@@ -48,7 +49,11 @@ export const checkpointsFeature = defineFeature({
       },
       handlers: {
         'checkpoints.list': async () => ({ submissions: checkpoints.list(), rounds: await checkpoints.rounds() }),
-        'checkpoints.submitFile': (input) => checkpoints.submitFile(input),
+        'checkpoints.submitFile': async (input) => {
+          // Never publish what must stay private (the vault, system files, key material).
+          await assertPublishable(input.path, ctx.dataDir);
+          return checkpoints.submitFile(input);
+        },
         'checkpoints.trainDemo': async ({ competitionId, steps, expertGroup }) => {
           await checkpoints.assertCanSubmit(competitionId);
           const path = await trainDemoCheckpoint({
