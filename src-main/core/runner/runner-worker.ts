@@ -1,26 +1,30 @@
 /**
- * One model runner for one joined model-runner competition (PROTOCOLS §5, docs/runner.md):
- * enrolment as a persisted step list — TLS key (RSA-2048, sealed by the vault), the runner wallet,
- * SMP hotkey, address and payout hotkey on chain, a certificate from the network's certificate
- * service, the runner message signed by the runner wallet — then the mTLS gRPC server forwarding
- * Setup/Call/Rest to the competition's model container. Every coordinator call is authenticated
- * with the chain's facts (refreshed at least every `chainRefreshMs`). Renewal before expiry.
+ * One model runner for one joined model-runner competition (PROTOCOLS §5, docs/runner.md). Its
+ * enrolment is a flow of the kernel's engine (enrolment-flow.ts, steps in enrolment-steps.ts);
+ * this class holds what lives in memory only — the opened TLS key, the signed container, the mTLS
+ * gRPC server and the chain's coordinator facts — and what happens beside the flow: the miner's
+ * settings, the periodic checks (renewal at 1/3 validity, the chain entry), the view, and the
+ * accounting of coordinator calls.
  */
-import { createHash, createPublicKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
-import { createServer } from 'node:net';
-import { AppError, isAppError } from '@shared/contract/errors';
+import { AppError } from '@shared/contract/errors';
 import type { RunnerAuthPolicy, RunnerState, RunnerView } from '@shared/contract/runner';
-import { toBase64 } from '@shared/protocol/encoding';
 import { pemToDer } from '@shared/protocol/x509';
-import { certPub, certificateHash, smpMessageBytes, smpMetadata, type SmpContainer } from '@shared/protocol/smp';
-import { CERT_REQUEST_HEADERS, CERT_REQUEST_PATH, certificateRequestSigningBytes, classNameForm, runnerDnsName, type IssueCertificateBody } from '@shared/protocol/smp.proto';
+import { smpMetadata, type SmpContainer } from '@shared/protocol/smp';
+import { classNameForm, runnerDnsName } from '@shared/protocol/smp.proto';
+import type { FlowHandle, FlowState, FlowStatus, StepContext } from '../kernel/flow-engine';
+import type { MembershipWorker } from '../kernel/membership-workers';
 import type { ScopedLogger } from '../log/logger';
-import { httpError, httpJson } from '../network/http';
 import type { RunnerKeys } from '../vault/capabilities';
-import { authenticateCoordinator, describeReason, type CoordinatorFacts } from './auth';
+import { authenticateCoordinator, describeReason } from './auth';
+import { CoordinatorFactsCache } from './coordinator-facts';
+import { currentStep, enrolmentId, resetSteps, rowForStart } from './enrolment';
+import { advertised, identity, requireUnlocked, sha256Hex, type EnrolmentHost } from './enrolment-steps';
+import { PredictionTracker } from './predictions';
 import type { RunnerChain } from './runner-chain';
-import { freshSteps, STEP_LABELS, STEP_ORDER, type EnrolmentRow, type RunnerRepo, type StepRow } from './runner.repo';
+import { STEP_LABELS, STEP_ORDER, type EnrolmentRow, type RunnerRepo } from './runner.repo';
 import { SmpServer, type SmpCallRecord, type SmpModel } from './smp-server';
+
+export { predictionNumber } from './predictions';
 
 export interface RunnerConfig {
   /** Chain facts are read again at least this often (§5: at most 300 s). */
@@ -31,7 +35,7 @@ export interface RunnerConfig {
   renewFraction: number;
   /** How often renewal and the chain registration are checked. */
   checkMs: number;
-  /** Retry delay after a failed step. */
+  /** First retry delay after a failed step (the engine backs off from there). */
   retryMs: number;
 }
 
@@ -48,6 +52,11 @@ export interface RunnerWorkerDeps {
   payoutHotkey: string;
   chain: RunnerChain;
   repo: RunnerRepo;
+  /** The enrolment flow (registered once by the module) and the engine's batched status changes. */
+  flow: FlowHandle<EnrolmentRow>;
+  /** The runners whose flows may run, by flow id (the flow's steps find their runner there). */
+  hosts: Map<string, EnrolmentHost>;
+  onFlowStatus(listener: (changed: FlowStatus[]) => void): () => void;
   /** The runner's keys only (never the vault), and whether the wallet is unlocked. */
   vault: RunnerKeys & { isUnlocked(): boolean };
   log: ScopedLogger;
@@ -55,134 +64,156 @@ export interface RunnerWorkerDeps {
   config: RunnerConfig;
   /** The competition's model (started on demand). */
   model: SmpModel & { ensure(): Promise<void> };
+  /** Something the flow does not save changed (a setting, the server stopped): tell the UI. */
   onChange: () => void;
   onCall: (competitionId: string, record: SmpCallRecord) => void;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
-const KEY_LABEL = (networkId: string, competitionId: string): string => `runner-tls-key:${networkId}:${competitionId}`;
+/** Flow states in which a miner's request has its answer (done, waiting for the wallet, or trying again later). */
+const SETTLED: ReadonlySet<FlowState> = new Set(['waiting-unlock', 'backoff', 'waiting', 'done', 'failed', 'stopped', 'cancelled']);
 
-function sha256Hex(bytes: Uint8Array | string): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
-async function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, host, () => {
-      const address = s.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-export class RunnerWorker {
-  private row: EnrolmentRow;
-  private state: RunnerState = 'enrolling';
-  private detail = 'Starting.';
+export class RunnerWorker implements EnrolmentHost, MembershipWorker {
+  /** The enrolment flow's id. */
+  readonly id: string;
   /** The TLS private key (PEM) in memory only, opened from the vault-sealed copy. */
-  private keyPem: string | undefined;
-  private container: SmpContainer | undefined;
+  keyPem: string | undefined;
+  container: SmpContainer | undefined;
   private server: SmpServer | undefined;
-  private facts: { at: number; value: CoordinatorFacts | null } | undefined;
-  private refreshing: Promise<void> | undefined;
-  private queue: Promise<void> = Promise.resolve();
+  /** Read on every coordinator call: kept in memory, saved with the row. */
+  private policy: RunnerAuthPolicy;
+  private readonly facts: CoordinatorFactsCache;
+  private readonly predictions: PredictionTracker;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
-  private lastPrediction: { id: number; value: number } | null = null;
-  private ticks = 0;
 
   constructor(private readonly d: RunnerWorkerDeps) {
-    const existing = d.repo.get(d.networkId, d.competitionId);
-    this.row = existing ?? {
-      networkId: d.networkId,
-      competitionId: d.competitionId,
-      modelId: d.modelId,
-      steps: freshSteps(),
-      policy: 'either',
-      listenHost: '127.0.0.1',
-      listenPort: null,
-      beyondLoopback: false,
-      tlsKeySealed: null,
-      tlsSpkiSha256: null,
-      certPem: null,
-      caPem: null,
-      certNotBefore: null,
-      certNotAfter: null,
-      smpHotkey: null,
-      smpIndex: null,
-      registeredAddress: null,
-      messageJson: null,
-      errorCode: null,
-      errorMessage: null,
-      updatedAt: d.now().toISOString(),
-    };
-    if (this.row.modelId !== d.modelId) {
-      // The catalogue moved to another model id: enrol again (the key stays).
-      this.row.modelId = d.modelId;
-      this.row.steps = freshSteps();
-      this.row.certPem = null;
-      this.row.messageJson = null;
-    }
-    // Steps that were running when the app stopped run again; the listen step always does, and so
-    // does the chain step (it sends nothing when the chain already names this runner, but after a
-    // leave and a new join the hub has taken the runner off the chain).
-    for (const s of this.row.steps) if (s.state === 'running' || s.id === 'listen' || s.id === 'chain') s.state = 'pending';
-    if (this.row.messageJson) this.container = JSON.parse(this.row.messageJson) as SmpContainer;
-    this.save();
+    this.id = enrolmentId(d.networkId, d.competitionId);
+    const row = rowForStart(d.repo.get(d.networkId, d.competitionId), d, d.now());
+    d.repo.save(row);
+    if (row.messageJson) this.container = JSON.parse(row.messageJson) as SmpContainer;
+    this.policy = row.policy;
+    this.facts = new CoordinatorFactsCache(d.chain, d.competitionId, d.config.chainRefreshMs, d.log);
+    this.predictions = new PredictionTracker(d.repo, d.competitionId, d.now);
   }
+
+  // ---- what the enrolment steps use (EnrolmentHost) ----
 
   get competitionId(): string {
     return this.d.competitionId;
   }
+  get networkDomain(): string {
+    return this.d.networkDomain;
+  }
+  get payoutHotkey(): string {
+    return this.d.payoutHotkey;
+  }
+  get chain(): RunnerChain {
+    return this.d.chain;
+  }
+  get vault(): RunnerKeys & { isUnlocked(): boolean } {
+    return this.d.vault;
+  }
+  get log(): ScopedLogger {
+    return this.d.log;
+  }
+  get certDays(): number {
+    return this.d.config.certDays;
+  }
+  certServiceUrl(): Promise<string | null> {
+    return this.d.certServiceUrl();
+  }
+  now(): Date {
+    return this.d.now();
+  }
+  row(): EnrolmentRow {
+    const row = this.d.repo.get(this.d.networkId, this.d.competitionId);
+    if (!row) throw new AppError('INTERNAL', 'The runner’s enrolment is missing from the database.');
+    return row;
+  }
+  renewAt(row: EnrolmentRow): Date {
+    const nb = Date.parse(row.certNotBefore ?? '');
+    const na = Date.parse(row.certNotAfter ?? '');
+    if (!Number.isFinite(nb) || !Number.isFinite(na)) return new Date(0);
+    return new Date(na - (na - nb) * this.d.config.renewFraction);
+  }
+
+  // ---- lifecycle ----
 
   start(): void {
-    void this.kick();
-    this.timer = setInterval(() => this.periodic(), this.d.config.checkMs);
+    this.d.hosts.set(this.id, this);
+    void this.d.flow.start(this.id);
+    this.timer = setInterval(() => this.check(), this.d.config.checkMs);
     this.timer.unref?.();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    await this.queue.catch(() => undefined);
+    // The flow stops where it is (it resumes there when the runner starts again), then the server.
+    await this.d.flow.stop((id) => id === this.id);
+    if (this.d.hosts.get(this.id) === this) this.d.hosts.delete(this.id);
     await this.server?.stop();
     this.server = undefined;
     this.keyPem = undefined;
-    this.state = 'stopped';
   }
 
-  /** Runs the enrolment steps that are not done (one pass at a time). */
-  kick(): Promise<void> {
-    const next = this.queue.then(() => this.advance());
-    this.queue = next.catch(() => undefined);
-    return next;
+  /** The wallet was unlocked: a flow that ended on a failure starts again (a waiting one resumes by itself). */
+  resume(): void {
+    if (!this.stopped && !this.d.flow.isRunning(this.id) && currentStep(this.row()) !== null) void this.d.flow.start(this.id);
   }
 
-  vaultUnlocked(): void {
-    if (this.state === 'paused-locked' || this.state === 'failed') void this.kick();
+  /**
+   * Runs the enrolment until a miner's request has its answer: every step done, waiting for the
+   * wallet, or backing off after a failure (the engine keeps trying on its own).
+   */
+  private settle(): Promise<void> {
+    return new Promise((resolve) => {
+      let off = (): void => undefined;
+      const finish = (): void => {
+        off();
+        resolve();
+      };
+      off = this.d.onFlowStatus((changed) => {
+        if (changed.some((s) => s.id === this.id && SETTLED.has(s.state))) finish();
+      });
+      const now = this.flowStatus()?.state;
+      if (now === 'waiting-unlock' || now === 'backoff') finish();
+      void this.d.flow.start(this.id).then(finish);
+    });
+  }
+
+  private flowStatus(): FlowStatus | undefined {
+    return this.d.flow.status().find((s) => s.id === this.id);
+  }
+
+  /** Saves a miner's change to the row and tells the UI (the flow's own saves are batched by the engine). */
+  private update(patch: Partial<EnrolmentRow>): EnrolmentRow {
+    const row: EnrolmentRow = { ...this.row(), ...patch, updatedAt: this.d.now().toISOString() };
+    this.d.repo.save(row);
+    this.d.onChange();
+    return row;
   }
 
   // ---- the view ----
 
   view(stats: RunnerView['calls'], predictions: RunnerView['predictions']): RunnerView {
-    const r = this.row;
+    const r = this.row();
     let certificate: RunnerView['certificate'] = null;
     if (r.certPem && r.certNotBefore && r.certNotAfter) {
-      certificate = { san: runnerDnsName(r.modelId, this.d.networkDomain), notBefore: r.certNotBefore, notAfter: r.certNotAfter, sha256: sha256Hex(pemToDer(r.certPem)), renewAt: this.renewAt().toISOString() };
+      certificate = { san: runnerDnsName(r.modelId, this.d.networkDomain), notBefore: r.certNotBefore, notAfter: r.certNotAfter, sha256: sha256Hex(pemToDer(r.certPem)), renewAt: this.renewAt(r).toISOString() };
     }
     // Before the first unlock of a session the vault knows no addresses: the signed message names the wallet.
-    const wallet = this.identity('runner-wallet')?.address ?? this.container?.wallet_pubkey_b58 ?? null;
+    const wallet = identity(this, 'runner-wallet')?.address ?? this.container?.wallet_pubkey_b58 ?? null;
+    const { state, detail } = this.stateOf(r);
     return {
       competitionId: r.competitionId,
       modelId: r.modelId,
       className: this.d.className,
       classNameForm: classNameForm(this.d.className),
       networkDomain: this.d.networkDomain,
-      state: this.state,
-      detail: this.detail,
+      state,
+      detail,
       steps: STEP_ORDER.map((id) => {
         const s = r.steps.find((x) => x.id === id) ?? { id, state: 'pending' as const, detail: null };
         return { id, label: STEP_LABELS[id], state: s.state, detail: s.detail };
@@ -198,19 +229,37 @@ export class RunnerWorker {
     };
   }
 
-  get running(): boolean {
-    return this.state === 'serving';
-  }
-
   get stateDetail(): { state: RunnerState; detail: string } {
-    return { state: this.state, detail: this.detail };
+    return this.stateOf(this.row());
   }
 
-  // ---- settings ----
+  /** The runner's state, from the server, the flow's status and the row: a serving runner keeps serving while a step waits. */
+  private stateOf(row: EnrolmentRow): { state: RunnerState; detail: string } {
+    if (this.stopped) return { state: 'stopped', detail: 'Stopped.' };
+    const flow = this.flowStatus();
+    const locked = flow?.state === 'waiting-unlock';
+    if (this.server) {
+      if (locked && flow.step === 'certificate') return { state: 'serving', detail: 'The certificate is due for renewal: unlock your wallet.' };
+      if (locked) return { state: 'serving', detail: `${this.servingDetail(row)} Unlock your wallet to finish: ${STEP_LABELS[flow.step as keyof typeof STEP_LABELS] ?? 'enrolment'}.` };
+      return { state: 'serving', detail: this.servingDetail(row) };
+    }
+    if (locked) return { state: 'paused-locked', detail: 'Unlock your wallet: the runner needs it to sign.' };
+    if (row.errorMessage) return { state: 'failed', detail: `${row.errorMessage} It is tried again shortly.` };
+    const step = currentStep(row);
+    return { state: 'enrolling', detail: step ? STEP_LABELS[step] : 'Starting.' };
+  }
+
+  private servingDetail(row: EnrolmentRow): string {
+    return row.registeredAddress
+      ? `Standing by on ${advertised(row)}: the chain sends coordinators to your TEE-hosted runner at ${row.registeredAddress}. Change the listening address to serve from this computer again.`
+      : `Serving ${runnerDnsName(row.modelId, this.d.networkDomain)} on ${advertised(row)}.`;
+  }
+
+  // ---- the miner's settings ----
 
   setPolicy(policy: RunnerAuthPolicy): void {
-    this.row.policy = policy;
-    this.save();
+    this.policy = policy;
+    this.update({ policy });
     this.d.log.info('runner policy changed', { competition: this.d.competitionId, policy });
   }
 
@@ -222,21 +271,17 @@ export class RunnerWorker {
       if (host === '0.0.0.0' || host === '::') throw new AppError('VALIDATION', 'Name the address coordinators reach you at (an IP address of this computer), not a wildcard.');
     }
     if (!/^[A-Za-z0-9.:-]{1,253}$/.test(host)) throw new AppError('VALIDATION', 'The host is not an address or a name.');
-    this.row.listenHost = host === 'localhost' ? '127.0.0.1' : host;
-    this.row.listenPort = port ?? null;
-    this.row.beyondLoopback = !loopback;
-    this.row.registeredAddress = null;
-    this.resetSteps(['chain', 'listen']);
-    this.d.log.info('runner listen address changed', { competition: this.d.competitionId, host: this.row.listenHost, port: port ?? null, beyond_loopback: !loopback });
-    await this.kick();
+    const row = this.update({ listenHost: host === 'localhost' ? '127.0.0.1' : host, listenPort: port ?? null, beyondLoopback: !loopback, registeredAddress: null, steps: resetSteps(this.row().steps, ['chain', 'listen']) });
+    this.d.log.info('runner listen address changed', { competition: this.d.competitionId, host: row.listenHost, port: port ?? null, beyond_loopback: !loopback });
+    await this.settle();
   }
 
   async renewCertificate(): Promise<void> {
-    this.requireUnlocked('renew the certificate');
-    this.row.certPem = null;
-    this.resetSteps(['certificate', 'message', 'listen']);
-    await this.kick();
-    if (this.row.errorMessage && this.state === 'failed') throw new AppError((this.row.errorCode as never) ?? 'UNAVAILABLE', this.row.errorMessage);
+    requireUnlocked(this, 'renew the certificate');
+    this.update({ certPem: null, steps: resetSteps(this.row().steps, ['certificate', 'message', 'listen']) });
+    await this.settle();
+    const row = this.row();
+    if (row.errorMessage) throw new AppError((row.errorCode as never) ?? 'UNAVAILABLE', row.errorMessage);
   }
 
   /**
@@ -245,285 +290,55 @@ export class RunnerWorker {
    * carries the new one.
    */
   async rotateHotkey(): Promise<void> {
-    this.requireUnlocked('rotate the SMP hotkey');
+    requireUnlocked(this, 'rotate the SMP hotkey');
     await this.d.vault.rotateSmpHotkey();
     await this.hotkeyRotated();
   }
 
   /** The vault's SMP hotkey changed (here or on the Wallet page): register it and sign again. */
   async hotkeyRotated(): Promise<void> {
-    this.resetSteps(['chain', 'message']);
-    await this.kick();
+    this.update({ steps: resetSteps(this.row().steps, ['chain', 'message']) });
+    await this.settle();
   }
 
   /** A runner deployed elsewhere (a TEE) answers for this model: the chain names its address. */
   async registerRemote(address: string): Promise<void> {
-    this.requireUnlocked('register the runner');
-    this.row.registeredAddress = address;
-    this.resetSteps(['chain']);
-    await this.kick();
-    if (this.state === 'failed' && this.row.errorMessage) throw new AppError('UNAVAILABLE', this.row.errorMessage);
+    requireUnlocked(this, 'register the runner');
+    this.update({ registeredAddress: address, steps: resetSteps(this.row().steps, ['chain']) });
+    await this.settle();
+    const row = this.row();
+    if (row.errorMessage) throw new AppError('UNAVAILABLE', row.errorMessage);
   }
 
   /** Reads the chain's facts now (tests, and after a refusal the miner wants to retry). */
-  async refreshChainFacts(): Promise<void> {
-    this.facts = undefined;
-    await this.loadFacts();
+  refreshChainFacts(): Promise<void> {
+    return this.facts.reload();
   }
 
-  // ---- enrolment ----
+  // ---- the server (the flow's last step brings it up) ----
 
-  private requireUnlocked(what: string): void {
-    if (!this.d.vault.isUnlocked()) throw new AppError('VAULT_LOCKED', `Unlock your wallet to ${what}.`);
-  }
-
-  private resetSteps(ids: StepRow['id'][]): void {
-    for (const s of this.row.steps) if (ids.includes(s.id)) s.state = 'pending';
-    this.save();
-  }
-
-  private step(id: StepRow['id']): StepRow {
-    return this.row.steps.find((s) => s.id === id)!;
-  }
-
-  private save(): void {
-    this.row.updatedAt = this.d.now().toISOString();
-    this.d.repo.save(this.row);
-    this.d.onChange();
-  }
-
-  private setState(state: RunnerState, detail: string): void {
-    this.state = state;
-    this.detail = detail;
-    this.d.onChange();
-  }
-
-  private async advance(): Promise<void> {
-    if (this.stopped) return;
-    for (const id of STEP_ORDER) {
-      const step = this.step(id);
-      if (step.state === 'done' && !(id === 'tls-key' && !this.keyPem)) continue;
-      if (this.stopped) return;
-      step.state = 'running';
-      step.detail = null;
-      if (this.state !== 'serving') this.setState('enrolling', STEP_LABELS[id]);
-      this.save();
-      try {
-        step.detail = await this.run(id);
-        step.state = 'done';
-        this.row.errorCode = null;
-        this.row.errorMessage = null;
-        this.save();
-      } catch (error) {
-        const locked = isAppError(error) && error.code === 'VAULT_LOCKED';
-        step.state = locked ? 'pending' : 'failed';
-        const message = isAppError(error) ? error.message : 'An unexpected error stopped the runner.';
-        step.detail = locked ? 'Waiting for your wallet to be unlocked.' : message;
-        this.row.errorCode = locked ? null : isAppError(error) ? error.code : 'INTERNAL';
-        this.row.errorMessage = locked ? null : message;
-        this.save();
-        if (locked) {
-          if (this.state !== 'serving') this.setState('paused-locked', 'Unlock your wallet: the runner needs it to sign.');
-        } else {
-          if (!isAppError(error)) this.d.log.error('runner step failed', { competition: this.d.competitionId, step: id, error });
-          else this.d.log.warn('runner step failed', { competition: this.d.competitionId, step: id, code: error.code, message });
-          if (this.state !== 'serving') this.setState('failed', `${message} It is tried again shortly.`);
-          this.retryLater();
-        }
-        return;
-      }
-    }
-    const elsewhere = this.row.registeredAddress;
-    this.setState(
-      'serving',
-      elsewhere
-        ? `Standing by on ${this.advertised()}: the chain sends coordinators to your TEE-hosted runner at ${elsewhere}. Change the listening address to serve from this computer again.`
-        : `Serving ${runnerDnsName(this.row.modelId, this.d.networkDomain)} on ${this.advertised()}.`,
-    );
-  }
-
-  private retryTimer: NodeJS.Timeout | undefined;
-  private retryLater(): void {
-    if (this.retryTimer || this.stopped) return;
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      void this.kick();
-    }, this.d.config.retryMs);
-    this.retryTimer.unref?.();
-  }
-
-  private advertised(): string {
-    const host = this.row.listenHost.includes(':') ? `[${this.row.listenHost}]` : this.row.listenHost;
-    return `${host}:${this.row.listenPort ?? 0}`;
-  }
-
-  private async run(id: StepRow['id']): Promise<string> {
-    switch (id) {
-      case 'tls-key':
-        return this.tlsKey();
-      case 'chain':
-        return this.registerOnChain();
-      case 'certificate':
-        return this.certificate();
-      case 'message':
-        return this.message();
-      case 'listen':
-        return this.listen();
-    }
-  }
-
-  private tlsKey(): string {
-    if (this.row.tlsKeySealed && this.keyPem) return `Key ${this.row.tlsSpkiSha256?.slice(0, 16)}…`;
-    this.requireUnlocked('open the runner’s TLS key');
-    const label = KEY_LABEL(this.row.networkId, this.row.competitionId);
-    if (this.row.tlsKeySealed) {
-      try {
-        this.keyPem = new TextDecoder().decode(this.d.vault.open(label, this.row.tlsKeySealed));
-        return `Key ${this.row.tlsSpkiSha256?.slice(0, 16)}…`;
-      } catch (error) {
-        if (!isAppError(error) || error.code !== 'DECRYPT_FAILED') throw error;
-        this.d.log.warn('runner TLS key does not open with this wallet; making a new one', { competition: this.d.competitionId });
-      }
-    }
-    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 65537 });
-    const pem = String(privateKey.export({ type: 'pkcs8', format: 'pem' }));
-    const spki = publicKey.export({ type: 'spki', format: 'der' });
-    this.row.tlsKeySealed = this.d.vault.seal(label, new TextEncoder().encode(pem));
-    this.row.tlsSpkiSha256 = sha256Hex(spki);
-    this.keyPem = pem;
-    // A new key needs a new certificate and message.
-    this.row.certPem = null;
-    this.resetSteps(['certificate', 'message', 'listen']);
-    return `New key ${this.row.tlsSpkiSha256.slice(0, 16)}…`;
-  }
-
-  /** The active public identity of a role, or undefined (none, or the vault not unlocked yet this session). */
-  private identity(role: 'runner-wallet' | 'smp-hotkey'): { address: string; index?: number } | undefined {
-    try {
-      return this.d.vault.identity(role);
-    } catch {
-      return undefined;
-    }
-  }
-
-  private walletB58(): string {
-    if (!this.d.vault.isUnlocked() && !this.identity('runner-wallet')) throw new AppError('VAULT_LOCKED', 'Unlock your wallet.');
-    const w = this.identity('runner-wallet');
-    if (!w) throw new AppError('VAULT_MISSING', 'Your wallet has no runner wallet. Restore it from your recovery phrase or import a Solana keypair.');
-    return w.address;
-  }
-
-  private smpHotkey(): { address: string; index: number } {
-    const h = this.identity('smp-hotkey');
-    if (!h) throw this.d.vault.isUnlocked() ? new AppError('VAULT_MISSING', 'Your wallet has no SMP hotkey. Restore it from your recovery phrase.') : new AppError('VAULT_LOCKED', 'Unlock your wallet.');
-    return { address: h.address, index: h.index ?? 0 };
-  }
-
-  private async registerOnChain(): Promise<string> {
-    if (this.row.listenPort === null || this.row.listenPort === 0) {
-      this.row.listenPort = await freePort(this.row.listenHost);
-      this.save();
-    }
-    const address = this.row.registeredAddress ?? this.advertised();
-    const wallet = this.walletB58();
-    const hotkey = this.smpHotkey();
-    const onChain = await this.d.chain.runner(this.d.competitionId, this.row.modelId);
-    if (onChain && onChain.wallet_b58 !== wallet) throw new AppError('CONFLICT', `Model id ${this.row.modelId} belongs to another runner wallet on chain.`);
-    if (!onChain || onChain.smp_hotkey_b58 !== hotkey.address || onChain.address !== address || onChain.payout_hotkey !== this.d.payoutHotkey) {
-      this.requireUnlocked('register the runner on chain');
-      const { block } = await this.d.chain.registerRunner(
-        { competition_id: this.d.competitionId, model_id: this.row.modelId, wallet_b58: wallet, smp_hotkey_b58: hotkey.address, address, payout_hotkey: this.d.payoutHotkey },
-        { walletB58: wallet, sign: (m) => this.d.vault.signWithWallet(m).signature },
-      );
-      this.d.log.info('runner registered on chain', { competition: this.d.competitionId, model_id: this.row.modelId, smp_hotkey: hotkey.address, address, block });
-    }
-    if (this.row.smpHotkey !== hotkey.address) {
-      this.row.smpHotkey = hotkey.address;
-      this.row.smpIndex = hotkey.index;
-      this.resetSteps(['message']);
-    }
-    this.row.registeredAddress = address === this.advertised() ? null : address;
-    return `Model ${this.row.modelId} at ${address}, SMP hotkey #${hotkey.index}`;
-  }
-
-  private renewAt(): Date {
-    const nb = Date.parse(this.row.certNotBefore ?? '');
-    const na = Date.parse(this.row.certNotAfter ?? '');
-    if (!Number.isFinite(nb) || !Number.isFinite(na)) return new Date(0);
-    return new Date(na - (na - nb) * this.d.config.renewFraction);
-  }
-
-  private async certificate(): Promise<string> {
-    if (this.row.certPem && this.d.now() < this.renewAt() && this.row.tlsSpkiSha256 && certificateHash(this.row.certPem) === this.row.tlsSpkiSha256) return `Valid until ${readableUtc(this.row.certNotAfter)}`;
-    if (!this.keyPem) throw new AppError('VAULT_LOCKED', 'Unlock your wallet.');
-    const url = await this.d.certServiceUrl();
-    if (!url) throw new AppError('UNAVAILABLE', 'The network’s certificate service (its coordinator) is not running yet.');
-    const san = runnerDnsName(this.row.modelId, this.d.networkDomain);
-    const publicKeyPem = String(createPublicKey(this.keyPem).export({ type: 'spki', format: 'pem' }));
-    const body: IssueCertificateBody = { tlsPublicKeyPemString: publicKeyPem, commonName: san, isClient: false, isServer: true, sanDns: [san], daysValid: this.d.config.certDays };
-    const text = JSON.stringify(body);
-    const ts = Math.floor(this.d.now().getTime() / 1000);
-    this.requireUnlocked('ask for a certificate');
-    const wallet = this.walletB58();
-    const signature = this.d.vault.signWithWallet(certificateRequestSigningBytes(this.d.competitionId, this.row.modelId, ts, sha256Hex(text))).signature;
-    const answer = await httpJson('certificate service', `${url.replace(/\/$/, '')}${CERT_REQUEST_PATH}`, {
-      method: 'POST',
-      body: text,
-      headers: { [CERT_REQUEST_HEADERS.wallet]: wallet, [CERT_REQUEST_HEADERS.timestamp]: String(ts), [CERT_REQUEST_HEADERS.signature]: toBase64(signature) },
-    });
-    if (answer.status !== 200) throw httpError('certificate service', answer);
-    const a = answer.json as { authorityCertificatePemString?: unknown; tlsCertificatePemString?: unknown };
-    if (typeof a.authorityCertificatePemString !== 'string' || typeof a.tlsCertificatePemString !== 'string') throw new AppError('NETWORK_ERROR', 'The certificate service sent an answer Minerva cannot read.');
-    const cert = new X509Certificate(a.tlsCertificatePemString);
-    const ca = new X509Certificate(a.authorityCertificatePemString);
-    if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) throw new AppError('CERT_INVALID', 'The certificate service sent a certificate its own authority did not sign.');
-    if (certificateHash(a.tlsCertificatePemString) !== this.row.tlsSpkiSha256) throw new AppError('CERT_INVALID', 'The certificate service sent a certificate for another key.');
-    if (!(cert.subjectAltName ?? '').split(/,\s*/).includes(`DNS:${san}`)) throw new AppError('CERT_INVALID', `The certificate is not for ${san}.`);
-    this.row.certPem = a.tlsCertificatePemString;
-    this.row.caPem = a.authorityCertificatePemString;
-    this.row.certNotBefore = new Date(cert.validFrom).toISOString();
-    this.row.certNotAfter = new Date(cert.validTo).toISOString();
-    this.resetSteps(['message', 'listen']);
-    this.d.log.info('runner certificate issued', { competition: this.d.competitionId, san, not_after: this.row.certNotAfter, sha256: certificateHash(a.tlsCertificatePemString) });
-    return `Valid until ${readableUtc(this.row.certNotAfter)}`;
-  }
-
-  private message(): string {
-    if (!this.row.certPem || !this.row.smpHotkey) throw new AppError('INTERNAL', 'The message needs the certificate and the hotkey first.');
-    const fields = { cert_pub: certPub(this.row.certPem), hotkey: this.row.smpHotkey, model_id: this.row.modelId };
-    const bytes = smpMessageBytes(fields);
-    const wallet = this.walletB58();
-    if (this.container && this.container.message_b64 === toBase64(bytes) && this.container.wallet_pubkey_b58 === wallet) return 'Signed';
-    this.requireUnlocked('sign the runner message');
-    const signature = this.d.vault.signWithWallet(bytes).signature;
-    // Swapped in one assignment: a call in flight keeps the metadata it already read.
-    this.container = { message_b64: toBase64(bytes), wallet_pubkey_b58: wallet, signature_b64: toBase64(signature) };
-    this.row.messageJson = JSON.stringify(this.container);
-    this.d.log.info('runner message signed', { competition: this.d.competitionId, hotkey: fields.hotkey, model_id: fields.model_id });
-    return 'Signed';
-  }
-
-  private async listen(): Promise<string> {
-    if (!this.keyPem || !this.row.certPem || !this.row.caPem || !this.container) throw new AppError('VAULT_LOCKED', 'Unlock your wallet.');
+  async serve(row: EnrolmentRow, ctx: StepContext<EnrolmentRow>): Promise<string> {
+    const container = this.container;
+    if (!this.keyPem || !row.certPem || !row.caPem || !container) throw new AppError('VAULT_LOCKED', 'Unlock your wallet.');
     await this.d.model.ensure();
-    await this.loadFacts();
+    await this.facts.load();
     const old = this.server;
     this.server = undefined;
     // Calls in flight on the old server finish; the port is taken over once it has closed.
     await old?.stop();
     const server = new SmpServer({
-      caPem: this.row.caPem,
-      certPem: this.row.certPem,
+      caPem: row.caPem,
+      certPem: row.certPem,
       keyPem: this.keyPem,
-      host: this.row.listenHost,
-      port: this.row.listenPort ?? 0,
+      host: row.listenHost,
+      port: row.listenPort ?? 0,
       className: this.d.className,
       model: this.d.model,
       authenticate: (peer, get) => {
-        this.maybeRefresh();
-        return authenticateCoordinator(this.row.policy, this.facts?.value ?? null, peer, get);
+        this.facts.refreshIfStale();
+        return authenticateCoordinator(this.policy, this.facts.value(), peer, get);
       },
-      serverMetadata: () => smpMetadata(this.container!, 'runner'),
+      serverMetadata: () => smpMetadata(this.container ?? container, 'runner'),
       onCall: (record) => this.recorded(record),
     });
     let port: number;
@@ -531,67 +346,50 @@ export class RunnerWorker {
       port = await server.start();
     } catch (error) {
       // The port went to another program: take a free one and tell the chain.
-      this.d.log.warn('runner port unavailable; choosing another', { competition: this.d.competitionId, port: this.row.listenPort, error: String(error) });
-      this.row.listenPort = null;
-      this.resetSteps(['chain', 'listen']);
+      this.d.log.warn('runner port unavailable; choosing another', { competition: this.d.competitionId, port: row.listenPort, error: String(error) });
+      ctx.save({ listenPort: null, steps: resetSteps(this.row().steps, ['chain', 'listen']) });
       throw new AppError('UNAVAILABLE', 'The runner’s port is taken by another program; a new port is registered.');
     }
     this.server = server;
-    this.d.log.info('runner listening', { competition: this.d.competitionId, host: this.row.listenHost, port, policy: this.row.policy });
-    return `Listening on ${this.advertised()}`;
+    this.d.log.info('runner listening', { competition: this.d.competitionId, host: row.listenHost, port, policy: this.policy });
+    return `Listening on ${advertised(row)}`;
   }
 
-  // ---- chain facts ----
+  // ---- periodic checks ----
 
-  private async loadFacts(): Promise<void> {
-    this.refreshing ??= this.d.chain
-      .coordinator(this.d.competitionId)
-      .then(
-        (value) => {
-          this.facts = { at: Date.now(), value };
-        },
-        (error: unknown) => {
-          this.d.log.warn('coordinator facts could not be read from the chain', { competition: this.d.competitionId, error: isAppError(error) ? error.message : String(error) });
-        },
-      )
-      .finally(() => {
-        this.refreshing = undefined;
-      });
-    await this.refreshing;
-  }
-
-  private maybeRefresh(): void {
-    if (!this.facts || Date.now() - this.facts.at >= this.d.config.chainRefreshMs) void this.loadFacts();
-  }
-
-  private periodic(): void {
+  /**
+   * Every `checkMs`: coordinator facts refreshed when stale; a flow that ended on a failure tried
+   * again; the certificate renewed once 1/3 of its validity is left (the certificate step waits
+   * for the wallet while the server keeps serving); the chain entry compared with this runner.
+   */
+  check(): void {
     if (this.stopped) return;
-    this.maybeRefresh();
-    if (this.state === 'serving' && this.row.certPem && this.d.now() >= this.renewAt()) {
-      if (!this.d.vault.isUnlocked()) {
-        this.detail = 'The certificate is due for renewal: unlock your wallet.';
-        this.d.onChange();
-        return;
-      }
-      this.d.log.info('runner certificate due for renewal', { competition: this.d.competitionId, not_after: this.row.certNotAfter });
-      this.resetSteps(['certificate', 'message', 'listen']);
-      void this.kick();
+    this.facts.refreshIfStale();
+    if (this.d.flow.isRunning(this.id)) return;
+    const row = this.row();
+    if (currentStep(row) !== null) {
+      void this.d.flow.start(this.id);
       return;
     }
-    // The chain must still name this runner's hotkey and address (another device may have changed it).
-    if (this.state === 'serving' && this.d.vault.isUnlocked()) {
-      void this.d.chain.runner(this.d.competitionId, this.row.modelId).then(
-        (r) => {
-          const address = this.row.registeredAddress ?? this.advertised();
-          if (!r || r.smp_hotkey_b58 !== this.row.smpHotkey || r.address !== address) {
-            this.d.log.warn(r ? 'the chain names another runner hotkey or address; registering again' : 'the chain no longer lists this runner; registering again', { competition: this.d.competitionId });
-            this.resetSteps(['chain', 'message']);
-            void this.kick();
-          }
-        },
-        () => undefined,
-      );
+    if (!this.server) return;
+    if (row.certPem && this.d.now() >= this.renewAt(row)) {
+      this.d.log.info('runner certificate due for renewal', { competition: this.d.competitionId, not_after: row.certNotAfter });
+      this.update({ steps: resetSteps(row.steps, ['certificate', 'message', 'listen']) });
+      void this.d.flow.start(this.id);
+      return;
     }
+    if (this.d.vault.isUnlocked()) void this.checkChain(row);
+  }
+
+  /** The chain must still name this runner's hotkey and address (another device may have changed it; a leave removes it). */
+  private async checkChain(row: EnrolmentRow): Promise<void> {
+    const onChain = await this.d.chain.runner(this.d.competitionId, row.modelId).catch(() => undefined);
+    if (onChain === undefined || this.stopped) return;
+    const address = row.registeredAddress ?? advertised(row);
+    if (onChain && onChain.smp_hotkey_b58 === row.smpHotkey && onChain.address === address) return;
+    this.d.log.warn(onChain ? 'the chain names another runner hotkey or address; registering again' : 'the chain no longer lists this runner; registering again', { competition: this.d.competitionId });
+    this.update({ steps: resetSteps(this.row().steps, ['chain', 'message']) });
+    void this.d.flow.start(this.id);
   }
 
   // ---- calls and predictions ----
@@ -600,40 +398,8 @@ export class RunnerWorker {
     if (record.outcome === 'refused') {
       this.d.log.warn('runner call refused', { competition: this.d.competitionId, method: record.method, reason: record.reason, check: record.reason ? describeReason(record.reason) : null, detail: record.detail });
     }
-    if (record.method === 'Setup' && record.status === 'SUCCESS') this.ticks = 0;
-    if (record.call && record.status === 'SUCCESS') this.observe(record.call.method, record.call.args, record.call.result);
+    if (record.method === 'Setup' && record.status === 'SUCCESS') this.predictions.setup();
+    if (record.call && record.status === 'SUCCESS') this.predictions.observe(record.call.method, record.call.args, record.call.result);
     this.d.onCall(this.d.competitionId, record);
   }
-
-  /** Ticks reveal the value the last prediction aimed at: scored like the coordinator scores (1 / (1 + |error|)). */
-  private observe(method: string, args: unknown[], result: unknown): void {
-    const at = this.d.now().toISOString();
-    if (method === 'tick') {
-      this.ticks += 1;
-      const payload = args[0];
-      const truth = typeof payload === 'number' ? payload : typeof (payload as { value?: unknown } | null)?.value === 'number' ? (payload as { value: number }).value : undefined;
-      if (truth !== undefined && this.lastPrediction) {
-        this.d.repo.scorePrediction(this.lastPrediction.id, 1 / (1 + Math.abs(this.lastPrediction.value - truth)));
-        this.lastPrediction = null;
-      }
-    } else if (method === 'predict') {
-      const value = predictionNumber(result);
-      const id = this.d.repo.insertPrediction(this.d.competitionId, at, this.ticks, value);
-      this.lastPrediction = value === null ? null : { id, value };
-    }
-  }
-}
-
-/** A number from a model's prediction: a plain number, or the demo model's `predictions.value.mean[0]`. */
-export function predictionNumber(result: unknown): number | null {
-  if (typeof result === 'number' && Number.isFinite(result)) return result;
-  const mean = (result as { predictions?: { value?: { mean?: unknown } } } | null)?.predictions?.value?.mean;
-  const first: unknown = Array.isArray(mean) ? mean[0] : undefined;
-  return typeof first === 'number' && Number.isFinite(first) ? first : null;
-}
-
-/** `2026-12-24 12:02 UTC` — an unambiguous time for a step's detail (core does not know the reader's zone). */
-function readableUtc(iso: string | null): string {
-  const ms = Date.parse(iso ?? '');
-  return Number.isNaN(ms) ? 'unknown' : `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }

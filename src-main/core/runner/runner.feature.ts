@@ -15,25 +15,18 @@ export const runnerFeature = defineFeature({
   migrations: runnerMigrations,
   config: runnerConfig,
   create(ctx) {
-    const networks = ctx.use('networks');
-    const competitions = ctx.use('competitions');
-    const vault = ctx.use('vault');
     const runner = createRunnerModule(
       {
-        dataDir: ctx.dataDir,
         db: ctx.db,
         audit: ctx.audit,
         log: ctx.log,
-        events: ctx.ui,
+        ui: ctx.ui,
         domain: ctx.domain,
-        networks,
-        activeNetwork: () => networks.active(),
-        clientFor: (network) => networks.clientFor(network),
-        competitions,
-        vault,
-        keys: () => competitions.keys(),
+        flows: ctx.flows,
+        networks: ctx.use('networks'),
+        competitions: ctx.use('competitions'),
+        vault: ctx.use('vault'),
         runtime: ctx.use('runtime'),
-        practiceHost: ctx.host.practiceHost,
         now: ctx.now,
       },
       ctx.config,

@@ -109,6 +109,10 @@ export class RunnerRepo {
     return r ? fromRaw(r) : undefined;
   }
 
+  all(): EnrolmentRow[] {
+    return (this.db.prepare(`SELECT * FROM runner_enrolments`).all() as Raw[]).map(fromRaw);
+  }
+
   save(row: EnrolmentRow): void {
     this.db
       .prepare(

@@ -39,8 +39,8 @@ export interface Parties {
   network: PracticeNetwork;
   coordinator: CoordinatorNode;
   core: Core;
-  /** Closes core and opens it again on the same data folder (the wallet starts locked). */
-  restartCore(): Promise<Core>;
+  /** Closes core and opens it again on the same data folder (the wallet starts locked); `whileStopped` runs in between. */
+  restartCore(whileStopped?: () => void | Promise<void>): Promise<Core>;
   stop(): Promise<void>;
 }
 
@@ -58,8 +58,9 @@ export async function startParties(options: { env?: Record<string, string> } = {
     network,
     coordinator: network.coordinator!,
     core: open(),
-    async restartCore() {
+    async restartCore(whileStopped) {
       await parties.core.close();
+      await whileStopped?.();
       parties.core = open();
       return parties.core;
     },
