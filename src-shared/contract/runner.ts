@@ -32,6 +32,8 @@ export type RunnerState =
   | 'stopped';
 
 export interface RunnerCallView {
+  /** Stored order: a newer call has a larger id (lists from events and from `runner.calls` merge by it). */
+  id: number;
   at: string;
   /** `Setup`, `Call:tick`, `Call:predict`, `Rest`, `Health/Check`. */
   method: string;
@@ -77,6 +79,12 @@ export interface RunnerView {
   };
   predictions: RunnerPredictionView[];
   error: { code: string; message: string } | null;
+}
+
+/** `runner.changed`: the runner's whole view, and the calls stored since the previous event. */
+export interface RunnerChanged extends RunnerView {
+  /** Newest first (at most 50); empty when the change was not a call (an enrolment step, a setting). */
+  recentCalls: RunnerCallView[];
 }
 
 /** A runner the miner deployed elsewhere in a TEE, checked (§6) before it is registered. */
@@ -144,5 +152,5 @@ export const runnerMethods = {
 };
 
 export const runnerEvents = {
-  'runner.changed': event<RunnerView>('A runner moved an enrolment step, served calls, or changed state (throttled).'),
+  'runner.changed': event<RunnerChanged>('A runner moved an enrolment step, served calls, or changed state (batched): its whole view and the calls since the previous event.'),
 };

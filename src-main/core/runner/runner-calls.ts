@@ -4,10 +4,13 @@
  * the competitions that got calls are told to the UI once per batch (`runner.changed`). This is
  * the runner's only timer-batched event source; enrolment changes come batched from the engine.
  */
-import type { RunnerView } from '@shared/contract/runner';
+import type { RunnerCallView, RunnerView } from '@shared/contract/runner';
 import type { ScopedLogger } from '../log/logger';
 import type { RunnerRepo } from './runner.repo';
 import type { SmpCallRecord } from './smp-server';
+
+/** Calls carried by one event per competition (the renderer's table shows 50). */
+const RECENT_CALLS = 50;
 
 type PendingCall = Parameters<RunnerRepo['insertCalls']>[0][number];
 
@@ -18,7 +21,6 @@ function percentile(sorted: readonly number[], p: number): number | null {
 
 export class RunnerCallLog {
   private pending: PendingCall[] = [];
-  private readonly dirty = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -29,14 +31,13 @@ export class RunnerCallLog {
       now: () => Date;
       keepCalls: number;
       batchMs: number;
-      /** The competitions that got calls since the last batch. */
-      changed(competitionIds: string[]): void;
+      /** The competitions that got calls since the last batch, with those calls (newest first). */
+      changed(batch: Map<string, RunnerCallView[]>): void;
     },
   ) {}
 
   record(competitionId: string, r: SmpCallRecord): void {
     this.pending.push({ competitionId, at: this.o.now().toISOString(), method: r.method, outcome: r.outcome, reason: r.reason, status: r.status, ms: r.ms });
-    this.dirty.add(competitionId);
     if (this.closed || this.timer) return;
     this.timer = setTimeout(() => this.flush(), this.o.batchMs);
     this.timer.unref?.();
@@ -48,15 +49,22 @@ export class RunnerCallLog {
     this.timer = undefined;
     const batch = this.pending;
     this.pending = [];
+    let ids: number[] = [];
     try {
-      this.o.repo.insertCalls(batch);
+      ids = this.o.repo.insertCalls(batch);
       for (const id of new Set(batch.map((c) => c.competitionId))) this.o.repo.pruneCalls(id, this.o.keepCalls);
     } catch (error) {
       this.o.log.warn('runner calls could not be stored', { error });
     }
-    const ids = [...this.dirty];
-    this.dirty.clear();
-    if (ids.length > 0 && !this.closed) this.o.changed(ids);
+    if (ids.length === 0 || this.closed) return;
+    const byCompetition = new Map<string, RunnerCallView[]>();
+    for (let i = batch.length - 1; i >= 0; i -= 1) {
+      const c = batch[i]!;
+      const list = byCompetition.get(c.competitionId) ?? [];
+      if (list.length < RECENT_CALLS) list.push({ id: ids[i]!, at: c.at, method: c.method, outcome: c.outcome, reason: c.reason, status: c.status, ms: Math.round(c.ms * 100) / 100 });
+      byCompetition.set(c.competitionId, list);
+    }
+    this.o.changed(byCompetition);
   }
 
   close(): void {

@@ -1,5 +1,5 @@
 import { AppError } from '@shared/contract/errors';
-import type { RunnerStatus, RunnerView } from '@shared/contract/runner';
+import type { RunnerCallView, RunnerStatus, RunnerView } from '@shared/contract/runner';
 import type { CompetitionsApi } from '../competitions/competitions.feature';
 import type { MembershipRow } from '../competitions/memberships.repo';
 import type { AuditRepo } from '../db/audit.repo';
@@ -89,17 +89,24 @@ export function createRunnerModule(deps: RunnerModuleDeps, config: RunnerModuleC
 
   const viewOf = (w: RunnerWorker): RunnerView => w.view(calls.stats(w.competitionId), repo.predictions(w.competitionId, 50));
   /** runner.changed for a competition's current runner (events are already batched by their source). */
-  const emit = (competitionId: string, flowId?: string): void => {
+  const emit = (competitionId: string, options: { flowId?: string; recentCalls?: RunnerCallView[] } = {}): void => {
     const w = workers.get(competitionId);
-    if (w && (flowId === undefined || w.id === flowId)) deps.ui.emit('runner.changed', viewOf(w));
+    if (w && (options.flowId === undefined || w.id === options.flowId)) deps.ui.emit('runner.changed', { ...viewOf(w), recentCalls: options.recentCalls ?? [] });
   };
-  const calls = new RunnerCallLog({ repo, log: deps.log, now: deps.now, keepCalls: config.keepCalls, batchMs: config.eventThrottleMs, changed: (ids) => ids.forEach((id) => emit(id)) });
+  const calls = new RunnerCallLog({
+    repo,
+    log: deps.log,
+    now: deps.now,
+    keepCalls: config.keepCalls,
+    batchMs: config.eventThrottleMs,
+    changed: (batch) => batch.forEach((recentCalls, id) => emit(id, { recentCalls })),
+  });
   const flow = deps.flows.register(
     enrolmentFlow({
       store: enrolmentStore(repo, deps.now),
       host: (id) => hosts.get(id),
       retryMs: config.retryMs,
-      onChanged: (rows: EnrolmentRow[]) => rows.forEach((r) => emit(r.competitionId, enrolmentId(r.networkId, r.competitionId))),
+      onChanged: (rows: EnrolmentRow[]) => rows.forEach((r) => emit(r.competitionId, { flowId: enrolmentId(r.networkId, r.competitionId) })),
     }),
   );
 

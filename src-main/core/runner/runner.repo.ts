@@ -151,12 +151,11 @@ export class RunnerRepo {
       });
   }
 
-  insertCalls(rows: readonly { competitionId: string; at: string; method: string; outcome: 'accepted' | 'refused'; reason: RunnerRefusalReason | null; status: string | null; ms: number }[]): void {
-    if (rows.length === 0) return;
+  /** Stores calls in one transaction; returns their ids, in order. */
+  insertCalls(rows: readonly { competitionId: string; at: string; method: string; outcome: 'accepted' | 'refused'; reason: RunnerRefusalReason | null; status: string | null; ms: number }[]): number[] {
+    if (rows.length === 0) return [];
     const insert = this.db.prepare(`INSERT INTO runner_calls (competition_id, at, method, outcome, reason, status, ms) VALUES (?, ?, ?, ?, ?, ?, ?)`);
-    this.db.transaction(() => {
-      for (const r of rows) insert.run(r.competitionId, r.at, r.method, r.outcome, r.reason, r.status, r.ms);
-    })();
+    return this.db.transaction(() => rows.map((r) => Number(insert.run(r.competitionId, r.at, r.method, r.outcome, r.reason, r.status, r.ms).lastInsertRowid)))();
   }
 
   /** Keeps the newest `keep` calls of a competition. */
@@ -165,14 +164,7 @@ export class RunnerRepo {
   }
 
   calls(competitionId: string, limit: number): RunnerCallView[] {
-    const rows = this.db.prepare(`SELECT at, method, outcome, reason, status, ms FROM runner_calls WHERE competition_id = ? ORDER BY id DESC LIMIT ?`).all(competitionId, limit) as {
-      at: string;
-      method: string;
-      outcome: 'accepted' | 'refused';
-      reason: RunnerRefusalReason | null;
-      status: string | null;
-      ms: number;
-    }[];
+    const rows = this.db.prepare(`SELECT id, at, method, outcome, reason, status, ms FROM runner_calls WHERE competition_id = ? ORDER BY id DESC LIMIT ?`).all(competitionId, limit) as RunnerCallView[];
     return rows.map((r) => ({ ...r, ms: Math.round(r.ms * 100) / 100 }));
   }
 

@@ -373,8 +373,8 @@ function CallsTable({ calls }: { calls: RunnerCallView[] }) {
           </tr>
         </thead>
         <tbody>
-          {calls.map((call, i) => (
-            <tr key={`${call.at}-${i}`} className={call.outcome === 'refused' ? 'runner-refused' : undefined}>
+          {calls.map((call) => (
+            <tr key={call.id} className={call.outcome === 'refused' ? 'runner-refused' : undefined}>
               <td className="runner-nowrap">{timeOfDay(call.at)}</td>
               <td className="mono runner-nowrap">{call.method}</td>
               <td>

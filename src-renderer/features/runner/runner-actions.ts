@@ -1,9 +1,9 @@
 import type { MethodInput } from '@shared/contract';
-import type { RemoteRunnerView, RunnerAuthPolicy, RunnerView } from '@shared/contract/runner';
+import type { RemoteRunnerView, RunnerAuthPolicy, RunnerChanged, RunnerView } from '@shared/contract/runner';
 import { onConnectionState, rpc } from '../../rpc';
 import { errorText, toastError } from '../../store/actions';
 import { useStore } from '../../store/store';
-import { useRunnerStore } from './runner-store';
+import { CALLS_SHOWN, useRunnerStore } from './runner-store';
 
 /** Plain functions that call `runner.*` and keep the Runner page current. */
 
@@ -18,16 +18,14 @@ export async function refreshRunners(): Promise<void> {
 }
 
 const loadingCalls = new Map<string, Promise<void>>();
-/** Call totals last seen per runner: a changed total means new calls to list. */
-const seenTotals = new Map<string, number>();
 
 export function loadCalls(competitionId: string): Promise<void> {
   const inFlight = loadingCalls.get(competitionId);
   if (inFlight) return inFlight;
   const run = (async () => {
     try {
-      const { calls } = await rpc().invoke('runner.calls', { competitionId, limit: 50 });
-      store().setCalls(competitionId, calls);
+      const { calls } = await rpc().invoke('runner.calls', { competitionId, limit: CALLS_SHOWN });
+      store().addCalls(competitionId, calls);
     } catch {
       // The counts above still show; the table fills in on the next change.
     } finally {
@@ -38,26 +36,24 @@ export function loadCalls(competitionId: string): Promise<void> {
   return run;
 }
 
-function onRunner(runner: RunnerView): void {
+/** A runner.changed event carries the runner's view and its new calls: the page updates from it, without asking again. */
+function onChanged({ recentCalls, ...runner }: RunnerChanged): void {
   store().upsertRunner(runner);
-  const total = runner.calls.accepted + runner.calls.refused;
-  if (seenTotals.get(runner.competitionId) !== total) {
-    seenTotals.set(runner.competitionId, total);
-    void loadCalls(runner.competitionId);
-  }
+  if (recentCalls.length > 0) store().addCalls(runner.competitionId, recentCalls);
 }
 
 let started = false;
 
-/** Subscribes to runner events once; reloads after a reconnection or a membership change. Safe to call twice. */
+/**
+ * Subscribes to runner events once. The whole status is read again only after a reconnection
+ * (events may have been missed) or a membership change (a runner appears or goes). Safe to call twice.
+ */
 export function startRunner(): void {
   if (started) return;
   started = true;
   const client = rpc();
-  client.on('runner.changed', onRunner);
+  client.on('runner.changed', onChanged);
   client.on('competitions.changed', () => void refreshRunners());
-  client.on('vault.unlocked', () => void refreshRunners());
-  client.on('vault.locked', () => void refreshRunners());
   onConnectionState((state) => {
     if (state === 'open') void refreshRunners();
   });
@@ -72,7 +68,7 @@ export async function loadRunnerPage(): Promise<void> {
 /** Runs a runner.* call that answers with the runner's new view; errors become a toast. */
 async function runnerCall(run: () => Promise<RunnerView>, done?: string): Promise<boolean> {
   try {
-    onRunner(await run());
+    store().upsertRunner(await run());
     if (done) useStore.getState().pushToast('info', done);
     return true;
   } catch (error) {

@@ -20,8 +20,12 @@ export interface RunnerViewState {
   /** A runner.changed event or a method's answer: replaces that runner (or adds it). */
   upsertRunner: (runner: RunnerView) => void;
   upsertRemote: (remote: RemoteRunnerView) => void;
-  setCalls: (competitionId: string, calls: RunnerCallView[]) => void;
+  /** Calls from `runner.calls` or carried by a runner.changed event: merged by id, the 50 newest kept. */
+  addCalls: (competitionId: string, calls: RunnerCallView[]) => void;
 }
+
+/** Recent calls kept per runner (what the page's table shows). */
+export const CALLS_SHOWN = 50;
 
 export const useRunnerStore = create<RunnerViewState>()((set) => ({
   runners: [],
@@ -47,5 +51,15 @@ export const useRunnerStore = create<RunnerViewState>()((set) => ({
       list[i] = remote;
       return { remote: list };
     }),
-  setCalls: (competitionId, calls) => set((s) => ({ calls: { ...s.calls, [competitionId]: calls } })),
+  addCalls: (competitionId, calls) => set((s) => ({ calls: { ...s.calls, [competitionId]: mergeCalls(s.calls[competitionId] ?? [], calls) } })),
 }));
+
+/**
+ * Newest first, each call once. A list fetched while events arrive may miss the newest calls or
+ * repeat some an event carried: merging by id makes the order of arrival irrelevant.
+ */
+export function mergeCalls(known: readonly RunnerCallView[], incoming: readonly RunnerCallView[]): RunnerCallView[] {
+  const byId = new Map<number, RunnerCallView>();
+  for (const c of [...known, ...incoming]) byId.set(c.id, c);
+  return [...byId.values()].sort((a, b) => b.id - a.id).slice(0, CALLS_SHOWN);
+}
