@@ -146,8 +146,8 @@ export const vaultMethods = {
     sensitive: true,
   }),
   'vault.exportPolkadotJson': method<{ json: string }>()({
-    input: z.object({ role: z.enum(['coldkey', 'hotkey', 'checkpoint-signer', 'smp-hotkey']), exportPassword: newPassword }).strict(),
-    summary: 'A polkadot-js account file (JSON v3, encrypted with exportPassword) of an sr25519/ed25519 identity.',
+    input: z.object({ role: z.enum(['coldkey', 'hotkey', 'checkpoint-signer', 'smp-hotkey']), password, exportPassword: newPassword }).strict(),
+    summary: 'A polkadot-js account file (JSON v3, encrypted with exportPassword) of an sr25519/ed25519 identity; the wallet password is asked again.',
     sensitive: true,
   }),
   'vault.makeWatchOnly': method<VaultOverview>()({

@@ -234,8 +234,10 @@ function register(program: Command, io: CliIo): void {
       guarded(io, async (opts: Common & { out: string; role: 'coldkey' | 'hotkey' | 'checkpoint-signer' | 'smp-hotkey'; exportPasswordFile?: string }) => {
         await withSession(opts, io, async (session) => {
           await ensureUnlocked(session, io, opts);
+          // Key material leaves the app: the wallet password is asked again, even when unlocked.
+          const password = await walletPassword(io, opts);
           const exportPassword = await readPassword(io, { file: opts.exportPasswordFile, envName: 'MINERVA_EXPORT_PASSWORD', question: 'Password for the exported file: ', confirm: true });
-          const { json } = await session.call('vault.exportPolkadotJson', { role: opts.role, exportPassword });
+          const { json } = await session.call('vault.exportPolkadotJson', { role: opts.role, password, exportPassword });
           const path = resolve(opts.out);
           writeNewFile(path, json);
           const address = (JSON.parse(json) as { address: string }).address;

@@ -179,8 +179,8 @@ function vaultHandlers(service: VaultService, h: { audit: (action: string, detai
     changed();
     return overview();
   },
-  'vault.exportPolkadotJson': ({ role, exportPassword }) => {
-    const json = service.exportPolkadotJson({ role, exportPassword });
+  'vault.exportPolkadotJson': async ({ role, password, exportPassword }) => {
+    const json = await service.exportPolkadotJson({ role, password, exportPassword });
     audit('vault.exportPolkadotJson', { role });
     return { json };
   },

@@ -842,11 +842,20 @@ export class VaultService {
     return { signature: `0x${hex(personalSign(pair, bytes))}`, address: addressFor('eoa', pair.publicKey, 'secp256k1') };
   }
 
-  /** polkadot-js JSON v3 of an sr25519/ed25519 identity, encrypted with `exportPassword`. */
-  exportPolkadotJson(input: { role: 'coldkey' | 'hotkey' | 'checkpoint-signer' | 'smp-hotkey'; exportPassword: string }): string {
+  /**
+   * polkadot-js JSON v3 of an sr25519/ed25519 identity, encrypted with `exportPassword`. Key
+   * material leaves the app, so the wallet password is asked again (with the wrong-password
+   * throttle), as for the recovery phrase and the backup: an unlocked wallet alone is not enough.
+   */
+  exportPolkadotJson(input: { role: 'coldkey' | 'hotkey' | 'checkpoint-signer' | 'smp-hotkey'; password: string; exportPassword: string }): Promise<string> {
     validateNewPassword(input.exportPassword);
-    const pair = this.pair(input.role);
-    return exportPolkadotJson(pair, input.exportPassword, `minerva ${input.role}`);
+    return this.exclusive(async () => {
+      const { key } = await this.openWithPassword(input.password);
+      key.master.fill(0);
+      const pair = this.pair(input.role);
+      this.options.log?.info('key exported as polkadot-js JSON', { role: input.role });
+      return exportPolkadotJson(pair, input.exportPassword, `minerva ${input.role}`);
+    });
   }
 
   close(): void {

@@ -70,7 +70,12 @@ describe('vault over the contract', () => {
     await ok('vault.answerBackupQuiz', { answers: quiz.positions.map(() => 'test') });
     await ok('vault.rotateHotkey', { role: 'hotkey' });
     await ok('vault.rotateHotkey', { role: 'smp-hotkey' });
-    const pj = await ok<{ json: string }>('vault.exportPolkadotJson', { role: 'hotkey', exportPassword: 'export-pass-123' });
+    // key material leaves the app: an unlocked wallet is not enough, the password is asked again
+    const refused = await call('vault.exportPolkadotJson', { role: 'hotkey', password: 'not-the-password-0', exportPassword: 'export-pass-123' });
+    expect(refused.ok ? null : refused.error.code).toBe('AUTH_FAILED');
+    const missing = await call('vault.exportPolkadotJson', { role: 'hotkey', exportPassword: 'export-pass-123' });
+    expect(missing.ok ? null : missing.error.code).toBe('VALIDATION');
+    const pj = await ok<{ json: string }>('vault.exportPolkadotJson', { role: 'hotkey', password: PW, exportPassword: 'export-pass-123' });
     expect(JSON.parse(pj.json)).toMatchObject({ encoding: { content: ['pkcs8', 'sr25519'] } });
     const backup = await ok<{ content: string }>('vault.exportBackup', { password: PW });
     await ok('vault.changePassword', { oldPassword: PW, newPassword: NEW_PW });
