@@ -13,6 +13,8 @@ export class PredictionTracker {
     private readonly repo: RunnerRepo,
     private readonly competitionId: string,
     private readonly now: () => Date,
+    /** Predictions kept per competition (the newest). */
+    private readonly keep: number,
   ) {}
 
   /** A new Setup starts the tick count again. */
@@ -33,6 +35,7 @@ export class PredictionTracker {
       const value = predictionNumber(result);
       const id = this.repo.insertPrediction(this.competitionId, this.now().toISOString(), this.ticks, value);
       this.lastPrediction = value === null ? null : { id, value };
+      this.repo.prunePredictions(this.competitionId, this.keep);
     }
   }
 }

@@ -37,6 +37,8 @@ export interface RunnerConfig {
   checkMs: number;
   /** First retry delay after a failed step (the engine backs off from there). */
   retryMs: number;
+  /** Predictions kept per competition. */
+  keepPredictions: number;
 }
 
 export interface RunnerWorkerDeps {
@@ -94,7 +96,7 @@ export class RunnerWorker implements EnrolmentHost, MembershipWorker {
     if (row.messageJson) this.container = JSON.parse(row.messageJson) as SmpContainer;
     this.policy = row.policy;
     this.facts = new CoordinatorFactsCache(d.chain, d.competitionId, d.config.chainRefreshMs, d.log);
-    this.predictions = new PredictionTracker(d.repo, d.competitionId, d.now);
+    this.predictions = new PredictionTracker(d.repo, d.competitionId, d.now, d.config.keepPredictions);
   }
 
   // ---- what the enrolment steps use (EnrolmentHost) ----
