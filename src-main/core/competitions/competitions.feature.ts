@@ -1,5 +1,6 @@
 import type { CompetitionsView } from '@shared/contract/competitions';
 import { defineFeature } from '../kernel/feature';
+import { competitionsConfig } from './competitions.config';
 import { competitionsMigrations } from './competitions.migrations';
 import { CompetitionsService, type MinerKeys } from './competitions.service';
 import { minerKeysFrom } from './vault-keys';
@@ -25,6 +26,7 @@ declare module '../kernel/domain-events' {
 
 export const competitionsFeature = defineFeature({
   name: 'competitions',
+  config: competitionsConfig,
   migrations: competitionsMigrations,
   create(ctx) {
     const networks = ctx.use('networks');
@@ -39,6 +41,8 @@ export const competitionsFeature = defineFeature({
       clientFor: (network) => networks.clientFor(network),
       keys,
       now: ctx.now,
+      flows: ctx.flows,
+      config: ctx.config,
       onChange: (view) => {
         ctx.ui.emit('competitions.changed', view);
         ctx.domain.emit('competitions.changed', view);

@@ -1,5 +1,6 @@
 import type { MembershipState, MembershipStep } from '@shared/contract/competitions';
 import type { Db } from '../db/open';
+import type { FlowStore } from '../kernel/flow-engine';
 
 export interface MembershipRow {
   networkId: string;
@@ -67,6 +68,28 @@ export class MembershipsRepo {
       ? this.db.prepare('SELECT * FROM memberships ORDER BY updated_at').all()
       : this.db.prepare('SELECT * FROM memberships WHERE network_id = ? ORDER BY updated_at').all(networkId)) as Raw[];
     return rows.map(fromRaw);
+  }
+
+  /**
+   * The membership flow's store: a flow's id is `<network>/<competition>` (kept whole in SQL, so
+   * neither part is ever split), each patch one upsert stamped with `updated_at`.
+   */
+  flowStore(now: () => Date): FlowStore<MembershipRow> {
+    const byId = (id: string): MembershipRow | undefined => {
+      const raw = this.db.prepare("SELECT * FROM memberships WHERE network_id || '/' || competition_id = ?").get(id) as Raw | undefined;
+      return raw ? fromRaw(raw) : undefined;
+    };
+    return {
+      get: byId,
+      unfinished: () => (this.db.prepare("SELECT * FROM memberships WHERE state IN ('joining', 'leaving') ORDER BY updated_at").all() as Raw[]).map(fromRaw),
+      save: (id, patch) => {
+        const row = byId(id);
+        if (!row) throw new Error(`no membership ${id}`);
+        const next = { ...row, ...patch, updatedAt: now().toISOString() };
+        this.save(next);
+        return next;
+      },
+    };
   }
 
   save(row: MembershipRow): void {

@@ -10,6 +10,9 @@ import { openDatabase, type Db } from '@core/db/open';
 import { createLogger } from '@core/log/logger';
 import { CompetitionsService, type MinerKeys } from '@core/competitions/competitions.service';
 import type { CatalogueEntry, KeySigner, NetworkClient } from '@core/network/client';
+import { COMPETITIONS_DEFAULTS, type CompetitionsConfig } from '@core/competitions/competitions.config';
+import { FlowEngine } from '@core/kernel/flow-engine';
+import { SimpleUnlockGate } from '@core/kernel/unlock-gate';
 
 /**
  * The join/leave engine on its own. The network here is a scripted in-memory one so that each
@@ -104,6 +107,15 @@ function keys(state: KeyState): MinerKeys {
   };
 }
 
+/** The engine as the kernel builds it, its unlock gate over the test's wallet state (batches of 1 ms). */
+function engineFor(keyState: KeyState): FlowEngine {
+  const gate = new SimpleUnlockGate(() => keyState.unlocked);
+  keyState.listeners.push(() => gate.notify());
+  return new FlowEngine({ gate, log: createLogger({ console: false }).scope('flows'), batchMs: 1 });
+}
+
+const CONFIG: CompetitionsConfig = { ...COMPETITIONS_DEFAULTS, backoffBaseMs: 5, backoffMaxMs: 5, txPollMs: 1 };
+
 function service(db: Db, network: ScriptedNetwork, keyState: KeyState = { unlocked: true, listeners: [] }, now = () => new Date()) {
   const views: CompetitionsView[] = [];
   const svc = new CompetitionsService({
@@ -115,8 +127,8 @@ function service(db: Db, network: ScriptedNetwork, keyState: KeyState = { unlock
     keys: () => keys(keyState),
     now,
     onChange: (v) => views.push(v),
-    backoffMs: () => 5,
-    txPollMs: 1,
+    flows: engineFor(keyState),
+    config: CONFIG,
   });
   return { svc, views, keyState };
 }
@@ -165,7 +177,7 @@ describe('join flow', () => {
     expect(net.registrations).toBe(1);
 
     const second = service(db, net);
-    second.svc.start();
+    void second.svc.start();
     await settle(second.svc, () => net.joined.size === 1);
     expect((await membership(second.svc))?.state).toBe('joined');
     expect(net.registrations).toBe(1);
@@ -201,7 +213,7 @@ describe('join flow', () => {
     const net = new ScriptedNetwork();
     const keyState = { unlocked: true, listeners: [] as (() => void)[] };
     const { svc } = service(newDb(), net, keyState);
-    svc.start();
+    void svc.start();
     await svc.join(ENTRY.id);
     keyState.unlocked = false;
     for (let i = 0; i < 100; i += 1) await new Promise((r) => setTimeout(r, 2));
@@ -234,7 +246,7 @@ describe('join flow', () => {
     const keyState: KeyState = { unlocked: true, listeners: [], hotkey: '5Hotkey' };
     const db = newDb();
     const { svc } = service(db, net, keyState);
-    svc.start();
+    void svc.start();
     await svc.join(ENTRY.id);
     for (let i = 0; i < 300 && net.joined.size === 0; i += 1) await new Promise((r) => setTimeout(r, 2));
     // The vault rotates: the new hotkey is active, listeners are told.
@@ -260,7 +272,102 @@ describe('join flow', () => {
       keys: () => undefined,
       now: () => new Date(),
       onChange: () => undefined,
+      flows: engineFor({ unlocked: true, listeners: [] }),
+      config: CONFIG,
     });
     await expect(svc.list(true)).resolves.toEqual({ networkId: '', competitions: [], fetchedAt: null, error: 'The practice network is not running.' });
+  });
+});
+
+/** The membership flow on the kernel's engine, with the rows read straight from the SQLite file. */
+describe('membership flow on the flow engine (real SQLite file)', () => {
+  const rowOf = (db: Db) => db.prepare("SELECT state, steps_json, pending_tx, attempts, error_code FROM memberships WHERE competition_id = 'practice-inference'").get() as { state: string; steps_json: string; pending_tx: string | null; attempts: number; error_code: string | null };
+  const stepsOf = (db: Db) => (JSON.parse(rowOf(db).steps_json) as { id: string; state: string; detail: string | null }[]).map((s) => `${s.id}:${s.state}`);
+
+  it('resumes at the stored step after an engine restart, without redoing finished steps', async () => {
+    const db = newDb();
+    const net = new ScriptedNetwork();
+    net.registered.add('5Hotkey');
+    // The hub is down for the first app: it stops with the join step unfinished.
+    for (let i = 0; i < 50; i += 1) net.failNext.push({ method: 'join', error: new AppError('NETWORK_ERROR', 'The hub is not answering.') });
+    let checks = 0;
+    const isRegistered = net.isRegistered;
+    net.isRegistered = (c, h) => ((checks += 1), isRegistered(c, h));
+    const first = service(db, net);
+    await first.svc.join(ENTRY.id);
+    await settle(first.svc, () => rowOf(db).error_code === 'NETWORK_ERROR');
+    expect(stepsOf(db)).toEqual(['register:skipped', 'join:active']);
+    expect(checks).toBe(1);
+
+    net.failNext.length = 0;
+    const second = service(db, net);
+    void second.svc.start();
+    await settle(second.svc, () => rowOf(db).state === 'joined');
+    expect(stepsOf(db)).toEqual(['register:skipped', 'join:done']);
+    expect(checks).toBe(1); // the register step was not run again
+    expect(rowOf(db)).toMatchObject({ attempts: 0, error_code: null });
+  });
+
+  it('follows a pending registration after a restart and never sends it again', async () => {
+    const db = newDb();
+    const net = new ScriptedNetwork();
+    const followed: string[] = [];
+    const txStatus = net.txStatus;
+    net.txStatus = (txId) => (followed.push(txId), txStatus(txId));
+    net.register = (_c, hotkey) => {
+      net.registrations += 1;
+      net.pendingTx.set('tx-slow', 1_000_000); // the chain takes its time
+      void hotkey;
+      return Promise.resolve({ txId: 'tx-slow' });
+    };
+    const first = service(db, net);
+    await first.svc.join(ENTRY.id);
+    await settle(first.svc, () => followed.length >= 2);
+    expect(rowOf(db).pending_tx).toBe('tx-slow');
+    expect(stepsOf(db)).toEqual(['register:active', 'join:pending']);
+
+    net.pendingTx.set('tx-slow', 0);
+    followed.length = 0;
+    const second = service(db, net);
+    void second.svc.start();
+    await settle(second.svc, () => rowOf(db).state === 'joined');
+    expect(net.registrations).toBe(1);
+    expect(followed[0]).toBe('tx-slow');
+    expect(rowOf(db)).toMatchObject({ state: 'joined', pending_tx: null });
+  });
+
+  it('sends a registration again when the chain lost the one that was sent', async () => {
+    const db = newDb();
+    const net = new ScriptedNetwork();
+    const { svc } = service(db, net);
+    await svc.join(ENTRY.id);
+    for (let i = 0; i < 500 && net.registrations === 0; i += 1) await new Promise((r) => setTimeout(r, 2));
+    net.pendingTx.delete('tx-1'); // a chain restart before inclusion: `unknown`
+    await settle(svc, () => net.joined.size === 1);
+    expect(net.registrations).toBe(2);
+    expect(rowOf(db).state).toBe('joined');
+  });
+
+  it('waits for the unlock without counting an attempt, saying so in words', async () => {
+    const db = newDb();
+    const net = new ScriptedNetwork();
+    const keyState: KeyState = { unlocked: true, listeners: [] };
+    const { svc } = service(db, net, keyState);
+    const isRegistered = net.isRegistered;
+    // The miner locks the wallet while the registration is on its way: the next look needs the hotkey.
+    net.isRegistered = (c, h) => ((keyState.unlocked = false), isRegistered(c, h));
+    await svc.join(ENTRY.id);
+    for (let i = 0; i < 500 && rowOf(db).error_code !== 'VAULT_LOCKED'; i += 1) await new Promise((r) => setTimeout(r, 2));
+    expect(rowOf(db)).toMatchObject({ state: 'joining', attempts: 0, error_code: 'VAULT_LOCKED' });
+    const steps = JSON.parse(rowOf(db).steps_json) as { state: string; detail: string | null }[];
+    expect(steps[0]).toMatchObject({ state: 'pending', detail: 'Waiting for you to unlock your wallet.' });
+    // However long it stays locked, it never fails and never counts.
+    for (let i = 0; i < 50; i += 1) await new Promise((r) => setTimeout(r, 2));
+    expect(rowOf(db)).toMatchObject({ state: 'joining', attempts: 0 });
+
+    keyState.unlocked = true;
+    keyState.listeners.forEach((l) => l());
+    await settle(svc, () => net.joined.size === 1);
+    expect(rowOf(db)).toMatchObject({ state: 'joined', attempts: 0, error_code: null });
   });
 });
