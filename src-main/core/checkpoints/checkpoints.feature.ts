@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { defineFeature } from '../kernel/feature';
+import { checkpointsConfig } from './checkpoints.config';
 import { checkpointsMigrations } from './checkpoints.migrations';
 import type { WorkerActivity, WorkReporter } from '../module-deps';
 import { CheckpointsService } from './checkpoints.service';
@@ -17,6 +18,7 @@ declare module '../kernel/feature' {
 
 export const checkpointsFeature = defineFeature({
   name: 'checkpoints',
+  config: checkpointsConfig,
   migrations: checkpointsMigrations,
   create(ctx) {
     const networks = ctx.use('networks');
@@ -31,6 +33,8 @@ export const checkpointsFeature = defineFeature({
       competitions,
       keys: () => competitions.keys(),
       now: ctx.now,
+      flows: ctx.flows,
+      config: ctx.config,
       onChange: (view) => ctx.ui.emit('checkpoints.changed', view),
       uploadsDir: join(ctx.dataDir, 'uploads'),
     });

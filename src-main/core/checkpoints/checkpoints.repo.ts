@@ -1,5 +1,6 @@
 import type { CheckpointState, CheckpointStep } from '@shared/contract/checkpoints';
 import type { Db } from '../db/open';
+import type { FlowStore } from '../kernel/flow-engine';
 
 /** One row per submission: every fact a resumed flow needs, never file contents or keys. */
 export interface SubmissionRow {
@@ -79,6 +80,22 @@ export class CheckpointsRepo {
 
   unfinished(): SubmissionRow[] {
     return (this.db.prepare("SELECT * FROM checkpoint_submissions WHERE state IN ('running', 'waiting') ORDER BY created_at").all() as Raw[]).map(fromRaw);
+  }
+
+  /** The submission flow's store: each patch one upsert stamped with `updated_at`, then `onSaved`. */
+  flowStore(now: () => Date, onSaved: (row: SubmissionRow) => void): FlowStore<SubmissionRow> {
+    return {
+      get: (id) => this.get(id),
+      unfinished: () => this.unfinished(),
+      save: (id, patch) => {
+        const row = this.get(id);
+        if (!row) throw new Error(`no checkpoint submission ${id}`);
+        const next = { ...row, ...patch, updatedAt: now().toISOString() };
+        this.save(next);
+        onSaved(next);
+        return next;
+      },
+    };
   }
 
   save(row: SubmissionRow): void {
