@@ -1,5 +1,5 @@
 import * as nodeCrypto from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { AppInfo, HostKind } from '@shared/contract/app';
@@ -101,6 +101,7 @@ export function createCore(options: CoreOptions): Core {
   const lock = acquireDataDirLock(options.dataDir, options.host);
   const homeDir = options.homeDir ?? homedir();
   const log = createLogger({ dir: join(options.dataDir, 'logs'), homeDir, ...(options.logConsole === undefined ? {} : { console: options.logConsole }) });
+  tightenDataDir(options.dataDir, log);
   let db: Db;
   try {
     db = openDatabase(join(options.dataDir, 'minerva.db'), MIGRATIONS);
@@ -156,4 +157,20 @@ export function createCore(options: CoreOptions): Core {
       lock.release();
     },
   };
+}
+
+/**
+ * The data folder holds the wallet, the database and logs: only its owner may read it. A folder
+ * the user made with a looser mode (0755 by default) is tightened to 0700, and the log says so.
+ */
+function tightenDataDir(dataDir: string, log: Logger): void {
+  if (process.platform === 'win32') return;
+  try {
+    const mode = statSync(dataDir).mode & 0o777;
+    if ((mode & 0o077) === 0) return;
+    chmodSync(dataDir, 0o700);
+    log.scope('core').warn('the data folder was readable by other users; it is now private (0700)', { was: mode.toString(8) });
+  } catch (error) {
+    log.scope('core').warn('could not make the data folder private; other users may read it', { error });
+  }
 }

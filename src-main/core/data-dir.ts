@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { AppError } from '@shared/contract/errors';
 
 /**
  * Where Minerva keeps its data: `--data-dir`, else `MINERVA_DATA_DIR`, else the platform's
@@ -7,6 +8,8 @@ import { join, resolve } from 'node:path';
  */
 export function resolveDataDir(options: { flag?: string | undefined; env?: NodeJS.ProcessEnv; platform?: NodeJS.Platform; home?: string } = {}): string {
   const env = options.env ?? process.env;
+  // An empty --data-dir (a script's unset variable) must not fall back to the default folder silently.
+  if (options.flag !== undefined && options.flag.trim() === '') throw new AppError('VALIDATION', '--data-dir is empty. Give a folder, or leave the option out to use the default.');
   if (options.flag) return resolve(options.flag);
   if (env.MINERVA_DATA_DIR) return resolve(env.MINERVA_DATA_DIR);
   const home = options.home ?? homedir();

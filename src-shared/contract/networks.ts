@@ -50,7 +50,7 @@ export const endpointUrlSchema = z
 export const networksMethods = {
   'networks.list': method<NetworksView>()({ input: z.object({}).strict(), summary: 'Network profiles, the selected one, and the practice network state.' }),
   'networks.add': method<NetworksView>()({
-    input: z.object({ name: z.string().trim().min(1).max(64), chainUrl: endpointUrlSchema, hubUrl: endpointUrlSchema }).strict(),
+    input: z.object({ name: z.string().trim().min(1).max(64).refine((n) => !/[\p{Cc}\p{Cf}]/u.test(n), 'no control or direction-changing characters'), chainUrl: endpointUrlSchema, hubUrl: endpointUrlSchema }).strict(),
     summary: 'Add a network by its chain and hub endpoints (it is not selected).',
   }),
   'networks.remove': method<NetworksView>()({ input: z.object({ id: z.string().min(1).max(64) }).strict(), summary: 'Remove a network you added.' }),

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createCore, type Core } from '@core/create-core';
 import { resolveDataDir } from '@core/data-dir';
@@ -10,6 +10,7 @@ import { AppError } from '@shared/contract/errors';
 import { verifyCheckpoint } from '@shared/protocol/checkpoint-message';
 import { fromHex } from '@shared/protocol/encoding';
 import { readPracticeNetworkState } from '@devnet/index';
+import { readSmallFile } from '../files';
 import type { CliCommand, CliIo } from '../command-registry';
 import { fail, report } from '../output';
 import { readPassword } from '../password';
@@ -211,7 +212,13 @@ export const checkpointCommand: CliCommand = {
       .option('--json', 'print the checks as JSON')
       .action(async (file: string, opts: { chain?: string; dataDir?: string; json?: boolean }) => {
         try {
-          const receipt = JSON.parse(readFileSync(resolve(file), 'utf8')) as Receipt;
+          const text = readSmallFile(resolve(file), 1024 * 1024, 'a receipt');
+          let receipt: Receipt;
+          try {
+            receipt = JSON.parse(text) as Receipt;
+          } catch {
+            throw new AppError('VALIDATION', `${file} is not a receipt (not JSON). Export the receipt from the Checkpoints page or \`minerva checkpoint submit\`.`);
+          }
           const chainUrl = opts.chain ?? readPracticeNetworkState(resolveDataDir({ flag: opts.dataDir, env: io.env }))?.parties.chain?.url;
           if (!chainUrl) throw new AppError('UNAVAILABLE', 'No chain to check against: pass --chain URL, or start the practice network (minerva devnet start).');
           const checks = await verifyReceipt(receipt, chainUrl);

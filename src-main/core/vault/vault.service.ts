@@ -144,7 +144,10 @@ export class VaultService {
       },
       clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
     };
-    removeStaleTemps(this.vaultPath, readdirSync(options.dataDir));
+    const names = readdirSync(options.dataDir);
+    removeStaleTemps(this.vaultPath, names);
+    // The throttle's own interrupted writes too (they piled up after kills).
+    removeStaleTemps(join(options.dataDir, 'vault-attempts.json'), names);
   }
 
   // ---------------------------------------------------------------- events
