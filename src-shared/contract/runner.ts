@@ -20,7 +20,14 @@ export type RunnerRefusalReason =
   | 'v1.cert_pub'
   | 'v1.hotkey'
   | 'pinned.cert_hash'
-  | 'metadata';
+  | 'metadata'
+  // Gateway mode (a runner behind a TLS-terminating proxy; x-gateway-auth-*, issue 15):
+  | 'gateway.metadata'
+  | 'gateway.cert_hash'
+  | 'gateway.signature'
+  | 'gateway.payload'
+  | 'gateway.timestamp'
+  | 'gateway.model_id';
 
 export type RunnerEnrolStepId = 'tls-key' | 'certificate' | 'chain' | 'message' | 'listen';
 

@@ -8,10 +8,12 @@
  * gRPC errors; gRPC INTERNAL only for a bug here.
  */
 import * as grpc from '@grpc/grpc-js';
+import { AppError } from '@shared/contract/errors';
 import type { RunnerRefusalReason } from '@shared/contract/runner';
+import type { TeeRecord } from '@shared/contract/runtime';
 import { classNameMatches, SMP_MAX_MESSAGE_BYTES, SMP_SERVICE } from '@shared/protocol/smp.proto';
 import { decodeVariant, encodeVariant, jsonToVariant, VariantError, variantToJson, type Variant } from '@shared/protocol/smp-variant';
-import type { AuthVerdict } from './auth';
+import { gatewayModeAllowed, type AuthVerdict } from './auth';
 import { smpServices } from './smp-proto';
 
 export type SmpStatusCode = 'SUCCESS' | 'INVALID_ARGUMENT' | 'FAILED_PRECONDITION' | 'BAD_IMPLEMENTATION';
@@ -60,6 +62,14 @@ export interface SmpServerOptions {
   /** The runner's `x-server-auth-*` for the next response (read per call: a rotation applies at once). */
   serverMetadata: () => Record<string, string>;
   onCall?: (record: SmpCallRecord) => void;
+  /**
+   * `mtls` (default): a client certificate chaining to `caPem` is required in the handshake.
+   * `gateway` (issue 15): the runner sits behind a TLS-terminating proxy in the same attested VM —
+   * plaintext HTTP/2 on a loopback address only, no client certificate (`authenticate` then checks
+   * `x-gateway-auth-*`, see auth.ts `authenticateGateway`). Allowed only when the runner's TEE
+   * check passed (`gatewayModeAllowed`); otherwise `start` refuses with FORBIDDEN.
+   */
+  transport?: { kind: 'mtls' } | { kind: 'gateway'; tee: TeeRecord | null };
 }
 
 /**
@@ -163,7 +173,16 @@ export class SmpServer {
         call.write({ status: service === '' || service === SMP_SERVICE ? 'SERVING' : 'SERVICE_UNKNOWN' });
       },
     });
-    const credentials = grpc.ServerCredentials.createSsl(Buffer.from(this.o.caPem), [{ private_key: Buffer.from(this.o.keyPem), cert_chain: Buffer.from(this.o.certPem) }], true);
+    let credentials: grpc.ServerCredentials;
+    const transport = this.o.transport ?? { kind: 'mtls' };
+    if (transport.kind === 'gateway') {
+      const gate = gatewayModeAllowed(transport.tee);
+      if (!gate.allowed) throw new AppError('FORBIDDEN', gate.why);
+      if (!['127.0.0.1', '::1'].includes(this.o.host)) throw new AppError('FORBIDDEN', 'In gateway mode the runner listens on loopback only: the TLS-terminating proxy next to it is the only way in.');
+      credentials = grpc.ServerCredentials.createInsecure();
+    } else {
+      credentials = grpc.ServerCredentials.createSsl(Buffer.from(this.o.caPem), [{ private_key: Buffer.from(this.o.keyPem), cert_chain: Buffer.from(this.o.certPem) }], true);
+    }
     const host = this.o.host.includes(':') ? `[${this.o.host}]` : this.o.host;
     this.port = await new Promise<number>((resolve, reject) => server.bindAsync(`${host}:${this.o.port}`, credentials, (error, port) => (error ? reject(error) : resolve(port))));
     this.server = server;

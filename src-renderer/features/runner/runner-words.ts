@@ -13,6 +13,12 @@ export const REFUSAL_WORDS: Record<RunnerRefusalReason, string> = {
   'v1.cert_pub': 'its signed message names another TLS key than the certificate it connected with',
   'v1.hotkey': "its signed message names a hotkey that is not the coordinator's hotkey on chain now",
   'pinned.cert_hash': 'its certificate is not one of the two the coordinator registered on chain',
+  'gateway.metadata': 'its x-gateway-auth headers were missing, repeated or not canonical base64',
+  'gateway.cert_hash': 'the key it signed with is not one of the two the coordinator registered on chain',
+  'gateway.signature': 'its x-gateway-auth signature did not verify with the key it presented',
+  'gateway.payload': 'its signed token was not exactly a model id and a whole-second timestamp',
+  'gateway.timestamp': 'its signed token was more than 30 seconds old (or ahead): check both clocks',
+  'gateway.model_id': 'its signed token was made for another model',
 };
 
 export const REFUSAL_ORDER = Object.keys(REFUSAL_WORDS) as RunnerRefusalReason[];

@@ -16,6 +16,8 @@ import { fromBase58, fromBase64 } from '@shared/protocol/encoding';
 import { certPub, pythonJsonDumps, SMP_METADATA_KEYS, verifySmp } from '@shared/protocol/smp';
 import { HEALTH_SERVICE, SMP_SERVICE } from '@shared/protocol/smp.proto';
 import { decodeVariant, encodeVariant, VariantError, type VariantValue } from '@shared/protocol/smp-variant';
+import { GATEWAY_METADATA_KEYS, gatewayPayloadBytes } from '@shared/protocol/smp-gateway';
+import { authenticateGateway } from '@core/runner/auth';
 import { smpServices } from '@core/runner/smp-proto';
 
 const FIXTURES = join(__dirname, '../../fixtures/crunch');
@@ -185,5 +187,20 @@ describe('authentication material as the public code writes it', () => {
     // This older public message has no hotkey or model_id: Minerva's §5 check names that, after the signature passed.
     const verdict = verifySmp(container, { role: 'runner', expectedWallet: wallet, peerCert: certPem, expectedHotkey: 'h', expectedModelId: 'm' });
     expect(verdict).toMatchObject({ valid: false, check: 'keys' });
+  });
+
+  it('gateway mode (0.12): x-gateway-auth-* made by Python exactly as the public interceptor does verify here, byte for byte', () => {
+    const fixture = JSON.parse(readFileSync(join(FIXTURES, 'gateway_auth_python.json'), 'utf8')) as { model_id: string; timestamp: number; metadata: Record<string, string>; message_utf8: string };
+    expect(Object.keys(fixture.metadata).sort()).toEqual(Object.values(GATEWAY_METADATA_KEYS).sort());
+    // json.dumps(..., separators=(",", ":")) with ensure_ascii: the ü is \u00fc on the wire.
+    expect(Buffer.from(gatewayPayloadBytes(fixture.model_id, fixture.timestamp)).toString('utf8')).toBe(fixture.message_utf8);
+    expect(Buffer.from(fixture.metadata['x-gateway-auth-message']!, 'base64').toString('utf8')).toBe(fixture.message_utf8);
+    const hash = createHash('sha256').update(Buffer.from(fixture.metadata['x-gateway-auth-pubkey']!, 'base64')).digest('hex');
+    const facts = { walletB58: 'w', hotkey: 'h', certHashes: ['0'.repeat(64), hash] as const };
+    const get = (key: string): string[] => (fixture.metadata[key] === undefined ? [] : [fixture.metadata[key]]);
+    expect(authenticateGateway(facts, fixture.model_id, get, fixture.timestamp * 1000 + 29_000)).toEqual({ ok: true, mechanism: 'gateway' });
+    expect(authenticateGateway(facts, fixture.model_id, get, fixture.timestamp * 1000 + 31_000)).toMatchObject({ ok: false, reason: 'gateway.timestamp' });
+    expect(authenticateGateway(facts, 'model-u-42', get, fixture.timestamp * 1000)).toMatchObject({ ok: false, reason: 'gateway.model_id' });
+    expect(authenticateGateway({ ...facts, certHashes: ['0'.repeat(64), '0'.repeat(64)] }, fixture.model_id, get, fixture.timestamp * 1000)).toMatchObject({ ok: false, reason: 'gateway.cert_hash' });
   });
 });
