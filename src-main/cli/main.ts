@@ -17,7 +17,9 @@ export async function runCli(argv: string[], io = processIo()): Promise<void> {
     .version(APP_VERSION, '-V, --version')
     .showHelpAfterError('(run `minerva --help` for the list of commands)')
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .exitOverride();
+    .exitOverride()
+    // Options after a subcommand belong to it (needed where a command has options and subcommands).
+    .enablePositionalOptions();
   for (const command of commands) command.register(program, io);
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import type { MembershipView } from '@shared/contract/competitions';
+import { AppError } from '@shared/contract/errors';
 import { JOB_STATES, type JobState } from '@shared/contract/inference';
 import type { CliCommand, CliIo } from '../command-registry';
 import { choiceOption, guarded, intOption, report, UsageError } from '../output';
@@ -61,8 +63,34 @@ function registerJobs(program: Command, io: CliIo): void {
     );
 }
 
+function membershipLine(m: MembershipView): string {
+  const step = m.steps.find((st) => st.state === 'active' || st.state === 'failed');
+  return `${m.competitionId}: ${m.state}${step ? ` (${step.label}${step.detail ? `: ${step.detail}` : ''})` : ''}${m.error ? ` — ${m.error.message}` : ''}`;
+}
+
 function registerCompetitions(program: Command, io: CliIo): void {
-  withCommon(program.command('competitions'))
+  // `competitions --json` and `competitions join <id> --json` each own their options.
+  const competitions = program.command('competitions').enablePositionalOptions();
+  for (const [verb, method, words] of [
+    ['join', 'competitions.join', 'join a competition (registers the hotkey first when needed; the wallet must be unlocked)'],
+    ['leave', 'competitions.leave', 'leave a competition'],
+    ['retry', 'competitions.retry', 'retry a failed join or leave now'],
+  ] as const) {
+    withCommon(competitions.command(`${verb} <id>`))
+      .description(words)
+      .action(
+        guarded(io, async (id: string, opts: ReportOpts) => {
+          await withSession(opts, io, async (session) => {
+            if (!session.app) {
+              throw new AppError('CONFLICT', `No Minerva is running with this data folder: memberships are worked by a running app. Start \`minerva serve\` (or the desktop app), then run this again.`);
+            }
+            const membership = await session.call(method, { id });
+            report(io, Boolean(opts.json), membership, `${membershipLine(membership)}\nThe app carries on in the background; \`minerva competitions\` shows how far it got.`);
+          });
+        }),
+      );
+  }
+  withCommon(competitions)
     .description('competitions of the selected network and this miner’s memberships')
     .option('--refresh', 'ask the network for the catalogue again first')
     .action(

@@ -13,6 +13,8 @@ import { secretForms } from '../../unit/vault/helpers';
  * commands open the folder themselves once it stopped.
  */
 const PW = 'orbit-lantern-walnut-cascade';
+/** What a miner sends through the Playground: its plaintext must reach no log and no other output. */
+const PROMPT = 'The miller opened the gate at dawn';
 let work: string;
 let home: string;
 let dataDir: string;
@@ -124,6 +126,34 @@ describe('minerva commands beside a running minerva serve', () => {
     expect(ok<{ engine: { state: string } }>(['runtime']).engine.state).toBe('running');
   });
 
+  it('joins through the app, and jobs --json shows the job the app served', async () => {
+    const membership = ok<{ competitionId: string; state: string }>(['competitions', 'join', 'practice-inference']);
+    expect(membership).toMatchObject({ competitionId: 'practice-inference' });
+    type Catalogue = { competitions: { id: string; membership: { state: string } | null }[] };
+    const state = (c: Catalogue) => c.competitions.find((x) => x.id === 'practice-inference')?.membership?.state;
+    let catalogue = ok<Catalogue>(['competitions']);
+    for (let i = 0; i < 120 && state(catalogue) !== 'joined' && state(catalogue) !== 'failed'; i += 1) {
+      spawnSync('sleep', ['0.5']);
+      catalogue = ok(['competitions']);
+    }
+    expect(state(catalogue)).toBe('joined');
+    // A completion through the router's API (the Playground's contract call, over the control socket): this miner serves it.
+    const credential = readFileSync(join(dataDir, 'control.token'), 'utf8').trim();
+    const [, sent] = await rawExchange(
+      [`${JSON.stringify({ id: 1, auth: credential })}\n`, `${JSON.stringify({ id: 2, method: 'inference.playgroundSend', input: { competitionId: 'practice-inference', prompt: PROMPT, timeoutS: 90 } })}\n`],
+      2,
+    );
+    expect(sent?.reply, JSON.stringify(sent)).toMatchObject({ ok: true });
+    const jobs = ok<{ total: number; counts: Record<string, number>; jobs: { competitionId: string; state: string; sessionId: number; error: unknown }[] }>(['jobs', '--state', 'reported']);
+    expect(jobs.total).toBe(1);
+    expect(jobs.counts.reported).toBe(1);
+    expect(jobs.jobs[0]).toMatchObject({ competitionId: 'practice-inference', sessionId: 101, state: 'reported', error: null });
+    const human = minerva(['jobs']);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/practice-inference\s+101\s+reported/u);
+    expect(human.stdout).toContain('from the running app');
+  });
+
   it('usage errors exit 2 with nothing on stdout', () => {
     for (const args of [['jobs', '--limit', '0'], ['jobs', '--state', 'nope'], ['rewards', '--range', 'year'], ['jobs', '--bogus'], ['wallet', 'frobnicate'], ['wallet', 'create', '--words', '13']]) {
       refused(args, 2);
@@ -176,7 +206,8 @@ describe('the same commands with no app running', () => {
 
   it('reports open the data folder themselves', () => {
     expect(ok(['wallet', 'lock-status'])).toMatchObject({ state: 'locked', app: null, dataDir });
-    expect(ok(['jobs'])).toMatchObject({ jobs: [], total: 0 });
+    // The job the app served is in the data folder's database.
+    expect(ok(['jobs'])).toMatchObject({ total: 1, counts: { reported: 1 }, jobs: [{ competitionId: 'practice-inference', state: 'reported' }] });
     expect(ok<{ selectedId: string }>(['networks']).selectedId).toBe('practice');
     // This process runs no practice network of its own: the catalogue says why it is empty.
     const competitions = ok<{ competitions: unknown[]; error: string | null }>(['competitions']);
@@ -194,7 +225,7 @@ describe('the same commands with no app running', () => {
     const created = outputs.find((o) => o.args.join(' ').startsWith('wallet create'));
     const mnemonic = (JSON.parse(created?.stdout ?? '{}') as { mnemonic?: string }).mnemonic ?? '';
     expect(mnemonic).not.toBe('');
-    const needles = [...secretForms(PW), PW, 'not-the-password'];
+    const needles = [...secretForms(PW), PW, 'not-the-password', PROMPT];
     for (const o of outputs) {
       for (const needle of needles) expect(o.stdout + o.stderr, o.args.join(' ')).not.toContain(needle);
       if (o !== created) expect(o.stdout + o.stderr, o.args.join(' ')).not.toContain(mnemonic);
