@@ -235,4 +235,46 @@ describe('Bittensor adapter on the spec-218 subtensor runtime', () => {
     expect(graph.neurons.map((n) => n.uid)).toEqual([null, uid]);
     expect(graph.neurons[1]?.coldkey).toBe(pair('//C1').address);
   });
+
+  it("reads an epoch's emission in the metagraph", async () => {
+    // Shorten subnet 1's tempo (sudo, the key set by dev_setStorage) so an epoch runs within a
+    // few blocks, then read the standing of the genesis neuron at UID 0, which earns the epoch's
+    // emission (our fresh hotkeys earn nothing without a staked validator's weights).
+    const api = client.api;
+    const tx = (pallet: string, name: string) => {
+      const fn = api.tx[pallet]?.[name];
+      if (!fn) throw new Error(`no ${pallet}.${name} in this runtime`);
+      return fn;
+    };
+    const query = (pallet: string, name: string) => {
+      const fn = api.query[pallet]?.[name];
+      if (!fn) throw new Error(`no storage ${pallet}.${name} in this runtime`);
+      return fn;
+    };
+    const sudo = pair('//S1');
+    const nonce = (await api.rpc.system.accountNextIndex(sudo.address)).toNumber();
+    const setTempo = tx('sudo', 'sudo')(tx('adminUtils', 'sudoSetTempo')(NETUID, 2));
+    await new Promise<void>((resolve, reject) => {
+      setTempo
+        .signAndSend(sudo, { nonce }, (result) => {
+          if (!result.status.isInBlock) return;
+          if (result.dispatchError) reject(new Error(result.dispatchError.toString()));
+          else resolve();
+        })
+        .catch(reject);
+    });
+    const owner = (await query('subtensorModule', 'keys')(NETUID, 0)).toString();
+    expect(await client.uid(NETUID, owner)).toBe(0);
+    const lastEpoch = async () => Number((await query('subtensorModule', 'lastMechansimStepBlock')(NETUID)).toString());
+    const epochBefore = await lastEpoch();
+    const head = await chain.newBlocks(3);
+    expect(await lastEpoch()).toBeGreaterThan(epochBefore);
+    expect(await lastEpoch()).toBeLessThanOrEqual(head);
+    const graph = await client.metagraph(NETUID, [owner, pair('//H2').address]);
+    expect(graph.tempo).toBe(2);
+    const [genesisNeuron, mine] = graph.neurons;
+    expect(genesisNeuron?.emission).toBeGreaterThan(0n);
+    expect(mine?.emission).toBe(0n);
+    expect(mine?.incentive).toBe(0);
+  });
 });

@@ -222,9 +222,6 @@ const toBig = (codec: Codec) => BigInt(codec.toString());
 const toNum = (codec: Codec) => Number(codec.toString());
 
 export class BittensorClient {
-  /** Per-signer next nonce we handed out, so two quick transactions never share one. */
-  private readonly nextNonce = new Map<string, number>();
-
   constructor(
     readonly api: ApiPromise,
     readonly endpoint: string,
@@ -589,8 +586,8 @@ export class BittensorClient {
   }
 
   private async send(tx: SubmittableExtrinsic<'promise'>, key: ChainSigner, ctx: ChainErrorContext, timeoutMs = DEFAULT_TX_TIMEOUT_MS): Promise<TxReceipt> {
-    const chainNonce = (await this.api.rpc.system.accountNextIndex(key.address)).toNumber();
-    const nonce = Math.max(chainNonce, this.nextNonce.get(key.address) ?? 0);
+    // The node's next index for the account (counts its pool), read fresh for each transaction.
+    const nonce = (await this.api.rpc.system.accountNextIndex(key.address)).toNumber();
     const signer = toPolkadotSigner(this.api.registry, key);
     this.log?.info('tx.submit', { action: ctx.action, nonce });
     return new Promise<TxReceipt>((resolve, reject) => {
@@ -616,7 +613,6 @@ export class BittensorClient {
         const status = result.status;
         if (status.isInBlock || status.isFinalized) {
           const blockHash = (status.isInBlock ? status.asInBlock : status.asFinalized).toHex();
-          this.nextNonce.set(key.address, nonce + 1);
           void this.receipt(result, blockHash, ctx).then(
             (receipt) => finish(null, receipt),
             (error: unknown) => finish(error instanceof AppError ? error : poolErrorToAppError(error, ctx)),
