@@ -36,7 +36,8 @@ export type KeySafetyWarningId =
   | 'btcli-plaintext-hotkeys'
   | 'vault-readable-by-others'
   | 'hotkey-old'
-  | 'host-exposed';
+  | 'host-exposed'
+  | 'vault-file-missing';
 
 export type KeySafetyFixAction =
   | 'change-password'
@@ -46,7 +47,8 @@ export type KeySafetyFixAction =
   | 'review-btcli-hotkeys'
   | 'fix-vault-permissions'
   | 'rotate-hotkey'
-  | 'restrict-to-loopback';
+  | 'restrict-to-loopback'
+  | 'rewrite-vault-file';
 
 export interface KeySafetyWarning {
   id: KeySafetyWarningId;
@@ -149,6 +151,10 @@ export const vaultMethods = {
     input: z.object({ role: z.enum(['coldkey', 'hotkey', 'checkpoint-signer', 'smp-hotkey']), password, exportPassword: newPassword }).strict(),
     summary: 'A polkadot-js account file (JSON v3, encrypted with exportPassword) of an sr25519/ed25519 identity; the wallet password is asked again.',
     sensitive: true,
+  }),
+  'vault.rewriteFile': method<VaultOverview>()({
+    input: z.object({}).strict(),
+    summary: 'Write vault.json (and its backup) again from the unlocked wallet, after the file was deleted.',
   }),
   'vault.makeWatchOnly': method<VaultOverview>()({
     input: z.object({ password }).strict(),

@@ -190,6 +190,11 @@ function vaultHandlers(service: VaultService, h: { audit: (action: string, detai
     changed();
     return overview();
   },
+  'vault.rewriteFile': async () => {
+    await service.rewriteFile();
+    audit('vault.rewriteFile');
+    return overview();
+  },
   'vault.fixPermissions': () => {
     service.fixPermissions();
     return overview();

@@ -1,5 +1,5 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
@@ -119,6 +119,10 @@ export class VaultService {
   private readonly timers: VaultTimers;
   private readonly listeners = new Set<(event: VaultEvent) => void>();
   private unlockedState: Unlocked | undefined;
+  /** While unlocked: the wallet file is checked for, so a deletion is noticed at once (issue 19). */
+  private fileWatch: NodeJS.Timeout | undefined;
+  /** The wallet file vanished while unlocked: the keys are only in memory until it is written back. */
+  private fileMissing = false;
   /** Public facts kept after lock, so the UI can show addresses and warnings while locked. */
   private publicIdentities: PublicIdentity[] | undefined;
   private vaultFacts: WarningFacts['vault'];
@@ -216,6 +220,7 @@ export class VaultService {
       autoLockMinutes: this.autoLockMinutes,
       btcliPlaintextHotkeys: findPlaintextBtcliHotkeys(this.options.homeDir),
       vaultReadableByOthers: readableByOthers(this.vaultPath),
+      vaultFileMissing: this.fileMissing,
       exposedBeyondLoopback: this.options.exposedBeyondLoopback ?? false,
       now: this.now(),
     });
@@ -350,9 +355,17 @@ export class VaultService {
   }
 
   lock(reason: LockReason = 'user'): void {
-    this.clearIdleTimer();
-    this.quiz = undefined;
     const state = this.unlockedState;
+    if (state && reason !== 'closed' && this.checkFile()) {
+      // Locking now would lose every key that is not backed up: keep them until the file is back.
+      this.options.log?.error('wallet not locked: its file is missing and the keys exist only in memory', { reason });
+      if (reason === 'user') throw new AppError('CONFLICT', 'Your wallet file was deleted. Locking now would lose your keys: press "Write the wallet file back" on Wallet & Security first.');
+      this.armIdleTimer();
+      return;
+    }
+    this.clearIdleTimer();
+    this.stopFileWatch();
+    this.quiz = undefined;
     if (!state) return;
     this.unlockedState = undefined;
     for (const pair of state.pairs.values()) wipe(pair);
@@ -384,6 +397,43 @@ export class VaultService {
     }, this.autoLockMinutes * 60_000);
   }
 
+  /** Checks for the wallet file every 2 s while unlocked (cheap: one stat). */
+  private watchFile(): void {
+    this.stopFileWatch();
+    this.fileWatch = setInterval(() => this.checkFile(), 2000);
+    this.fileWatch.unref();
+  }
+
+  private stopFileWatch(): void {
+    if (this.fileWatch) clearInterval(this.fileWatch);
+    this.fileWatch = undefined;
+  }
+
+  /** True when the wallet file is missing while unlocked; raises the critical warning once. */
+  private checkFile(): boolean {
+    if (!this.unlockedState) return false;
+    const missingNow = !existsSync(this.vaultPath);
+    if (missingNow !== this.fileMissing) {
+      this.fileMissing = missingNow;
+      if (missingNow) this.options.log?.error('the wallet file was deleted while the wallet is unlocked; the keys are kept in memory');
+      this.emitWarningsIfChanged();
+    }
+    return missingNow;
+  }
+
+  /** Writes the wallet file and its backup again from the unlocked wallet (after it was deleted). */
+  rewriteFile(): Promise<void> {
+    return this.exclusive(async () => {
+      const state = this.requireUnlocked();
+      await this.persist(state);
+      if (!existsSync(this.backupPath)) copyFileSync(this.vaultPath, this.backupPath);
+      chmodSync(this.backupPath, 0o600);
+      this.fileMissing = false;
+      this.options.log?.info('wallet file written back from the unlocked wallet');
+      this.emitWarningsIfChanged();
+    });
+  }
+
   private clearIdleTimer(): void {
     if (this.idleTimer !== undefined) this.timers.clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
@@ -393,6 +443,7 @@ export class VaultService {
     this.unlockedState = state;
     this.rematerialise(state);
     this.armIdleTimer();
+    this.watchFile();
     this.emit({ type: 'unlocked' });
     this.emitWarningsIfChanged();
   }

@@ -83,6 +83,8 @@ export interface WarningFacts {
   autoLockMinutes: number;
   btcliPlaintextHotkeys: string[];
   vaultReadableByOthers: boolean;
+  /** The wallet file was deleted while unlocked (the keys are only in memory). */
+  vaultFileMissing?: boolean;
   exposedBeyondLoopback: boolean;
   now: Date;
 }
@@ -91,6 +93,15 @@ export interface WarningFacts {
 export function computeWarnings(facts: WarningFacts): KeySafetyWarning[] {
   const out: KeySafetyWarning[] = [];
   const v = facts.vault;
+  if (facts.vaultFileMissing) {
+    out.push({
+      id: 'vault-file-missing',
+      severity: 'critical',
+      title: 'Your wallet file was deleted',
+      reason: 'Minerva still holds your keys because the wallet is unlocked, but they are not on disk any more: if the app stops or the wallet locks, keys you have not backed up are gone. Write the file back now (with its backup copy).',
+      fix: { action: 'rewrite-vault-file', label: 'Write the wallet file back' },
+    });
+  }
   if (v?.passwordWeak) {
     out.push({
       id: 'weak-password',

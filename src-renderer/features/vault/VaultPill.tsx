@@ -1,5 +1,5 @@
 import { useEffect } from 'react';
-import { startVault, vaultCall } from './vault-actions';
+import { lockWallet, startVault } from './vault-actions';
 import { useVaultStore } from './vault-store';
 
 /** Top-bar indicator: lock state and the number of key-safety warnings (a badge), with a lock button. */
@@ -22,7 +22,7 @@ export function VaultPill() {
         ) : null}
       </a>
       {state === 'unlocked' ? (
-        <button type="button" className="button button-quiet" onClick={() => void vaultCall('vault.lock', {})}>
+        <button type="button" className="button button-quiet" onClick={() => void lockWallet()}>
           Lock
         </button>
       ) : null}

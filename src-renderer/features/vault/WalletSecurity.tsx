@@ -9,7 +9,7 @@ import { HoldToReveal } from './HoldToReveal';
 import { Onboarding } from './Onboarding';
 import { NewPasswordFields, PasswordField } from './PasswordFields';
 import { UnlockForm } from './UnlockForm';
-import { copyAndClear, download, startVault, vaultCall } from './vault-actions';
+import { copyAndClear, download, lockWallet, startVault, vaultCall } from './vault-actions';
 import { useVaultStore } from './vault-store';
 import './vault.css';
 
@@ -149,6 +149,9 @@ function WarningsCard({ overview }: { overview: VaultOverview }) {
       case 'fix-vault-permissions':
         await vaultCall('vault.fixPermissions', {});
         return;
+      case 'rewrite-vault-file':
+        await vaultCall('vault.rewriteFile', {});
+        return;
       case 'rotate-hotkey':
         if (!unlocked) return setPanel({ id: w.id, text: 'Unlock the wallet first.' });
         await rotate('hotkey');
@@ -252,7 +255,7 @@ function ActionsCard({ overview }: { overview: VaultOverview }) {
   return (
     <Card title="Wallet actions">
       <div className="action-grid">
-        <button type="button" className="button" onClick={() => void vaultCall('vault.lock', {})}>
+        <button type="button" className="button" onClick={() => void lockWallet()}>
           Lock now
         </button>
         <button type="button" className="button" onClick={() => void rotate('hotkey')} disabled={!hasPhrase}>

@@ -92,3 +92,9 @@ export function download(fileName: string, content: string): void {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
+
+/** Locks the wallet; a refusal (its file is missing and locking would lose the keys) is said in a toast. */
+export async function lockWallet(): Promise<void> {
+  const r = await vaultCall('vault.lock', {});
+  if (!r.ok) useStore.getState().pushToast('error', r.error ?? 'The wallet could not be locked.');
+}
