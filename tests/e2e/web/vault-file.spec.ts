@@ -6,13 +6,7 @@ const PASSWORD = 'orbit lantern walnut cascade';
 
 test('the wallet file deleted while unlocked: a critical warning, locking refused, one click writes it back', async ({ app, page }, testInfo) => {
   await app.login(page);
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Wallet & Security' }).click();
-  await page.getByRole('button', { name: 'Create a new wallet' }).click();
-  const form = page.getByRole('form', { name: 'Create a new wallet' });
-  await form.getByLabel('Wallet password').fill(PASSWORD);
-  await form.getByLabel('Type it again').fill(PASSWORD);
-  await form.getByRole('button', { name: 'Create wallet' }).click();
-  await expect(page.getByRole('button', { name: 'Hold to show the recovery phrase' })).toBeVisible();
+  await app.createWallet(page, PASSWORD);
   await page.getByRole('button', { name: 'I wrote it down' }).click();
   await page.getByRole('button', { name: 'Later' }).click();
 
