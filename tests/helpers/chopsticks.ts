@@ -16,6 +16,17 @@ import { REPO_ROOT } from './serve-process';
 export const SUBTENSOR_SPEC = join(REPO_ROOT, 'tests', 'fixtures', 'subtensor', 'raonet.json');
 const CHOPSTICKS_BIN = join(REPO_ROOT, 'node_modules', '@acala-network', 'chopsticks', 'chopsticks.cjs');
 
+const WATCHDOG = `
+const { spawn } = require('node:child_process');
+const child = spawn(process.execPath, process.argv.slice(1), { stdio: ['ignore', 'inherit', 'inherit'] });
+const stop = () => { child.kill('SIGTERM'); setTimeout(() => child.kill('SIGKILL'), 5000).unref(); };
+process.stdin.on('end', stop);
+process.stdin.on('close', stop);
+process.stdin.resume();
+process.on('SIGTERM', stop);
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+`;
+
 /** 1 TAO in rao (9 decimals). */
 export const TAO = 1_000_000_000n;
 
@@ -55,10 +66,12 @@ export async function startChopsticks(options: StartOptions = {}): Promise<Chops
       '',
     ].join('\n'),
   );
-  const child = spawn(process.execPath, [CHOPSTICKS_BIN, '--config', config], {
+  // Through a watchdog that ends chopsticks when its stdin closes: if this test process dies
+  // without calling stop(), the pipe closes and no 300 MB chopsticks is left behind.
+  const child = spawn(process.execPath, ['-e', WATCHDOG, CHOPSTICKS_BIN, '--config', config], {
     cwd: dir,
     env: { ...process.env, LOG_LEVEL: 'info', NO_COLOR: '1', FORCE_COLOR: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   let out = '';
   child.stdout.setEncoding('utf8');
