@@ -1,5 +1,6 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDataDir } from '../../helpers/serve-process';
 import { trainedCheckpoint } from '../../helpers/trained-checkpoint';
 import type { Page } from '@playwright/test';
 import { test, expect, type AppFixture } from './fixtures';
@@ -21,7 +22,8 @@ test('a miner submits a checkpoint: hashed, committed, published, submitted, jud
   await nav.getByRole('link', { name: 'Checkpoints' }).click();
   await expect(page.getByRole('list', { name: 'Rounds' })).toContainText(/round \d+: (commit|submission) phase ends in \d+ blocks/);
 
-  const file = join(app.dataDir, 'my-model.ckpt');
+  // Outside the data folder: Minerva never publishes files from inside it (publishable.ts).
+  const file = join(tempDataDir('minerva-e2e-files-'), 'my-model.ckpt');
   writeFileSync(file, trainedCheckpoint());
   const form = page.getByRole('form', { name: 'Submit a checkpoint' });
   await form.getByLabel('Checkpoint file').fill(file);

@@ -41,7 +41,8 @@ describe('minerva checkpoint', () => {
   it('submits a checkpoint from the terminal, writes a receipt that verifies, and a tampered receipt does not', () => {
     const created = run(['wallet', 'create', '--data-dir', dataDir]);
     expect(created.status, created.stderr).toBe(0);
-    const file = join(dataDir, 'model.ckpt');
+    // Outside the data folder: Minerva never publishes files from inside it (publishable.ts).
+    const file = join(tempDataDir('minerva-ckpt-files-'), 'model.ckpt');
     writeFileSync(file, trainedCheckpoint());
     const receiptFile = join(dataDir, 'receipt.json');
 

@@ -32,7 +32,11 @@ let network: PracticeNetwork;
 beforeAll(async () => {
   dataDir = tempDataDir('minerva-crash-');
   // Every party `minerva serve` attaches to (else each serve would start, and lose at each kill, its own coordinator).
-  network = await startPracticeNetwork({ dataDir, blockTimeMs: 150, parties: ['chain', 'hub', 'router', 'validator', 'coordinator'] });
+  // The restart between commit and submit (a serve, an unlock: 5-7 s on a loaded 2-core machine)
+  // must fit in what is left of the commitment's round: at 150 ms blocks (4.5 s rounds) it did
+  // not, the commitment expired with its round and the resumed flow rightly failed. Hence 300 ms
+  // blocks, and each submission starts as a commit phase opens (commitPhaseOpens).
+  network = await startPracticeNetwork({ dataDir, blockTimeMs: 300, parties: ['chain', 'hub', 'router', 'validator', 'coordinator'] });
   // A wallet and a membership, made once by an app that then stops cleanly.
   const serve = await startServe({ dataDir });
   const rpc = await connectRpc(serve.loginUrl);
@@ -54,6 +58,18 @@ async function chain<T>(method: string, params: Record<string, unknown>): Promis
   return ((await res.json()) as { result: T }).result;
 }
 
+/**
+ * Resolves when a commit phase has just opened, so the flow commits early in it: the commitment
+ * is valid only until its round ends, and the restart in between (a serve, an unlock) must fit.
+ */
+async function commitPhaseOpens(): Promise<void> {
+  for (;;) {
+    const r = await chain<{ phase: string; blocks_left_in_phase: number; next_round_start: number }>('chain_getRound', { competition_id: COMPETITION });
+    if (r.phase === 'commit' && r.blocks_left_in_phase >= 10) return;
+    await chain('chain_waitForBlock', { number: r.next_round_start, timeout_ms: 30_000 });
+  }
+}
+
 function kill(serve: ServeHandle): Promise<void> {
   return new Promise((resolve) => {
     serve.process.once('exit', () => resolve());
@@ -65,7 +81,8 @@ describe('checkpoint submission survives kill -9 at every step', () => {
   for (let round = 1; round <= ROUNDS; round += 1) {
     for (const point of KILL_POINTS) {
       it(`${point.name}${ROUNDS > 1 ? ` (trial ${round})` : ''}: one commitment, one submission, a verdict`, async () => {
-        const file = join(dataDir, `model-${round}-${KILL_POINTS.indexOf(point)}.ckpt`);
+        // Outside the data folder: Minerva never publishes files from inside it (publishable.ts).
+        const file = join(tempDataDir('minerva-crash-files-'), `model-${round}-${KILL_POINTS.indexOf(point)}.ckpt`);
         // A different file each time (a different expert group keeps rounds apart on chain).
         const group = `g${round}${KILL_POINTS.indexOf(point)}`;
         writeFileSync(file, trainedCheckpoint());
@@ -73,6 +90,7 @@ describe('checkpoint submission survives kill -9 at every step', () => {
         let serve = await startServe({ dataDir });
         let rpc = await connectRpc(serve.loginUrl);
         await rpc.call('vault.unlock', { password: PASSWORD });
+        await commitPhaseOpens();
         const started = await rpc.call<CheckpointSubmissionView>('checkpoints.submitFile', { competitionId: COMPETITION, path: file, expertGroup: group });
         await rpc.waitFor<CheckpointSubmissionView>('checkpoints.changed', (v) => v.id === started.id && point.when(v));
         await kill(serve);

@@ -69,7 +69,8 @@ describe('checkpoint flow on the practice chain', () => {
     await call(core, 'competitions.join', { id: competition });
     await waitFor<CompetitionsView>(core, 'competitions.changed', (v) => v.competitions.find((c) => c.id === competition)?.membership?.state === 'joined');
 
-    const file = join(dataDir, 'model.ckpt');
+    // Outside the data folder: Minerva never publishes files from inside it (publishable.ts).
+    const file = join(tempDataDir('minerva-ckpt-files-'), 'model.ckpt');
     writeFileSync(file, randomBytes(3 * 1024 * 1024));
     const progress: number[] = [];
     const offProgress = core.events.onAny((m) => {
@@ -108,7 +109,10 @@ describe('checkpoint flow on the practice chain', () => {
     const core = open(dataDir);
     await call(core, 'vault.create', { password: PASSWORD });
     await call(core, 'competitions.list', { refresh: true });
-    await expect(call(core, 'checkpoints.submitFile', { competitionId: 'practice-checkpoint', path: '/tmp/x' })).rejects.toThrow(/FORBIDDEN Join .* first/);
+    // A real file outside the data folder (one inside it, or none, is refused before anything else).
+    const file = join(tempDataDir('minerva-ckpt-files-'), 'x.ckpt');
+    writeFileSync(file, trainedCheckpoint());
+    await expect(call(core, 'checkpoints.submitFile', { competitionId: 'practice-checkpoint', path: file })).rejects.toThrow(/FORBIDDEN Join .* first/);
     await expect(call(core, 'checkpoints.submitFile', { competitionId: 'practice-checkpoint', path: 'relative/x' })).rejects.toThrow(/VALIDATION/);
   });
 
@@ -122,7 +126,7 @@ describe('checkpoint flow on the practice chain', () => {
     await waitFor<CompetitionsView>(core, 'competitions.changed', (v) => v.competitions.find((c) => c.id === 'practice-checkpoint')?.membership?.state === 'joined');
 
     const good = trainedCheckpoint();
-    const file = join(dataDir, 'mine.ckpt');
+    const file = join(tempDataDir('minerva-ckpt-files-'), 'mine.ckpt');
     writeFileSync(file, good);
     // The miner's own storage: a server on 127.0.0.1 holding the right file at /good and another at /other.
     const storage = createServer((req, res) => {
