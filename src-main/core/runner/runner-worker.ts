@@ -66,8 +66,10 @@ export interface RunnerWorkerDeps {
   config: RunnerConfig;
   /** The competition's model (started on demand). */
   model: SmpModel & { ensure(): Promise<void> };
-  /** Something the flow does not save changed (a setting, the server stopped): tell the UI. */
+  /** Something the flow does not save changed (a setting): tell the UI. */
   onChange: () => void;
+  /** The runner stopped (left, another network or setup): tell the UI, which drops it. */
+  onStopped: () => void;
   onCall: (competitionId: string, record: SmpCallRecord) => void;
 }
 
@@ -158,6 +160,7 @@ export class RunnerWorker implements EnrolmentHost, MembershipWorker {
     await this.server?.stop();
     this.server = undefined;
     this.keyPem = undefined;
+    this.d.onStopped();
   }
 
   /** The wallet was unlocked: a flow that ended on a failure starts again (a waiting one resumes by itself). */

@@ -93,6 +93,13 @@ export function createRunnerModule(deps: RunnerModuleDeps, config: RunnerModuleC
     const w = workers.get(competitionId);
     if (w && (options.flowId === undefined || w.id === options.flowId)) deps.ui.emit('runner.changed', { ...viewOf(w), recentCalls: options.recentCalls ?? [] });
   };
+  const emitStopped = (w: RunnerWorker): void => {
+    try {
+      deps.ui.emit('runner.changed', { ...viewOf(w), recentCalls: [] });
+    } catch (error) {
+      deps.log.debug('the stopped runner could not be shown', { competition: w.competitionId, error }); // core is closing its database
+    }
+  };
   const calls = new RunnerCallLog({
     repo,
     log: deps.log,
@@ -121,7 +128,7 @@ export function createRunnerModule(deps: RunnerModuleDeps, config: RunnerModuleC
     entryReady: (entry) => entry.runner !== undefined,
     // Another network, chain or payout hotkey (rotated): the runner starts again and registers it.
     setup: (m, entry, network) => (entry.runner ? { key: JSON.stringify([network.id, network.chainUrl, m.hotkey]) } : 'This competition names no model id, class or certificate domain.'),
-    create: (m, entry, network) => createWorker({ deps, config, repo, images, hosts, flow, calls, emit }, m, entry, network),
+    create: (m, entry, network) => createWorker({ deps, config, repo, images, hosts, flow, calls, emit, emitStopped }, m, entry, network),
     released: (competitionId) => deps.runtime.release(modelKey(competitionId)),
   });
 
@@ -170,6 +177,8 @@ interface Shared {
   flow: FlowHandle<EnrolmentRow>;
   calls: RunnerCallLog;
   emit(competitionId: string): void;
+  /** runner.changed for a runner that is no longer in the list (it stopped). */
+  emitStopped(worker: RunnerWorker): void;
 }
 
 /** The runner of a joined competition, from its catalogue entry (which names the model, class and domain). */
@@ -203,6 +212,7 @@ function createWorker(s: Shared, m: MembershipRow, entry: CatalogueEntry, networ
     config,
     model: runnerModel(deps.runtime, s.images, competitionId, entry, config.modelTimeoutMs),
     onChange: () => s.emit(competitionId),
+    onStopped: () => s.emitStopped(worker),
     onCall: (id, record) => s.calls.record(id, record),
   });
   deps.log.info('model runner started', { competition: competitionId, model_id: runner.modelId });

@@ -38,6 +38,7 @@ export function loadCalls(competitionId: string): Promise<void> {
 
 /** A runner.changed event carries the runner's view and its new calls: the page updates from it, without asking again. */
 function onChanged({ recentCalls, ...runner }: RunnerChanged): void {
+  if (runner.state === 'stopped') return store().removeRunner(runner.competitionId);
   store().upsertRunner(runner);
   if (recentCalls.length > 0) store().addCalls(runner.competitionId, recentCalls);
 }
@@ -45,15 +46,15 @@ function onChanged({ recentCalls, ...runner }: RunnerChanged): void {
 let started = false;
 
 /**
- * Subscribes to runner events once. The whole status is read again only after a reconnection
- * (events may have been missed) or a membership change (a runner appears or goes). Safe to call twice.
+ * Subscribes to runner events once: a runner that starts sends its view, one that stops says so.
+ * The whole status is read again only after a reconnection (events may have been missed). Safe
+ * to call twice.
  */
 export function startRunner(): void {
   if (started) return;
   started = true;
   const client = rpc();
   client.on('runner.changed', onChanged);
-  client.on('competitions.changed', () => void refreshRunners());
   onConnectionState((state) => {
     if (state === 'open') void refreshRunners();
   });

@@ -19,6 +19,8 @@ export interface RunnerViewState {
   setStatusError: (message: string | null) => void;
   /** A runner.changed event or a method's answer: replaces that runner (or adds it). */
   upsertRunner: (runner: RunnerView) => void;
+  /** A runner.changed event for a stopped runner (left, or another network): it leaves the page. */
+  removeRunner: (competitionId: string) => void;
   upsertRemote: (remote: RemoteRunnerView) => void;
   /** Calls from `runner.calls` or carried by a runner.changed event: merged by id, the 50 newest kept. */
   addCalls: (competitionId: string, calls: RunnerCallView[]) => void;
@@ -42,6 +44,12 @@ export const useRunnerStore = create<RunnerViewState>()((set) => ({
       const runners = s.runners.slice();
       runners[i] = runner;
       return { runners };
+    }),
+  removeRunner: (competitionId) =>
+    set((s) => {
+      const calls = { ...s.calls };
+      delete calls[competitionId];
+      return { runners: s.runners.filter((r) => r.competitionId !== competitionId), calls };
     }),
   upsertRemote: (remote) =>
     set((s) => {

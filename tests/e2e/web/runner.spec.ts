@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Locator, Page } from '@playwright/test';
 import { test, expect } from './fixtures';
+import { connectRpc } from '../../helpers/ws-rpc';
 
 /**
  * The model runner end to end (issue 9): a real `minerva serve` with the practice network, its
@@ -176,6 +177,14 @@ test('a miner joins the model-runner competition: the runner enrols, the coordin
   // The Dashboard glances at it.
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }).click();
   await expect(page.getByRole('list', { name: 'Your runners' })).toContainText(`${TITLE}: serving`);
+
+  // Leaving (here from another client) stops the runner: the open Runner page drops it on the runner's last event, without asking again.
+  const serving = await openRunner(page);
+  await expect(serving.getByRole('heading', { level: 2 })).toContainText('Serving');
+  const other = await connectRpc(app.serve.loginUrl);
+  await other.call('competitions.leave', { id: 'practice-runner' });
+  other.close();
+  await expect(page.getByText('Join a model-runner competition to start a runner')).toBeVisible({ timeout: 60_000 });
 });
 
 test('a TEE-hosted runner whose quote had one byte changed is refused at the quote check; after a restart the runner waits for the wallet', async ({ app, page }, testInfo) => {
