@@ -18,7 +18,6 @@ export interface MinerKeys {
   coldkeyAddress(): string | null;
   /** EIP-191 personal_sign by the EOA (PROTOCOLS §2.9). Throws VAULT_LOCKED. */
   eoaSign(message: string): { address: string; signature: string };
-  onUnlocked(listener: () => void): () => void;
   /** A rotation of the sr25519 hotkey (role 'hotkey'); the new one is active when this fires. */
   onHotkeyRotated(listener: () => void): () => void;
 }

@@ -11,10 +11,6 @@ export function minerKeysFrom(vault: VaultCapabilities): MinerKeys {
     hotkey: (scheme) => vault.hotkeys.hotkey(scheme),
     coldkeyAddress: () => vault.hotkeys.coldkeyAddress(),
     eoaSign: (message) => vault.eoa.personalSign(message),
-    onUnlocked: (listener) =>
-      vault.gate.onChange((unlocked) => {
-        if (unlocked) listener();
-      }),
     onHotkeyRotated: (listener) =>
       vault.onRotated((role) => {
         if (role === 'hotkey') listener();

@@ -102,7 +102,6 @@ function keys(state: KeyState): MinerKeys {
     },
     coldkeyAddress: () => '5Coldkey',
     eoaSign: (message) => ({ address: '0xEoa', signature: `sig(${message})` }),
-    onUnlocked: (l) => (state.listeners.push(l), () => undefined),
     onHotkeyRotated: (l) => ((state.rotated ??= []).push(l), () => undefined),
   };
 }
