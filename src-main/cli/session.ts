@@ -8,6 +8,7 @@ import type { MethodInput, MethodName, MethodOutput, RpcEventMessage } from '@sh
 import { AppError } from '@shared/contract/errors';
 import { connectToApp, readCredential, type AppConnection } from './app-client';
 import type { CliIo } from './command-registry';
+import { UsageError } from './output';
 
 /**
  * How a CLI command reaches Minerva, like docker's CLI reaches its daemon:
@@ -85,7 +86,13 @@ export async function openSession(opts: SessionOptions, io: CliIo): Promise<Sess
       close: () => Promise.resolve(connection.close()),
     };
   }
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  try {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'it is a file, not a folder' : code === 'EACCES' || code === 'EPERM' ? 'this user may not write there' : code;
+    throw new UsageError(`The data folder ${dataDir} cannot be used: ${why}. Pass --data-dir with a folder you can write to.`);
+  }
   const core = (opts.localCore ?? openLocalCore)(dataDir);
   return {
     dataDir,

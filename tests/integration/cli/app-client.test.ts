@@ -158,6 +158,9 @@ describe('minerva commands beside a running minerva serve', () => {
     for (const args of [['jobs', '--limit', '0'], ['jobs', '--state', 'nope'], ['rewards', '--range', 'year'], ['jobs', '--bogus'], ['wallet', 'frobnicate'], ['wallet', 'create', '--words', '13']]) {
       refused(args, 2);
     }
+    const notAFolder = spawnSync(process.execPath, [CLI, 'jobs', '--json', '--data-dir', join(work, 'pw')], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: home } });
+    expect([notAFolder.status, notAFolder.stdout]).toEqual([2, '']);
+    expect(JSON.parse(notAFolder.stderr)).toMatchObject({ error: { code: 'VALIDATION', message: expect.stringMatching(/is a file, not a folder/u) as unknown } });
     const bare = spawnSync(process.execPath, [CLI], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: home } });
     expect(bare.status).toBe(2);
     expect(bare.stdout).toBe('');
