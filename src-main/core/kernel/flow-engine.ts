@@ -238,6 +238,11 @@ export class FlowEngine {
     await Promise.allSettled(waits);
   }
 
+  /** Saves a patch outside a step; the row goes out with the next change event. */
+  save(kind: string, id: string, patch: Partial<unknown>): unknown {
+    return this.persist(this.spec(kind), id, patch);
+  }
+
   isRunning(kind: string, id: string): boolean {
     return this.running.has(`${kind}\u0000${id}`);
   }
@@ -481,6 +486,13 @@ export class FlowHandle<R> {
   }
   isRunning(id: string): boolean {
     return this.engine.isRunning(this.kind, id);
+  }
+  /**
+   * Saves a patch outside a step (a row the feature created or changed itself, e.g. a job just
+   * received) through the flow's store, so it goes out with the next batched change event.
+   */
+  save(id: string, patch: Partial<R>): R {
+    return this.engine.save(this.kind, id, patch) as R;
   }
   status(): FlowStatus[] {
     return this.engine.status(this.kind);

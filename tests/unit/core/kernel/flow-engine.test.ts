@@ -262,6 +262,18 @@ describe('FlowEngine', () => {
     await engine.close();
   });
 
+  it('saves a row outside a step through the store and batches it into the change events', async () => {
+    const batches: Row[][] = [];
+    const engine = new FlowEngine({ gate: unlocked(), log, batchMs: 20 });
+    const flows = engine.register(spec({}, { onChanged: (rows) => batches.push(rows) }));
+    insert('x');
+    expect(flows.save('x', { log: 'received' })).toMatchObject({ id: 'x', step: 'a', log: 'received' });
+    expect(store().get('x')?.log).toBe('received');
+    await vi_waitFor(() => batches.length > 0);
+    expect(batches.flat().map((r) => [r.id, r.log])).toEqual([['x', 'received']]);
+    await engine.close();
+  });
+
   it('parks a step that neither advances nor waits instead of spinning', async () => {
     const engine = new FlowEngine({ gate: unlocked(), log });
     let calls = 0;
