@@ -28,7 +28,7 @@ const privateKey = parsePrivateKey(process.env.BENCH_EOA_KEY!);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 1);
 const total = Number(process.env.BENCH_JOBS ?? 100);
 const pollWaitS = Number(process.env.BENCH_POLL_WAIT_S ?? 1);
-/** The same mapping as the app's (src-main/core/inference/inference.module.ts): `{...params, prompt}` in, `completion` out. */
+/** The same mapping as the app's (src-main/core/inference/model-port.ts): `{...params, prompt}` in, `completion` out. */
 function modelParams(data: JsonObject): JsonObject {
   const params = data.params !== null && typeof data.params === 'object' && !Array.isArray(data.params) ? (data.params as JsonObject) : {};
   return { ...params, prompt: data.prompt ?? '' };

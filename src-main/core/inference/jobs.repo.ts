@@ -182,6 +182,11 @@ export class JobsRepo {
     return this.get(seq)!;
   }
 
+  /** Every row the router still waits on, oldest first (the job flow's unfinished rows). */
+  unfinished(): JobRow[] {
+    return this.db.prepare('SELECT * FROM inference_jobs WHERE router_done = 0 ORDER BY seq').all() as JobRow[];
+  }
+
   /** Rows the router still waits on, oldest first (resumed after a restart). */
   open(networkId: string, competitionId: string): JobRow[] {
     return this.db.prepare('SELECT * FROM inference_jobs WHERE competition_id = ? AND router_done = 0 AND network_id = ? ORDER BY seq').all(competitionId, networkId) as JobRow[];
