@@ -328,8 +328,8 @@ export class FlowEngine {
       this.changedStatuses.clear();
       for (const l of this.statusListeners) l(changed);
     }
-    // Ended flows stay visible for one batch, then only as "last activity".
-    for (const [key, s] of this.statuses) if (s.state === 'done' || s.state === 'failed' || s.state === 'cancelled') this.statuses.delete(key);
+    // Ended and stopped flows stay visible for one batch, then only as "last activity".
+    for (const [key, s] of this.statuses) if (s.state === 'done' || s.state === 'failed' || s.state === 'cancelled' || s.state === 'stopped') this.statuses.delete(key);
   }
 
   /** One flow, step after step, until it ends, waits or is stopped. */
@@ -447,7 +447,9 @@ export class FlowEngine {
             if (signal.aborted) throw new FlowStopped();
             const verdict = options.classify?.(error) ?? spec.classify?.(error, row) ?? classifyError(error);
             if (verdict === 'unlock') {
+              this.setStatus(spec, id, { step, state: 'waiting-unlock', attempt: n, retryAt: null, detail: 'Waiting for you to unlock your wallet.' });
               await this.options.gate.whenUnlocked(signal);
+              this.setStatus(spec, id, { step, state: 'running', attempt: n, retryAt: null, detail: null });
               n -= 1;
               continue;
             }

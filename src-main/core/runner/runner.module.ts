@@ -81,6 +81,10 @@ export interface RunnerModuleDeps {
   now: () => Date;
 }
 
+/**
+ * Long because it is the runner's wiring in one closure (call log, membership workers, enrolment
+ * hosts, handler table); each part's logic lives in its own file beside this one.
+ */
 export function createRunnerModule(deps: RunnerModuleDeps, config: RunnerModuleConfig): RunnerModule {
   const repo = new RunnerRepo(deps.db);
   const images = new CompetitionImages(deps.runtime);

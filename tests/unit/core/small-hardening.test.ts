@@ -43,7 +43,7 @@ describe('small hardening', () => {
     const notJson = join(root, 'receipt.txt');
     writeFileSync(notJson, 'hello');
     expect(cli('checkpoint', 'verify-receipt', notJson, '--chain', 'http://127.0.0.1:9').stderr).toMatch(/not a receipt/);
-  });
+  }, 90_000); // spawns the CLI five times
 
   it('a data folder others can read is made private at start; stale throttle temp files are removed', async () => {
     const dir = join(root, 'loose');

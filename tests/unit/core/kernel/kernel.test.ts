@@ -45,7 +45,7 @@ describe('configuration', () => {
     const out = JSON.parse(res.stdout) as { entries: { key: string; value: unknown; source: string }[] };
     expect(out.entries.find((e) => e.key === 'inference.callTimeoutMs')).toMatchObject({ value: 2500, source: 'env' });
     expect(out.entries.find((e) => e.key === 'inference.pollWaitS')).toMatchObject({ value: 5, source: 'default' });
-  });
+  }, 60_000); // spawns the CLI bundle: slow on a loaded machine
 });
 
 describe('kernel', () => {
