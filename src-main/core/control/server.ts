@@ -82,76 +82,8 @@ export async function startControlServer(options: ControlServerOptions): Promise
   let clientSeq = 0;
   const hello: HelloResult = { pid: process.pid, host: options.host, version: options.version };
 
-  const server = createServer((socket) => serveConnection(socket, `control-${(clientSeq += 1)}`));
+  const server = createServer((socket) => serveConnection({ options, credential, hello, sockets }, socket, `control-${(clientSeq += 1)}`));
   server.maxConnections = MAX_CONNECTIONS;
-
-  function serveConnection(socket: Socket, clientId: string): void {
-    sockets.add(socket);
-    let authed = false;
-    let queue = Promise.resolve();
-    let unsubscribe: (() => void) | undefined;
-    const splitter = lineSplitter(options.maxLineBytes ?? MAX_LINE_BYTES);
-    const send = (text: string) => {
-      if (socket.writable) socket.write(text);
-    };
-    const authTimer = setTimeout(() => {
-      log.info('connection closed: no credential in time', { client: clientId });
-      socket.destroy();
-    }, (options.authTimeoutS ?? 10) * 1000);
-    authTimer.unref();
-
-    const handle = async (line: string): Promise<void> => {
-      if (line.trim() === '') return;
-      let request: CallRequest & { auth?: unknown };
-      try {
-        request = JSON.parse(line) as typeof request;
-        if (typeof request !== 'object' || request === null || Array.isArray(request)) throw new Error('shape');
-      } catch {
-        log.info('malformed request', { client: clientId, bytes: line.length });
-        send(refusal(null, 'VALIDATION', 'Malformed request: each line must be one JSON object.'));
-        return;
-      }
-      if (!authed) {
-        if (!credentialsEqual(credential, request.auth)) {
-          log.warn('connection refused: wrong or missing credential', { client: clientId });
-          send(refusal(request.id, 'UNAUTHENTICATED', 'Wrong or missing credential for this data folder. Run the command as the user who started Minerva.'));
-          socket.end();
-          return;
-        }
-        authed = true;
-        clearTimeout(authTimer);
-        log.debug('client authenticated', { client: clientId });
-        send(reply(request.id, { ok: true, result: hello }));
-        return;
-      }
-      if (request.subscribe === true) {
-        if (options.events && !unsubscribe) unsubscribe = options.events.onAny((message) => send(frame({ type: 'event', event: message.event, payload: message.payload })));
-        send(reply(request.id, { ok: true, result: { subscribed: Boolean(options.events) } }));
-        return;
-      }
-      send(reply(request.id, await options.router.call(request.method, request.input, { transport: 'control', clientId })));
-    };
-
-    socket.on('data', (chunk: Buffer) => {
-      let lines: string[];
-      try {
-        lines = splitter.push(chunk);
-      } catch (error) {
-        log.warn('request too large; connection closed', { client: clientId });
-        const code = isAppError(error) ? error.code : 'TOO_LARGE';
-        socket.end(refusal(null, code, isAppError(error) ? error.message : 'Request too large.'));
-        socket.pause();
-        return;
-      }
-      for (const line of lines) queue = queue.then(() => handle(line)).catch((error: unknown) => log.error('control request failed', { client: clientId, error }));
-    });
-    socket.on('error', () => socket.destroy());
-    socket.on('close', () => {
-      clearTimeout(authTimer);
-      unsubscribe?.();
-      sockets.delete(socket);
-    });
-  }
 
   try {
     await new Promise<void>((resolveListen, reject) => {
@@ -183,4 +115,83 @@ export async function startControlServer(options: ControlServerOptions): Promise
       if (posix) rmSync(socketPath, { force: true });
     },
   };
+}
+
+/** What every connection of one control server shares. */
+interface ServerContext {
+  options: ControlServerOptions;
+  credential: string;
+  hello: HelloResult;
+  sockets: Set<Socket>;
+}
+
+/** One client: the credential first (within the auth timeout), then one request at a time, in order. */
+function serveConnection(server: ServerContext, socket: Socket, clientId: string): void {
+const { options, credential, hello, sockets } = server;
+const { log } = options;
+  sockets.add(socket);
+  let authed = false;
+  let queue = Promise.resolve();
+  let unsubscribe: (() => void) | undefined;
+  const splitter = lineSplitter(options.maxLineBytes ?? MAX_LINE_BYTES);
+  const send = (text: string) => {
+    if (socket.writable) socket.write(text);
+  };
+  const authTimer = setTimeout(() => {
+    log.info('connection closed: no credential in time', { client: clientId });
+    socket.destroy();
+  }, (options.authTimeoutS ?? 10) * 1000);
+  authTimer.unref();
+
+  const handle = async (line: string): Promise<void> => {
+    if (line.trim() === '') return;
+    let request: CallRequest & { auth?: unknown };
+    try {
+      request = JSON.parse(line) as typeof request;
+      if (typeof request !== 'object' || request === null || Array.isArray(request)) throw new Error('shape');
+    } catch {
+      log.info('malformed request', { client: clientId, bytes: line.length });
+      send(refusal(null, 'VALIDATION', 'Malformed request: each line must be one JSON object.'));
+      return;
+    }
+    if (!authed) {
+      if (!credentialsEqual(credential, request.auth)) {
+        log.warn('connection refused: wrong or missing credential', { client: clientId });
+        send(refusal(request.id, 'UNAUTHENTICATED', 'Wrong or missing credential for this data folder. Run the command as the user who started Minerva.'));
+        socket.end();
+        return;
+      }
+      authed = true;
+      clearTimeout(authTimer);
+      log.debug('client authenticated', { client: clientId });
+      send(reply(request.id, { ok: true, result: hello }));
+      return;
+    }
+    if (request.subscribe === true) {
+      if (options.events && !unsubscribe) unsubscribe = options.events.onAny((message) => send(frame({ type: 'event', event: message.event, payload: message.payload })));
+      send(reply(request.id, { ok: true, result: { subscribed: Boolean(options.events) } }));
+      return;
+    }
+    send(reply(request.id, await options.router.call(request.method, request.input, { transport: 'control', clientId })));
+  };
+
+  socket.on('data', (chunk: Buffer) => {
+    let lines: string[];
+    try {
+      lines = splitter.push(chunk);
+    } catch (error) {
+      log.warn('request too large; connection closed', { client: clientId });
+      const code = isAppError(error) ? error.code : 'TOO_LARGE';
+      socket.end(refusal(null, code, isAppError(error) ? error.message : 'Request too large.'));
+      socket.pause();
+      return;
+    }
+    for (const line of lines) queue = queue.then(() => handle(line)).catch((error: unknown) => log.error('control request failed', { client: clientId, error }));
+  });
+  socket.on('error', () => socket.destroy());
+  socket.on('close', () => {
+    clearTimeout(authTimer);
+    unsubscribe?.();
+    sockets.delete(socket);
+  });
 }
