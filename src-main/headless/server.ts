@@ -109,7 +109,7 @@ export async function startHeadlessServer(options: HeadlessOptions): Promise<Hea
       return deny(res, 401, 'Unauthorized: this link is out of date. Open the address printed by `minerva serve` when it last started.');
     }
     if (!authorised(req)) {
-      return deny(res, 401, 'Unauthorized: open the address printed by `minerva serve` (it carries a one-time key for this browser).');
+      return deny(res, 401, 'Unauthorized: open the address `minerva serve` printed when it started (it carries the key of this run; a restart prints a new one).');
     }
     if (url.pathname === '/healthz') {
       res.writeHead(200, { ...securityHeaders(), 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });

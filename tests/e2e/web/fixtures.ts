@@ -3,7 +3,7 @@ import { startServe, tempDataDir, type ServeHandle } from '../../helpers/serve-p
 
 /**
  * `app`: a real `minerva serve` on a fresh data dir; `page` is already logged in through the
- * one-time URL it printed. `restartApp()` stops and starts it on the same data dir.
+ * login URL it printed. `restartApp()` stops and starts it on the same data dir.
  */
 export interface AppFixture {
   serve: ServeHandle;

@@ -2,7 +2,7 @@ import { test, expect } from './fixtures';
 
 const PAGES = ['Dashboard', 'Competitions', 'Jobs', 'Model runner', 'Checkpoints', 'Rewards', 'Wallet & Security', 'Settings', 'Logs'];
 
-test('the app loads through the one-time URL and shows the dashboard', async ({ app, page }, testInfo) => {
+test('the app loads through the login URL and shows the dashboard', async ({ app, page }, testInfo) => {
   await app.login(page);
   // The token was traded for a cookie and is gone from the address bar.
   expect(page.url()).not.toContain('token=');

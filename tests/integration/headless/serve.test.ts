@@ -85,6 +85,9 @@ describe('minerva serve (headless host)', () => {
     const res = await get(port, '/', { Host: host });
     expect(res.status).toBe(401);
     expect(res.body).not.toContain(token);
+    // The address works for the whole run (the cookie is set from it), so the page must not call it one-time.
+    expect(res.body).not.toMatch(/one-time/i);
+    expect(res.body).toMatch(/a restart prints a new one/);
   });
 
   it('refuses a wrong token of the right length, in the cookie and in the URL (401)', async () => {
