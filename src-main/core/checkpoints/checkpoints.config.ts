@@ -1,4 +1,4 @@
-import { numberField, type ConfigSchema, type ConfigValues } from '../kernel/config';
+import { defaultsOf, numberField, type ConfigSchema, type ConfigValues } from '../kernel/config';
 
 /** The submission flow's tuning (printed by `minerva config --json`). */
 export const checkpointsConfig = {
@@ -13,4 +13,4 @@ export const checkpointsConfig = {
 
 export type CheckpointsConfig = ConfigValues<typeof checkpointsConfig>;
 
-export const CHECKPOINTS_DEFAULTS: CheckpointsConfig = Object.fromEntries(Object.entries(checkpointsConfig).map(([k, f]) => [k, f.default])) as CheckpointsConfig;
+export const CHECKPOINTS_DEFAULTS: CheckpointsConfig = defaultsOf(checkpointsConfig);

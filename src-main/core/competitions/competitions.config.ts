@@ -1,4 +1,4 @@
-import { numberField, type ConfigSchema, type ConfigValues } from '../kernel/config';
+import { defaultsOf, numberField, type ConfigSchema, type ConfigValues } from '../kernel/config';
 
 /** The join/leave flow's tuning (printed by `minerva config --json`). */
 export const competitionsConfig = {
@@ -13,4 +13,4 @@ export const competitionsConfig = {
 export type CompetitionsConfig = ConfigValues<typeof competitionsConfig>;
 
 /** The defaults (for tests and for cores built without the kernel's resolution). */
-export const COMPETITIONS_DEFAULTS: CompetitionsConfig = Object.fromEntries(Object.entries(competitionsConfig).map(([k, f]) => [k, f.default])) as CompetitionsConfig;
+export const COMPETITIONS_DEFAULTS: CompetitionsConfig = defaultsOf(competitionsConfig);

@@ -87,6 +87,11 @@ export function resolveConfig<S extends ConfigSchema>(feature: string, schema: S
   return { values: values as ConfigValues<S>, entries };
 }
 
+/** A schema's defaults, as the values a feature would get with no flag or variable set (tests use it). */
+export function defaultsOf<S extends ConfigSchema>(schema: S): ConfigValues<S> {
+  return Object.fromEntries(Object.entries(schema).map(([key, field]) => [key, field.default])) as ConfigValues<S>;
+}
+
 /** The inputs of this process: its environment, and no flags (hosts add theirs). */
 export function processInputs(flags: Record<string, string | undefined> = {}): ConfigInputs {
   return { env: process.env, flags };
