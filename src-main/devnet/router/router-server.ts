@@ -28,6 +28,7 @@ import { DEMO_COMPETITIONS } from '../demo/competitions';
 import { DemoTraffic, type DemoTrafficOptions } from './demo-traffic';
 import { Membership } from './membership';
 import { PayloadStore } from './payload-store';
+import { RouterPayments } from './payments';
 import { keyringSummary, loadRouterConfig, tokenMatches, type RouterConfig, type RouterEnv } from './router-config';
 import { openRouterDb, RouterRepo, type JobRow, type RouterDb } from './router-db';
 
@@ -77,6 +78,8 @@ export interface RouterOptions {
   taskScopedInputs?: boolean;
   /** Send demo completions to a session at this pace (default off). */
   demoTraffic?: DemoTrafficOptions;
+  /** Pay accepted jobs per chain epoch (payments.ts; default on when there is a chain); `false`: never pay. */
+  payments?: { intervalMs?: number } | false;
 }
 
 class RouterError extends Error {
@@ -117,8 +120,11 @@ export class RouterNode {
   private readonly events = new EventEmitter();
   private server: Server | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
   /** The demo traffic generator, when on. */
   demo: DemoTraffic | undefined;
+  /** Per-epoch payment of accepted jobs (null without a chain, or when turned off). */
+  readonly payments: RouterPayments | null;
   url = '';
 
   constructor(private readonly options: RouterOptions) {
@@ -135,6 +141,10 @@ export class RouterNode {
     this.membership = new Membership(this.config.allowed, chainUrl === null ? null : typeof chainUrl === 'string' ? () => chainUrl : chainUrl, options.membershipTtlMs ?? 1000, this.log);
     for (const s of options.sessions ?? DEFAULT_ROUTER_SESSIONS) this.repo.ensureSession(s.session_id, s.private, s.competition_id);
     this.events.setMaxListeners(0);
+    this.payments =
+      chainUrl === null || options.payments === false
+        ? null
+        : new RouterPayments({ dataDir: options.dataDir, db: this.db, chainUrl: typeof chainUrl === 'string' ? () => chainUrl : chainUrl, log: this.log, ...(options.payments?.intervalMs ? { intervalMs: options.payments.intervalMs } : {}) });
   }
 
   async start(): Promise<string> {
@@ -147,6 +157,7 @@ export class RouterNode {
     this.sweepTimer = setInterval(() => this.repo.sweepFinished(Date.now() - FINISHED_JOBS_KEPT_MS), 10 * 60 * 1000);
     this.sweepTimer.unref();
     this.log.info('router keyring', { ...keyringSummary(this.config.keyring), env_file: this.config.envFile, withdrawn_after_restart: withdrawn });
+    this.payments?.start();
     if (this.options.demoTraffic) {
       this.demo = new DemoTraffic(this.url, this.config.demoToken, this.options.demoTraffic, this.log);
       this.demo.start();
@@ -155,11 +166,14 @@ export class RouterNode {
   }
 
   async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.demo?.stop();
     // Callers still waiting get their answer (504/502) as the server closes.
     this.events.emit('stop');
     if (this.server) await closeServer(this.server);
+    await this.payments?.stop();
     this.db.close();
   }
 
@@ -447,6 +461,9 @@ export class RouterNode {
       throw new RouterError(400, 'RESULT_URN_INVALID', "result_urn must be a stored envelope of the job's session (encrypted for a private session).");
     }
     this.repo.finish(job.job_id, 'done', { result_urn: urn }, now);
+    // An accepted result earns its miner a share of the epoch's emission (payments.ts).
+    const competitionId = this.repo.session(job.session_id)?.competition_id;
+    if (competitionId) this.payments?.credit(job, competitionId, miner, now);
     this.log.info('job reported', { job: job.job_id, session: job.session_id, task: job.task_id, result_urn: urn, bytes: row.size, ms: now - job.created_at });
     this.events.emit(`done:${job.job_id}`, { kind: 'done', resultUrn: urn } satisfies Outcome);
     return { job_id: job.job_id, state: 'done' };
