@@ -82,6 +82,7 @@ export class RouterPayments {
       if (this.stopped) return;
       this.timer = setTimeout(() => {
         this.inFlight = this.tick()
+          .then(() => undefined)
           .catch((error: unknown) => this.options.log.warn('router payments: tick failed', { error: error instanceof Error ? error.message : 'unknown' }))
           .finally(() => {
             this.inFlight = undefined;
