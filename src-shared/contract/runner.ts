@@ -11,6 +11,15 @@ import type { TeeRecord } from './runtime';
  */
 export type RunnerAuthPolicy = 'v1' | 'pinned' | 'either';
 
+/**
+ * How coordinators reach the runner (issue 15): `mtls` (default) — a client certificate from the
+ * network CA in the TLS handshake, then the policy above; `gateway` — TLS with the runner's
+ * certificate but no client certificate (a TLS-terminating proxy in front, model-runner-client
+ * 0.12 `security/gateway_*`), every call authenticated by its signed `x-gateway-auth-*` headers.
+ * Gateway mode is allowed only after a passed TEE check of the machine the runner runs on.
+ */
+export type RunnerMode = 'mtls' | 'gateway';
+
 /** §5's refusal reasons by name (`handshake` = no client certificate from the network CA). */
 export type RunnerRefusalReason =
   | 'handshake'
@@ -72,6 +81,9 @@ export interface RunnerView {
   steps: Array<{ id: RunnerEnrolStepId; label: string; state: 'pending' | 'running' | 'done' | 'failed'; detail: string | null }>;
   listen: { host: string; port: number | null; beyondLoopback: boolean };
   policy: RunnerAuthPolicy;
+  mode: RunnerMode;
+  /** The TEE check that allowed gateway mode (public: measurements, TCB status); null in mTLS mode. */
+  modeTee: TeeRecord | null;
   certificate: { san: string; notBefore: string; notAfter: string; sha256: string; renewAt: string } | null;
   /** b58 of the runner wallet's ed25519 public key. */
   wallet: string | null;
@@ -130,6 +142,27 @@ export const runnerMethods = {
       })
       .strict(),
     summary: 'Where the runner listens (loopback by default; never beyond it on the practice network).',
+  }),
+  'runner.setMode': method<RunnerView>()({
+    input: z
+      .object({
+        competitionId: z.string().min(1).max(128),
+        mode: z.enum(['mtls', 'gateway']),
+        /** Gateway mode only: the TDX quote of the machine the runner runs on, checked (§6) before the switch. */
+        tee: z
+          .object({
+            quoteB64: z.string().min(1).max(200_000),
+            collateral: z.record(z.string(), z.unknown()).optional(),
+            at: z.iso.datetime().optional(),
+            mrTd: z.array(z.string().regex(/^(0x)?[0-9a-fA-F]{96}$/)).max(64).optional(),
+            expectedReportData: z.string().regex(/^(0x)?[0-9a-fA-F]{128}$/, '64 bytes as 128 hex digits').optional(),
+            allowSwHardening: z.boolean().default(false),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict(),
+    summary: 'How coordinators reach the runner: mTLS (default) or gateway (no client certificate, signed x-gateway-auth-* calls; only after a passed TEE check).',
   }),
   'runner.rotateHotkey': method<RunnerView>()({
     input: z.object({ competitionId: z.string().min(1).max(128) }).strict(),

@@ -11,6 +11,7 @@
  * and `model_id` is the runner's model. The RSA verification itself needs node:crypto, so it lives
  * in core (src-main/core/runner/auth.ts); the byte forms are here for both sides.
  */
+import { toBase64 } from './encoding';
 import { pythonJsonString } from './smp';
 import { utf8Decode, utf8Encode } from './runtime';
 
@@ -37,4 +38,20 @@ export function parseGatewayPayload(bytes: Uint8Array): { model_id: string; time
   const o = value as Record<string, unknown>;
   if (Object.keys(o).length !== 2 || typeof o.model_id !== 'string' || typeof o.timestamp !== 'number' || !Number.isSafeInteger(o.timestamp)) return null;
   return { model_id: o.model_id, timestamp: o.timestamp };
+}
+
+/**
+ * The three `x-gateway-auth-*` values of one call, as the public client's interceptor builds them
+ * (crunchdao/model-runner-client 0.12, model_runner_client/security/gateway_auth_interceptor.py,
+ * `_build_auth_metadata`): b64 of the payload bytes, b64 of the RSA PKCS#1 v1.5 / SHA-256
+ * signature over exactly those bytes (`sign`, done by the caller's crypto), b64 of the key's DER
+ * SubjectPublicKeyInfo.
+ */
+export function gatewayMetadata(modelId: string, timestamp: number, signer: { sign(bytes: Uint8Array): Uint8Array; spkiDer: Uint8Array }): Record<string, string> {
+  const payload = gatewayPayloadBytes(modelId, timestamp);
+  return {
+    [GATEWAY_METADATA_KEYS.message]: toBase64(payload),
+    [GATEWAY_METADATA_KEYS.signature]: toBase64(signer.sign(payload)),
+    [GATEWAY_METADATA_KEYS.pubkey]: toBase64(signer.spkiDer),
+  };
 }

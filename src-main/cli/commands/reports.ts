@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import type { MethodInput } from '@shared/contract';
 import type { MembershipView } from '@shared/contract/competitions';
 import { AppError } from '@shared/contract/errors';
 import { JOB_STATES, type JobState } from '@shared/contract/inference';
@@ -144,7 +146,9 @@ function registerRewards(program: Command, io: CliIo): void {
 }
 
 function registerRunner(program: Command, io: CliIo): void {
-  withCommon(program.command('runner'))
+  const runner = withCommon(program.command('runner'));
+  registerRunnerMode(runner, io);
+  runner
     .description('model runners of joined model-runner competitions: enrolment, certificate, calls')
     .action(
       guarded(io, async (opts: ReportOpts) => {
@@ -155,7 +159,8 @@ function registerRunner(program: Command, io: CliIo): void {
           for (const r of status.runners) {
             lines.push(
               `${r.competitionId} (${r.className} on ${r.networkDomain}): ${r.state} — ${r.detail}`,
-              `  listen ${r.listen.host}:${r.listen.port ?? '-'}${r.listen.beyondLoopback ? ' (beyond this machine)' : ''}   policy ${r.policy}`,
+              `  listen ${r.listen.host}:${r.listen.port ?? '-'}${r.listen.beyondLoopback ? ' (beyond this machine)' : ''}   policy ${r.policy}   mode ${r.mode}`,
+              ...(r.mode === 'gateway' ? [`  ! gateway mode: no client certificate; calls need a fresh x-gateway-auth token (TEE check ${r.modeTee?.tcbStatus ?? '?'} at ${r.modeTee ? clock(r.modeTee.at) : '?'})`] : []),
               `  certificate ${r.certificate ? `valid until ${clock(r.certificate.notAfter)} (renew at ${clock(r.certificate.renewAt)})` : 'none yet'}`,
               `  calls accepted ${r.calls.accepted}, refused ${r.calls.refused}${r.calls.p50Ms === null ? '' : `, p50 ${r.calls.p50Ms} ms, p99 ${r.calls.p99Ms ?? '-'} ms`}${r.calls.lastCallAt ? `, last ${clock(r.calls.lastCallAt)}` : ''}`,
               ...(r.error ? [`  ! ${r.error.message}`] : []),
@@ -164,6 +169,52 @@ function registerRunner(program: Command, io: CliIo): void {
           for (const remote of status.remote) lines.push(`remote ${remote.address} for ${remote.competitionId}: ${remote.registered ? 'registered' : 'not registered'}, TEE ${remote.tee.ok ? 'ok' : 'FAILED'} (${remote.tee.tcbStatus})`);
           lines.push(sourceLine(session));
           report(io, Boolean(opts.json), status, lines.join('\n'));
+        });
+      }),
+    );
+}
+
+/** `minerva runner mode <competition> mtls|gateway`: gateway only after this computer's TDX quote passes the TEE check. */
+function registerRunnerMode(runner: Command, io: CliIo): void {
+  withCommon(runner.command('mode <competition> <mode>'))
+    .description('how coordinators reach the runner: mtls (default) or gateway (no client certificate, signed x-gateway-auth-* calls; needs --quote)')
+    .option('--quote <file>', "this computer's TDX quote (raw bytes), checked before gateway mode is allowed")
+    .option('--collateral <file>', 'collateral JSON for the quote (default: fetched from the PCCS)')
+    .option('--at <time>', 'check as of this ISO time (for offline collateral)')
+    .option('--report-data <hex>', 'the 64 bytes the quote must bind, as 128 hex digits')
+    .action(
+      guarded(io, async (competitionId: string, mode: string, opts: ReportOpts & { quote?: string; collateral?: string; at?: string; reportData?: string }) => {
+        if (mode !== 'mtls' && mode !== 'gateway') throw new UsageError(`Unknown mode ${mode}: use mtls or gateway.`);
+        if (mode === 'gateway' && !opts.quote) throw new UsageError('Gateway mode needs --quote <file>: the TDX quote of this computer, checked before the runner stops asking for client certificates.');
+        let tee: MethodInput<'runner.setMode'>['tee'];
+        if (mode === 'gateway' && opts.quote) {
+          const read = (file: string, what: string): Buffer => {
+            try {
+              return readFileSync(file);
+            } catch {
+              throw new UsageError(`Cannot read the ${what} file ${file}.`);
+            }
+          };
+          let collateral: Record<string, unknown> | undefined;
+          if (opts.collateral) {
+            try {
+              collateral = JSON.parse(read(opts.collateral, 'collateral').toString('utf8')) as Record<string, unknown>;
+            } catch (error) {
+              if (error instanceof UsageError) throw error;
+              throw new UsageError(`The collateral file ${opts.collateral} is not JSON.`);
+            }
+          }
+          const at = opts.at === undefined ? undefined : new Date(opts.at);
+          if (at && Number.isNaN(at.getTime())) throw new UsageError(`--at ${opts.at} is not a time: use ISO form, e.g. 2025-07-01T12:00:00Z.`);
+          tee = { quoteB64: read(opts.quote, 'quote').toString('base64'), ...(collateral ? { collateral } : {}), ...(at ? { at: at.toISOString() } : {}), ...(opts.reportData ? { expectedReportData: opts.reportData } : {}), allowSwHardening: false };
+        }
+        await withSession(opts, io, async (session) => {
+          const view = await session.call('runner.setMode', { competitionId, mode, ...(tee ? { tee } : {}) });
+          const human =
+            view.mode === 'gateway'
+              ? `${competitionId}: gateway mode (TEE check passed, TCB ${view.modeTee?.tcbStatus ?? '?'}). Coordinators connect without a client certificate; every call needs a fresh x-gateway-auth token signed by a coordinator key on chain.`
+              : `${competitionId}: mutual TLS (a client certificate from the network CA is required).`;
+          report(io, Boolean(opts.json), view, `${human}\n${sourceLine(session)}`);
         });
       }),
     );

@@ -131,14 +131,14 @@ export function authenticateCoordinator(policy: RunnerAuthPolicy, facts: Coordin
 
 /**
  * Gateway mode accepts calls without a client certificate, so it is allowed only for a runner whose
- * TEE check (PROTOCOLS §6) passed: the proxy and the runner then run inside one attested VM and the
- * plaintext hop never leaves it. Anything else — no record, a failed check — keeps mTLS.
+ * TEE check (PROTOCOLS §6) passed: the gateway and the runner then run inside one attested VM.
+ * Anything else — no record, a failed check — keeps mTLS.
  */
 export function gatewayModeAllowed(tee: TeeRecord | null | undefined): { allowed: true } | { allowed: false; why: string } {
-  if (!tee) return { allowed: false, why: 'Gateway mode needs a passed TEE check of this runner first (Runner page, "Runners hosted elsewhere").' };
+  if (!tee) return { allowed: false, why: 'Gateway mode needs a passed TEE check of the computer the runner runs on: give its TDX quote (Runner page, "Connection mode", or minerva runner mode).' };
   if (!tee.ok) {
     const failed = tee.checks.filter((c) => c.outcome === 'failed').map((c) => c.name);
-    return { allowed: false, why: `Gateway mode needs a passed TEE check; this runner's failed (${failed.join(', ') || tee.tcbStatus}).` };
+    return { allowed: false, why: `Gateway mode needs a passed TEE check; this one failed (${failed.join(', ') || tee.tcbStatus}). The runner stays in mutual TLS.` };
   }
   return { allowed: true };
 }

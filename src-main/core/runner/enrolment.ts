@@ -47,6 +47,8 @@ export function newEnrolment(networkId: string, competitionId: string, modelId: 
     modelId,
     steps: freshSteps(),
     policy: 'either',
+    mode: 'mtls',
+    modeTeeJson: null,
     listenHost: '127.0.0.1',
     listenPort: null,
     beyondLoopback: false,

@@ -7,7 +7,8 @@
  * accounting of coordinator calls.
  */
 import { AppError } from '@shared/contract/errors';
-import type { RunnerAuthPolicy, RunnerState, RunnerView } from '@shared/contract/runner';
+import type { RunnerAuthPolicy, RunnerMode, RunnerState, RunnerView } from '@shared/contract/runner';
+import type { TeeRecord } from '@shared/contract/runtime';
 import { pemToDer } from '@shared/protocol/x509';
 import { smpMetadata, type SmpContainer } from '@shared/protocol/smp';
 import { classNameForm, runnerDnsName } from '@shared/protocol/smp.proto';
@@ -15,7 +16,7 @@ import type { FlowHandle, FlowState, FlowStatus, StepContext } from '../kernel/f
 import type { MembershipWorker } from '../kernel/membership-workers';
 import type { ScopedLogger } from '../log/logger';
 import type { RunnerKeys } from '../vault/capabilities';
-import { authenticateCoordinator, describeReason } from './auth';
+import { authenticateCoordinator, authenticateGateway, describeReason, gatewayModeAllowed } from './auth';
 import { CoordinatorFactsCache } from './coordinator-facts';
 import { currentStep, enrolmentId, resetSteps, rowForStart } from './enrolment';
 import { advertised, identity, requireUnlocked, sha256Hex, type EnrolmentHost } from './enrolment-steps';
@@ -225,6 +226,8 @@ export class RunnerWorker implements EnrolmentHost, MembershipWorker {
       }),
       listen: { host: r.listenHost, port: this.server?.port ?? r.listenPort, beyondLoopback: r.beyondLoopback },
       policy: r.policy,
+      mode: r.mode,
+      modeTee: r.modeTeeJson ? (JSON.parse(r.modeTeeJson) as TeeRecord) : null,
       certificate,
       wallet,
       smpHotkey: r.smpHotkey !== null && r.smpIndex !== null ? { address: r.smpHotkey, index: r.smpIndex } : null,
@@ -257,7 +260,7 @@ export class RunnerWorker implements EnrolmentHost, MembershipWorker {
   private servingDetail(row: EnrolmentRow): string {
     return row.registeredAddress
       ? `Standing by on ${advertised(row)}: the chain sends coordinators to your TEE-hosted runner at ${row.registeredAddress}. Change the listening address to serve from this computer again.`
-      : `Serving ${runnerDnsName(row.modelId, this.d.networkDomain)} on ${advertised(row)}.`;
+      : `Serving ${runnerDnsName(row.modelId, this.d.networkDomain)} on ${advertised(row)}${row.mode === 'gateway' ? ' in gateway mode' : ''}.`;
   }
 
   // ---- the miner's settings ----
@@ -266,6 +269,25 @@ export class RunnerWorker implements EnrolmentHost, MembershipWorker {
     this.policy = policy;
     this.update({ policy });
     this.d.log.info('runner policy changed', { competition: this.d.competitionId, policy });
+  }
+
+  /**
+   * Switches how coordinators reach the runner. Gateway mode needs `tee`, a passed TEE check of
+   * this machine (the caller ran it); a failed one is refused here with what failed. The server
+   * is brought up again in the new mode (calls in flight finish).
+   */
+  async setMode(mode: RunnerMode, tee: TeeRecord | null): Promise<void> {
+    if (mode === 'gateway') {
+      const gate = gatewayModeAllowed(tee);
+      if (!gate.allowed) throw new AppError('FORBIDDEN', gate.why);
+    }
+    const row = this.row();
+    if (row.mode === mode && mode === 'mtls') return;
+    this.update({ mode, modeTeeJson: mode === 'gateway' ? JSON.stringify(tee) : null, steps: resetSteps(row.steps, ['listen']) });
+    this.d.log.info('runner mode changed', { competition: this.d.competitionId, mode, tcb_status: tee?.tcbStatus ?? null });
+    await this.settle();
+    const after = this.row();
+    if (after.errorMessage) throw new AppError((after.errorCode as never) ?? 'UNAVAILABLE', after.errorMessage);
   }
 
   async setListen(host: string, port: number | undefined, acknowledgeRisk: boolean): Promise<void> {
@@ -331,6 +353,7 @@ export class RunnerWorker implements EnrolmentHost, MembershipWorker {
     this.server = undefined;
     // Calls in flight on the old server finish; the port is taken over once it has closed.
     await old?.stop();
+    const gateway = row.mode === 'gateway';
     const server = new SmpServer({
       caPem: row.caPem,
       certPem: row.certPem,
@@ -341,8 +364,10 @@ export class RunnerWorker implements EnrolmentHost, MembershipWorker {
       model: this.d.model,
       authenticate: (peer, get) => {
         this.facts.refreshIfStale();
+        if (gateway) return authenticateGateway(this.facts.value(), row.modelId, get, this.d.now().getTime());
         return authenticateCoordinator(this.policy, this.facts.value(), peer, get);
       },
+      transport: gateway ? { kind: 'gateway', tee: row.modeTeeJson ? (JSON.parse(row.modeTeeJson) as TeeRecord) : null } : { kind: 'mtls' },
       serverMetadata: () => smpMetadata(this.container ?? container, 'runner'),
       onCall: (record) => this.recorded(record),
     });
@@ -350,14 +375,15 @@ export class RunnerWorker implements EnrolmentHost, MembershipWorker {
     try {
       port = await server.start();
     } catch (error) {
+      if (error instanceof AppError && error.code === 'FORBIDDEN') throw error; // gateway mode without a passed TEE check: said in words
       // The port went to another program: take a free one and tell the chain.
       this.d.log.warn('runner port unavailable; choosing another', { competition: this.d.competitionId, port: row.listenPort, error: String(error) });
       ctx.save({ listenPort: null, steps: resetSteps(this.row().steps, ['chain', 'listen']) });
       throw new AppError('UNAVAILABLE', 'The runner’s port is taken by another program; a new port is registered.');
     }
     this.server = server;
-    this.d.log.info('runner listening', { competition: this.d.competitionId, host: row.listenHost, port, policy: this.policy });
-    return `Listening on ${advertised(row)}`;
+    this.d.log.info('runner listening', { competition: this.d.competitionId, host: row.listenHost, port, policy: this.policy, mode: row.mode });
+    return gateway ? `Listening on ${advertised(row)} in gateway mode (no client certificate; signed calls)` : `Listening on ${advertised(row)}`;
   }
 
   // ---- periodic checks ----

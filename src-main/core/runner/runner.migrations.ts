@@ -81,4 +81,17 @@ export const runnerMigrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 80,
+    name: 'runner mode',
+    up(db) {
+      // How coordinators reach a runner (issue 15): mTLS (default) or gateway (no client
+      // certificate, signed x-gateway-auth-* calls), and the TEE check that allowed gateway mode
+      // (public: measurements, TCB status, check by check; the quote itself is not kept).
+      db.exec(`
+        ALTER TABLE runner_enrolments ADD COLUMN mode TEXT NOT NULL DEFAULT 'mtls' CHECK (mode IN ('mtls', 'gateway'));
+        ALTER TABLE runner_enrolments ADD COLUMN mode_tee_json TEXT;
+      `);
+    },
+  },
 ];

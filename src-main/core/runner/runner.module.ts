@@ -21,6 +21,7 @@ import type { VaultCapabilities } from '../vault/capabilities';
 import { enrolmentId, enrolmentStore } from './enrolment';
 import { enrolmentFlow } from './enrolment-flow';
 import type { EnrolmentHost } from './enrolment-steps';
+import { checkGatewayTee } from './gateway-mode';
 import { RemoteRunners } from './remote';
 import { RunnerCallLog } from './runner-calls';
 import { RunnerChain } from './runner-chain';
@@ -148,7 +149,7 @@ export function createRunnerModule(deps: RunnerModuleDeps, config: RunnerModuleC
   const status = (): RunnerStatus => ({ runners: workers.all().map(viewOf), remote: remote.list() });
 
   return {
-    handlers: runnerHandlers({ repo, calls, remote, audit: deps.audit, now: deps.now, status, viewOf, requireWorker }),
+    handlers: runnerHandlers({ repo, calls, remote, audit: deps.audit, now: deps.now, status, viewOf, requireWorker, gatewayTee: (competitionId, input) => checkGatewayTee(deps.runtime, competitionId, input) }),
     workerState: (competitionId, kind) => workerState(workers, competitionId, kind),
     lastActivity: () => lastActivity(workers.all(), calls),
     worker: (competitionId) => workers.get(competitionId),

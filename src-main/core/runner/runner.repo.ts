@@ -2,7 +2,7 @@
  * The runner's tables (migration 60): one enrolment row per (network, competition), coordinator
  * calls and predictions. The TLS key is stored only as the vault sealed it.
  */
-import type { RunnerAuthPolicy, RunnerCallView, RunnerEnrolStepId, RunnerPredictionView, RunnerRefusalReason } from '@shared/contract/runner';
+import type { RunnerAuthPolicy, RunnerCallView, RunnerMode, RunnerEnrolStepId, RunnerPredictionView, RunnerRefusalReason } from '@shared/contract/runner';
 import type { Db } from '../db/open';
 
 export type StepState = 'pending' | 'running' | 'done' | 'failed';
@@ -29,6 +29,9 @@ export interface EnrolmentRow {
   modelId: string;
   steps: StepRow[];
   policy: RunnerAuthPolicy;
+  mode: RunnerMode;
+  /** JSON of the TEE check that allowed gateway mode (public), null in mTLS mode. */
+  modeTeeJson: string | null;
   listenHost: string;
   listenPort: number | null;
   beyondLoopback: boolean;
@@ -53,6 +56,8 @@ interface Raw {
   model_id: string;
   steps_json: string;
   policy: RunnerAuthPolicy;
+  mode: RunnerMode;
+  mode_tee_json: string | null;
   listen_host: string;
   listen_port: number | null;
   beyond_loopback: number;
@@ -78,6 +83,8 @@ function fromRaw(r: Raw): EnrolmentRow {
     modelId: r.model_id,
     steps: JSON.parse(r.steps_json) as StepRow[],
     policy: r.policy,
+    mode: r.mode,
+    modeTeeJson: r.mode_tee_json,
     listenHost: r.listen_host,
     listenPort: r.listen_port,
     beyondLoopback: r.beyond_loopback === 1,
@@ -116,11 +123,12 @@ export class RunnerRepo {
   save(row: EnrolmentRow): void {
     this.db
       .prepare(
-        `INSERT INTO runner_enrolments (network_id, competition_id, model_id, steps_json, policy, listen_host, listen_port, beyond_loopback, tls_key_sealed, tls_spki_sha256,
+        `INSERT INTO runner_enrolments (network_id, competition_id, model_id, steps_json, policy, mode, mode_tee_json, listen_host, listen_port, beyond_loopback, tls_key_sealed, tls_spki_sha256,
            cert_pem, ca_pem, cert_not_before, cert_not_after, smp_hotkey, smp_index, registered_address, message_json, error_code, error_message, updated_at)
-         VALUES (@network_id, @competition_id, @model_id, @steps_json, @policy, @listen_host, @listen_port, @beyond_loopback, @tls_key_sealed, @tls_spki_sha256,
+         VALUES (@network_id, @competition_id, @model_id, @steps_json, @policy, @mode, @mode_tee_json, @listen_host, @listen_port, @beyond_loopback, @tls_key_sealed, @tls_spki_sha256,
            @cert_pem, @ca_pem, @cert_not_before, @cert_not_after, @smp_hotkey, @smp_index, @registered_address, @message_json, @error_code, @error_message, @updated_at)
          ON CONFLICT (network_id, competition_id) DO UPDATE SET model_id = excluded.model_id, steps_json = excluded.steps_json, policy = excluded.policy,
+           mode = excluded.mode, mode_tee_json = excluded.mode_tee_json,
            listen_host = excluded.listen_host, listen_port = excluded.listen_port, beyond_loopback = excluded.beyond_loopback, tls_key_sealed = excluded.tls_key_sealed,
            tls_spki_sha256 = excluded.tls_spki_sha256, cert_pem = excluded.cert_pem, ca_pem = excluded.ca_pem, cert_not_before = excluded.cert_not_before,
            cert_not_after = excluded.cert_not_after, smp_hotkey = excluded.smp_hotkey, smp_index = excluded.smp_index, registered_address = excluded.registered_address,
@@ -132,6 +140,8 @@ export class RunnerRepo {
         model_id: row.modelId,
         steps_json: JSON.stringify(row.steps),
         policy: row.policy,
+        mode: row.mode,
+        mode_tee_json: row.modeTeeJson,
         listen_host: row.listenHost,
         listen_port: row.listenPort,
         beyond_loopback: row.beyondLoopback ? 1 : 0,

@@ -1,6 +1,7 @@
 /**
  * The runner's gRPC server (PROTOCOLS §5): mutual TLS with the network CA as the only client root
- * (`requireClientAuth`: a certificate from anywhere else fails the handshake), serving
+ * (`requireClientAuth`: a certificate from anywhere else fails the handshake) — or, in gateway
+ * mode, TLS without a client certificate and signed `x-gateway-auth-*` calls — serving
  * `dynamic_subclass.DynamicSubclassService` and `grpc.health.v1.Health`. Each call is authenticated
  * by `authenticate` (or not at all when it is null: the bench's baseline) before it can reach the
  * model; a refusal is UNAUTHENTICATED `unauthenticated` with no metadata. Every successful response
@@ -64,10 +65,11 @@ export interface SmpServerOptions {
   onCall?: (record: SmpCallRecord) => void;
   /**
    * `mtls` (default): a client certificate chaining to `caPem` is required in the handshake.
-   * `gateway` (issue 15): the runner sits behind a TLS-terminating proxy in the same attested VM —
-   * plaintext HTTP/2 on a loopback address only, no client certificate (`authenticate` then checks
-   * `x-gateway-auth-*`, see auth.ts `authenticateGateway`). Allowed only when the runner's TEE
-   * check passed (`gatewayModeAllowed`); otherwise `start` refuses with FORBIDDEN.
+   * `gateway` (issue 15): TLS with the runner's certificate but no client certificate asked for —
+   * a TLS-terminating proxy (a Phala gateway) or a coordinator trusting the network CA connects
+   * without one — and `authenticate` checks `x-gateway-auth-*` on every call (auth.ts
+   * `authenticateGateway`). Allowed only when the runner's TEE check passed
+   * (`gatewayModeAllowed`); otherwise `start` refuses with FORBIDDEN.
    */
   transport?: { kind: 'mtls' } | { kind: 'gateway'; tee: TeeRecord | null };
 }
@@ -175,13 +177,13 @@ export class SmpServer {
     });
     let credentials: grpc.ServerCredentials;
     const transport = this.o.transport ?? { kind: 'mtls' };
+    const keyCert = [{ private_key: Buffer.from(this.o.keyPem), cert_chain: Buffer.from(this.o.certPem) }];
     if (transport.kind === 'gateway') {
       const gate = gatewayModeAllowed(transport.tee);
       if (!gate.allowed) throw new AppError('FORBIDDEN', gate.why);
-      if (!['127.0.0.1', '::1'].includes(this.o.host)) throw new AppError('FORBIDDEN', 'In gateway mode the runner listens on loopback only: the TLS-terminating proxy next to it is the only way in.');
-      credentials = grpc.ServerCredentials.createInsecure();
+      credentials = grpc.ServerCredentials.createSsl(null, keyCert, false);
     } else {
-      credentials = grpc.ServerCredentials.createSsl(Buffer.from(this.o.caPem), [{ private_key: Buffer.from(this.o.keyPem), cert_chain: Buffer.from(this.o.certPem) }], true);
+      credentials = grpc.ServerCredentials.createSsl(Buffer.from(this.o.caPem), keyCert, true);
     }
     const host = this.o.host.includes(':') ? `[${this.o.host}]` : this.o.host;
     this.port = await new Promise<number>((resolve, reject) => server.bindAsync(`${host}:${this.o.port}`, credentials, (error, port) => (error ? reject(error) : resolve(port))));

@@ -3,6 +3,7 @@ import type { RunnerAuthPolicy, RunnerCallView, RunnerView } from '@shared/contr
 import { renewCertificate, rotateHotkey, setListen, setPolicy } from './runner-actions';
 import { useRunnerStore } from './runner-store';
 import { isLoopback, ms, POLICY_WORDS, REFUSAL_ORDER, REFUSAL_WORDS, STATE_WORDS, timeOfDay, when } from './runner-words';
+import { RunnerModeCard } from './RunnerModeCard';
 import { ScoresChart } from './ScoresChart';
 
 /** A card whose heading id is unique on the page (two runners both have a "Certificate" card). */
@@ -36,6 +37,7 @@ export function RunnerPanel({ runner, title, practice }: { runner: RunnerView; t
         <CertificateCard runner={runner} />
         <IdentityCard runner={runner} />
         <PolicyCard runner={runner} />
+        <RunnerModeCard runner={runner} />
       </div>
       <div className="runner-wide">
         <CallsCard runner={runner} />

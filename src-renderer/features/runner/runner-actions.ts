@@ -92,3 +92,10 @@ export async function addRemote(input: MethodInput<'runner.addRemote'>): Promise
   store().upsertRemote(view);
   return view;
 }
+
+/** Switches the runner's mode (gateway: after the TEE check of `tee`); throws for the form to show. */
+export async function setMode(input: MethodInput<'runner.setMode'>): Promise<RunnerView> {
+  const view = await rpc().invoke('runner.setMode', input);
+  store().upsertRunner(view);
+  return view;
+}

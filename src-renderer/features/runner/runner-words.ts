@@ -1,4 +1,4 @@
-import type { RunnerAuthPolicy, RunnerRefusalReason, RunnerState } from '@shared/contract/runner';
+import type { RunnerAuthPolicy, RunnerMode, RunnerRefusalReason, RunnerState } from '@shared/contract/runner';
 import type { TeeCheckName } from '@shared/contract/runtime';
 
 /** The words the Runner page uses for core's names (PROTOCOLS §5 and §6), in one place. */
@@ -27,6 +27,17 @@ export const POLICY_WORDS: Record<RunnerAuthPolicy, { label: string; help: strin
   v1: { label: 'Signed calls (v1)', help: "Every call must carry the coordinator's wallet signature, checked against the chain; unsigned calls are refused." },
   pinned: { label: 'Pinned certificate', help: 'The coordinator’s certificate must be one of the two it registered on chain; signature headers are ignored (what public coordinators do today).' },
   either: { label: 'Either', help: 'A call with signature headers is judged by its signature alone; one without them by the pinned certificate.' },
+};
+
+export const MODE_WORDS: Record<RunnerMode, { label: string; help: string }> = {
+  mtls: {
+    label: 'Mutual TLS',
+    help: "Coordinators connect with a client certificate from the network's certificate authority, then pass the authentication policy. The default.",
+  },
+  gateway: {
+    label: 'Gateway',
+    help: 'For a runner behind a TLS-terminating gateway (e.g. a Phala confidential VM): no client certificate; every call must carry a fresh token signed by a coordinator key registered on chain. Needs a passed TEE check of this computer.',
+  },
 };
 
 export const STATE_WORDS: Record<RunnerState, string> = {

@@ -1,20 +1,21 @@
 /**
  * Gateway mode (crunchdao/model-runner-client 0.12 `security/gateway_*`, issue 15): Minerva's
- * runner behind a real TLS-terminating proxy (node:tls with ALPN h2, piping the decrypted bytes to
- * the runner's loopback port, as a Phala gateway does), called by a client loaded from the public
+ * runner serves TLS with its own certificate and asks for no client certificate. It is reached
+ * behind a real TLS-terminating proxy (node:tls with ALPN h2, opening its own TLS connection to the
+ * runner by its network name, as a Phala gateway in front of a TLS backend does) and directly by
+ * a coordinator that trusts the network CA; it is called by a client loaded from the public
  * protos that trusts the proxy's CA only (standing in for the system CAs), sends no client
  * certificate, and signs every call exactly as the public interceptor builds it:
  * `json.dumps({"model_id", "timestamp"}, separators=(",", ":"))`, RSA PKCS#1 v1.5 / SHA-256, b64 of
  * the DER SPKI. A good call is served; a bad signature, a stale timestamp, a wrong model id, a key
  * not on chain and missing headers are each refused by name, before the model. The mode itself is
- * refused without a passed TEE check, and beyond loopback.
+ * refused without a passed TEE check.
  */
 import { createHash, createPrivateKey, createPublicKey, sign } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
+import { connect as tlsConnect, createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +29,7 @@ import { CertificateAuthority, generateRsaKeyPair, rsa2048Spki } from '@devnet/c
 const FIXTURES = join(__dirname, '../../fixtures/crunch');
 const MODEL_ID = '1234';
 const GATEWAY_NAME = 'runner-1234.gateway.test';
+const RUNNER_NAME = `model-node-${MODEL_ID}.crunchdao.internal`;
 
 const passedTee: TeeRecord = { runnerId: 'r1', at: '2026-12-05T00:00:00.000Z', ok: true, tcbStatus: 'UpToDate', advisoryIds: [], checks: [{ name: 'quote', outcome: 'passed', message: '' }], mrTd: null, reportData: null, collateral: null };
 
@@ -62,6 +64,8 @@ describe('gateway mode: the runner behind a TLS-terminating proxy, signed x-gate
   let proxy: TlsServer;
   let proxyCaPem = '';
   let proxyPort = 0;
+  let runnerPort = 0;
+  let networkCaPem = '';
   let baseOptions: SmpServerOptions;
   const verdicts: AuthVerdict[] = [];
   const modelCalls: string[] = [];
@@ -71,11 +75,13 @@ describe('gateway mode: the runner behind a TLS-terminating proxy, signed x-gate
   let strangerKey: { privateKeyPem: string };
   const nowS = (): number => Math.floor(Date.now() / 1000);
 
-  function client(kind: 'service' | 'health'): grpc.Client {
+  function client(kind: 'service' | 'health', direct = false): grpc.Client {
     // The library: grpc.ssl_channel_credentials() (system roots; here the proxy's CA), no client key or certificate.
-    const creds = grpc.credentials.createSsl(Buffer.from(proxyCaPem));
+    // `direct`: the same client straight to the runner, trusting the network CA instead.
+    const creds = grpc.credentials.createSsl(Buffer.from(direct ? networkCaPem : proxyCaPem));
     const Ctor = kind === 'service' ? pub.DynamicSubclassService : pub.Health;
-    const c = new Ctor(`127.0.0.1:${proxyPort}`, creds, { 'grpc.ssl_target_name_override': GATEWAY_NAME, 'grpc.default_authority': GATEWAY_NAME });
+    const name = direct ? RUNNER_NAME : GATEWAY_NAME;
+    const c = new Ctor(`127.0.0.1:${direct ? runnerPort : proxyPort}`, creds, { 'grpc.ssl_target_name_override': name, 'grpc.default_authority': name });
     clients.push(c);
     return c;
   }
@@ -94,10 +100,11 @@ describe('gateway mode: the runner behind a TLS-terminating proxy, signed x-gate
     proxyCaPem = proxyCa.certificatePem;
     const proxyKey = generateRsaKeyPair();
     const proxyCert = (await proxyCa.issue({ spki: rsa2048Spki(proxyKey.publicKeyPem), commonName: GATEWAY_NAME, usage: 'server', sanDns: [GATEWAY_NAME], daysValid: 1 })).pem;
-    // The network's CA and the runner's own certificate (kept for x-server-auth-*; unused on the plaintext hop).
+    // The network's CA and the runner's own certificate: the runner serves TLS with it, the proxy checks it by name.
     const networkCa = await CertificateAuthority.open(join(dir, 'network'));
     const runnerKey = generateRsaKeyPair();
-    const runnerName = `model-node-${MODEL_ID}.crunchdao.internal`;
+    const runnerName = RUNNER_NAME;
+    networkCaPem = networkCa.certificatePem;
     const runnerCert = (await networkCa.issue({ spki: rsa2048Spki(runnerKey.publicKeyPem), commonName: runnerName, usage: 'server', sanDns: [runnerName], daysValid: 1 })).pem;
     const coordinator = generateRsaKeyPair();
     coordinatorKey = coordinator;
@@ -131,9 +138,10 @@ describe('gateway mode: the runner behind a TLS-terminating proxy, signed x-gate
       transport: { kind: 'gateway', tee: passedTee },
     };
     runner = new SmpServer(baseOptions);
-    const runnerPort = await runner.start();
+    runnerPort = await runner.start();
     proxy = createTlsServer({ key: proxyKey.privateKeyPem, cert: proxyCert, ALPNProtocols: ['h2'] }, (tls) => {
-      const upstream = connect(runnerPort, '127.0.0.1');
+      // TLS again to the runner, checked by its network name (no client certificate: gateway mode asks for none).
+      const upstream = tlsConnect({ port: runnerPort, host: '127.0.0.1', servername: RUNNER_NAME, ca: networkCaPem, ALPNProtocols: ['h2'] });
       tls.pipe(upstream).pipe(tls);
       const close = (): void => {
         tls.destroy();
@@ -164,6 +172,15 @@ describe('gateway mode: the runner behind a TLS-terminating proxy, signed x-gate
     expect(call.response).toMatchObject({ status: { code: 'SUCCESS' }, methodResponse: { type: 1 } });
   });
 
+  it('straight to the runner over TLS with its network certificate, no client certificate: served; unsigned: refused', async () => {
+    const svc = client('service', true);
+    const a = await unary(svc, 'Setup', setup, gatewayMetadata(coordinatorKey.privateKeyPem, MODEL_ID, nowS()));
+    expect(a).toMatchObject({ code: grpc.status.OK, response: { status: { code: 'SUCCESS' } } });
+    const unsigned = await unary(svc, 'Call', { methodName: 'predict', methodArguments: [], methodKwArguments: [] }, new grpc.Metadata());
+    expect(unsigned).toMatchObject({ code: grpc.status.UNAUTHENTICATED, details: 'unauthenticated' });
+    expect(verdicts.at(-1)).toMatchObject({ ok: false, reason: 'gateway.metadata' });
+  });
+
   it('health needs no gateway headers (as the public runner skips them)', async () => {
     expect(await unary(client('health'), 'Check', { service: '' }, new grpc.Metadata())).toMatchObject({ code: grpc.status.OK, response: { status: 1 } });
   });
@@ -186,7 +203,7 @@ describe('gateway mode: the runner behind a TLS-terminating proxy, signed x-gate
     });
   }
 
-  it('the mode is refused without a passed TEE check, and beyond loopback', async () => {
+  it('the mode is refused without a passed TEE check', async () => {
     const refused = async (options: SmpServerOptions): Promise<string> => {
       const s = new SmpServer(options);
       try {
@@ -200,6 +217,5 @@ describe('gateway mode: the runner behind a TLS-terminating proxy, signed x-gate
     };
     expect(await refused({ ...baseOptions, transport: { kind: 'gateway', tee: null } })).toBe('FORBIDDEN');
     expect(await refused({ ...baseOptions, transport: { kind: 'gateway', tee: { ...passedTee, ok: false, checks: [{ name: 'mr_td', outcome: 'failed', message: 'not pinned' }] } } })).toBe('FORBIDDEN');
-    expect(await refused({ ...baseOptions, host: '0.0.0.0' })).toBe('FORBIDDEN');
   });
 });

@@ -175,6 +175,19 @@ describe('migration 70: remote TEE runners', () => {
   });
 });
 
+describe('migration 80: runner mode', () => {
+  it('keeps a runner of an older database in mutual TLS, and no mode but mtls or gateway', () => {
+    const db = new Database(':memory:');
+    migrate(db, MIGRATIONS.filter((m) => m.version <= 70));
+    db.prepare("INSERT INTO runner_enrolments (network_id, competition_id, model_id, steps_json, updated_at) VALUES ('practice', 'old', 'm', '[]', 'now')").run();
+    migrate(db, MIGRATIONS.filter((m) => m.version <= 80));
+    expect(db.prepare("SELECT mode, mode_tee_json FROM runner_enrolments WHERE competition_id = 'old'").get()).toEqual({ mode: 'mtls', mode_tee_json: null });
+    const insert = db.prepare("INSERT INTO runner_enrolments (network_id, competition_id, model_id, steps_json, mode, updated_at) VALUES ('practice', ?, 'm', '[]', ?, 'now')");
+    insert.run('g', 'gateway');
+    expect(() => insert.run('p', 'plaintext')).toThrow(/CHECK/);
+  });
+});
+
 describe('settings repository', () => {
   it('returns defaults, stores changes and falls back for values that no longer parse', () => {
     const db = openDatabase(tempFile(), MIGRATIONS);
