@@ -3,6 +3,8 @@
 //   dist/node/cli.cjs            `minerva` (CLI, headless host, practice network)
 //   dist/node/electron-main.cjs  Electron main process
 //   dist/node/preload.cjs        Electron preload (sandboxed: one file, only `electron` external)
+//   dist/node/hash-worker.cjs    the checkpoint hasher's worker thread (beside cli and electron-main,
+//                                which find it next to themselves: core/checkpoints/hash-file.ts)
 //   dist/renderer/               the UI (Vite + React), served by both hosts
 // Flags: --node (Node bundles only), --renderer (UI only), --if-stale (skip when dist is newer
 // than every source file).
@@ -64,7 +66,7 @@ const common = {
 const started = Date.now();
 if (!onlyRenderer) {
   await Promise.all([
-    build({ ...common, entryPoints: { cli: 'src-main/cli/main.ts' }, outdir: 'dist/node', absWorkingDir: root }),
+    build({ ...common, entryPoints: { cli: 'src-main/cli/main.ts', 'hash-worker': 'src-main/core/checkpoints/hash-worker.cjs' }, outdir: 'dist/node', absWorkingDir: root }),
     build({ ...common, entryPoints: { 'electron-main': 'src-main/electron/main.ts' }, outdir: 'dist/node', absWorkingDir: root }),
     build({ ...common, entryPoints: { preload: 'src-main/preload/preload.ts' }, outdir: 'dist/node', absWorkingDir: root, external: ['electron'], define: { __MINERVA_VERSION__: JSON.stringify(pkg.version) }, banner: {}, outExtension: { '.js': '.cjs' } }),
   ]);

@@ -1,34 +1,72 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { Worker } from 'node:worker_threads';
 import { AppError } from '@shared/contract/errors';
 
+/** 64 KiB: each chunk is hashed while still in the CPU cache (see hash-worker.cjs for the figures). */
+const CHUNK_BYTES = 64 * 1024;
+
 /**
- * SHA-256 of a file, streamed in 4 MiB chunks with constant memory (node:crypto uses OpenSSL's
- * SHA-NI path), reporting progress at most every `everyMs`.
+ * The worker's file. From source it is this folder's hash-worker.cjs; in the bundles
+ * (dist/node/*.cjs, where `import.meta.url` is the bundle's own URL) scripts/build.mjs puts the
+ * same file beside them, so one expression finds it in both.
  */
-export async function hashFile(path: string, onProgress: (done: number, total: number) => void, everyMs = 250): Promise<{ sha256: string; size: number; mtimeMs: number }> {
+const WORKER_URL = new URL('./hash-worker.cjs', import.meta.url);
+
+function readError(path: string, error: unknown): AppError {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EACCES' || code === 'EPERM') return new AppError('NOT_FOUND', `Minerva may not read ${path}. Check its permissions.`);
+  if (code === 'ENOENT') return new AppError('NOT_FOUND', `There is no file at ${path}. Check the path and try again.`);
+  if (code === 'EISDIR') return new AppError('VALIDATION', `${path} is not a file.`);
+  return new AppError('INTERNAL', `Minerva could not read ${path} (${code ?? 'read failed'}). Check the disk and try again.`);
+}
+
+/**
+ * SHA-256 of a file on a worker thread (synchronous reads into one reused 64 KiB buffer, constant
+ * memory), so the main event loop stays free however large the file. Reports progress at most
+ * every `everyMs`; an aborted `signal` stops the worker and rejects with the signal's reason.
+ */
+export async function hashFile(
+  path: string,
+  onProgress: (done: number, total: number) => void,
+  everyMs = 250,
+  signal?: AbortSignal,
+): Promise<{ sha256: string; size: number; mtimeMs: number }> {
   let info;
   try {
     info = await stat(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new AppError('NOT_FOUND', code === 'EACCES' ? `Minerva may not read ${path}. Check its permissions.` : `There is no file at ${path}. Check the path and try again.`);
+    throw readError(path, error);
   }
   if (!info.isFile()) throw new AppError('VALIDATION', `${path} is not a file.`);
-  const hash = createHash('sha256');
-  let done = 0;
-  let last = 0;
-  const stream = createReadStream(path, { highWaterMark: 4 * 1024 * 1024 });
-  for await (const chunk of stream) {
-    hash.update(chunk as Buffer);
-    done += (chunk as Buffer).length;
-    const now = Date.now();
-    if (now - last >= everyMs) {
-      last = now;
-      onProgress(done, info.size);
-    }
-  }
-  onProgress(done, info.size);
-  return { sha256: hash.digest('hex'), size: done, mtimeMs: info.mtimeMs };
+  signal?.throwIfAborted();
+  const total = info.size;
+  const result = await new Promise<{ sha256: string; size: number }>((resolve, reject) => {
+    const worker = new Worker(WORKER_URL, { workerData: { path, everyMs, chunkBytes: CHUNK_BYTES } });
+    let settled = false;
+    const finish = (fn: () => void): void => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      fn();
+    };
+    const onAbort = (): void => {
+      const reason: unknown = signal?.reason;
+      finish(() => reject(reason instanceof Error ? reason : new DOMException('Hashing was stopped.', 'AbortError')));
+      void worker.terminate();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    worker.on('message', (m: { type: 'progress'; done: number } | { type: 'done'; sha256: string; size: number }) => {
+      if (settled) return;
+      if (m.type === 'progress') onProgress(m.done, total);
+      else finish(() => resolve({ sha256: m.sha256, size: m.size }));
+    });
+    worker.on('error', (error: NodeJS.ErrnoException) => {
+      // A read that failed carries its syscall; anything else is the thread itself (e.g. a broken install).
+      const failure = error.syscall !== undefined ? readError(path, error) : new AppError('INTERNAL', `Minerva's hashing thread could not run (${error.code ?? error.message}). Reinstall Minerva, then try again.`);
+      finish(() => reject(failure));
+    });
+    worker.on('exit', (code) => finish(() => reject(new AppError('INTERNAL', `The hashing thread stopped (exit ${code}) before it finished ${path}. Try again.`))));
+  });
+  onProgress(result.size, total);
+  return { ...result, mtimeMs: info.mtimeMs };
 }

@@ -117,7 +117,7 @@ export function submissionFlow(deps: SubmissionFlowDeps): FlowSpec<SubmissionRow
     row = show(ctx, row, 'hash', { state: 'active', detail: 'Reading the file…', progress: 0 });
     const result = await hashFile(row.filePath, (done, total) => {
       if (!ctx.signal.aborted) row = show(ctx, row, 'hash', { progress: total > 0 ? done / total : 1, detail: `${mib(done)} of ${mib(total)}` });
-    });
+    }, undefined, ctx.signal);
     return {
       sha256: result.sha256,
       fileSize: result.size,

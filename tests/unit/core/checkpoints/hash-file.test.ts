@@ -1,0 +1,83 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashFile } from '@core/checkpoints/hash-file';
+import { isAppError } from '@shared/contract/errors';
+
+/** hashFile on real files, through its real worker thread (hash-worker.cjs). */
+let dir: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'minerva-hash-file-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function sparse(name: string, size: number): string {
+  const file = join(dir, name);
+  const fd = openSync(file, 'w');
+  ftruncateSync(fd, size);
+  closeSync(fd);
+  return file;
+}
+
+describe('hashFile', () => {
+  it('gives the SHA-256 of the whole file, with progress that only grows and ends at the size', async () => {
+    // Not a multiple of the 64 KiB chunk: the short last read must be hashed as it is.
+    const bytes = randomBytes(3 * 1024 * 1024 + 12_345);
+    const file = join(dir, 'random.bin');
+    writeFileSync(file, bytes);
+    const seen: [number, number][] = [];
+    const result = await hashFile(file, (done, total) => seen.push([done, total]), 0);
+    expect(result.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+    expect(result.size).toBe(bytes.length);
+    expect(seen.length).toBeGreaterThan(10);
+    expect(seen.every(([, total]) => total === bytes.length)).toBe(true);
+    expect(seen.map(([done]) => done)).toEqual([...seen.map(([done]) => done)].sort((a, b) => a - b));
+    expect(seen.at(-1)).toEqual([bytes.length, bytes.length]);
+  });
+
+  it('hashes an empty file', async () => {
+    const file = join(dir, 'empty.bin');
+    writeFileSync(file, '');
+    const result = await hashFile(file, () => undefined);
+    expect(result).toMatchObject({ sha256: createHash('sha256').digest('hex'), size: 0 });
+  });
+
+  it('refuses a missing file and a folder in words a miner understands', async () => {
+    const missing = await hashFile(join(dir, 'nope.ckpt'), () => undefined).catch((e: unknown) => e);
+    expect(isAppError(missing) && missing.code).toBe('NOT_FOUND');
+    expect((missing as Error).message).toMatch(/There is no file at .*nope\.ckpt\. Check the path/);
+    const folder = join(dir, 'a-folder');
+    mkdirSync(folder);
+    const notFile = await hashFile(folder, () => undefined).catch((e: unknown) => e);
+    expect(isAppError(notFile) && notFile.code).toBe('VALIDATION');
+    expect((notFile as Error).message).toMatch(/is not a file/);
+  });
+
+  it('stops its worker when the signal aborts, and reports nothing after', async () => {
+    const file = sparse('big.bin', 1024 * 1024 * 1024);
+    const controller = new AbortController();
+    let after = 0;
+    let aborted = false;
+    const outcome = await hashFile(
+      file,
+      () => {
+        if (aborted) after += 1;
+        else {
+          aborted = true;
+          controller.abort();
+        }
+      },
+      0,
+      controller.signal,
+    ).catch((e: unknown) => e);
+    expect((outcome as Error).name).toBe('AbortError');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(after).toBe(0);
+
+    const already = await hashFile(file, () => undefined, 250, AbortSignal.abort()).catch((e: unknown) => e);
+    expect((already as Error).name).toBe('AbortError');
+  });
+});
