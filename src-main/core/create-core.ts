@@ -27,6 +27,7 @@ import { runtimeFeature } from './runtime/runtime.feature';
 import { settingsFeature } from './settings.feature';
 import { vaultServiceOf, vaultFeature, type VaultApi } from './vault/vault.feature';
 import type { VaultService } from './vault/vault.service';
+import type { SecretBox } from './vault/mining-keys';
 import type { MethodName } from '@shared/contract';
 
 /**
@@ -77,6 +78,8 @@ export interface CoreOptions {
   flags?: Record<string, string | undefined>;
   /** False: open the data folder to answer questions only; no background work starts. */
   background?: boolean;
+  /** The OS keychain (Electron safeStorage) for "resume mining after a restart". */
+  secretBox?: SecretBox;
 }
 
 export interface Core {
@@ -127,7 +130,7 @@ export function createCore(options: CoreOptions): Core {
     audit: new AuditRepo(db),
     ui: events,
     now,
-    host: { info, homeDir, practiceHost: options.practiceHost, background: options.background ?? true },
+    host: { info, homeDir, practiceHost: options.practiceHost, background: options.background ?? true, ...(options.secretBox ? { secretBox: options.secretBox } : {}) },
     config: { env: process.env, flags: options.flags ?? {} },
     settings: (use) => use('settings').get(),
     gate: (use) => use('vault').gate,

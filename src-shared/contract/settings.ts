@@ -15,6 +15,8 @@ export const settingsSchema = z.object({
   /** Id of the selected network profile; `practice` is the built-in practice network. */
   network: z.string().min(1).max(64).default('practice'),
   notifications: z.boolean().default(true),
+  /** Mining mode: the idle lock keeps the work keys (hotkey, EOA, runner wallet) so jobs go on; the coldkey is locked. */
+  keepMiningWhenLocked: z.boolean().default(true),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -28,6 +30,7 @@ export const settingsPatchSchema = z
     developerMode: settingsSchema.shape.developerMode.unwrap(),
     network: settingsSchema.shape.network.unwrap(),
     notifications: settingsSchema.shape.notifications.unwrap(),
+    keepMiningWhenLocked: settingsSchema.shape.keepMiningWhenLocked.unwrap(),
   })
   .partial()
   .strict();

@@ -37,7 +37,8 @@ export type KeySafetyWarningId =
   | 'vault-readable-by-others'
   | 'hotkey-old'
   | 'host-exposed'
-  | 'vault-file-missing';
+  | 'vault-file-missing'
+  | 'mining-keys-on-disk';
 
 export type KeySafetyFixAction =
   | 'change-password'
@@ -48,7 +49,8 @@ export type KeySafetyFixAction =
   | 'fix-vault-permissions'
   | 'rotate-hotkey'
   | 'restrict-to-loopback'
-  | 'rewrite-vault-file';
+  | 'rewrite-vault-file'
+  | 'stop-mining-resume';
 
 export interface KeySafetyWarning {
   id: KeySafetyWarningId;
@@ -70,6 +72,18 @@ export interface VaultStatus {
   /** Known once the vault was unlocked in this session; null before. */
   hasMnemonic: boolean | null;
   mnemonicConfirmed: boolean | null;
+  /**
+   * Mining mode (issue 16): the wallet is locked but the work keys (hotkey, checkpoint signer,
+   * runner wallet, SMP hotkey, EVM address) are still in memory, so jobs and submissions go on.
+   * The coldkey, the phrase and anything that moves funds need the password.
+   */
+  mining: boolean;
+  /** The idle lock (and the screen lock) keep mining (the `keepMiningWhenLocked` setting). */
+  keepMiningOnLock: boolean;
+  /** "Resume mining after a restart": off, a key file (0600, work keys only) or sealed by the OS keychain. */
+  resumeOnRestart: 'off' | 'key-file' | 'os-keychain';
+  /** The host's OS keychain when it has one ("the OS keychain (Electron safeStorage)"); null headless. */
+  osKeychain: string | null;
 }
 
 export interface VaultOverview {
@@ -115,7 +129,14 @@ export const vaultMethods = {
     sensitive: true,
   }),
   'vault.unlock': method<VaultOverview>()({ input: z.object({ password }).strict(), summary: 'Unlock with the password (wrong passwords are throttled).', sensitive: true }),
-  'vault.lock': method<VaultOverview>()({ input: empty, summary: 'Lock now: keys are dropped from memory.' }),
+  'vault.lock': method<VaultOverview>()({
+    input: z.object({ keepMining: z.boolean().default(false) }).strict(),
+    summary: 'Lock now. keepMining: false (default) drops every key and stops mining, also after a restart; true keeps the work keys in memory so mining goes on.',
+  }),
+  'vault.setResumeOnRestart': method<VaultOverview>()({
+    input: z.object({ enabled: z.boolean() }).strict(),
+    summary: 'Resume mining after a restart without the password: on writes the work keys (never the coldkey or phrase) to mining-keys.json (0600, or sealed by the OS keychain); off deletes it. On needs the wallet unlocked.',
+  }),
   'vault.touch': method<{ ok: true }>()({ input: empty, summary: 'User activity: restarts the auto-lock timer.' }),
   'vault.changePassword': method<VaultOverview>()({
     input: z.object({ oldPassword: password, newPassword }).strict(),
@@ -166,7 +187,7 @@ export const vaultMethods = {
 };
 
 export const vaultEvents = {
-  'vault.locked': event<{ reason: VaultLockReason }>('The wallet locked (by the user, idle timer, suspend or screen lock).'),
+  'vault.locked': event<{ reason: VaultLockReason; mining: boolean }>('The wallet locked (by the user, idle timer, suspend or screen lock); mining: the work keys stayed in memory.'),
   'vault.unlocked': event<Record<string, never>>('The wallet was unlocked.'),
   'vault.hotkeyRotated': event<{ role: 'hotkey' | 'smp-hotkey'; retired: VaultIdentity; current: VaultIdentity }>('A hotkey was rotated; features re-register the new one.'),
   'vault.identitiesChanged': event<{ identities: VaultIdentity[] }>('Identities were added, rotated or restored.'),

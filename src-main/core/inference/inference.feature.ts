@@ -184,7 +184,7 @@ function workerState(workers: MembershipWorkers<InferenceWorker>, competitionId:
     case 'running':
       return { running: true, detail: `Answering jobs for session ${v.sessionId}` };
     case 'paused-locked':
-      return { running: false, detail: 'Paused: unlock your wallet' };
+      return { running: false, detail: 'Not answering jobs: waiting for your password (the wallet is locked and mining is off)' };
     case 'backoff':
     case 'forbidden':
       return { running: false, detail: v.detail };

@@ -17,7 +17,9 @@ import { RouterCallError, type RouterClient } from './router-client';
  *
  * - Router down or 5xx: the poll backs off with jitter (the jobs' own calls retry in the flow
  *   until their deadline); no job is dropped.
- * - Wallet locked: polling pauses on the unlock gate; jobs wait in the flow (they do not fail).
+ * - Wallet locked with mining off: polling pauses on the unlock gate; jobs already taken wait in
+ *   the flow (the router may time them out). With mining on (issue 16) the idle lock keeps the
+ *   work keys and the gate stays open: nothing pauses.
  * - 403 on a poll, or 401/403 on the key endpoint: the worker shows the key-safety warning.
  */
 export interface WorkerConfig {
@@ -47,6 +49,9 @@ export interface WorkerDeps {
   /** A job took or freed a slot. */
   onSlots: () => void;
 }
+
+/** Said while the gate is closed: the wallet is locked and mining is off (issue 16: jobs do time out). */
+const LOCKED_DETAIL = 'Waiting for your password: the wallet is locked and mining is off, so no jobs are taken. Jobs the router sends meanwhile time out and go to other miners.';
 
 export class InferenceWorker implements MembershipWorker {
   private readonly stop$ = new AbortController();
@@ -129,7 +134,7 @@ export class InferenceWorker implements MembershipWorker {
   /** The wallet was locked or unlocked: reflect it at once (the loop and the flows notice by themselves). */
   vaultChanged(): void {
     if (this.stop$.signal.aborted) return;
-    if (!this.deps.gate.isUnlocked()) this.setState('paused-locked', 'Paused: unlock your wallet to resume jobs.');
+    if (!this.deps.gate.isUnlocked()) this.setState('paused-locked', LOCKED_DETAIL);
     else if (this.state === 'paused-locked') this.setState('running', this.answering());
   }
 
@@ -163,7 +168,7 @@ export class InferenceWorker implements MembershipWorker {
     let failures = 0;
     while (!signal.aborted) {
       if (!this.deps.gate.isUnlocked()) {
-        this.setState('paused-locked', 'Paused: unlock your wallet to resume jobs.');
+        this.setState('paused-locked', LOCKED_DETAIL);
         await this.deps.gate.whenUnlocked(signal);
         continue;
       }

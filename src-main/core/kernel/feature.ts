@@ -11,6 +11,7 @@ import type { HandlerGroup } from '../rpc/handlers';
 import type { ConfigSchema, ConfigValues } from './config';
 import type { DomainEvents } from './domain-events';
 import type { FlowEngine } from './flow-engine';
+import type { SecretBox } from '../vault/mining-keys';
 import type { UnlockGate } from './unlock-gate';
 
 /**
@@ -39,6 +40,8 @@ export interface HostFacts {
   practiceHost: PracticeNetworkHost | undefined;
   /** False for a core opened only to answer questions (the CLI with no app running). */
   background: boolean;
+  /** The OS keychain (Electron safeStorage) for "resume mining after a restart"; absent headless. */
+  secretBox?: SecretBox;
 }
 
 export interface FeatureContext<C = Record<string, never>> {

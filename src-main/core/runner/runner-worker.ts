@@ -251,7 +251,7 @@ export class RunnerWorker implements EnrolmentHost, MembershipWorker {
       if (locked) return { state: 'serving', detail: `${this.servingDetail(row)} Unlock your wallet to finish: ${STEP_LABELS[flow.step as keyof typeof STEP_LABELS] ?? 'enrolment'}.` };
       return { state: 'serving', detail: this.servingDetail(row) };
     }
-    if (locked) return { state: 'paused-locked', detail: 'Unlock your wallet: the runner needs it to sign.' };
+    if (locked) return { state: 'paused-locked', detail: 'Not serving: waiting for your password. The runner needs its wallet key to open its TLS key and sign; unlock the wallet, or turn on "Resume mining after a restart" in Wallet & Security.' };
     if (row.errorMessage) return { state: 'failed', detail: `${row.errorMessage} It is tried again shortly.` };
     const step = currentStep(row);
     return { state: 'enrolling', detail: step ? STEP_LABELS[step] : 'Starting.' };

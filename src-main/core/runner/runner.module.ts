@@ -231,7 +231,7 @@ function workerState(workers: MembershipWorkers<RunnerWorker>, competitionId: st
   if (!w) return { running: false, detail: workers.idle().get(competitionId) ?? 'Not serving yet: join the competition (and keep your wallet unlocked).' };
   const { state, detail } = w.stateDetail;
   if (state === 'serving') return { running: true, detail };
-  if (state === 'paused-locked') return { running: false, detail: 'Paused: unlock your wallet' };
+  if (state === 'paused-locked') return { running: false, detail: 'Not serving: waiting for your password (the wallet is locked and mining is off)' };
   return { running: false, detail };
 }
 

@@ -49,7 +49,8 @@ export interface VaultCapabilities {
 }
 
 export function createCapabilities(vault: VaultService): VaultCapabilities & { dispose(): void } {
-  const gate = new SimpleUnlockGate(() => vault.isUnlocked());
+  // The work keys' gate: open while unlocked and while mining goes on after the idle lock.
+  const gate = new SimpleUnlockGate(() => vault.canWork());
   const rotated = new Set<(role: RotatableRole) => void>();
   const off = vault.on((event) => {
     if (event.type === 'locked' || event.type === 'unlocked') gate.notify();

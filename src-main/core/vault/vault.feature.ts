@@ -1,3 +1,4 @@
+import { numberField, type ConfigSchema } from '../kernel/config';
 import { defineFeature } from '../kernel/feature';
 import { createCapabilities, type VaultCapabilities } from './capabilities';
 import type { LockReason, VaultService } from './vault.service';
@@ -26,8 +27,20 @@ export function vaultServiceOf(api: VaultApi): VaultService {
   return service;
 }
 
+export const vaultConfig = {
+  autoLockSeconds: numberField({
+    default: 0,
+    min: 0,
+    max: 86_400,
+    int: true,
+    env: 'MINERVA_AUTO_LOCK_SECONDS',
+    doc: 'Tests and demos: idle seconds before the wallet locks itself, instead of the auto-lock minutes of the settings (0: follow the settings).',
+  }),
+} satisfies ConfigSchema;
+
 export const vaultFeature = defineFeature({
   name: 'vault',
+  config: vaultConfig,
   create(ctx) {
     const module = createVaultModule({
       dataDir: ctx.dataDir,
@@ -35,6 +48,9 @@ export const vaultFeature = defineFeature({
       log: ctx.log,
       events: ctx.ui,
       autoLockMinutes: ctx.settings().autoLockMinutes,
+      keepMiningOnLock: ctx.settings().keepMiningWhenLocked,
+      ...(ctx.config.autoLockSeconds > 0 ? { idleLockMs: ctx.config.autoLockSeconds * 1000 } : {}),
+      ...(ctx.host.secretBox ? { secretBox: ctx.host.secretBox } : {}),
       exposedBeyondLoopback: ctx.host.info.exposedBeyondLoopback,
       now: ctx.now,
       audit: ctx.audit,
@@ -43,6 +59,8 @@ export const vaultFeature = defineFeature({
     const capabilities = createCapabilities(module.service);
     const api: VaultApi = { ...capabilities, lock: (reason) => module.service.lock(reason) };
     services.set(api, module.service);
+    // "Resume mining after a restart" (the user's opt-in): the work keys come back without the password
+    if (ctx.host.background) module.service.resumeMining();
     return {
       api,
       handlers: module.handlers,

@@ -5,6 +5,7 @@ import type { ScopedLogger } from '../log/logger';
 import type { EventBus } from '../rpc/events';
 import type { HandlerGroup } from '../rpc/handlers';
 import type { KdfChoice } from './kdf';
+import type { SecretBox } from './mining-keys';
 import { createVaultService, type VaultService } from './vault.service';
 
 /**
@@ -20,6 +21,10 @@ export interface VaultModuleOptions {
   log: ScopedLogger;
   events: EventBus;
   autoLockMinutes: number;
+  keepMiningOnLock?: boolean;
+  /** Tests and demos: idle milliseconds before the auto-lock instead of the minutes. */
+  idleLockMs?: number;
+  secretBox?: SecretBox;
   exposedBeyondLoopback: boolean;
   now: () => Date;
   audit?: { append(entry: { at: string; actor: string; action: string; detail?: Record<string, unknown> }): void };
@@ -41,6 +46,9 @@ export function createVaultModule(options: VaultModuleOptions): VaultModule {
     log: options.log,
     clock: { now: options.now },
     autoLockMinutes: options.autoLockMinutes,
+    ...(options.keepMiningOnLock !== undefined ? { keepMiningOnLock: options.keepMiningOnLock } : {}),
+    ...(options.idleLockMs !== undefined ? { idleLockMs: options.idleLockMs } : {}),
+    ...(options.secretBox ? { secretBox: options.secretBox } : {}),
     exposedBeyondLoopback: options.exposedBeyondLoopback,
     ...(options.kdf ? { kdf: options.kdf } : {}),
   });
@@ -56,6 +64,7 @@ export function createVaultModule(options: VaultModuleOptions): VaultModule {
   const unsubscribeVault = forwardVaultEvents(service, events, audit);
   const unsubscribeSettings = options.onSettingsChanged((settings: Settings) => {
     if (settings.autoLockMinutes !== service.status().autoLockMinutes) service.setAutoLockMinutes(settings.autoLockMinutes);
+    service.setKeepMiningOnLock(settings.keepMiningWhenLocked);
   });
 
   const identities = (): VaultIdentity[] => {
@@ -86,8 +95,8 @@ function forwardVaultEvents(service: VaultService, events: EventBus, audit: (act
   return service.on((event) => {
   switch (event.type) {
     case 'locked':
-      events.emit('vault.locked', { reason: event.reason });
-      if (event.reason !== 'closed') audit('vault.locked', { reason: event.reason });
+      events.emit('vault.locked', { reason: event.reason, mining: event.mining });
+      if (event.reason !== 'closed') audit('vault.locked', { reason: event.reason, mining: event.mining });
       break;
     case 'unlocked':
       events.emit('vault.unlocked', {});
@@ -139,8 +148,13 @@ function vaultHandlers(service: VaultService, h: { audit: (action: string, detai
     await service.unlock(password);
     return overview();
   },
-  'vault.lock': () => {
-    service.lock('user');
+  'vault.lock': ({ keepMining }) => {
+    service.lock('user', { keepMining });
+    return overview();
+  },
+  'vault.setResumeOnRestart': ({ enabled }) => {
+    service.setResumeOnRestart(enabled);
+    audit('vault.setResumeOnRestart', { enabled });
     return overview();
   },
   'vault.touch': () => {

@@ -27,6 +27,7 @@ import { DEFAULT_KDF, type KdfChoice } from './kdf';
 import { decodePayload, encodePayload, wipePayload, type IndexEntry, type Payload, type PayloadMeta } from './payload';
 import { personalSign, signBytes } from './sign';
 import { computeWarnings, findPlaintextBtcliHotkeys, isWeakPassword, readableByOthers, type KeySafetyWarning, type WarningFacts } from './warnings';
+import { decodeMiningKeys, encodeMiningKeys, isWorkRole, MINING_KEYS_FILE, miningKeysProtectionOf, readMiningKeysFile, removeMiningKeysFile, WORK_ROLES, writeMiningKeysFile, type SecretBox, type WorkRole } from './mining-keys';
 import { keyFor, newVaultKey, openSealed, parseVault, removeStaleTemps, sealVault, writeVaultAtomic, type VaultKey, type WriteHooks } from './vault-file';
 
 /**
@@ -55,7 +56,17 @@ export interface VaultServiceOptions {
   kdf?: KdfChoice;
   /** Idle minutes before auto-lock; 0 = never (raises a warning). Default 15. */
   autoLockMinutes?: number;
+  /** Tests and demos (MINERVA_AUTO_LOCK_SECONDS): idle milliseconds before the auto-lock, instead of the minutes. */
+  idleLockMs?: number;
   exposedBeyondLoopback?: boolean;
+  /**
+   * Mining mode (issue 16): the idle lock and the screen lock keep the work keys (hotkey,
+   * checkpoint signer, runner wallet, SMP hotkey, EOA) in memory so jobs go on; the coldkey and
+   * the phrase are wiped. Default true. `lock('user')` and every other lock drop everything.
+   */
+  keepMiningOnLock?: boolean;
+  /** The host's OS keychain for "resume mining after a restart" (Electron safeStorage). */
+  secretBox?: SecretBox;
   /** Tests only: stop inside an atomic write. */
   writeHooks?: WriteHooks;
   timers?: VaultTimers;
@@ -70,7 +81,7 @@ export type { VaultState, VaultStatus };
 
 export type VaultEvent =
   | { type: 'unlocked' }
-  | { type: 'locked'; reason: LockReason }
+  | { type: 'locked'; reason: LockReason; mining: boolean }
   | { type: 'identitiesChanged'; identities: PublicIdentity[] }
   | { type: 'hotkeyRotated'; role: RotatableRole; retired: PublicIdentity; current: PublicIdentity }
   | { type: 'warningsChanged'; warnings: KeySafetyWarning[] };
@@ -102,7 +113,8 @@ export function validateNewPassword(password: string): void {
   }
 }
 
-function locked(): AppError {
+function locked(mining = false): AppError {
+  if (mining) return new AppError('VAULT_LOCKED', 'The wallet is locked (mining goes on with the work keys only). This needs your password: unlock the wallet to continue.');
   return new AppError('VAULT_LOCKED', 'The wallet is locked. Unlock it with your password to continue.');
 }
 
@@ -119,6 +131,10 @@ export class VaultService {
   private readonly timers: VaultTimers;
   private readonly listeners = new Set<(event: VaultEvent) => void>();
   private unlockedState: Unlocked | undefined;
+  /** Mining mode while locked: the work keys only (never the coldkey or the phrase). */
+  private workKeys: Map<WorkRole, KeyPair> | undefined;
+  private keepMining: boolean;
+  readonly miningKeysPath: string;
   /** While unlocked: the wallet file is checked for, so a deletion is noticed at once (issue 19). */
   private fileWatch: NodeJS.Timeout | undefined;
   /** The wallet file vanished while unlocked: the keys are only in memory until it is written back. */
@@ -140,6 +156,8 @@ export class VaultService {
     this.now = options.clock ? () => options.clock!.now() : () => new Date();
     this.kdf = options.kdf ?? DEFAULT_KDF;
     this.autoLockMinutes = options.autoLockMinutes ?? 15;
+    this.keepMining = options.keepMiningOnLock ?? true;
+    this.miningKeysPath = join(options.dataDir, MINING_KEYS_FILE);
     this.timers = options.timers ?? {
       setTimeout: (fn, ms) => {
         const handle = setTimeout(fn, ms);
@@ -152,6 +170,7 @@ export class VaultService {
     removeStaleTemps(this.vaultPath, names);
     // The throttle's own interrupted writes too (they piled up after kills).
     removeStaleTemps(join(options.dataDir, 'vault-attempts.json'), names);
+    removeStaleTemps(this.miningKeysPath, names);
   }
 
   // ---------------------------------------------------------------- events
@@ -185,6 +204,16 @@ export class VaultService {
     return this.unlockedState !== undefined;
   }
 
+  /** The work keys are usable: the wallet is unlocked, or locked with mining on. */
+  canWork(): boolean {
+    return this.unlockedState !== undefined || this.workKeys !== undefined;
+  }
+
+  /** Locked with the work keys still in memory (mining goes on). */
+  isMining(): boolean {
+    return this.unlockedState === undefined && this.workKeys !== undefined;
+  }
+
   status(): VaultStatus {
     let state: VaultState;
     if (this.unlockedState) state = 'unlocked';
@@ -204,7 +233,16 @@ export class VaultService {
       retryAfterMs: this.attempts.waitMs(this.now().getTime()),
       hasMnemonic: this.vaultFacts ? this.vaultFacts.hasMnemonic : null,
       mnemonicConfirmed: this.vaultFacts ? this.vaultFacts.mnemonicConfirmed : null,
+      mining: this.isMining(),
+      keepMiningOnLock: this.keepMining,
+      resumeOnRestart: this.resumeOnRestart(),
+      osKeychain: this.options.secretBox?.available() ? this.options.secretBox.name : null,
     };
+  }
+
+  private resumeOnRestart(): 'off' | 'key-file' | 'os-keychain' {
+    const protection = miningKeysProtectionOf(this.miningKeysPath);
+    return protection === undefined ? 'off' : protection === 'os-keychain' ? 'os-keychain' : 'key-file';
   }
 
   /** Addresses of every identity (kept after lock once known); VAULT_LOCKED before the first unlock. */
@@ -221,6 +259,7 @@ export class VaultService {
       btcliPlaintextHotkeys: findPlaintextBtcliHotkeys(this.options.homeDir),
       vaultReadableByOthers: readableByOthers(this.vaultPath),
       vaultFileMissing: this.fileMissing,
+      miningKeysOnDisk: this.resumeOnRestart(),
       exposedBeyondLoopback: this.options.exposedBeyondLoopback ?? false,
       now: this.now(),
     });
@@ -354,8 +393,14 @@ export class VaultService {
     }
   }
 
-  lock(reason: LockReason = 'user'): void {
+  /**
+   * Locks the wallet. With mining kept (default: the idle and screen locks when mining mode is on),
+   * the work keys stay in memory and everything else is wiped; otherwise everything is wiped. An
+   * explicit `keepMining: false` by the user also deletes the restart key file (stopped means stopped).
+   */
+  lock(reason: LockReason = 'user', options: { keepMining?: boolean } = {}): void {
     const state = this.unlockedState;
+    const keep = reason !== 'closed' && (options.keepMining ?? (this.keepMining && (reason === 'idle' || reason === 'screen-locked')));
     if (state && reason !== 'closed' && this.checkFile()) {
       // Locking now would lose every key that is not backed up: keep them until the file is back.
       this.options.log?.error('wallet not locked: its file is missing and the keys exist only in memory', { reason });
@@ -366,14 +411,98 @@ export class VaultService {
     this.clearIdleTimer();
     this.stopFileWatch();
     this.quiz = undefined;
-    if (!state) return;
+    // an explicit "lock everything" stops mining, also after a restart
+    if (reason === 'user' && options.keepMining === false) this.removeRestartKeys();
+    if (!state) {
+      if (keep || !this.workKeys) return;
+      this.wipeWorkKeys();
+      this.options.log?.info('mining stopped: work keys dropped', { reason });
+      this.emit({ type: 'locked', reason, mining: false });
+      return;
+    }
     this.unlockedState = undefined;
+    this.wipeWorkKeys();
+    if (keep) {
+      const work = new Map<WorkRole, KeyPair>();
+      for (const role of WORK_ROLES) {
+        const pair = state.pairs.get(role);
+        if (pair) work.set(role, pair);
+        state.pairs.delete(role);
+      }
+      this.workKeys = work;
+    }
     for (const pair of state.pairs.values()) wipe(pair);
     state.pairs.clear();
     wipePayload(state.payload);
     state.key.master.fill(0);
-    this.options.log?.info('wallet locked', { reason });
-    this.emit({ type: 'locked', reason });
+    this.options.log?.info(keep ? 'wallet locked; mining goes on with the work keys' : 'wallet locked', { reason });
+    this.emit({ type: 'locked', reason, mining: keep });
+  }
+
+  private wipeWorkKeys(): void {
+    if (!this.workKeys) return;
+    for (const pair of this.workKeys.values()) wipe(pair);
+    this.workKeys.clear();
+    this.workKeys = undefined;
+  }
+
+  private removeRestartKeys(): void {
+    if (!existsSync(this.miningKeysPath)) return;
+    removeMiningKeysFile(this.miningKeysPath);
+    this.options.log?.info('restart key file deleted');
+    this.emitWarningsIfChanged();
+  }
+
+  /** Mining mode on or off: whether the idle and screen locks keep the work keys. */
+  setKeepMiningOnLock(keep: boolean): void {
+    this.keepMining = keep;
+  }
+
+  /**
+   * "Resume mining after a restart": on writes the work keys (never the coldkey or the phrase) to
+   * `mining-keys.json` (0600; sealed by the OS keychain when the host has one), off deletes it.
+   * Turning it on needs the wallet unlocked with the password, not only mining.
+   */
+  setResumeOnRestart(enabled: boolean): void {
+    if (!enabled) {
+      this.removeRestartKeys();
+      return;
+    }
+    const state = this.requireUnlocked();
+    this.writeRestartKeys(state);
+    this.emitWarningsIfChanged();
+  }
+
+  private writeRestartKeys(state: Unlocked): void {
+    const pairs = new Map<WorkRole, KeyPair>();
+    for (const role of WORK_ROLES) {
+      const pair = state.pairs.get(role);
+      if (pair) pairs.set(role, pair);
+    }
+    const box = this.options.secretBox?.available() ? this.options.secretBox : undefined;
+    writeMiningKeysFile(this.miningKeysPath, encodeMiningKeys({ pairs, identities: this.publicIdentities ?? [] }, this.now(), box));
+    this.options.log?.info('restart key file written', { protection: box ? 'os-keychain' : 'none', keys: pairs.size });
+  }
+
+  /**
+   * At start: with the restart key file present (the user's opt-in), mining resumes without the
+   * password — the work keys only. Returns whether it did; an unreadable file is logged and left.
+   */
+  resumeMining(): boolean {
+    if (this.unlockedState || this.workKeys) return false;
+    const text = readMiningKeysFile(this.miningKeysPath);
+    if (text === undefined) return false;
+    try {
+      const keys = decodeMiningKeys(text, this.options.secretBox);
+      this.workKeys = keys.pairs;
+      if (!this.publicIdentities) this.publicIdentities = keys.identities;
+      this.options.log?.info('mining resumed from the restart key file', { protection: keys.protection, keys: keys.pairs.size });
+      this.emit({ type: 'locked', reason: 'user', mining: true });
+      return true;
+    } catch (error) {
+      this.options.log?.warn('restart key file not used: mining waits for the password', { error: error instanceof Error ? error.message : String(error) });
+      return false;
+    }
   }
 
   setAutoLockMinutes(minutes: number): void {
@@ -390,11 +519,12 @@ export class VaultService {
 
   private armIdleTimer(): void {
     this.clearIdleTimer();
-    if (this.autoLockMinutes <= 0) return;
+    const ms = this.options.idleLockMs ?? this.autoLockMinutes * 60_000;
+    if (ms <= 0) return;
     this.idleTimer = this.timers.setTimeout(() => {
       this.idleTimer = undefined;
       this.lock('idle');
-    }, this.autoLockMinutes * 60_000);
+    }, ms);
   }
 
   /** Checks for the wallet file every 2 s while unlocked (cheap: one stat). */
@@ -440,6 +570,7 @@ export class VaultService {
   }
 
   private setUnlocked(state: Unlocked): void {
+    this.wipeWorkKeys();
     this.unlockedState = state;
     this.rematerialise(state);
     this.armIdleTimer();
@@ -451,7 +582,7 @@ export class VaultService {
   private requireUnlocked(): Unlocked {
     if (this.unlockedState) return this.unlockedState;
     if (!existsSync(this.vaultPath)) throw missing();
-    throw locked();
+    throw locked(this.workKeys !== undefined);
   }
 
   /** After an await: the vault may have been locked meanwhile (idle timer, suspend). */
@@ -532,6 +663,8 @@ export class VaultService {
       coldkeySecretPresent: meta.root !== null || meta.imported.some((k) => k.role === 'coldkey' && k.hasSecret && !k.retiredAt),
       ...(activeHotkey?.createdAt ? { activeHotkeyCreatedAt: activeHotkey.createdAt } : {}),
     };
+    // the restart key file follows rotations, imports and restores
+    if (existsSync(this.miningKeysPath)) this.writeRestartKeys(state);
   }
 
   private async persist(state: Unlocked): Promise<void> {
@@ -815,6 +948,10 @@ export class VaultService {
   // ---------------------------------------------------------------- signing
 
   private pair(role: Role): KeyPair {
+    if (!this.unlockedState && this.workKeys && isWorkRole(role)) {
+      const work = this.workKeys.get(role);
+      if (work) return work;
+    }
     const state = this.requireUnlocked();
     const pair = state.pairs.get(role);
     if (!pair) {

@@ -85,6 +85,8 @@ export interface WarningFacts {
   vaultReadableByOthers: boolean;
   /** The wallet file was deleted while unlocked (the keys are only in memory). */
   vaultFileMissing?: boolean;
+  /** "Resume mining after a restart" wrote the work keys to disk. */
+  miningKeysOnDisk?: 'off' | 'key-file' | 'os-keychain';
   exposedBeyondLoopback: boolean;
   now: Date;
 }
@@ -168,6 +170,25 @@ export function computeWarnings(facts: WarningFacts): KeySafetyWarning[] {
         fix: { action: 'rotate-hotkey', label: 'Rotate the hotkey' },
       });
     }
+  }
+  if (facts.miningKeysOnDisk === 'key-file') {
+    out.push({
+      id: 'mining-keys-on-disk',
+      severity: 'warning',
+      title: 'Your mining keys lie unencrypted in a file, so mining resumes after a restart',
+      reason:
+        'You chose to resume mining after a restart. The work keys (hotkey, checkpoint signer, runner wallet, EVM address) are in mining-keys.json in the data folder, readable only by you. Anyone who copies it can mine as you until you rotate the hotkey, but cannot move funds: the coldkey and the recovery phrase are never in it.',
+      fix: { action: 'stop-mining-resume', label: 'Delete the file (ask for the password after a restart)' },
+    });
+  } else if (facts.miningKeysOnDisk === 'os-keychain') {
+    out.push({
+      id: 'mining-keys-on-disk',
+      severity: 'info',
+      title: 'Mining resumes after a restart: the work keys are sealed by the OS keychain',
+      reason:
+        'You chose to resume mining after a restart. The work keys are kept in a file sealed by your operating system keychain, which only your user on this computer can open. The coldkey and the recovery phrase are never in it.',
+      fix: { action: 'stop-mining-resume', label: 'Delete the file (ask for the password after a restart)' },
+    });
   }
   if (facts.exposedBeyondLoopback) {
     out.push({

@@ -24,9 +24,10 @@ describe('job loop resilience', () => {
     await joinInference(core);
     await call(core, 'vault.lock');
     const paused = await untilStatus(core, (s) => worker(s)?.state === 'paused-locked');
-    expect(worker(paused)?.detail).toMatch(/unlock your wallet/i);
+    expect(worker(paused)?.detail).toMatch(/waiting for your password/i);
+    expect(worker(paused)?.detail).not.toMatch(/nothing is lost/i);
     const rewards = await call<RewardsView>(core, 'rewards.get', { range: 'day' });
-    expect(rewards.checklist.find((c) => c.id === 'worker')?.detail).toContain('Paused: unlock your wallet');
+    expect(rewards.checklist.find((c) => c.id === 'worker')?.detail).toContain('waiting for your password');
     await expect(call(core, 'inference.playgroundSend', { competitionId: COMPETITION, prompt: 'hello' })).rejects.toThrow(/VAULT_LOCKED Unlock your wallet first/);
 
     const prompt = 'The miller opened the gate';

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '@core/create-core';
@@ -137,6 +137,13 @@ describe('vault over the contract', () => {
     const watch = await ok<{ identities: { role: string; active: boolean; watchOnly: boolean }[]; warnings: { id: string }[] }>('vault.makeWatchOnly', { password: PW });
     expect(watch.identities.find((i) => i.role === 'coldkey' && i.active)?.watchOnly).toBe(true);
     expect(watch.warnings.map((w) => w.id)).not.toContain('coldkey-on-machine');
+    // the opt-in restart key file holds work keys by design (an imported EOA included), never the root
+    await ok('vault.setResumeOnRestart', { enabled: true });
+    const { mnemonicToMiniSecret: mini } = await import('@polkadot/util-crypto');
+    const { mnemonicToSeedSync: seedOf } = await import('@scure/bip39');
+    const keyFile = readFileSync(join(data.path, 'mining-keys.json')).toString('latin1');
+    for (const root of [TEST_JUNK, PW, NEW_PW, Buffer.from(mini(TEST_JUNK)).toString('hex'), Buffer.from(seedOf(TEST_JUNK)).toString('hex')]) expect(keyFile.includes(root)).toBe(false);
+    await ok('vault.setResumeOnRestart', { enabled: false });
     const calledVault = new Set(replies.map((r) => r.method).filter((m) => m.startsWith('vault.')));
     expect([...calledVault].sort()).toEqual(Object.keys(methods).filter((m) => m.startsWith('vault.')).sort());
 

@@ -128,7 +128,7 @@ describe('auto-lock', () => {
     vault.on((e) => events.push(e));
     timers.fireAll();
     expect(vault.isUnlocked()).toBe(false);
-    expect(events).toContainEqual({ type: 'locked', reason: 'idle' });
+    expect(events).toContainEqual({ type: 'locked', reason: 'idle', mining: true });
 
     await vault.unlock(PW);
     vault.setAutoLockMinutes(0);

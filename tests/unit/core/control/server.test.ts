@@ -131,8 +131,8 @@ describe('control server (framing and credential)', () => {
     c.send(`${JSON.stringify({ id: 1, auth: credential })}\n${JSON.stringify({ id: 2, subscribe: true })}\n`);
     await c.next();
     expect(await c.next()).toMatchObject({ id: 2, reply: { ok: true, result: { subscribed: true } } });
-    events.emit('vault.locked', { reason: 'user' });
-    expect(await c.next()).toEqual({ type: 'event', event: 'vault.locked', payload: { reason: 'user' } });
+    events.emit('vault.locked', { reason: 'user', mining: false });
+    expect(await c.next()).toEqual({ type: 'event', event: 'vault.locked', payload: { reason: 'user', mining: false } });
     c.end();
   });
 
