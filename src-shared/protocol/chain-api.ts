@@ -102,6 +102,12 @@ export const txArgsSchemas = {
       smp_hotkey_b58: b58Key,
       address: runnerAddress,
       payout_hotkey: ss58,
+      /**
+       * How coordinators reach the runner (issue 15): `mtls` (absent = mtls) — a client certificate
+       * from the network CA; `gateway` — TLS without a client certificate, every call signed with
+       * `x-gateway-auth-*` (model-runner-client 0.12's gateway mode).
+       */
+      transport: z.enum(['mtls', 'gateway']).optional(),
     })
     .strict(),
   /**
@@ -313,6 +319,8 @@ export interface RunnerView {
   address: string;
   /** SS58 hotkey paid for this runner's scores (registered in the competition). */
   payout_hotkey: string;
+  /** How coordinators reach it: mutual TLS, or gateway mode (signed x-gateway-auth-* calls, no client certificate). */
+  transport: 'mtls' | 'gateway';
   updated_block: number;
 }
 

@@ -128,7 +128,7 @@ const tlsKey: Step = async (h, ctx, row) => {
   return `New key ${spki.slice(0, 16)}…`;
 };
 
-/** Follows the chain: registers (wallet, SMP hotkey, address, payout hotkey) only when it says otherwise. */
+/** Follows the chain: registers (wallet, SMP hotkey, address, payout hotkey, mode) only when it says otherwise. */
 const chain: Step = async (h, ctx, start) => {
   let row = start;
   if (row.listenPort === null || row.listenPort === 0) row = ctx.save({ listenPort: await freePort(row.listenHost) });
@@ -137,13 +137,15 @@ const chain: Step = async (h, ctx, start) => {
   const hotkey = smpHotkey(h);
   const onChain = await h.chain.runner(h.competitionId, row.modelId);
   if (onChain && onChain.wallet_b58 !== wallet) throw new AppError('CONFLICT', `Model id ${row.modelId} belongs to another runner wallet on chain.`);
-  if (!onChain || onChain.smp_hotkey_b58 !== hotkey.address || onChain.address !== address || onChain.payout_hotkey !== h.payoutHotkey) {
+  // Coordinators learn the mode from the chain (a registration without `transport` is mutual TLS).
+  const transport = row.registeredAddress ? 'mtls' : row.mode;
+  if (!onChain || onChain.smp_hotkey_b58 !== hotkey.address || onChain.address !== address || onChain.payout_hotkey !== h.payoutHotkey || (onChain.transport ?? 'mtls') !== transport) {
     requireUnlocked(h, 'register the runner on chain');
     const { block } = await h.chain.registerRunner(
-      { competition_id: h.competitionId, model_id: row.modelId, wallet_b58: wallet, smp_hotkey_b58: hotkey.address, address, payout_hotkey: h.payoutHotkey },
+      { competition_id: h.competitionId, model_id: row.modelId, wallet_b58: wallet, smp_hotkey_b58: hotkey.address, address, payout_hotkey: h.payoutHotkey, ...(transport === 'gateway' ? { transport } : {}) },
       { walletB58: wallet, sign: (m) => h.vault.signWithWallet(m).signature },
     );
-    h.log.info('runner registered on chain', { competition: h.competitionId, model_id: row.modelId, smp_hotkey: hotkey.address, address, block });
+    h.log.info('runner registered on chain', { competition: h.competitionId, model_id: row.modelId, smp_hotkey: hotkey.address, address, transport, block });
   }
   row = ctx.save({ registeredAddress: address === advertised(row) ? null : address });
   if (row.smpHotkey !== hotkey.address) ctx.save({ smpHotkey: hotkey.address, smpIndex: hotkey.index, steps: resetSteps(row.steps, ['message']) });

@@ -283,7 +283,8 @@ export class RunnerWorker implements EnrolmentHost, MembershipWorker {
     }
     const row = this.row();
     if (row.mode === mode && mode === 'mtls') return;
-    this.update({ mode, modeTeeJson: mode === 'gateway' ? JSON.stringify(tee) : null, steps: resetSteps(row.steps, ['listen']) });
+    // The chain tells coordinators the mode (register_runner `transport`), then the server comes up in it.
+    this.update({ mode, modeTeeJson: mode === 'gateway' ? JSON.stringify(tee) : null, steps: resetSteps(row.steps, ['chain', 'listen']) });
     this.d.log.info('runner mode changed', { competition: this.d.competitionId, mode, tcb_status: tee?.tcbStatus ?? null });
     await this.settle();
     const after = this.row();
@@ -417,7 +418,7 @@ export class RunnerWorker implements EnrolmentHost, MembershipWorker {
     const onChain = await this.d.chain.runner(this.d.competitionId, row.modelId).catch(() => undefined);
     if (onChain === undefined || this.stopped) return;
     const address = row.registeredAddress ?? advertised(row);
-    if (onChain && onChain.smp_hotkey_b58 === row.smpHotkey && onChain.address === address) return;
+    if (onChain && onChain.smp_hotkey_b58 === row.smpHotkey && onChain.address === address && (onChain.transport ?? 'mtls') === (row.registeredAddress ? 'mtls' : row.mode)) return;
     this.d.log.warn(onChain ? 'the chain names another runner hotkey or address; registering again' : 'the chain no longer lists this runner; registering again', { competition: this.d.competitionId });
     this.update({ steps: resetSteps(this.row().steps, ['chain', 'message']) });
     void this.d.flow.start(this.id);

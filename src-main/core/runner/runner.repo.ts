@@ -20,7 +20,7 @@ export const STEP_LABELS: Record<RunnerEnrolStepId, string> = {
   chain: 'Runner wallet, SMP hotkey and address on chain',
   certificate: 'Certificate from the network’s certificate service',
   message: 'Runner message signed by the runner wallet',
-  listen: 'Serving coordinator calls (mTLS gRPC)',
+  listen: 'Serving coordinator calls (gRPC over TLS)',
 };
 
 export interface EnrolmentRow {

@@ -65,5 +65,7 @@ export function openChainDb(file: string): ChainDb {
   const runnerColumns = new Set((db.prepare(`PRAGMA table_info(runners)`).all() as { name: string }[]).map((c) => c.name));
   if (!runnerColumns.has('address')) db.exec(`ALTER TABLE runners ADD COLUMN address TEXT NOT NULL DEFAULT ''`);
   if (!runnerColumns.has('payout_hotkey')) db.exec(`ALTER TABLE runners ADD COLUMN payout_hotkey TEXT NOT NULL DEFAULT ''`);
+  // …and before they said how coordinators reach them (issue 15): mutual TLS until re-registered.
+  if (!runnerColumns.has('transport')) db.exec(`ALTER TABLE runners ADD COLUMN transport TEXT NOT NULL DEFAULT 'mtls'`);
   return db;
 }

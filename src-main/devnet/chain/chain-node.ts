@@ -497,11 +497,11 @@ export class ChainNode {
     if (!this.hotkeyRow(a.competition_id, a.payout_hotkey)) throw new TxFailure('UNKNOWN_HOTKEY', 'The payout hotkey is not registered in this competition (register_hotkey first).');
     this.db
       .prepare(
-        `INSERT INTO runners(competition_id, model_id, wallet_b58, smp_hotkey_b58, address, payout_hotkey, updated_block) VALUES (?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO runners(competition_id, model_id, wallet_b58, smp_hotkey_b58, address, payout_hotkey, transport, updated_block) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT(competition_id, model_id) DO UPDATE SET smp_hotkey_b58 = excluded.smp_hotkey_b58, address = excluded.address,
-           payout_hotkey = excluded.payout_hotkey, updated_block = excluded.updated_block`,
+           payout_hotkey = excluded.payout_hotkey, transport = excluded.transport, updated_block = excluded.updated_block`,
       )
-      .run(a.competition_id, a.model_id, a.wallet_b58, a.smp_hotkey_b58, a.address, a.payout_hotkey, block);
+      .run(a.competition_id, a.model_id, a.wallet_b58, a.smp_hotkey_b58, a.address, a.payout_hotkey, a.transport ?? 'mtls', block);
   }
 
   private applyAddMember(a: TxArgs<'add_session_member'>, block: number): void {

@@ -30,6 +30,13 @@ import { demoSeries, runScoredRound, type ScoredRound } from './rounds';
 import { RunnerClient } from './runner-client';
 
 export const COORDINATOR_COMPETITION = 'practice-runner';
+
+/** A runner to call: where, which model, and how (the chain's `transport`; absent = mutual TLS). */
+export interface RunnerTarget {
+  address: string;
+  modelId: string;
+  transport?: 'mtls' | 'gateway';
+}
 export const PRACTICE_DOMAIN = 'practice.local';
 const MAX_BODY_BYTES = 16 * 1024;
 const MODEL_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -162,7 +169,7 @@ export class CoordinatorNode {
    * certificate; `v1` (default true) sends the signed `x-auth-*` metadata. Every call is logged and
    * recorded in `runner_calls` (model id, method, verdict, duration).
    */
-  connectRunner(target: { address: string; modelId: string; v1?: boolean; chainCacheMs?: number }): RunnerClient {
+  connectRunner(target: RunnerTarget & { v1?: boolean; chainCacheMs?: number }): RunnerClient {
     const creds = this.clientCredentials;
     return new RunnerClient({
       address: target.address,
@@ -173,7 +180,8 @@ export class CoordinatorNode {
       clientKeyPem: creds.keyPem,
       clientCertPem: creds.certPem,
       chain: this.chain,
-      ...(target.v1 === false ? {} : { v1: this.identity.v1Container(creds.certPem) }),
+      // Gateway mode: the same RSA key as the client certificate (its hash is pinned on chain), as the public client's GatewayCredentials.from_files does.
+      ...(target.transport === 'gateway' ? { gateway: { keyPem: creds.keyPem } } : target.v1 === false ? {} : { v1: this.identity.v1Container(creds.certPem) }),
       ...(target.chainCacheMs === undefined ? {} : { chainCacheMs: target.chainCacheMs }),
       onCall: ({ modelId, method, verdict, durationMs }) => {
         this.repo.recordCall(modelId, method, verdict, durationMs);
@@ -188,7 +196,7 @@ export class CoordinatorNode {
    * One round on each runner: the next `ticks` values of the demo series, Setup with the
    * competition's class, tick and predict per value, scored and recorded in `runner_scores`.
    */
-  async runRound(targets: readonly { address: string; modelId: string }[], options: { ticks?: number; className?: string; chainCacheMs?: number } = {}): Promise<{ round: number; epoch: number; results: Record<string, ScoredRound> }> {
+  async runRound(targets: readonly RunnerTarget[], options: { ticks?: number; className?: string; chainCacheMs?: number } = {}): Promise<{ round: number; epoch: number; results: Record<string, ScoredRound> }> {
     const round = this.repo.nextRound();
     const epoch = (await this.chain.call('chain_getEpoch', { competition_id: this.competitionId })).epoch;
     const ticks = options.ticks ?? 8;
@@ -199,7 +207,7 @@ export class CoordinatorNode {
       try {
         const result = await runScoredRound(client, options.className ?? this.className, series);
         this.repo.recordScore(round, epoch, target.modelId, result.score, result.verdict);
-        this.log.info('round scored', { round, model_id: target.modelId, score: result.score, verdict: result.verdict });
+        this.log.info('round scored', { round, model_id: target.modelId, score: result.score, verdict: result.verdict, transport: target.transport ?? 'mtls' });
         results[target.modelId] = result;
       } finally {
         client.close();
@@ -212,12 +220,12 @@ export class CoordinatorNode {
    * The runners of this competition on chain (`chain_listRunners`) that name an address, and the
    * payout hotkey of each model: what rounds call and whom epochs pay.
    */
-  async discoverRunners(): Promise<{ targets: { address: string; modelId: string }[]; payees: Record<string, string> }> {
+  async discoverRunners(): Promise<{ targets: RunnerTarget[]; payees: Record<string, string> }> {
     const runners = (await this.chain.call('chain_listRunners', { competition_id: this.competitionId })).runners;
-    const targets: { address: string; modelId: string }[] = [];
+    const targets: RunnerTarget[] = [];
     const payees: Record<string, string> = {};
     for (const r of runners) {
-      if (r.address !== '') targets.push({ address: r.address, modelId: r.model_id });
+      if (r.address !== '') targets.push({ address: r.address, modelId: r.model_id, transport: r.transport === 'gateway' ? 'gateway' : 'mtls' });
       if (r.payout_hotkey !== '') payees[r.model_id] = r.payout_hotkey;
     }
     return { targets, payees };
@@ -230,7 +238,7 @@ export class CoordinatorNode {
    * runner's payout hotkey on chain. A failing round is logged and the next one still runs.
    * `stopRounds()` (and `stop()`) waits for the round in flight.
    */
-  startRounds(options: { intervalMs: number; targets?: () => readonly { address: string; modelId: string }[]; ticks?: number; payees?: () => Readonly<Record<string, string>> }): void {
+  startRounds(options: { intervalMs: number; targets?: () => readonly RunnerTarget[]; ticks?: number; payees?: () => Readonly<Record<string, string>> }): void {
     if (this.roundsOn) return;
     this.roundsOn = true;
     const schedule = (): void => {

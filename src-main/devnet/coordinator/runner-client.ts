@@ -6,10 +6,20 @@
  * on every response: (1) wallet, (2) signature, (3) keys, (4) cert_pub, (5) hotkey, (6) model_id,
  * with the runner's wallet and hotkey read from the chain (cached at most `chainCacheMs`).
  * Any failure fails the call with `RunnerCallError` (`reason` names the check).
+ *
+ * Gateway mode (issue 15; a runner registered on chain with `transport: "gateway"`): TLS checked
+ * the same way but no client certificate, and every call carries `x-gateway-auth-*` signed with
+ * the coordinator's RSA key (the one whose hash is pinned on chain) exactly as the public client
+ * builds them — crunchdao/model-runner-client 0.12,
+ * model_runner_client/security/gateway_auth_interceptor.py (`_build_auth_metadata`: json.dumps of
+ * {"model_id", "timestamp": int(time.time())} with separators (",", ":"), RSA PKCS#1 v1.5 +
+ * SHA-256, b64 of the DER SubjectPublicKeyInfo) and gateway_credentials.py (RSA keys only).
  */
+import { createPrivateKey, createPublicKey, sign as rsaSign, type KeyObject } from 'node:crypto';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { bytesEqual } from '@shared/protocol/encoding';
+import { gatewayMetadata } from '@shared/protocol/smp-gateway';
 import { smpContainerFromMetadata, smpMetadata, spkiFromCertificate, verifySmp, walletKeyFromB58, type SmpContainer } from '@shared/protocol/smp';
 import { runnerDnsName, SMP_MAX_MESSAGE_BYTES } from '@shared/protocol/smp.proto';
 import type { RunnerView } from '@shared/protocol/chain-api';
@@ -26,8 +36,12 @@ export interface RunnerClientOptions {
   clientKeyPem: string;
   clientCertPem: string;
   chain: ChainClient;
-  /** v1 authentication: the coordinator's signed container, sent as `x-auth-*` on every call. */
+  /** v1 authentication: the coordinator's signed container, sent as `x-auth-*` on every call (mTLS only). */
   v1?: SmpContainer;
+  /** Gateway mode: no client certificate; every call signed with this RSA key (PEM) as `x-gateway-auth-*`. */
+  gateway?: { keyPem: string };
+  /** Unix seconds for the gateway token (tests). */
+  nowSeconds?: () => number;
   /** How long chain facts (runner wallet, hotkey) may be reused (default 5 s; §5 allows up to 300 s). */
   chainCacheMs?: number;
   /** Deadline of each call (default 30 s). */
@@ -77,11 +91,20 @@ export class RunnerClient {
   private tlsFailure: string | undefined;
   private runnerCache: { at: number; view: RunnerView | null } | undefined;
 
+  private readonly gatewayKey: { key: KeyObject; spkiDer: Uint8Array } | undefined;
+
   constructor(private readonly options: RunnerClientOptions) {
     this.serverName = runnerDnsName(options.modelId, options.domain);
-    const credentials = grpc.credentials.createSsl(Buffer.from(options.caPem), Buffer.from(options.clientKeyPem), Buffer.from(options.clientCertPem), {
-      checkServerIdentity: (_host: string, cert: PeerCertificate) => this.checkServer(cert),
-    });
+    const verify = { checkServerIdentity: (_host: string, cert: PeerCertificate) => this.checkServer(cert) };
+    if (options.gateway) {
+      const key = createPrivateKey(options.gateway.keyPem);
+      if (key.asymmetricKeyType !== 'rsa') throw new TypeError('Gateway mode signs with RSA keys only.');
+      this.gatewayKey = { key, spkiDer: new Uint8Array(createPublicKey(key).export({ type: 'spki', format: 'der' })) };
+    }
+    // Gateway mode: TLS with the CA, no client key or certificate (the public client's ssl_channel_credentials()).
+    const credentials = options.gateway
+      ? grpc.credentials.createSsl(Buffer.from(options.caPem), null, null, verify)
+      : grpc.credentials.createSsl(Buffer.from(options.caPem), Buffer.from(options.clientKeyPem), Buffer.from(options.clientCertPem), verify);
     const channelOptions: grpc.ChannelOptions = {
       'grpc.ssl_target_name_override': this.serverName,
       'grpc.default_authority': this.serverName,
@@ -138,6 +161,12 @@ export class RunnerClient {
 
   private metadata(): grpc.Metadata {
     const md = new grpc.Metadata();
+    if (this.gatewayKey) {
+      const { key, spkiDer } = this.gatewayKey;
+      const now = this.options.nowSeconds?.() ?? Math.floor(Date.now() / 1000);
+      for (const [k, v] of Object.entries(gatewayMetadata(this.options.modelId, now, { sign: (bytes) => rsaSign('sha256', bytes, key), spkiDer }))) md.set(k, v);
+      return md;
+    }
     if (this.options.v1) for (const [k, v] of Object.entries(smpMetadata(this.options.v1, 'coordinator'))) md.set(k, v);
     return md;
   }

@@ -288,6 +288,9 @@ function PolicyCard({ runner }: { runner: RunnerView }) {
       <form aria-label="Coordinator authentication policy" onSubmit={(e) => void apply(e)}>
         <fieldset className="runner-fieldset" disabled={busy}>
           <legend className="help">How each coordinator call is checked before it reaches the model.</legend>
+          {runner.mode === 'gateway' ? (
+            <p className="note">In gateway mode this policy waits: every call is checked by its signed gateway token instead (see Connection mode). It applies again in mutual TLS.</p>
+          ) : null}
           {(Object.keys(POLICY_WORDS) as RunnerAuthPolicy[]).map((p) => (
             <div key={p} className="field field-check runner-policy">
               <input id={`${name}-${p}`} type="radio" name={name} value={p} checked={selected === p} onChange={() => setChoice(p)} aria-describedby={`${name}-${p}-help`} />

@@ -5,7 +5,9 @@
  * for no client certificate, and authenticates every call by its `x-gateway-auth-*` headers signed
  * with the practice coordinator's key (pinned on chain). Each refusal by name — a bad signature, a
  * stale timestamp, another model id, no headers — is UNAUTHENTICATED, never reaches the model and
- * is counted by reason. Back in mTLS the coordinator's rounds are accepted again.
+ * is counted by reason. The chain names the runner's transport, and the practice coordinator's
+ * gateway client mode (signing as model-runner-client 0.12 does) gets its rounds scored. Back in
+ * mTLS the coordinator's rounds are accepted again.
  */
 import { createPrivateKey, createPublicKey, sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -112,6 +114,17 @@ describe.skipIf(env.skip)('gateway mode of a real runner, through real gRPC', ()
     expect(await unary(svc, 'Call', { methodName: 'tick', methodArguments: [{ position: 1, data: { type: 6, value: Buffer.from('{"tick":0,"value":1.5}') } }], methodKwArguments: [] }, signed(MODEL, nowS()))).toMatchObject({ code: grpc.status.OK, serverAuth: true });
   });
 
+  it('the chain names the runner as a gateway one, and the practice coordinator’s rounds in gateway client mode are scored', async () => {
+    const found = await p.coordinator.discoverRunners();
+    expect(found.targets).toEqual([{ address: `127.0.0.1:${view.listen.port}`, modelId: MODEL, transport: 'gateway' }]);
+    const before = (await untilRunner(p.core, () => true)).calls.accepted;
+    const { results } = await p.coordinator.runRound(found.targets, { ticks: 3 });
+    expect(results[MODEL]).toMatchObject({ verdict: 'ok' });
+    expect(results[MODEL]!.score).toBeGreaterThan(0);
+    // Setup + 3 × (tick, predict), each accepted by its x-gateway-auth-* token.
+    await untilRunner(p.core, (r) => r.calls.accepted >= before + 7, 10_000);
+  }, 60_000);
+
   it('refuses a bad signature', () => refusedBy('gateway.signature', signed(MODEL, nowS(), (s) => (s[7] = s[7]! ^ 0x01))));
   it('refuses a stale timestamp', () => refusedBy('gateway.timestamp', signed(MODEL, nowS() - 120)));
   it('refuses a token for another model', () => refusedBy('gateway.model_id', signed('another-model', nowS())));
@@ -120,7 +133,9 @@ describe.skipIf(env.skip)('gateway mode of a real runner, through real gRPC', ()
   it('back in mutual TLS, the coordinator’s round is accepted again', async () => {
     view = await call<RunnerView>(p.core, 'runner.setMode', { competitionId: COMPETITION, mode: 'mtls' });
     expect(view).toMatchObject({ mode: 'mtls', modeTee: null });
-    const { results } = await p.coordinator.runRound([{ address: `127.0.0.1:${view.listen.port}`, modelId: MODEL }], { ticks: 2 });
+    const found = await p.coordinator.discoverRunners();
+    expect(found.targets).toEqual([{ address: `127.0.0.1:${view.listen.port}`, modelId: MODEL, transport: 'mtls' }]);
+    const { results } = await p.coordinator.runRound(found.targets, { ticks: 2 });
     expect(results[MODEL]?.verdict).toBe('ok');
   }, 60_000);
 });
