@@ -85,7 +85,7 @@ describe.skipIf(env.skip)('runner enrolment survives kill -9', () => {
     expect(view.steps.find((s) => s.id === 'tls-key')!.detail).toMatch(/^Key /);
     const entry = (await new ChainClient(network.endpoints.chain).call('chain_getRunner', { competition_id: COMPETITION, model_id: MODEL })).runner!;
     expect(entry).toMatchObject({ wallet_b58: view.wallet, smp_hotkey_b58: view.smpHotkey!.address, address: `127.0.0.1:${view.listen.port}` });
-    expect((await network.coordinator!.discoverRunners()).targets).toEqual([{ address: `127.0.0.1:${view.listen.port}`, modelId: MODEL }]);
+    expect((await network.coordinator!.discoverRunners()).targets).toEqual([{ address: `127.0.0.1:${view.listen.port}`, modelId: MODEL, transport: 'mtls' }]);
     const { results } = await network.coordinator!.runRound([{ address: `127.0.0.1:${view.listen.port}`, modelId: MODEL }], { ticks: 2 });
     expect(results[MODEL]!.verdict).toBe('ok');
   }, 600_000);

@@ -62,7 +62,7 @@ describe.skipIf(env.skip)('model runner, end to end', () => {
 
   it('the coordinator finds the runner on chain, rounds run through the container, predictions and scores appear, the epoch pays the payout hotkey', async () => {
     const found = await p.coordinator.discoverRunners();
-    expect(found.targets).toEqual([{ address: `127.0.0.1:${view.listen.port}`, modelId: MODEL }]);
+    expect(found.targets).toEqual([{ address: `127.0.0.1:${view.listen.port}`, modelId: MODEL, transport: 'mtls' }]);
     const { results } = await p.coordinator.runRound(found.targets, { ticks: 6 });
     expect(results[MODEL]!.verdict).toBe('ok');
     expect(results[MODEL]!.score).toBeGreaterThan(0);

@@ -52,7 +52,7 @@ it('pays the ended epoch of the scored rounds once, to the coldkey of the runner
   const chain = new ChainClient(net.endpoints.chain);
   const cold = pairFromSuri('//EpochRunnerCold', 'sr25519');
   // Discovery: the runner's address and payout hotkey come from the chain (chain_listRunners).
-  expect(await coordinator.discoverRunners()).toEqual({ targets: [{ address: `127.0.0.1:${runner.port}`, modelId: MODEL }], payees: { [MODEL]: payout } });
+  expect(await coordinator.discoverRunners()).toEqual({ targets: [{ address: `127.0.0.1:${runner.port}`, modelId: MODEL, transport: 'mtls' }], payees: { [MODEL]: payout } });
   coordinator.startRounds({ intervalMs: 50, ticks: 2 });
   const deadline = Date.now() + 25_000;
   while (coordinator.repo.scoredEpochs().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
