@@ -40,6 +40,8 @@ export const competitionsFeature = defineFeature({
       activeNetwork: () => networks.active(),
       clientFor: (network) => networks.clientFor(network),
       keys,
+      onHotkeyRotated: (listener) => minerKeys.onHotkeyRotated(listener),
+      onKeysUsable: (listener) => vault.gate.onChange((usable) => usable && listener()),
       now: ctx.now,
       flows: ctx.flows,
       config: ctx.config,

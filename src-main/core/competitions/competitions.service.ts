@@ -29,6 +29,13 @@ export interface CompetitionsDeps {
   activeNetwork: () => Promise<ActiveNetwork>;
   clientFor: (network: ActiveNetwork) => NetworkClient;
   keys: () => MinerKeys | undefined;
+  /**
+   * Hotkey rotations, also of a wallet made after start (keys() is undefined until a wallet
+   * exists, so subscribing through it at start missed every rotation of a new miner: issue 16).
+   */
+  onHotkeyRotated?: (listener: () => void) => () => void;
+  /** The work keys became usable (unlock, mining resumed): a rotation made elsewhere is caught up. */
+  onKeysUsable?: (listener: () => void) => () => void;
   now: () => Date;
   onChange: (view: CompetitionsView) => void;
   /** The kernel's flow engine: joins and leaves run on it (membership.flow.ts). */
@@ -72,8 +79,11 @@ export class CompetitionsService {
 
   /** Resumes the active network's flows a previous run left unfinished (crash, restart, locked wallet). */
   async start(): Promise<void> {
-    const keys = this.deps.keys();
-    if (keys) this.unsubscribe.push(keys.onHotkeyRotated(() => void this.rejoinAfterRotation()));
+    const onRotated = this.deps.onHotkeyRotated ?? this.deps.keys()?.onHotkeyRotated.bind(this.deps.keys());
+    if (onRotated) this.unsubscribe.push(onRotated(() => void this.rejoinAfterRotation()));
+    // a rotation while the app was not running (`minerva wallet rotate`) is caught up here and at the unlock
+    if (this.deps.onKeysUsable) this.unsubscribe.push(this.deps.onKeysUsable(() => void this.rejoinAfterRotation()));
+    void this.rejoinAfterRotation();
     try {
       const network = await this.deps.activeNetwork();
       this.flow.resume((row) => row.networkId === network.id);
@@ -88,11 +98,19 @@ export class CompetitionsService {
    */
   private async rejoinAfterRotation(): Promise<void> {
     try {
+      const keys = this.deps.keys();
+      if (!keys?.isUnlocked()) return;
+      let current: string;
+      try {
+        current = keys.hotkey('sr25519').address;
+      } catch {
+        return; // addresses not known yet (locked since start): the next rotation or join catches up
+      }
       const network = await this.deps.activeNetwork();
       const catalogue = this.catalogue(network.id);
       for (const row of this.memberships.list(network.id)) {
         const entry = catalogue.find((e) => e.id === row.competitionId);
-        if (row.state !== 'joined' || entry?.hotkeyScheme !== 'sr25519') continue;
+        if (row.intent !== 'join' || row.state === 'left' || entry?.hotkeyScheme !== 'sr25519' || row.hotkey === current) continue;
         this.deps.log.info('hotkey rotated: joining again with the new hotkey', { competition: row.competitionId, old: row.hotkey });
         await this.join(row.competitionId, 'app');
       }

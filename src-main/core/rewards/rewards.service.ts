@@ -106,7 +106,7 @@ export class RewardsService {
         : { id: 'joined', ok: false, label: 'Joined a competition', detail: 'Rewards come from competitions you join.', fix: { label: 'Browse competitions', href: '#/competitions' } },
     );
 
-    if (memberships.length > 0) checklist.push(...(await this.membershipChecks(memberships, catalogue, client)));
+    if (memberships.length > 0) checklist.push(...(await this.membershipChecks(memberships, catalogue, client, currentHotkeys(keys))));
     const activity = this.deps.lastActivity();
     checklist.push({ id: 'activity', ok: activity.ok, label: 'Last job or submission', detail: activity.detail, fix: activity.ok === false ? { label: 'See why', href: '#/checkpoints' } : null });
 
@@ -122,12 +122,17 @@ export class RewardsService {
   }
 
   /** Is the hotkey of every joined competition still registered, and is every worker running? */
-  private async membershipChecks(memberships: MembershipRow[], catalogue: CompetitionView[], client: NetworkClient): Promise<ChecklistItem[]> {
+  private async membershipChecks(memberships: MembershipRow[], catalogue: CompetitionView[], client: NetworkClient, current: Set<string> | null): Promise<ChecklistItem[]> {
     const checklist: ChecklistItem[] = [];
     const problems: string[] = [];
     for (const m of memberships) {
       const entry = catalogue.find((c) => c.id === m.competitionId);
       const title = entry?.title ?? m.competitionId;
+      // issue 16: a membership of a retired hotkey is not "current", even while the chain still knows it
+      if (current && !current.has(m.hotkey)) {
+        problems.push(`${title}: joined with a retired hotkey (${m.hotkey.slice(0, 8)}…), not your current one; join again with the current hotkey`);
+        continue;
+      }
       try {
         if (!(await client.isRegistered(m.competitionId, m.hotkey))) problems.push(`${title}: the hotkey you joined with is not registered any more`);
       } catch (error) {
@@ -164,4 +169,18 @@ export class RewardsService {
 
 function words(error: unknown): string {
   return isAppError(error) ? error.message : error instanceof Error ? error.message : String(error);
+}
+
+/** The wallet's active hotkey and checkpoint signer addresses; null while they are not known (locked since start). */
+function currentHotkeys(keys: { hotkey(scheme: 'sr25519' | 'ed25519'): { address: string } } | undefined): Set<string> | null {
+  if (!keys) return null;
+  const out = new Set<string>();
+  for (const scheme of ['sr25519', 'ed25519'] as const) {
+    try {
+      out.add(keys.hotkey(scheme).address);
+    } catch {
+      // this scheme has no key, or the addresses are not known yet
+    }
+  }
+  return out.size > 0 ? out : null;
 }
