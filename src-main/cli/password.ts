@@ -64,3 +64,18 @@ export async function readPassword(io: CliIo, opts: { file?: string | undefined;
   return first;
 }
 
+
+/** A yes/no question on a terminal (visible answer); anything but y/yes is no. */
+export function askYesNo(question: string): Promise<boolean> {
+  return new Promise((resolveAnswer) => {
+    const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+    rl.question(question, (answer) => {
+      rl.close();
+      resolveAnswer(/^\s*y(es)?\s*$/i.test(answer));
+    });
+    rl.on('SIGINT', () => {
+      rl.close();
+      resolveAnswer(false);
+    });
+  });
+}

@@ -1,11 +1,13 @@
 import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
 import type { CheckpointSubmissionView, RoundView } from '@shared/contract/checkpoints';
 import { rpc } from '../rpc';
+import { RpcError } from '../rpc/client';
 import { loadCompetitions, toastError } from '../store/actions';
 import { useStore } from '../store/store';
 import { Card, EmptyState } from '../components/Card';
 import { SubmissionCard } from '../features/checkpoints/SubmissionCard';
 import { DropZone, uploadFile } from '../features/checkpoints/DropZone';
+import { usePublishConfirm } from '../features/checkpoints/PublishConfirm';
 
 export function CheckpointsPage() {
   const [submissions, setSubmissions] = useState<CheckpointSubmissionView[]>([]);
@@ -95,17 +97,32 @@ function SubmitForm({ competitions }: { competitions: { id: string; title: strin
   const pathForFile = window.minerva?.pathForFile;
   const canDrop = !window.minerva || Boolean(pathForFile);
 
-  const start = async (filePath: string) => {
+  const confirm = usePublishConfirm();
+
+  /** Starts the submission; the first publish to a network asks first (false: the miner cancelled). */
+  const start = async (filePath: string): Promise<boolean> => {
     const url = ownUrl.trim();
-    await rpc().invoke('checkpoints.submitFile', { competitionId: chosen, path: filePath, expertGroup: group.trim() || '0', ...(url ? { publishUrl: url } : {}) });
+    const input = { competitionId: chosen, path: filePath, expertGroup: group.trim() || '0', ...(url ? { publishUrl: url } : {}) };
+    try {
+      await rpc().invoke('checkpoints.submitFile', input);
+      return true;
+    } catch (error) {
+      if (!(error instanceof RpcError) || error.code !== 'PUBLISH_NOT_CONFIRMED') throw error;
+    }
+    const preview = await rpc().invoke('checkpoints.previewPublish', { competitionId: chosen, path: filePath });
+    if (!preview.confirmed && !(await confirm.ask(preview))) {
+      useStore.getState().pushToast('info', 'Nothing was published.');
+      return false;
+    }
+    await rpc().invoke('checkpoints.submitFile', { ...input, confirmPublish: true });
+    return true;
   };
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     setBusy(true);
     try {
-      await start(path.trim());
-      setPath('');
+      if (await start(path.trim())) setPath('');
     } catch (error) {
       toastError(error);
     } finally {
@@ -158,6 +175,7 @@ function SubmitForm({ competitions }: { competitions: { id: string; title: strin
 
   return (
     <Card title="Submit a checkpoint">
+      {confirm.dialog}
       {competitions.length === 0 ? (
         <p className="muted">
           Join a checkpoint competition first on the <a href="#/competitions">Competitions</a> page.

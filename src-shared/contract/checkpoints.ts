@@ -47,6 +47,14 @@ export interface RoundView {
   blocksLeft: number;
 }
 
+/** What a submission would make public, shown before the first publish to a network. */
+export interface PublishPreview {
+  networkId: string;
+  /** The miner already agreed to publish checkpoints to this network. */
+  confirmed: boolean;
+  file: { name: string; size: number; sha256: string };
+}
+
 export const checkpointsMethods = {
   'checkpoints.list': method<{ submissions: CheckpointSubmissionView[]; rounds: RoundView[] }>()({
     input: z.object({}).strict(),
@@ -66,9 +74,23 @@ export const checkpointsMethods = {
           .max(2048)
           .refine((u) => /^https?:\/\//.test(u), 'an http:// or https:// address')
           .optional(),
+        /**
+         * The miner saw what will be published (`checkpoints.previewPublish`) and agreed. Needed
+         * before the first publish to a network (else `PUBLISH_NOT_CONFIRMED`); remembered after.
+         */
+        confirmPublish: z.boolean().optional(),
       })
       .strict(),
     summary: 'Start a submission of a checkpoint file: hash, commit, publish, submit, verdict.',
+  }),
+  'checkpoints.previewPublish': method<PublishPreview>()({
+    input: z
+      .object({
+        competitionId: z.string().min(1).max(128),
+        path: z.string().min(1).max(4096).refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p), 'give the full path of the file, starting at the root'),
+      })
+      .strict(),
+    summary: 'What submitting this file would publish (name, size, SHA-256) and whether this network already has the miner’s yes.',
   }),
   'checkpoints.trainDemo': method<CheckpointSubmissionView>()({
     input: z

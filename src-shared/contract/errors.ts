@@ -51,6 +51,8 @@ export const APP_ERROR_CODES = [
   'NETWORK_MISMATCH',
   'INSUFFICIENT_FUNDS',
   'CHAIN_REFUSED',
+  // checkpoints: the first publish to a network needs the miner's explicit yes
+  'PUBLISH_NOT_CONFIRMED',
 ] as const;
 
 export type AppErrorCode = (typeof APP_ERROR_CODES)[number];

@@ -13,7 +13,7 @@ import { readPracticeNetworkState } from '@devnet/index';
 import { readSmallFile } from '../files';
 import type { CliCommand, CliIo } from '../command-registry';
 import { fail, report } from '../output';
-import { readPassword } from '../password';
+import { askYesNo, readPassword } from '../password';
 import { inProcessPracticeHost } from '../practice-host';
 import { withSession, type Session } from '../session';
 
@@ -29,6 +29,8 @@ interface SubmitOptions {
   passwordFile?: string;
   receipt?: string;
   json?: boolean;
+  /** Agree to publish checkpoints to this network (asked before the first publish otherwise). */
+  yes?: boolean;
 }
 
 /** Without a running app this command runs the app's checkpoint flow itself, practice network included. */
@@ -62,7 +64,7 @@ async function submit(file: string, opts: SubmitOptions, io: CliIo): Promise<voi
           return m?.state === 'joined';
         });
       }
-      const started = await session.call('checkpoints.submitFile', { competitionId: entry.id, path: resolve(file), expertGroup: opts.expertGroup });
+      const started = await startSubmission(session, io, { competitionId: entry.id, path: resolve(file), expertGroup: opts.expertGroup }, opts);
       let lastLine = '';
       const final = await waiter.until<CheckpointSubmissionView>('checkpoints.changed', (v) => {
         if (v.id !== started.id) return false;
@@ -82,6 +84,32 @@ async function submit(file: string, opts: SubmitOptions, io: CliIo): Promise<voi
       waiter.stop();
     }
   });
+}
+
+/**
+ * Starts the submission. The first publish to a network needs the miner's yes: `--yes`, or the
+ * file's name, size and SHA-256 shown and a question asked on a terminal; without either nothing
+ * is published and the command says how to agree.
+ */
+async function startSubmission(session: Session, io: CliIo, input: { competitionId: string; path: string; expertGroup: string }, opts: SubmitOptions): Promise<CheckpointSubmissionView> {
+  if (opts.yes) return session.call('checkpoints.submitFile', { ...input, confirmPublish: true });
+  try {
+    return await session.call('checkpoints.submitFile', input);
+  } catch (error) {
+    if (!(error instanceof AppError) || error.code !== 'PUBLISH_NOT_CONFIRMED') throw error;
+  }
+  const preview = await session.call('checkpoints.previewPublish', { competitionId: input.competitionId, path: input.path });
+  if (!preview.confirmed) {
+    io.stderr(
+      `This is your first checkpoint on ${preview.networkId}. Once published, anyone can download it:\n` +
+        `  file    ${preview.file.name}\n  size    ${preview.file.size} bytes\n  sha256  ${preview.file.sha256}\n`,
+    );
+    if (!process.stdin.isTTY) {
+      throw new AppError('PUBLISH_NOT_CONFIRMED', `Nothing was published. Run this in a terminal to be asked, or pass --yes to agree to publish checkpoints to ${preview.networkId}.`);
+    }
+    if (!(await askYesNo('Publish it? [y/N] '))) throw new AppError('PUBLISH_NOT_CONFIRMED', 'Nothing was published (you answered no).');
+  }
+  return session.call('checkpoints.submitFile', { ...input, confirmPublish: true });
 }
 
 /** Waits for an event whose payload passes `done`; events that arrive before `until` is called are replayed. */
@@ -197,6 +225,7 @@ export const checkpointCommand: CliCommand = {
       .option('--password-file <file>', 'read the wallet password from this file (- for stdin); else MINERVA_PASSWORD (unsafe) or a prompt')
       .option('--receipt <file>', 'write the receipt (a JSON proof to check with verify-receipt) to this file')
       .option('--json', 'print the final submission as JSON')
+      .option('--yes', 'agree to publish checkpoints to this network without being asked (asked once per network otherwise; anyone can download a published checkpoint)')
       .action(async (file: string, opts: SubmitOptions) => {
         try {
           await submit(file, opts, io);

@@ -58,6 +58,10 @@ export const checkpointsFeature = defineFeature({
           await assertPublishable(input.path, ctx.dataDir);
           return checkpoints.submitFile(input);
         },
+        'checkpoints.previewPublish': async (input) => {
+          await assertPublishable(input.path, ctx.dataDir);
+          return checkpoints.previewPublish(input);
+        },
         'checkpoints.trainDemo': async ({ competitionId, steps, expertGroup }) => {
           await checkpoints.assertCanSubmit(competitionId);
           const path = await trainDemoCheckpoint({
@@ -67,7 +71,8 @@ export const checkpointsFeature = defineFeature({
             steps,
             onProgress: (p) => ctx.ui.emit('checkpoints.trainingProgressed', { competitionId, steps, ...p }),
           });
-          return checkpoints.submitFile({ competitionId, path, expertGroup });
+          // Made by Minerva from its public demo data: nothing private to confirm.
+          return checkpoints.submitFile({ competitionId, path, expertGroup }, { ownCheckpoint: true });
         },
         'checkpoints.retry': ({ id }) => checkpoints.retry(id),
         'checkpoints.exportReceipt': ({ id }) => checkpoints.receipt(id),

@@ -36,4 +36,19 @@ export const checkpointsMigrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 80,
+    name: 'checkpoint publish consent',
+    up(db) {
+      // One row per network the miner agreed to publish checkpoints to (issue 19): the first
+      // publish to a network asks first, later ones do not.
+      db.exec(`
+        CREATE TABLE checkpoint_publish_consent (
+          network_id TEXT PRIMARY KEY NOT NULL,
+          file_name TEXT NOT NULL,
+          consented_at TEXT NOT NULL
+        ) STRICT;
+      `);
+    },
+  },
 ];

@@ -106,4 +106,13 @@ export class CheckpointsRepo {
       .prepare(`INSERT INTO checkpoint_submissions (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')}) ON CONFLICT(id) DO UPDATE SET ${updates.join(', ')}`)
       .run(...values);
   }
+
+  /** Whether the miner agreed to publish checkpoints to this network (asked before the first publish). */
+  publishConsented(networkId: string): boolean {
+    return this.db.prepare('SELECT 1 FROM checkpoint_publish_consent WHERE network_id = ?').get(networkId) !== undefined;
+  }
+
+  recordPublishConsent(networkId: string, fileName: string, at: string): void {
+    this.db.prepare('INSERT INTO checkpoint_publish_consent (network_id, file_name, consented_at) VALUES (?, ?, ?) ON CONFLICT(network_id) DO NOTHING').run(networkId, fileName, at);
+  }
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
 import { stat } from 'node:fs/promises';
 import { AppError } from '@shared/contract/errors';
-import type { CheckpointSubmissionView, RoundView } from '@shared/contract/checkpoints';
+import type { CheckpointSubmissionView, PublishPreview, RoundView } from '@shared/contract/checkpoints';
 import type { AuditRepo } from '../db/audit.repo';
 import type { Db } from '../db/open';
 import type { FlowEngine, FlowHandle } from '../kernel/flow-engine';
@@ -13,6 +13,7 @@ import type { CatalogueEntry, ChainRounds, KeySigner, NetworkClient } from '../n
 import type { ActiveNetwork } from '../network/networks.service';
 import type { CheckpointsConfig } from './checkpoints.config';
 import { CheckpointsRepo, type SubmissionRow } from './checkpoints.repo';
+import { hashFile } from './hash-file';
 import { STEPS, submissionFlow } from './submission.flow';
 
 export { VERDICT_WORDS } from './submission.flow';
@@ -104,7 +105,22 @@ export class CheckpointsService {
     return { network, entry, hotkey: this.signer(entry) };
   }
 
-  async submitFile(input: { competitionId: string; path: string; expertGroup: string; publishUrl?: string | undefined }): Promise<CheckpointSubmissionView> {
+  /** What submitting `path` would publish: shown to the miner before the first publish to a network. */
+  async previewPublish(input: { competitionId: string; path: string }): Promise<PublishPreview> {
+    const { network } = await this.assertCanSubmit(input.competitionId);
+    const { sha256, size } = await hashFile(input.path, () => undefined);
+    return { networkId: network.id, confirmed: this.repo.publishConsented(network.id), file: { name: basename(input.path), size, sha256 } };
+  }
+
+  /**
+   * Starts a submission. The first publish to a network needs the miner's yes (`confirmPublish`,
+   * after `previewPublish` showed what goes public), else `PUBLISH_NOT_CONFIRMED`; the yes is kept
+   * per network. `ownCheckpoint`: a file Minerva made itself (the demo trainer), nothing private.
+   */
+  async submitFile(
+    input: { competitionId: string; path: string; expertGroup: string; publishUrl?: string | undefined; confirmPublish?: boolean | undefined },
+    opts: { ownCheckpoint?: boolean } = {},
+  ): Promise<CheckpointSubmissionView> {
     const { network, entry, hotkey } = await this.assertCanSubmit(input.competitionId);
     try {
       if (!(await stat(input.path)).isFile()) throw new Error('not a file');
@@ -112,6 +128,16 @@ export class CheckpointsService {
       throw new AppError('NOT_FOUND', `There is no file at ${input.path}. Check the path and try again.`);
     }
     const at = this.deps.now().toISOString();
+    if (!opts.ownCheckpoint && !this.repo.publishConsented(network.id)) {
+      if (!input.confirmPublish) {
+        throw new AppError(
+          'PUBLISH_NOT_CONFIRMED',
+          `Nothing was published: this would be your first checkpoint on ${network.kind === 'practice' ? 'the practice network' : `the network ${network.id}`}, and anyone can download a published checkpoint. Check the file’s name, size and SHA-256, then confirm to publish.`,
+        );
+      }
+      this.repo.recordPublishConsent(network.id, basename(input.path), at);
+      this.deps.audit.append({ at, actor: 'user', action: 'checkpoints.publishConsent', detail: { network: network.id, file: basename(input.path) } });
+    }
     const row: SubmissionRow = {
       id: randomUUID(),
       networkId: network.id,

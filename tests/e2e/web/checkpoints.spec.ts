@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDataDir } from '../../helpers/serve-process';
@@ -28,6 +29,26 @@ test('a miner submits a checkpoint: hashed, committed, published, submitted, jud
   const form = page.getByRole('form', { name: 'Submit a checkpoint' });
   await form.getByLabel('Checkpoint file').fill(file);
   await form.getByRole('button', { name: 'Hash, commit and submit' }).click();
+
+  // The first publish to this network asks first, showing exactly what goes public; focus moves
+  // into the dialog and Escape cancels: nothing is submitted.
+  const dialog = page.getByRole('dialog', { name: 'Publish this checkpoint?' });
+  await expect(dialog).toBeVisible();
+  const facts = dialog.getByRole('definition');
+  await expect(facts.nth(0)).toHaveText('my-model.ckpt');
+  await expect(facts.nth(1)).toContainText(`${readFileSync(file).length.toLocaleString('en')} bytes`);
+  await expect(facts.nth(2)).toHaveText(createHash('sha256').update(readFileSync(file)).digest('hex'));
+  await expect(dialog.getByRole('button', { name: 'Cancel' })).toBeFocused();
+  await page.screenshot({ path: testInfo.outputPath('publish-confirm.png') });
+  await page.keyboard.press('Escape');
+  await expect(dialog).toBeHidden();
+  await expect(page.getByText('Nothing was published.')).toBeVisible();
+  await expect(page.getByRole('article', { name: 'my-model.ckpt' })).toHaveCount(0);
+  await expect(form.getByLabel('Checkpoint file')).toHaveValue(file);
+
+  await form.getByRole('button', { name: 'Hash, commit and submit' }).click();
+  await dialog.getByRole('button', { name: 'Publish' }).click();
+  await expect(dialog).toBeHidden();
 
   const card = page.getByRole('article', { name: 'my-model.ckpt' });
   const steps = card.getByRole('list', { name: 'Steps of my-model.ckpt' });
@@ -62,6 +83,10 @@ test('a checkpoint dropped in the browser is uploaded with progress and submitte
   const chooser = page.waitForEvent('filechooser');
   await page.getByRole('button', { name: 'Choose a file…' }).click();
   await (await chooser).setFiles({ name: 'from-browser.ckpt', mimeType: 'application/octet-stream', buffer: trainedCheckpoint() });
+  // Uploaded first, then asked (the first publish to this network), then submitted.
+  const dialog = page.getByRole('dialog', { name: 'Publish this checkpoint?' });
+  await expect(dialog.getByRole('definition').nth(0)).toHaveText('from-browser.ckpt', { timeout: 30_000 });
+  await dialog.getByRole('button', { name: 'Publish' }).click();
   const card = page.getByRole('article', { name: 'from-browser.ckpt' });
   await expect(card.getByRole('list', { name: 'Steps of from-browser.ckpt' }).getByRole('listitem').nth(1)).toContainText(/Committed at block \d+/, { timeout: 30_000 });
   // Once judged, the uploaded copy is removed from the data folder (the receipt keeps its hash).
@@ -74,6 +99,7 @@ test('a miner trains a checkpoint with the demo trainer container and submits it
   const nav = await joinCheckpointCompetition(app, page);
   await nav.getByRole('link', { name: 'Checkpoints' }).click();
 
+  // The demo trainer's checkpoint is Minerva's own, made from public demo data: nothing to confirm.
   await page.getByRole('button', { name: 'Train with the demo trainer' }).click();
   // Progress shows while the image builds and the model trains (briefly: it is a small model).
   await expect(page.getByRole('form', { name: 'Submit a checkpoint' }).getByRole('status')).toContainText(/trainer|Training/);

@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,7 +47,15 @@ describe('minerva checkpoint', () => {
     writeFileSync(file, trainedCheckpoint());
     const receiptFile = join(dataDir, 'receipt.json');
 
-    const submitted = run(['checkpoint', 'submit', file, '--competition', 'practice-checkpoint', '--data-dir', dataDir, '--receipt', receiptFile, '--json']);
+    // The first publish to a network needs a yes: without a terminal to ask on, nothing is
+    // published, and the command shows what would be and how to agree.
+    const asked = run(['checkpoint', 'submit', file, '--competition', 'practice-checkpoint', '--data-dir', dataDir]);
+    expect(asked.status, asked.stderr).toBe(1);
+    expect(asked.stderr).toContain(`sha256  ${createHash('sha256').update(readFileSync(file)).digest('hex')}`);
+    expect(asked.stderr).toMatch(/file +model\.ckpt\n +size +\d+ bytes/);
+    expect(asked.stderr).toMatch(/Nothing was published\. Run this in a terminal to be asked, or pass --yes/);
+
+    const submitted = run(['checkpoint', 'submit', file, '--yes', '--competition', 'practice-checkpoint', '--data-dir', dataDir, '--receipt', receiptFile, '--json']);
     expect(submitted.status, submitted.stderr).toBe(0);
     const final = JSON.parse(submitted.stdout) as { state: string; verdict: { words: string } };
     expect(final.state).toBe('accepted');

@@ -91,7 +91,7 @@ describe('checkpoint submission survives kill -9 at every step', () => {
         let rpc = await connectRpc(serve.loginUrl);
         await rpc.call('vault.unlock', { password: PASSWORD });
         await commitPhaseOpens();
-        const started = await rpc.call<CheckpointSubmissionView>('checkpoints.submitFile', { competitionId: COMPETITION, path: file, expertGroup: group });
+        const started = await rpc.call<CheckpointSubmissionView>('checkpoints.submitFile', { competitionId: COMPETITION, path: file, expertGroup: group, confirmPublish: true });
         await rpc.waitFor<CheckpointSubmissionView>('checkpoints.changed', (v) => v.id === started.id && point.when(v));
         await kill(serve);
         rpc.close();
@@ -101,10 +101,16 @@ describe('checkpoint submission survives kill -9 at every step', () => {
         const done = rpc.waitFor<CheckpointSubmissionView>('checkpoints.changed', (v) => v.id === started.id && (v.state === 'accepted' || v.state === 'rejected' || v.state === 'failed'));
         await rpc.call('vault.unlock', { password: PASSWORD });
         const final = await done;
+        // The restart found the wallet locked (the flow waited with VAULT_LOCKED): once judged,
+        // no stale error is left beside the verdict, neither pushed nor stored (issue 19).
+        const stored = (await rpc.call<{ submissions: CheckpointSubmissionView[] }>('checkpoints.list', {})).submissions.find((s) => s.id === started.id);
         rpc.close();
         await serve.stop();
 
         expect(final.state, final.error?.message ?? final.verdict?.words).toBe('accepted');
+        expect(final.error).toBeNull();
+        expect(stored?.error).toBeNull();
+        expect(stored?.state).toBe('accepted');
         const { commitments } = await chain<{ commitments: { expert_group: string }[] }>('chain_listCommitments', { competition_id: COMPETITION, hotkey: final.hotkey });
         expect(commitments.filter((c) => c.expert_group === group)).toHaveLength(1);
         const listed = (await (await fetch(`${network.endpoints.validator}/v1/competitions/${COMPETITION}/submissions?hotkey=${final.hotkey}`)).json()) as { submissions: { expert_group: string }[] };

@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RpcReply } from '@shared/contract';
-import type { CheckpointSubmissionView } from '@shared/contract/checkpoints';
+import type { CheckpointSubmissionView, PublishPreview } from '@shared/contract/checkpoints';
 import type { CompetitionsView } from '@shared/contract/competitions';
 import { createCore, type Core } from '@core/create-core';
 import type { PracticeNetworkHost } from '@core/network/practice';
@@ -77,7 +77,7 @@ describe('checkpoint flow on the practice chain', () => {
       const p = (m.payload as CheckpointSubmissionView).steps?.find((s) => s.id === 'hash')?.progress;
       if (m.event === 'checkpoints.changed' && typeof p === 'number') progress.push(p);
     });
-    const started = await call<CheckpointSubmissionView>(core, 'checkpoints.submitFile', { competitionId: competition, path: file });
+    const started = await call<CheckpointSubmissionView>(core, 'checkpoints.submitFile', { competitionId: competition, path: file, confirmPublish: true });
     // Stop the app as soon as the commitment is sent, before the chain includes it.
     const sent = await waitFor<CheckpointSubmissionView>(core, 'checkpoints.changed', (v) => v.id === started.id && v.commit !== null);
     offProgress();
@@ -101,6 +101,38 @@ describe('checkpoint flow on the practice chain', () => {
     const receipt = JSON.parse((await call<{ content: string }>(core, 'checkpoints.exportReceipt', { id: started.id })).content) as { file: { sha256: string }; commit: { tx_id: string } };
     expect(receipt.file.sha256).toBe(sent.sha256);
     expect(receipt.commit.tx_id).toBe(sent.commit?.txId);
+  });
+
+  it('publishes nothing to a network before the miner has seen what goes public and said yes, then remembers the yes', async () => {
+    const dataDir = tempDataDir('minerva-ckpt-consent-');
+    network = await startPracticeNetwork({ dataDir, parties: ['chain', 'hub'], blockTimeMs: 150 });
+    let core = open(dataDir);
+    await call(core, 'vault.create', { password: PASSWORD });
+    await call(core, 'competitions.list', { refresh: true });
+    await call(core, 'competitions.join', { id: 'practice-checkpoint' });
+    await waitFor<CompetitionsView>(core, 'competitions.changed', (v) => v.competitions.find((c) => c.id === 'practice-checkpoint')?.membership?.state === 'joined');
+    const bytes = trainedCheckpoint();
+    const file = join(tempDataDir('minerva-ckpt-files-'), 'first.ckpt');
+    writeFileSync(file, bytes);
+
+    await expect(call(core, 'checkpoints.submitFile', { competitionId: 'practice-checkpoint', path: file })).rejects.toThrow(/^checkpoints.submitFile: PUBLISH_NOT_CONFIRMED Nothing was published/);
+    expect((await call<{ submissions: unknown[] }>(core, 'checkpoints.list')).submissions).toEqual([]);
+    // What the miner is shown: the name, the size and the SHA-256 of exactly these bytes.
+    const preview = await call<PublishPreview>(core, 'checkpoints.previewPublish', { competitionId: 'practice-checkpoint', path: file });
+    expect(preview).toEqual({ networkId: 'practice', confirmed: false, file: { name: 'first.ckpt', size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') } });
+    // A private file is refused by the preview too, before anything is read.
+    await expect(call(core, 'checkpoints.previewPublish', { competitionId: 'practice-checkpoint', path: join(dataDir, 'vault.json') })).rejects.toThrow(/FORBIDDEN/);
+
+    await call<CheckpointSubmissionView>(core, 'checkpoints.submitFile', { competitionId: 'practice-checkpoint', path: file, expertGroup: 'a', confirmPublish: true });
+    expect((await call<PublishPreview>(core, 'checkpoints.previewPublish', { competitionId: 'practice-checkpoint', path: file })).confirmed).toBe(true);
+    // Kept across a restart: the next submissions to this network are not asked again.
+    await core.close();
+    cores.splice(0);
+    core = open(dataDir);
+    await call(core, 'vault.unlock', { password: PASSWORD });
+    const second = await call<CheckpointSubmissionView>(core, 'checkpoints.submitFile', { competitionId: 'practice-checkpoint', path: file, expertGroup: 'b' });
+    expect(second.expertGroup).toBe('b');
+    expect((await call<{ submissions: unknown[] }>(core, 'checkpoints.list')).submissions).toHaveLength(2);
   });
 
   it('refuses a submission before joining, or for a file that is not there', async () => {
@@ -136,7 +168,7 @@ describe('checkpoint flow on the practice chain', () => {
     await new Promise<void>((r) => storage.listen(0, '127.0.0.1', () => r()));
     const base = `http://127.0.0.1:${(storage.address() as AddressInfo).port}`;
     try {
-      const wrong = await call<CheckpointSubmissionView>(core, 'checkpoints.submitFile', { competitionId: 'practice-checkpoint', path: file, expertGroup: 'a', publishUrl: `${base}/other` });
+      const wrong = await call<CheckpointSubmissionView>(core, 'checkpoints.submitFile', { competitionId: 'practice-checkpoint', path: file, expertGroup: 'a', publishUrl: `${base}/other`, confirmPublish: true });
       const refused = await waitFor<CheckpointSubmissionView>(core, 'checkpoints.changed', (v) => v.id === wrong.id && v.state === 'failed');
       expect(refused.error?.message).toMatch(/is not the one you committed/);
       expect(refused.submissionId).toBeNull();
