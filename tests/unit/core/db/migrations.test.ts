@@ -127,6 +127,16 @@ describe('migration 40: checkpoint submissions', () => {
   });
 });
 
+describe('migration 80: checkpoint publish consent', () => {
+  it('keeps one yes per network', () => {
+    const db = new Database(':memory:');
+    migrate(db, MIGRATIONS.filter((m) => m.version <= 80));
+    const insert = db.prepare("INSERT INTO checkpoint_publish_consent (network_id, file_name, consented_at) VALUES (?, 'model.ckpt', 'now')");
+    insert.run('practice');
+    expect(() => insert.run('practice')).toThrow(/UNIQUE/);
+  });
+});
+
 describe('migration 50: private inference jobs', () => {
   it('keeps one row per router job, checks the state, and lists newest first through an index', () => {
     const db = new Database(':memory:');
