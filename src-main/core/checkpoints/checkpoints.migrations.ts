@@ -37,7 +37,7 @@ export const checkpointsMigrations: readonly Migration[] = [
     },
   },
   {
-    version: 80,
+    version: 90,
     name: 'checkpoint publish consent',
     up(db) {
       // One row per network the miner agreed to publish checkpoints to (issue 19): the first

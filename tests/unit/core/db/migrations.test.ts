@@ -127,10 +127,10 @@ describe('migration 40: checkpoint submissions', () => {
   });
 });
 
-describe('migration 80: checkpoint publish consent', () => {
+describe('migration 90: checkpoint publish consent', () => {
   it('keeps one yes per network', () => {
     const db = new Database(':memory:');
-    migrate(db, MIGRATIONS.filter((m) => m.version <= 80));
+    migrate(db, MIGRATIONS.filter((m) => m.version <= 90));
     const insert = db.prepare("INSERT INTO checkpoint_publish_consent (network_id, file_name, consented_at) VALUES (?, 'model.ckpt', 'now')");
     insert.run('practice');
     expect(() => insert.run('practice')).toThrow(/UNIQUE/);
