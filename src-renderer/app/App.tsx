@@ -16,7 +16,7 @@ export function App() {
   const networks = useStore((s) => s.networks);
   const selected = networks?.profiles.find((p) => p.id === networks.selectedId);
   const practiceState = networks?.practice.state;
-  const networkOk = selected?.kind === 'custom' || practiceState === 'running' || practiceState === 'attached';
+  const networkOk = (selected !== undefined && selected.kind !== 'practice') || practiceState === 'running' || practiceState === 'attached';
   const headingRef = useRef<HTMLHeadingElement>(null);
   const firstRender = useRef(true);
 

@@ -52,7 +52,7 @@ export function DashboardPage() {
         <p>
           <strong>{network?.name ?? 'Practice network'}</strong>
         </p>
-        <p className="muted">{network?.kind === 'custom' ? `chain ${network.chainUrl ?? ''}` : (networks?.practice.detail ?? 'Loading…')}</p>
+        <p className="muted">{network && network.kind !== 'practice' ? `chain ${network.chainUrl ?? ''}` : (networks?.practice.detail ?? 'Loading…')}</p>
         <p>
           <a href="#/settings">Change network</a>
         </p>

@@ -8,11 +8,38 @@ import { event, method } from './define';
 export interface NetworkProfile {
   id: string;
   name: string;
-  kind: 'practice' | 'custom';
+  /** practice: the embedded network; custom: a practice-compatible chain + hub; bittensor: a subtensor chain. */
+  kind: NetworkKind;
+  /** For bittensor: the ws:// / wss:// endpoint. */
   chainUrl: string | null;
+  /** null for bittensor (no hub). */
   hubUrl: string | null;
   builtin: boolean;
+  /** What the endpoint said it was when added (bittensor only): every later connection must match it. */
+  chain?: ChainIdentityView | null;
 }
+
+export type NetworkKind = 'practice' | 'custom' | 'bittensor';
+export type BittensorPreset = 'finney' | 'test' | 'custom';
+
+/** A chain's identity as read from its endpoint. */
+export interface ChainIdentityView {
+  preset: BittensorPreset;
+  chain: string;
+  genesisHash: string;
+  specName: string;
+  specVersion: number;
+  tokenSymbol: string;
+  tokenDecimals: number;
+  /** Best block when it was read. */
+  block: number;
+}
+
+/** The public Bittensor networks Minerva knows by name: endpoint and genesis hash (polkadot-js registry). */
+export const BITTENSOR_PRESETS: Record<Exclude<BittensorPreset, 'custom'>, { name: string; endpoint: string; genesisHash: string }> = {
+  finney: { name: 'Bittensor (finney)', endpoint: 'wss://entrypoint-finney.opentensor.ai:443', genesisHash: '0x2f0555cc76fc2840a25a6ea3b9637146806f1f44b090c175ffde2a7e5ab36c03' },
+  test: { name: 'Bittensor testnet', endpoint: 'wss://test.finney.opentensor.ai:443', genesisHash: '0x8f9cf856bf558a14440e75569c9e58594757048d7b3a84b5d25f6bd978263105' },
+};
 
 export type PracticeState = 'stopped' | 'starting' | 'running' | 'attached' | 'failed' | 'unavailable';
 
@@ -47,11 +74,44 @@ export const endpointUrlSchema = z
     }
   }, 'use an https:// address (http:// is accepted only for 127.0.0.1 or localhost), without user, query or fragment');
 
+/** wss:// anywhere; ws:// only on this machine (a chain's answers must be authentic). */
+export const wsEndpointSchema = z
+  .string()
+  .trim()
+  .max(512)
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      if (url.username || url.password || url.search || url.hash) return false;
+      if (url.protocol === 'wss:') return true;
+      return url.protocol === 'ws:' && LOOPBACK.test(url.hostname);
+    } catch {
+      return false;
+    }
+  }, 'use a wss:// address (ws:// is accepted only for 127.0.0.1 or localhost), without user, query or fragment');
+
+const networkName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .refine((n) => !/[\p{Cc}\p{Cf}]/u.test(n), 'no control or direction-changing characters');
+
+/** A practice-compatible network (chain + hub), the original shape (no `kind`). */
+const addCustomInput = z.object({ kind: z.literal('custom').optional(), name: networkName, chainUrl: endpointUrlSchema, hubUrl: endpointUrlSchema }).strict();
+/** A Bittensor network: finney or test (their public endpoint unless another is given), or any subtensor endpoint. */
+const addBittensorInput = z
+  .object({ kind: z.literal('bittensor'), preset: z.enum(['finney', 'test', 'custom']), endpoint: wsEndpointSchema.optional(), name: networkName.optional() })
+  .strict()
+  .refine((v) => v.preset !== 'custom' || v.endpoint !== undefined, { message: 'a custom Bittensor network needs its endpoint', path: ['endpoint'] });
+
+export type AddNetworkInput = z.infer<typeof addCustomInput> | z.infer<typeof addBittensorInput>;
+
 export const networksMethods = {
   'networks.list': method<NetworksView>()({ input: z.object({}).strict(), summary: 'Network profiles, the selected one, and the practice network state.' }),
   'networks.add': method<NetworksView>()({
-    input: z.object({ name: z.string().trim().min(1).max(64).refine((n) => !/[\p{Cc}\p{Cf}]/u.test(n), 'no control or direction-changing characters'), chainUrl: endpointUrlSchema, hubUrl: endpointUrlSchema }).strict(),
-    summary: 'Add a network by its chain and hub endpoints (it is not selected).',
+    input: z.union([addCustomInput, addBittensorInput]),
+    summary: 'Add a network (it is not selected): a practice-compatible one by its chain and hub endpoints, or a Bittensor one (finney, test or an endpoint), whose chain name, genesis hash and runtime are checked first.',
   }),
   'networks.remove': method<NetworksView>()({ input: z.object({ id: z.string().min(1).max(64) }).strict(), summary: 'Remove a network you added.' }),
   'networks.select': method<NetworksView>()({ input: z.object({ id: z.string().min(1).max(64) }).strict(), summary: 'Switch to a network (explicit; recorded in the audit log).' }),

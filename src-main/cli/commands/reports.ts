@@ -249,7 +249,52 @@ function registerRuntime(program: Command, io: CliIo): void {
 }
 
 function registerNetworks(program: Command, io: CliIo): void {
-  withCommon(program.command('networks'))
+  const networks = program.command('networks').enablePositionalOptions();
+  withCommon(networks.command('add'))
+    .description('add a network (not selected): --kind bittensor checks the endpoint’s chain, genesis and runtime first; --kind custom takes a chain and a hub')
+    .option('--kind <kind>', 'bittensor or custom (a practice-compatible network)', choiceOption(['bittensor', 'custom'] as const), 'bittensor')
+    .option('--preset <name>', 'bittensor: finney, test or custom (default: custom with --endpoint, else finney)', choiceOption(['finney', 'test', 'custom'] as const))
+    .option('--endpoint <url>', 'bittensor: the node’s wss:// address (ws:// only on this machine)')
+    .option('--name <name>', 'the name shown in the app')
+    .option('--chain-url <url>', 'custom: the chain’s https:// endpoint')
+    .option('--hub-url <url>', 'custom: the hub’s https:// endpoint')
+    .action(
+      guarded(io, async (opts: ReportOpts & { kind: 'bittensor' | 'custom'; preset?: 'finney' | 'test' | 'custom'; endpoint?: string; name?: string; chainUrl?: string; hubUrl?: string }) => {
+        let input: Record<string, unknown>;
+        if (opts.kind === 'custom') {
+          if (!opts.name || !opts.chainUrl || !opts.hubUrl) throw new UsageError('A custom network needs --name, --chain-url and --hub-url.');
+          input = { name: opts.name, chainUrl: opts.chainUrl, hubUrl: opts.hubUrl };
+        } else {
+          if (opts.chainUrl || opts.hubUrl) throw new UsageError('A Bittensor network takes --endpoint (and --preset), not --chain-url or --hub-url.');
+          const preset = opts.preset ?? (opts.endpoint ? 'custom' : 'finney');
+          input = { kind: 'bittensor', preset, ...(opts.endpoint ? { endpoint: opts.endpoint } : {}), ...(opts.name ? { name: opts.name } : {}) };
+        }
+        await withSession(opts, io, async (session) => {
+          const before = new Set((await session.call('networks.list')).profiles.map((p) => p.id));
+          const view = await session.call('networks.add', input as never);
+          const added = view.profiles.find((p) => !before.has(p.id));
+          const chain = added?.chain;
+          const human = [
+            `Added ${added?.name ?? 'the network'} (${added?.id ?? '?'}): ${added?.chainUrl ?? ''}`,
+            ...(chain ? [`Chain "${chain.chain}", genesis ${chain.genesisHash}, runtime ${chain.specName} v${chain.specVersion}, token ${chain.tokenSymbol}, block ${chain.block}.`] : []),
+            `It is not in use yet: \`minerva networks select ${added?.id ?? '<id>'}\` switches to it.`,
+          ].join('\n');
+          report(io, Boolean(opts.json), view, human);
+        });
+      }),
+    );
+  withCommon(networks.command('select <id>'))
+    .description('switch to a network (explicit; recorded in the audit log)')
+    .action(
+      guarded(io, async (id: string, opts: ReportOpts) => {
+        await withSession(opts, io, async (session) => {
+          const view = await session.call('networks.select', { id });
+          const selected = view.profiles.find((p) => p.id === view.selectedId);
+          report(io, Boolean(opts.json), view, `Now using ${selected?.name ?? id}.`);
+        });
+      }),
+    );
+  withCommon(networks)
     .description('network profiles, the selected one (*), and the practice network state')
     .action(
       guarded(io, async (opts: ReportOpts) => {
@@ -257,8 +302,8 @@ function registerNetworks(program: Command, io: CliIo): void {
           const view = await session.call('networks.list');
           const human = [
             table(
-              ['', 'ID', 'NAME', 'KIND', 'CHAIN', 'HUB'],
-              view.profiles.map((p) => [p.id === view.selectedId ? '*' : '', p.id, p.name, p.kind, p.chainUrl ?? '-', p.hubUrl ?? '-']),
+              ['', 'ID', 'NAME', 'KIND', 'CHAIN', 'HUB', 'GENESIS'],
+              view.profiles.map((p) => [p.id === view.selectedId ? '*' : '', p.id, p.name, p.kind, p.chainUrl ?? '-', p.hubUrl ?? '-', p.chain ? `${p.chain.genesisHash.slice(0, 10)}… (${p.chain.specName} v${p.chain.specVersion})` : '-']),
             ),
             `Practice network: ${view.practice.state} — ${view.practice.detail}`,
             sourceLine(session),

@@ -2,6 +2,8 @@ import type { NetworksView } from '@shared/contract/networks';
 import { defineFeature } from '../kernel/feature';
 import { networksMigrations } from './networks.migrations';
 import type { ChainRounds, NetworkClient } from './client';
+import { BittensorConnections, createBittensorNetworkClient, notBittensor } from './bittensor-network';
+import { connectBittensor, type BittensorClient } from './bittensor/bittensor-client';
 import { NetworksService, type ActiveNetwork } from './networks.service';
 import type { PracticeNetworkHost } from './practice';
 import { createNetworkClient } from './practice-client';
@@ -14,6 +16,8 @@ export interface NetworksApi {
   /** The active network with its display name. */
   activeNamed(): Promise<ActiveNetwork & { name: string }>;
   clientFor(network: ActiveNetwork): NetworkClient & ChainRounds;
+  /** The selected Bittensor network and its open connection; UNSUPPORTED (`not-bittensor`) when the selected network is another kind. */
+  bittensor(): Promise<{ network: ActiveNetwork & { name: string }; client: BittensorClient }>;
   /** Stable for a host that attaches to or starts the practice network. */
   practiceHost: PracticeNetworkHost | undefined;
 }
@@ -36,6 +40,7 @@ export const networksFeature = defineFeature({
   migrations: networksMigrations,
   create(ctx) {
     const settings = ctx.use('settings');
+    const connections = new BittensorConnections(ctx.log);
     const networks = new NetworksService({
       db: ctx.db,
       audit: ctx.audit,
@@ -44,19 +49,33 @@ export const networksFeature = defineFeature({
       selectedId: () => settings.get().network,
       select: (id) => settings.update({ network: id }),
       now: ctx.now,
+      identify: async (options) => {
+        const client = await connectBittensor({ ...options, log: ctx.log });
+        const { chain, genesisHash, specName, specVersion, tokenSymbol, tokenDecimals, block } = client.identity;
+        await client.disconnect().catch(() => undefined);
+        return { chain, genesisHash, specName, specVersion, tokenSymbol, tokenDecimals, block };
+      },
       onChange: (view) => {
+        // A Bittensor connection stays open only while its network is selected.
+        void connections.closeExcept(view.selectedId);
         ctx.ui.emit('networks.changed', view);
         ctx.domain.emit('networks.changed', view);
       },
     });
+    const activeNamed = async () => {
+      const active = await networks.active();
+      return { ...active, name: networks.view().profiles.find((p) => p.id === active.id)?.name ?? active.id };
+    };
     const api: NetworksApi = {
       view: () => networks.view(),
       active: () => networks.active(),
-      async activeNamed() {
-        const active = await networks.active();
-        return { ...active, name: networks.view().profiles.find((p) => p.id === active.id)?.name ?? active.id };
+      activeNamed,
+      clientFor: (network) => (network.kind === 'bittensor' ? createBittensorNetworkClient(network, connections) : createNetworkClient(network, ctx.now)),
+      async bittensor() {
+        if (networks.view().profiles.find((p) => p.id === networks.view().selectedId)?.kind !== 'bittensor') throw notBittensor();
+        const network = await activeNamed();
+        return { network, client: await connections.get(network) };
       },
-      clientFor: (network) => createNetworkClient(network, ctx.now),
       practiceHost: ctx.host.practiceHost,
     };
     return {
@@ -71,7 +90,10 @@ export const networksFeature = defineFeature({
         // The practice network is the default: bring it up in the background when it is selected.
         if (networks.view().selectedId === 'practice') void networks.ensurePractice();
       },
-      close: () => networks.stop(),
+      async close() {
+        await connections.closeExcept(null);
+        await networks.stop();
+      },
     };
   },
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '@shared/contract/errors';
-import type { NetworkProfile, NetworksView, PracticeStatus } from '@shared/contract/networks';
+import { BITTENSOR_PRESETS, type AddNetworkInput, type ChainIdentityView, type NetworkProfile, type NetworksView, type PracticeStatus } from '@shared/contract/networks';
+import type { ConnectOptions, ExpectedChain } from './bittensor/bittensor-client';
 import type { AuditRepo } from '../db/audit.repo';
 import type { Db } from '../db/open';
 import type { ScopedLogger } from '../log/logger';
@@ -18,15 +19,24 @@ export interface NetworksServiceDeps {
   select: (id: string) => void;
   now: () => Date;
   onChange: (view: NetworksView) => void;
+  /** Reads what a Bittensor endpoint is (connectBittensor → identity → disconnect); refuses a mismatch. */
+  identify: (options: ConnectOptions) => Promise<Omit<ChainIdentityView, 'preset'>>;
 }
 
 /** The endpoints of the network in use, once it can be reached. */
 export interface ActiveNetwork {
   id: string;
-  kind: 'practice' | 'custom';
+  kind: 'practice' | 'custom' | 'bittensor';
+  /** For bittensor: the ws(s):// endpoint. */
   chainUrl: string;
+  /** '' for bittensor (no hub). */
   hubUrl: string;
+  /** For bittensor: what every connection must find there (the genesis the profile was added with). */
+  expect?: ExpectedChain;
 }
+
+/** The runtime a Bittensor endpoint must run to be added. */
+const SUBTENSOR_SPEC_NAME = 'node-subtensor';
 
 /**
  * Network profiles and the practice network's lifecycle. The practice network starts when it is
@@ -58,11 +68,36 @@ export class NetworksService {
     return { profiles, selectedId: profiles.some((p) => p.id === selected) ? selected : PRACTICE_ID, practice: this.practice };
   }
 
-  add(input: { name: string; chainUrl: string; hubUrl: string }): NetworksView {
+  async add(input: AddNetworkInput): Promise<NetworksView> {
+    if (input.kind === 'bittensor') return this.addBittensor(input);
     const id = `net-${randomUUID().slice(0, 8)}`;
     this.repo.insert({ id, ...input }, this.deps.now().toISOString());
     this.deps.audit.append({ at: this.deps.now().toISOString(), actor: 'user', action: 'networks.add', detail: { id, name: input.name, chainUrl: input.chainUrl, hubUrl: input.hubUrl } });
     this.deps.log.info('network added', { id, chainUrl: input.chainUrl, hubUrl: input.hubUrl });
+    return this.changed();
+  }
+
+  /**
+   * A Bittensor network: connects, reads chain name, genesis hash and runtime, and refuses in words
+   * an endpoint that is not subtensor or — for finney and test — not that chain's genesis. The
+   * genesis read here is what every later connection must find (a custom endpoint that changed chain
+   * is refused too).
+   */
+  private async addBittensor(input: Extract<AddNetworkInput, { kind: 'bittensor' }>): Promise<NetworksView> {
+    const known = input.preset === 'custom' ? undefined : BITTENSOR_PRESETS[input.preset];
+    const endpoint = input.endpoint ?? known?.endpoint;
+    if (!endpoint) throw new AppError('VALIDATION', 'A custom Bittensor network needs its endpoint (wss://… or ws://127.0.0.1:…).');
+    const expect: ExpectedChain = known ? { profile: input.preset, genesisHash: known.genesisHash, specName: SUBTENSOR_SPEC_NAME } : { profile: input.name ?? 'custom', specName: SUBTENSOR_SPEC_NAME };
+    const read = await this.deps.identify({ endpoint, expect });
+    const chain: ChainIdentityView = { ...read, preset: input.preset };
+    const same = this.repo.list().find((p) => p.kind === 'bittensor' && p.chainUrl === endpoint && p.chain?.genesisHash === chain.genesisHash);
+    if (same) throw new AppError('CONFLICT', `${endpoint} is already in your list as "${same.name}". Switch to it instead.`);
+    const id = `net-${randomUUID().slice(0, 8)}`;
+    const name = input.name ?? known?.name ?? `Bittensor (${endpoint.replace(/^wss?:\/\//, '')})`;
+    this.repo.insertBittensor({ id, name, endpoint, chain }, this.deps.now().toISOString());
+    const detail = { id, name, kind: 'bittensor', endpoint, chain: chain.chain, genesisHash: chain.genesisHash, runtime: `${chain.specName}/${chain.specVersion}` };
+    this.deps.audit.append({ at: this.deps.now().toISOString(), actor: 'user', action: 'networks.add', detail });
+    this.deps.log.info('network added', detail);
     return this.changed();
   }
 
@@ -93,6 +128,10 @@ export class NetworksService {
       return { id: PRACTICE_ID, kind: 'practice', chainUrl: endpoints.chain, hubUrl: endpoints.hub };
     }
     const profile = view.profiles.find((p) => p.id === view.selectedId);
+    if (profile?.kind === 'bittensor' && profile.chainUrl) {
+      const genesisHash = profile.chain?.genesisHash;
+      return { id: profile.id, kind: 'bittensor', chainUrl: profile.chainUrl, hubUrl: '', expect: { profile: profile.name, specName: SUBTENSOR_SPEC_NAME, ...(genesisHash ? { genesisHash } : {}) } };
+    }
     if (!profile?.chainUrl || !profile.hubUrl) throw new AppError('NOT_FOUND', 'The selected network has no endpoints. Pick another network in Settings.');
     return { id: profile.id, kind: 'custom', chainUrl: profile.chainUrl, hubUrl: profile.hubUrl };
   }

@@ -44,7 +44,7 @@ export interface RunnerConfig {
 
 export interface RunnerWorkerDeps {
   networkId: string;
-  networkKind: 'practice' | 'custom';
+  networkKind: 'practice' | 'custom' | 'bittensor';
   competitionId: string;
   modelId: string;
   className: string;

@@ -24,6 +24,8 @@ function setup(host?: PracticeNetworkHost) {
     select: (id) => (selected = id),
     now: () => new Date('2026-11-24T00:00:00Z'),
     onChange: (v) => views.push(v),
+    // Bittensor endpoints are identified against the real runtime in tests/integration/bittensor/networks.test.ts.
+    identify: () => Promise.reject(new Error('no Bittensor endpoint in this unit test')),
   });
   return { service, db, views, selected: () => selected };
 }
@@ -77,9 +79,9 @@ describe('networks service', () => {
     await expect(service.active()).rejects.toMatchObject({ code: 'UNAVAILABLE' });
   });
 
-  it('adds, selects and removes a custom network, with an audit trail', () => {
+  it('adds, selects and removes a custom network, with an audit trail', async () => {
     const { service, db, selected } = setup();
-    const added = service.add({ name: 'Mainnet', chainUrl: 'https://chain.example', hubUrl: 'https://hub.example' });
+    const added = await service.add({ name: 'Mainnet', chainUrl: 'https://chain.example', hubUrl: 'https://hub.example' });
     const id = added.profiles[1]?.id ?? '';
     expect(added.profiles[1]).toMatchObject({ name: 'Mainnet', kind: 'custom', builtin: false });
     service.select(id);
@@ -105,5 +107,25 @@ describe('networks service', () => {
     ['javascript:alert(1)', false],
   ])('endpoint %s is accepted: %s', (url, ok) => {
     expect(networksMethods['networks.add'].input.safeParse({ name: 'n', chainUrl: url, hubUrl: 'https://hub.example' }).success).toBe(ok);
+  });
+
+  it.each([
+    [{ kind: 'bittensor', preset: 'finney' }, true],
+    [{ kind: 'bittensor', preset: 'test', endpoint: 'wss://node.example:443' }, true],
+    [{ kind: 'bittensor', preset: 'custom', endpoint: 'ws://127.0.0.1:9945', name: 'Local subtensor' }, true],
+    [{ kind: 'bittensor', preset: 'custom' }, false],
+    [{ kind: 'bittensor', preset: 'custom', endpoint: 'ws://node.example:9944' }, false],
+    [{ kind: 'bittensor', preset: 'custom', endpoint: 'https://node.example' }, false],
+    [{ kind: 'bittensor', preset: 'mainnet' }, false],
+    [{ kind: 'bittensor', preset: 'finney', hubUrl: 'https://hub.example' }, false],
+  ])('Bittensor input %j is accepted: %s', (input, ok) => {
+    expect(networksMethods['networks.add'].input.safeParse(input).success).toBe(ok);
+  });
+
+  it('refuses a custom Bittensor network whose endpoint is not subtensor, and stores nothing', async () => {
+    const { service } = setup();
+    const refused = service.add({ kind: 'bittensor', preset: 'custom', endpoint: 'ws://127.0.0.1:1' });
+    await expect(refused).rejects.toThrow(/no Bittensor endpoint/);
+    expect(service.view().profiles).toHaveLength(1);
   });
 });

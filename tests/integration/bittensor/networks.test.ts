@@ -1,0 +1,117 @@
+import { spawnSync } from 'node:child_process';
+import { Keyring } from '@polkadot/keyring';
+import { cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCore, type Core } from '@core/create-core';
+import { createLogger } from '@core/log/logger';
+import { BittensorConnections, createBittensorNetworkClient } from '@core/network/bittensor-network';
+import type { ActiveNetwork } from '@core/network/networks.service';
+import type { NetworksView } from '@shared/contract/networks';
+import type { RewardsView } from '@shared/contract/rewards';
+import { startChopsticks, TAO, type ChopsticksChain } from '../../helpers/chopsticks';
+import { CLI, tempDataDir } from '../../helpers/serve-process';
+
+/**
+ * Bittensor network profiles against the real subtensor runtime (spec 218, chopsticks on
+ * loopback): `minerva networks add` spawned for real reads the chain's identity and stores it,
+ * a "finney" whose genesis is not finney's is refused in words and stores nothing, and once
+ * selected, the app's network client for it reads balances from the chain and answers
+ * practice-only features with a typed "not on this network".
+ */
+let chain: ChopsticksChain;
+let dataDir: string;
+let core: Core | undefined;
+const KDF = { name: 'argon2id', memoryKiB: 64 * 1024, iterations: 3, parallelism: 1 } as const;
+
+function cli(args: string[]) {
+  return spawnSync(process.execPath, [CLI, ...args, '--data-dir', dataDir], { encoding: 'utf8', timeout: 120_000 });
+}
+
+beforeAll(async () => {
+  await cryptoWaitReady();
+  chain = await startChopsticks();
+  dataDir = tempDataDir('minerva-bt-networks-');
+}, 120_000);
+
+afterAll(async () => {
+  await core?.close();
+  await chain?.stop();
+});
+
+describe('Bittensor network profiles on the spec-218 runtime', () => {
+  it('adds a custom endpoint after reading its chain, genesis and runtime, and lists it', () => {
+    const added = cli(['networks', 'add', '--kind', 'bittensor', '--endpoint', chain.url, '--name', 'Local subtensor']);
+    expect(added.status, added.stderr).toBe(0);
+    expect(added.stdout).toMatch(/Added Local subtensor \(net-[0-9a-f]{8}\): ws:\/\/127\.0\.0\.1:\d+/);
+    expect(added.stdout).toMatch(/Chain "bittensor", genesis 0x[0-9a-f]{64}, runtime node-subtensor v218, token TAO/);
+
+    const listed = cli(['networks', '--json']);
+    expect(listed.status, listed.stderr).toBe(0);
+    const view = JSON.parse(listed.stdout) as NetworksView;
+    expect(view.selectedId).toBe('practice');
+    expect(view.profiles[1]).toMatchObject({ name: 'Local subtensor', kind: 'bittensor', chainUrl: chain.url, hubUrl: null, chain: { preset: 'custom', chain: 'bittensor', specName: 'node-subtensor', specVersion: 218 } });
+  });
+
+  it('refuses "finney" at an endpoint whose genesis is not finney\'s, in words, and stores nothing', () => {
+    const refused = cli(['networks', 'add', '--kind', 'bittensor', '--preset', 'finney', '--endpoint', chain.url, '--json']);
+    expect(refused.status).toBe(1);
+    const error = (JSON.parse(refused.stderr) as { error: { code: string; message: string } }).error;
+    expect(error.code).toBe('NETWORK_MISMATCH');
+    expect(error.message).toMatch(/is "bittensor" \(genesis 0x\w{4}…\w{4}, runtime node-subtensor v218\), but the profile "finney" expects genesis 0x2f05…6c03\. Check the address, or add this endpoint as a network of its own\./);
+    // The same endpoint twice is refused too.
+    const again = cli(['networks', 'add', '--kind', 'bittensor', '--endpoint', chain.url]);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toMatch(/already in your list as "Local subtensor"/);
+    const view = JSON.parse(cli(['networks', '--json']).stdout) as NetworksView;
+    expect(view.profiles.map((p) => p.kind)).toEqual(['practice', 'bittensor']);
+  });
+
+  it('refuses an endpoint that does not answer, within the timeout, in words', () => {
+    const refused = cli(['networks', 'add', '--kind', 'bittensor', '--endpoint', 'ws://127.0.0.1:1']);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/ws:\/\/127\.0\.0\.1:1/);
+    expect(refused.stderr).toMatch(/Check the address/);
+  });
+
+  it('once selected, the app reads balances from the chain and says what is practice-only', async () => {
+    const view = JSON.parse(cli(['networks', '--json']).stdout) as NetworksView;
+    const id = view.profiles[1]?.id ?? '';
+    const selected = cli(['networks', 'select', id]);
+    expect(selected.status, selected.stderr).toBe(0);
+    expect(selected.stdout).toContain('Now using Local subtensor.');
+
+    // A fresh wallet (never a genesis dev key) whose coldkey the chain funded.
+    const phrase = mnemonicGenerate(12);
+    const coldkey = new Keyring({ type: 'sr25519', ss58Format: 42 }).addFromUri(phrase).address;
+    await chain.fund({ [coldkey]: 3n * TAO + TAO / 2n });
+    core = createCore({ dataDir, host: 'headless', version: 'test', logConsole: false });
+    (core.vault.service as unknown as { kdf: unknown }).kdf = KDF;
+    const call = async <T>(method: string, input: unknown): Promise<T> => {
+      const reply = await (core as Core).router.call(method, input, { transport: 'test', clientId: 'bt-networks' });
+      if (!reply.ok) throw new Error(`${method}: ${reply.error.code} ${reply.error.message}`);
+      return reply.result as T;
+    };
+    await call('vault.import', { password: 'orbit-lantern-walnut-cascade', source: { kind: 'mnemonic', phrase } });
+    const rewards = await call<RewardsView>('rewards.get', { range: 'day' });
+    expect(rewards).toMatchObject({ networkId: id, coldkey, balance: '3.5', symbol: 'TAO', entries: [], error: null });
+    expect(rewards.checklist.find((c) => c.id === 'network')).toMatchObject({ ok: true, detail: 'Working on Local subtensor.' });
+    expect((await call<{ competitions: unknown[] }>('competitions.list', { refresh: true })).competitions).toEqual([]);
+    // The practice network is not started for a Bittensor selection.
+    expect((await call<NetworksView>('networks.list', {})).practice.state).toBe('unavailable');
+
+    // Practice-only calls of the network client come back typed, in words.
+    const active: ActiveNetwork = { id, kind: 'bittensor', chainUrl: chain.url, hubUrl: '' };
+    const connections = new BittensorConnections(createLogger({ console: false }).scope('test'));
+    const client = createBittensorNetworkClient(active, connections);
+    try {
+      await expect(client.isRegistered('x', coldkey)).rejects.toMatchObject({ code: 'UNSUPPORTED', details: { reason: 'not-on-this-network' } });
+      await expect(client.round('x')).rejects.toThrow(/not available on Bittensor networks yet.*Switch to the practice network/);
+      expect(await client.balance(coldkey)).toEqual({ amount: '3.5', symbol: 'TAO' });
+      // A profile whose stored genesis the endpoint no longer has is refused before anything is read.
+      const moved = createBittensorNetworkClient({ ...active, id: 'moved', expect: { profile: 'Moved', genesisHash: `0x${'ab'.repeat(32)}` } }, connections);
+      await expect(moved.balance(coldkey)).rejects.toMatchObject({ code: 'NETWORK_MISMATCH' });
+    } finally {
+      await connections.closeExcept(null);
+    }
+  });
+});
