@@ -18,7 +18,7 @@ export const networksMigrations: readonly Migration[] = [
     },
   },
   {
-    version: 90,
+    version: 100,
     name: 'bittensor profiles and registrations',
     // A profile's kind, and for Bittensor the genesis hash it was added with (every later connection
     // must match it) and the identity read then. chain_url holds the ws(s):// endpoint, hub_url ''.

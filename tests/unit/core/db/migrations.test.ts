@@ -198,12 +198,12 @@ describe('migration 80: runner mode', () => {
   });
 });
 
-describe('migration 90: Bittensor profiles and registrations', () => {
+describe('migration 100: Bittensor profiles and registrations', () => {
   it('keeps existing profiles as custom, requires a genesis for a Bittensor one, and one registration per network, subnet and hotkey', () => {
     const db = new Database(':memory:');
-    migrate(db, MIGRATIONS.filter((m) => m.version <= 80));
-    db.prepare("INSERT INTO network_profiles VALUES ('net-old', 'Mine', 'https://chain.example', 'https://hub.example', 'now')").run();
     migrate(db, MIGRATIONS.filter((m) => m.version <= 90));
+    db.prepare("INSERT INTO network_profiles VALUES ('net-old', 'Mine', 'https://chain.example', 'https://hub.example', 'now')").run();
+    migrate(db, MIGRATIONS.filter((m) => m.version <= 100));
     expect(db.prepare("SELECT kind, genesis_hash FROM network_profiles WHERE id = 'net-old'").get()).toEqual({ kind: 'custom', genesis_hash: null });
     const profile = db.prepare("INSERT INTO network_profiles (id, name, kind, chain_url, hub_url, genesis_hash, created_at) VALUES (?, 'B', ?, 'ws://127.0.0.1:9945', '', ?, 'now')");
     profile.run('net-b', 'bittensor', '0x45');
