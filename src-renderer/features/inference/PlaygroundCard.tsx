@@ -7,6 +7,7 @@ import { useStore } from '../../store/store';
 import { useInferenceStore } from './inference-store';
 import { JobStepList } from './JobSteps';
 import { formatBytes, formatMs } from './jobs-model';
+import { ScrollRegion } from '../../components/ScrollRegion';
 
 /** Under the WebSocket bridge's own 60 s call limit, so that the router's timeout is the one that speaks. */
 const TIMEOUT_S = 45;
@@ -171,7 +172,7 @@ function PlaygroundResult({ answer }: { answer: PlaygroundAnswer }) {
       ) : null}
       <h3 className="playground-heading">What the router stored</h3>
       <p className="help">As the router holds it: addresses, type, key version and sizes. The content is encrypted; the router keeps nothing readable.</p>
-      <div className="table-scroll">
+      <ScrollRegion className="table-scroll" label="What the router stored">
         <table className="table">
           <caption className="visually-hidden">What the router stored for this completion</caption>
           <thead>
@@ -197,7 +198,7 @@ function PlaygroundResult({ answer }: { answer: PlaygroundAnswer }) {
             ))}
           </tbody>
         </table>
-      </div>
+      </ScrollRegion>
       <h3 className="playground-heading">Through this miner</h3>
       {answer.jobRowId === null ? (
         <p className="muted">Another miner of the session answered this one, so this miner has no steps to show.</p>

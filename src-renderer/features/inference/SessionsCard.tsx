@@ -5,6 +5,7 @@ import { useStore } from '../../store/store';
 import { setConcurrency } from './inference-actions';
 import { reportedPerMinute } from './jobs-model';
 import { useInferenceStore } from './inference-store';
+import { ScrollRegion } from '../../components/ScrollRegion';
 
 const WORKER_WORDS: Record<InferenceWorkerState, string> = {
   running: 'Working',
@@ -35,7 +36,7 @@ export function SessionsCard() {
           No job worker is running. Join a private-inference competition on the <a href="#/competitions">Competitions</a> page and its session appears here.
         </p>
       ) : (
-        <div className="table-scroll">
+        <ScrollRegion className="table-scroll" label="Job workers, one per session">
           <table className="table sessions-table">
             <caption className="visually-hidden">Job workers, one per session</caption>
             <thead>
@@ -57,7 +58,7 @@ export function SessionsCard() {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollRegion>
       )}
     </Card>
   );

@@ -5,6 +5,7 @@ import { useRunnerStore } from './runner-store';
 import { isLoopback, ms, POLICY_WORDS, REFUSAL_ORDER, REFUSAL_WORDS, STATE_WORDS, timeOfDay, when } from './runner-words';
 import { RunnerModeCard } from './RunnerModeCard';
 import { ScoresChart } from './ScoresChart';
+import { ScrollRegion } from '../../components/ScrollRegion';
 
 /** A card whose heading id is unique on the page (two runners both have a "Certificate" card). */
 export function Panel({ title, actions, children, className }: { title: string; actions?: ReactNode; children: ReactNode; className?: string }) {
@@ -364,7 +365,7 @@ function Figure({ label, value, tone }: { label: string; value: string; tone?: '
 
 function CallsTable({ calls }: { calls: RunnerCallView[] }) {
   return (
-    <div className="runner-table-wrap">
+    <ScrollRegion className="runner-table-wrap" label="Recent calls, newest first">
       <table className="table runner-calls">
         <caption className="visually-hidden">Recent coordinator calls, newest first</caption>
         <thead>
@@ -394,7 +395,7 @@ function CallsTable({ calls }: { calls: RunnerCallView[] }) {
           ))}
         </tbody>
       </table>
-    </div>
+    </ScrollRegion>
   );
 }
 
@@ -421,7 +422,7 @@ function PredictionsCard({ runner }: { runner: RunnerView }) {
             .
           </p>
           {scored.length > 0 ? <ScoresChart predictions={scored.slice(-40)} summary={`Scores of the last ${Math.min(40, scored.length)} scored predictions; mean ${mean?.toFixed(3) ?? '—'}.`} /> : null}
-          <div className="runner-table-wrap">
+          <ScrollRegion className="runner-table-wrap" label="Latest predictions, newest first">
             <table className="table" aria-label="Latest predictions">
               <thead>
                 <tr>
@@ -448,7 +449,7 @@ function PredictionsCard({ runner }: { runner: RunnerView }) {
                 ))}
               </tbody>
             </table>
-          </div>
+          </ScrollRegion>
         </>
       )}
       <p className="help">

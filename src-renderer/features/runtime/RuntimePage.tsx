@@ -146,7 +146,7 @@ function ContainersCard() {
       {containers.length === 0 ? (
         <EmptyState title="No model containers">Start a demo model, or join a competition that runs a model.</EmptyState>
       ) : (
-        <table className="table" aria-label="Model containers">
+        <table className="table runtime-containers" aria-label="Model containers">
           <thead>
             <tr>
               <th scope="col">Container</th>
