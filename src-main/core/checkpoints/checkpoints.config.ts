@@ -9,6 +9,7 @@ export const checkpointsConfig = {
   txTimeoutMs: numberField({ default: 30_000, min: 100, max: 3_600_000, env: 'MINERVA_CHECKPOINTS_TX_TIMEOUT_MS', doc: 'How long a commitment may stay pending before it counts as a failed attempt (ms; it is followed again, never re-sent).' }),
   phaseWaitMs: numberField({ default: 30_000, min: 100, max: 600_000, env: 'MINERVA_CHECKPOINTS_PHASE_WAIT_MS', doc: 'Longest single wait on the chain for a commit or submission phase to open before looking again (ms).' }),
   verdictPollMs: numberField({ default: 500, min: 10, max: 600_000, env: 'MINERVA_CHECKPOINTS_VERDICT_POLL_MS', doc: 'How often the validator is asked for the verdict of a submission (ms).' }),
+  uploadGraceMs: numberField({ default: 86_400_000, min: 0, max: 31_536_000_000, env: 'MINERVA_CHECKPOINTS_UPLOAD_GRACE_MS', doc: 'A browser upload no submission uses is removed at start once it is this old (ms; default one day). Never one a running, waiting or failed submission names.' }),
 } satisfies ConfigSchema;
 
 export type CheckpointsConfig = ConfigValues<typeof checkpointsConfig>;

@@ -107,6 +107,11 @@ export class CheckpointsRepo {
       .run(...values);
   }
 
+  /** Files of submissions that may still read them: not judged yet (a failed one keeps its file for Retry). */
+  filesInUse(): string[] {
+    return (this.db.prepare("SELECT file_path FROM checkpoint_submissions WHERE state NOT IN ('accepted', 'rejected')").all() as { file_path: string }[]).map((r) => r.file_path);
+  }
+
   /** Whether the miner agreed to publish checkpoints to this network (asked before the first publish). */
   publishConsented(networkId: string): boolean {
     return this.db.prepare('SELECT 1 FROM checkpoint_publish_consent WHERE network_id = ?').get(networkId) !== undefined;

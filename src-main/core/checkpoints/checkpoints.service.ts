@@ -15,6 +15,7 @@ import type { CheckpointsConfig } from './checkpoints.config';
 import { CheckpointsRepo, type SubmissionRow } from './checkpoints.repo';
 import { hashFile } from './hash-file';
 import { STEPS, submissionFlow } from './submission.flow';
+import { removeAbandonedUploads } from './uploads-cleanup';
 
 export { VERDICT_WORDS } from './submission.flow';
 
@@ -66,8 +67,17 @@ export class CheckpointsService {
     );
   }
 
-  /** Resumes unfinished submissions (those paused by a locked wallet wait for the unlock). */
+  /** Removes abandoned browser uploads, then resumes unfinished submissions (those paused by a locked wallet wait for the unlock). */
   start(): void {
+    if (this.deps.uploadsDir) {
+      try {
+        const removed = removeAbandonedUploads({ uploadsDir: this.deps.uploadsDir, liveFiles: this.repo.filesInUse(), graceMs: this.deps.config.uploadGraceMs, nowMs: this.deps.now().getTime() });
+        if (removed.length > 0) this.deps.log.info('removed browser uploads no submission uses', { count: removed.length });
+      } catch (error) {
+        // Best effort: a folder that cannot be removed now is looked at again at the next start.
+        this.deps.log.warn('could not clean up abandoned uploads', { error: error instanceof Error ? error.name : 'unknown' });
+      }
+    }
     this.flow.resume();
   }
 
