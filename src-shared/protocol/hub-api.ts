@@ -70,6 +70,12 @@ export const rulesSchema = z
     model_id: z.string().nullable(),
     class_name: z.string().nullable(),
     network_domain: z.string().nullable(),
+    /**
+     * A Crunch-style network (issue 15): runner certificates from its issuer API and the
+     * coordinator's identity from its indexer (CPI), instead of the certificate service and chain;
+     * absent or null = the practice shapes.
+     */
+    crunch: z.object({ issuer_url: url, cpi_url: url, ca_pem: z.string().max(20_000), coordinator_wallet: z.string().min(32).max(64) }).strict().nullable().optional(),
     // checkpoint (§3)
     round_blocks: z.number().int().nullable(),
     commit_blocks: z.number().int().nullable(),

@@ -23,7 +23,13 @@ export interface CatalogueEntry extends Omit<CompetitionView, 'participants' | '
   /** The demo bundle (resources/models/<name>) built locally when there is no image digest. */
   modelBundle?: string | null;
   /** Model-runner competitions (PROTOCOLS §5): the model id, the base class and the network's certificate domain. */
-  runner?: { modelId: string; className: string; networkDomain: string } | null;
+  runner?: {
+    modelId: string;
+    className: string;
+    networkDomain: string;
+    /** A Crunch-style network (issue 15, runner/crunch-profile.ts): its issuer API, indexer, CA and coordinator wallet. */
+    crunch?: { issuerUrl: string; cpiUrl: string; caPem: string; coordinatorWallet: string } | null;
+  } | null;
 }
 
 /** Signs with one of the miner's keys; provided by the vault, which never hands out the key. */

@@ -183,7 +183,15 @@ function toEntry(c: CatalogueEntryWire): CatalogueEntry {
     paddedSignature: c.rules.padded_signature ?? true,
     sessionId: c.rules.session_id,
     modelBundle: c.requirements.model_bundle,
-    runner: c.rules.model_id && c.rules.class_name && c.rules.network_domain ? { modelId: c.rules.model_id, className: c.rules.class_name, networkDomain: c.rules.network_domain } : null,
+    runner:
+      c.rules.model_id && c.rules.class_name && c.rules.network_domain
+        ? {
+            modelId: c.rules.model_id,
+            className: c.rules.class_name,
+            networkDomain: c.rules.network_domain,
+            crunch: c.rules.crunch ? { issuerUrl: c.rules.crunch.issuer_url, cpiUrl: c.rules.crunch.cpi_url, caPem: c.rules.crunch.ca_pem, coordinatorWallet: c.rules.crunch.coordinator_wallet } : null,
+          }
+        : null,
   };
 }
 

@@ -1,19 +1,19 @@
 /**
- * The coordinator's facts as the chain states them (wallet, hotkey, the two certificate hashes),
+ * The coordinator's facts as the chain (or a Crunch network's indexer) states them (wallet, hotkey, the two certificate hashes),
  * read when the server starts and again once older than `refreshMs` (PROTOCOLS §5: at most 300 s).
  * One read at a time; a failed read keeps the previous facts and is logged.
  */
 import { isAppError } from '@shared/contract/errors';
 import type { ScopedLogger } from '../log/logger';
 import type { CoordinatorFacts } from './auth';
-import type { RunnerChain } from './runner-chain';
 
 export class CoordinatorFactsCache {
   private facts: { at: number; value: CoordinatorFacts | null } | undefined;
   private refreshing: Promise<void> | undefined;
 
   constructor(
-    private readonly chain: RunnerChain,
+    /** Where the facts come from: the chain (practice), or a Crunch network's indexer (crunch-profile.ts). */
+    private readonly read: () => Promise<CoordinatorFacts | null>,
     private readonly competitionId: string,
     private readonly refreshMs: number,
     private readonly log: ScopedLogger,
@@ -26,9 +26,7 @@ export class CoordinatorFactsCache {
 
   /** Reads the chain now (joins a read in flight). */
   async load(): Promise<void> {
-    this.refreshing ??= this.chain
-      .coordinator(this.competitionId)
-      .then(
+    this.refreshing ??= this.read().then(
         (value) => {
           this.facts = { at: Date.now(), value };
         },

@@ -22,6 +22,7 @@ import type { ScopedLogger } from '../log/logger';
 import { httpError, httpJson } from '../network/http';
 import type { RunnerKeys } from '../vault/capabilities';
 import { resetSteps } from './enrolment';
+import { crunchCertificate, crunchIssueBody, type CrunchProfile } from './crunch-profile';
 import type { RunnerChain } from './runner-chain';
 import type { EnrolmentRow } from './runner.repo';
 
@@ -34,6 +35,8 @@ export interface EnrolmentHost {
   readonly vault: RunnerKeys & { isUnlocked(): boolean };
   readonly log: ScopedLogger;
   readonly certDays: number;
+  /** A Crunch-style network (crunch-profile.ts): certificates from its issuer API; null = the practice certificate service. */
+  readonly crunch: CrunchProfile | null;
   /** The row as stored now (a step's own saves and any reset made while it ran). */
   row(): EnrolmentRow;
   /** The certificate service (the coordinator's URL from the catalogue), null until it runs. */
@@ -156,6 +159,7 @@ const chain: Step = async (h, ctx, start) => {
 const certificate: Step = async (h, ctx, row) => {
   if (row.certPem && h.now() < h.renewAt(row) && row.tlsSpkiSha256 && certificateHash(row.certPem) === row.tlsSpkiSha256) return `Valid until ${readableUtc(row.certNotAfter)}`;
   if (!h.keyPem) throw new AppError('VAULT_LOCKED', 'Unlock your wallet.');
+  if (h.crunch) return crunchStep(h, ctx, row, h.keyPem, h.crunch);
   const url = await h.certServiceUrl();
   if (!url) throw new AppError('UNAVAILABLE', 'The network’s certificate service (its coordinator) is not running yet.');
   const san = runnerDnsName(row.modelId, h.networkDomain);
@@ -189,6 +193,15 @@ const certificate: Step = async (h, ctx, row) => {
   h.log.info('runner certificate issued', { competition: h.competitionId, san, not_after: saved.certNotAfter, sha256: certificateHash(a.tlsCertificatePemString) });
   return `Valid until ${readableUtc(saved.certNotAfter)}`;
 };
+
+/** The certificate from a Crunch-style issuer: only the public key and the names leave this computer. */
+async function crunchStep(h: EnrolmentHost, ctx: StepContext<EnrolmentRow>, row: EnrolmentRow, keyPem: string, profile: CrunchProfile): Promise<string> {
+  const publicKeyPem = String(createPublicKey(keyPem).export({ type: 'spki', format: 'pem' }));
+  const issued = await crunchCertificate(profile, crunchIssueBody(publicKeyPem, row.modelId, h.networkDomain, h.certDays), row.tlsSpkiSha256 ?? '');
+  const saved = ctx.save({ certPem: issued.certPem, caPem: issued.caPem, certNotBefore: issued.notBefore, certNotAfter: issued.notAfter, steps: resetSteps(h.row().steps, ['message', 'listen']) });
+  h.log.info('runner certificate issued by the Crunch issuer', { competition: h.competitionId, san: runnerDnsName(row.modelId, h.networkDomain), not_after: saved.certNotAfter });
+  return `Valid until ${readableUtc(saved.certNotAfter)} (Crunch issuer)`;
+}
 
 /** Signs the runner message (cert_pub, hotkey, model_id) unless the stored one says exactly that. */
 const message: Step = async (h, ctx, row) => {

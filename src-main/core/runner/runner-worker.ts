@@ -18,6 +18,7 @@ import type { ScopedLogger } from '../log/logger';
 import type { RunnerKeys } from '../vault/capabilities';
 import { authenticateCoordinator, authenticateGateway, describeReason, gatewayModeAllowed } from './auth';
 import { CoordinatorFactsCache } from './coordinator-facts';
+import { crunchCoordinatorFacts, type CrunchProfile } from './crunch-profile';
 import { currentStep, enrolmentId, resetSteps, rowForStart } from './enrolment';
 import { advertised, identity, requireUnlocked, sha256Hex, type EnrolmentHost } from './enrolment-steps';
 import { PredictionTracker } from './predictions';
@@ -49,6 +50,8 @@ export interface RunnerWorkerDeps {
   modelId: string;
   className: string;
   networkDomain: string;
+  /** A Crunch-style network (crunch-profile.ts): its issuer and indexer instead of the certificate service and the chain's coordinator. */
+  crunch: CrunchProfile | null;
   /** The certificate service (the coordinator's URL from the catalogue), null until it runs. */
   certServiceUrl: () => Promise<string | null>;
   /** SS58 of the miner's hotkey registered in the competition (paid for the runner's scores). */
@@ -98,7 +101,8 @@ export class RunnerWorker implements EnrolmentHost, MembershipWorker {
     d.repo.save(row);
     if (row.messageJson) this.container = JSON.parse(row.messageJson) as SmpContainer;
     this.policy = row.policy;
-    this.facts = new CoordinatorFactsCache(d.chain, d.competitionId, d.config.chainRefreshMs, d.log);
+    const crunch = d.crunch;
+    this.facts = new CoordinatorFactsCache(crunch ? () => crunchCoordinatorFacts(crunch) : () => d.chain.coordinator(d.competitionId), d.competitionId, d.config.chainRefreshMs, d.log);
     this.predictions = new PredictionTracker(d.repo, d.competitionId, d.now, d.config.keepPredictions);
   }
 
@@ -109,6 +113,9 @@ export class RunnerWorker implements EnrolmentHost, MembershipWorker {
   }
   get networkDomain(): string {
     return this.d.networkDomain;
+  }
+  get crunch(): CrunchProfile | null {
+    return this.d.crunch;
   }
   get payoutHotkey(): string {
     return this.d.payoutHotkey;

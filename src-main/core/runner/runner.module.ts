@@ -198,6 +198,7 @@ function createWorker(s: Shared, m: MembershipRow, entry: CatalogueEntry, networ
     modelId: runner.modelId,
     className: runner.className,
     networkDomain: runner.networkDomain,
+    crunch: runner.crunch ?? null,
     certServiceUrl: async () => {
       try {
         return (await deps.competitions.entry(competitionId)).entry.endpoints.coordinator;
