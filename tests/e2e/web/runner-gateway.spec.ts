@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import AxeBuilder from '@axe-core/playwright';
 import type { Locator, Page } from '@playwright/test';
 import { test, expect } from './fixtures';
 
@@ -15,6 +16,12 @@ const tdx = (name: string) => fileURLToPath(new URL(`../../fixtures/tdx/${name}`
 async function figure(panel: Locator, label: string): Promise<number> {
   const text = await panel.locator('.runner-figure').filter({ has: panel.page().getByText(label, { exact: true }) }).locator('.runner-figure-value').innerText();
   return Number(text);
+}
+
+/** Serious or critical axe findings on the page as it is (the gateway warning and TEE record included). */
+async function axeFindings(page: Page): Promise<string[]> {
+  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
+  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
 async function scoredCount(page: Page): Promise<number> {
@@ -47,6 +54,7 @@ test('the miner switches the runner to gateway mode after a passed TEE check; th
   await mode.getByLabel('Check as of (optional)').fill('2026-03-01T12:00:00');
   await mode.getByRole('button', { name: 'Check and use gateway mode' }).click();
   await expect(mode.getByRole('alert')).toContainText(/Gateway mode needs a passed TEE check; this one failed \((quote|tcb_status)/, { timeout: 30_000 });
+  expect(await axeFindings(page)).toEqual([]);
   await expect(mode.locator('label').filter({ hasText: 'in use' })).toContainText('Mutual TLS');
 
   // The sample quote inside its collateral's validity passes.
@@ -69,8 +77,10 @@ test('the miner switches the runner to gateway mode after a passed TEE check; th
   expect(await figure(calls, 'Refused')).toBe(0);
   await mode.scrollIntoViewIfNeeded();
   await page.screenshot({ path: testInfo.outputPath('runner-gateway.png'), fullPage: true });
+  expect(await axeFindings(page)).toEqual([]);
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.screenshot({ path: testInfo.outputPath('runner-gateway-dark.png'), fullPage: true });
+  expect(await axeFindings(page)).toEqual([]);
   await page.emulateMedia({ colorScheme: 'light' });
 
   // The warning stands after a reload.

@@ -126,6 +126,15 @@ describe('minerva commands beside a running minerva serve', () => {
     expect(ok<{ engine: { state: string } }>(['runtime']).engine.state).toBe('running');
   });
 
+  it('runner mode: gateway needs a quote, a mode is mtls or gateway, and the app says when no runner exists', () => {
+    expect(refused(['runner', 'mode', 'practice-runner', 'gateway'], 2).message).toContain('needs --quote');
+    expect(refused(['runner', 'mode', 'practice-runner', 'plaintext'], 2).message).toContain('use mtls or gateway');
+    const tdx = (name: string): string => join(__dirname, '../../fixtures/tdx', name);
+    const notJoined = refused(['runner', 'mode', 'practice-runner', 'gateway', '--quote', tdx('tdx_quote'), '--collateral', tdx('tdx_quote_collateral.json'), '--at', '2025-07-01T12:00:00Z'], 1);
+    expect(notJoined).toMatchObject({ code: 'NOT_FOUND' });
+    expect(notJoined.message).toMatch(/join/i);
+  });
+
   it('joins through the app, and jobs --json shows the job the app served', async () => {
     const membership = ok<{ competitionId: string; state: string }>(['competitions', 'join', 'practice-inference']);
     expect(membership).toMatchObject({ competitionId: 'practice-inference' });
