@@ -16,6 +16,7 @@ import { inferenceFeature } from './inference/inference.feature';
 import type { ConfigEntry } from './kernel/config';
 import type { MethodsOf } from './kernel/feature';
 import { collectMigrations, createKernel, describeConfig } from './kernel/kernel';
+import { diagnosticsFeature } from './diagnostics/diagnostics.feature';
 import { createLogger, type Logger } from './log/logger';
 import { networksFeature } from './network/networks.feature';
 import type { PracticeNetworkHost } from './network/practice';
@@ -47,6 +48,7 @@ export const FEATURES = [
   inferenceFeature,
   runnerFeature,
   rewardsFeature,
+  diagnosticsFeature,
 ] as const;
 
 // Every contract method has exactly one feature (a missing one is a compile error here).

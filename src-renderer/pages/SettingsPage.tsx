@@ -4,6 +4,7 @@ import { useStore } from '../store/store';
 import { updateSettings } from '../store/actions';
 import { Card } from '../components/Card';
 import { NetworksCard } from '../features/networks/NetworksCard';
+import { DiagnosticsCard } from '../features/diagnostics/DiagnosticsCard';
 
 const AUTO_LOCK_CHOICES: { value: number; label: string }[] = [
   { value: 5, label: '5 minutes' },
@@ -25,6 +26,9 @@ export function SettingsPage() {
       </div>
       {/* Remount the form when settings change (here or in another window), so it starts from the stored values. */}
       <SettingsForm key={JSON.stringify(settings)} settings={settings} saved={saved} setSaved={setSaved} />
+      <div className="page-grid">
+        <DiagnosticsCard />
+      </div>
     </div>
   );
 }

@@ -17,6 +17,7 @@ import { vaultEvents, vaultMethods } from './vault';
 import { runtimeEvents, runtimeMethods } from './runtime';
 import { inferenceEvents, inferenceMethods } from './inference';
 import { runnerEvents, runnerMethods } from './runner';
+import { diagnosticsMethods } from './diagnostics';
 import type { EventDef, MethodDef } from './define';
 import type { AppErrorCode } from './errors';
 
@@ -32,6 +33,7 @@ export const methods = {
   ...checkpointsMethods,
   ...inferenceMethods,
   ...runnerMethods,
+  ...diagnosticsMethods,
 } satisfies Record<string, MethodDef>;
 
 export const events = {
@@ -97,5 +99,6 @@ export * from './competitions';
 export * from './rewards';
 export * from './checkpoints';
 export * from './runtime';
+export * from './diagnostics';
 export { method, event } from './define';
 export type { MethodDef, EventDef } from './define';

@@ -7,6 +7,7 @@ import { devnetCommand } from './devnet';
 import { checkpointCommand } from './checkpoint';
 import { configCommand } from './config';
 import { reportCommands } from './reports';
+import { diagnosticsCommand } from './diagnostics';
 
 /** All `minerva` subcommands, in the order `--help` lists them. Add one line per command. */
-export const commands: readonly CliCommand[] = [serveCommand, walletCommand, ...reportCommands, checkpointCommand, protoCommand, devnetCommand, configCommand, versionCommand];
+export const commands: readonly CliCommand[] = [serveCommand, walletCommand, ...reportCommands, checkpointCommand, protoCommand, devnetCommand, configCommand, diagnosticsCommand, versionCommand];

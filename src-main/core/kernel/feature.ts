@@ -7,8 +7,8 @@ import type { Db } from '../db/open';
 import type { Logger, ScopedLogger } from '../log/logger';
 import type { PracticeNetworkHost } from '../network/practice';
 import type { EventBus } from '../rpc/events';
-import type { HandlerGroup } from '../rpc/handlers';
-import type { ConfigSchema, ConfigValues } from './config';
+import type { HandlerGroup, Handlers } from '../rpc/handlers';
+import type { ConfigEntry, ConfigSchema, ConfigValues } from './config';
 import type { DomainEvents } from './domain-events';
 import type { FlowEngine } from './flow-engine';
 import type { SecretBox } from '../vault/mining-keys';
@@ -65,6 +65,13 @@ export interface FeatureContext<C = Record<string, never>> {
   settings(): Settings;
   /** Another feature's public API (it must come earlier in the list). */
   use<K extends FeatureName>(name: K): FeatureApis[K];
+  /**
+   * Every feature's contract handlers, once all features are created (throws before): for a
+   * report that reads the app exactly as the UI sees it (the diagnostics bundle).
+   */
+  handlers(): Handlers;
+  /** Every feature's configuration with its sources (as `minerva config` prints it). */
+  configuration(): ConfigEntry[];
 }
 
 export interface FeatureInstance<M extends MethodName = never, A = undefined> {

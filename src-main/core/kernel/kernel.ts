@@ -82,6 +82,7 @@ export function createKernel(features: readonly AnyFeature[], options: KernelOpt
   const instances: { name: string; instance: FeatureInstance<MethodName, unknown> }[] = [];
   const handlers = new Map<string, Handler<MethodName>>();
   const config: ConfigEntry[] = [];
+  const created: { handlers?: Handlers } = {}; // set once every feature is created
 
   for (const feature of features) {
     const resolved: { values: unknown; entries: ConfigEntry[] } = feature.config ? resolveConfig(feature.name, feature.config as ConfigSchema, options.config) : { values: {}, entries: [] };
@@ -106,6 +107,11 @@ export function createKernel(features: readonly AnyFeature[], options: KernelOpt
         if (!apis.has(name)) throw new Error(`feature ${feature.name} uses ${String(name)}, which is not created before it`);
         return apis.get(name) as never;
       },
+      handlers: () => {
+        if (!created.handlers) throw new Error(`feature ${feature.name} asked for the handlers before every feature was created`);
+        return created.handlers;
+      },
+      configuration: () => config,
     };
     const instance = (feature.create as (ctx: FeatureContext<unknown>) => FeatureInstance<MethodName, unknown>)(ctx);
     if (instance.api !== undefined) apis.set(feature.name, instance.api);
@@ -116,10 +122,12 @@ export function createKernel(features: readonly AnyFeature[], options: KernelOpt
     instances.push({ name: feature.name, instance });
   }
 
+  const all = Object.fromEntries(handlers) as Handlers;
+  created.handlers = all;
   let started = false;
   let closed = false;
   return {
-    handlers: Object.fromEntries(handlers) as Handlers,
+    handlers: all,
     flows,
     domain,
     config,
