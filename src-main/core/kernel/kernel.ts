@@ -65,6 +65,7 @@ export interface Kernel {
   close(): Promise<void>;
 }
 
+/** Long because it is one closure over the kernel's state (APIs, handlers, instances) that each feature's context and the returned kernel share. */
 export function createKernel(features: readonly AnyFeature[], options: KernelOptions): Kernel {
   const log = options.logger.scope('kernel');
   const domain = new DomainEvents((event, error) => log.warn('domain event listener failed', { event, error }));

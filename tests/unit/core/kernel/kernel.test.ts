@@ -73,6 +73,16 @@ describe('kernel', () => {
     expect(() => createKernel([early], base())).toThrow(/not created before it/);
   });
 
+  it('gives every feature the merged handlers, but only once all are created', async () => {
+    const eager = defineFeature({ name: 'eager', create: (ctx) => (ctx.handlers(), {}) });
+    expect(() => createKernel([eager], base())).toThrow(/before every feature was created/);
+    let read: (() => unknown) | undefined;
+    const reader = defineFeature({ name: 'reader', create: (ctx) => ((read = () => ctx.handlers()['app.info']({}, { transport: 'test', clientId: 't' })), {}) });
+    const later = defineFeature({ name: 'later', create: () => ({ handlers: { 'app.info': () => ({ name: 'from later' }) as never } }) });
+    createKernel([reader, later], base());
+    expect(await read?.()).toEqual({ name: 'from later' });
+  });
+
   it('starts features in order, closes them in reverse, and starts nothing without background work', async () => {
     const seen: string[] = [];
     const f = (name: string) => defineFeature({ name, create: () => ({ start: () => void seen.push(`start ${name}`), close: () => void seen.push(`close ${name}`) }) });
