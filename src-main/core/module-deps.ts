@@ -51,9 +51,19 @@ export interface WorkerState {
   detail: string;
 }
 
-/** What a work feature tells the Rewards checklist: is it working, and what did it do last. */
+/** Work a feature did for a competition over a span of time (the checklist's "work done, nothing paid"). */
+export interface WorkDone {
+  count: number;
+  /** How to name one unit and many: "job reported" / "jobs reported". */
+  one: string;
+  many: string;
+}
+
+/** What a work feature tells the Rewards checklist: is it working, what did it do last, and how much. */
 export interface WorkReporter {
   /** The worker of a joined competition of this feature's kind, or null for another kind. */
   workerState(competitionId: string, kind: string): WorkerState | null;
   lastActivity(): WorkerActivity | null;
+  /** Work that earns for a competition of this feature's kind in [since, until), or null for another kind. */
+  workDone(networkId: string, competitionId: string, kind: string, since: Date, until: Date): WorkDone | null;
 }

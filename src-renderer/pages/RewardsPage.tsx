@@ -86,10 +86,11 @@ export function RewardsPage() {
         <p>{summary}</p>
         <RewardsChart buckets={buckets} symbol={view.symbol} summary={summary} />
         <table className="table">
-          <caption className="visually-hidden">Rewards per competition</caption>
+          <caption className="visually-hidden">Work and rewards per competition</caption>
           <thead>
             <tr>
               <th scope="col">Competition</th>
+              <th scope="col">Work done</th>
               <th scope="col" className="num">
                 Earned ({view.symbol})
               </th>
@@ -98,14 +99,18 @@ export function RewardsPage() {
           <tbody>
             {view.perCompetition.length === 0 ? (
               <tr>
-                <td colSpan={2} className="muted">
+                <td colSpan={3} className="muted">
                   Nothing earned in this range yet.
                 </td>
               </tr>
             ) : (
               view.perCompetition.map((p) => (
                 <tr key={p.competitionId}>
-                  <td>{p.title}</td>
+                  <td>
+                    {p.title}
+                    {p.joined ? null : <span className="muted"> (left)</span>}
+                  </td>
+                  <td>{p.work ? p.work.words : <span className="muted">—</span>}</td>
                   <td className="num">{formatAmount(Number(p.amount))}</td>
                 </tr>
               ))

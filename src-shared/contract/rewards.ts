@@ -12,7 +12,7 @@ export interface RewardEntry {
 }
 
 export interface ChecklistItem {
-  id: 'network' | 'wallet' | 'joined' | 'registered' | 'worker' | 'activity';
+  id: 'network' | 'wallet' | 'joined' | 'registered' | 'worker' | 'activity' | 'earning';
   /** null: cannot tell right now. */
   ok: boolean | null;
   label: string;
@@ -22,6 +22,36 @@ export interface ChecklistItem {
 
 export type RewardsRange = 'day' | 'week';
 
+/**
+ * Was the work of a joined competition paid? Over the last few epochs (at most a day): `paid`
+ * (the chain paid something), `unpaid` (work old enough to be paid, nothing paid: "work done,
+ * nothing paid"), `waiting` (only work too recent to be paid yet), `idle` (no work).
+ */
+export interface EarningVerdict {
+  competitionId: string;
+  title: string;
+  kind: string;
+  state: 'paid' | 'unpaid' | 'waiting' | 'idle';
+  /** The verdict in words, with the numbers. */
+  words: string;
+  /** For `unpaid`: what to do next, in words. */
+  next: string | null;
+  fix: { label: string; href: string } | null;
+}
+
+/** One row of the Rewards table: every joined competition, and any other that paid in the range. */
+export interface CompetitionEarnings {
+  competitionId: string;
+  title: string;
+  /** The competition's kind (null when the catalogue no longer lists it). */
+  kind: string | null;
+  joined: boolean;
+  /** Whole tokens paid in the range (decimal string; "0" when nothing). */
+  amount: string;
+  /** The work done in the range, in words ("172 jobs reported"); null when this kind reports none. */
+  work: { count: number; words: string } | null;
+}
+
 export interface RewardsView {
   networkId: string;
   symbol: string;
@@ -30,8 +60,10 @@ export interface RewardsView {
   coldkey: string | null;
   range: RewardsRange;
   entries: RewardEntry[];
-  perCompetition: { competitionId: string; title: string; amount: string }[];
+  perCompetition: CompetitionEarnings[];
   checklist: ChecklistItem[];
+  /** Per joined competition: was its work paid? (empty while the chain cannot be read) */
+  earning: EarningVerdict[];
   updatedAt: string;
   error: string | null;
 }

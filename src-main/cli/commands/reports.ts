@@ -131,8 +131,8 @@ function registerRewards(program: Command, io: CliIo): void {
             view.perCompetition.length === 0
               ? `No rewards over the last ${view.range}.`
               : table(
-                  ['COMPETITION', 'TITLE', `LAST ${view.range.toUpperCase()}`],
-                  view.perCompetition.map((p) => [p.competitionId, p.title, `${p.amount} ${view.symbol}`]),
+                  ['COMPETITION', 'TITLE', `WORK (LAST ${view.range.toUpperCase()})`, `EARNED (LAST ${view.range.toUpperCase()})`],
+                  view.perCompetition.map((p) => [p.competitionId, p.title, p.work?.words ?? '—', `${p.amount} ${view.symbol}`]),
                 ),
             '',
             'Checklist:',

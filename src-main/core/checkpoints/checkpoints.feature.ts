@@ -50,6 +50,7 @@ export const checkpointsFeature = defineFeature({
         lastActivity,
         // Checkpoints need no background worker (the miner submits them from the Checkpoints page).
         workerState: (_id, kind) => (kind === 'checkpoint' ? { running: true, detail: 'Checkpoints are submitted from the Checkpoints page.' } : null),
+        workDone: (networkId, id, kind, since, until) => (kind === 'checkpoint' ? { count: checkpoints.acceptedCount(networkId, id, since, until), one: 'checkpoint accepted', many: 'checkpoints accepted' } : null),
       },
       handlers: {
         'checkpoints.list': async () => ({ submissions: checkpoints.list(), rounds: await checkpoints.rounds() }),

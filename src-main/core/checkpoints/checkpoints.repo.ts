@@ -78,6 +78,15 @@ export class CheckpointsRepo {
     return (this.db.prepare('SELECT * FROM checkpoint_submissions ORDER BY created_at DESC LIMIT ?').all(limit) as Raw[]).map(fromRaw);
   }
 
+  /** Accepted submissions of a competition whose verdict came in [since, until) (iso times). */
+  countAccepted(networkId: string, competitionId: string, since: string, until: string): number {
+    return (
+      this.db
+        .prepare("SELECT COUNT(*) AS n FROM checkpoint_submissions WHERE network_id = ? AND competition_id = ? AND state = 'accepted' AND updated_at >= ? AND updated_at < ?")
+        .get(networkId, competitionId, since, until) as { n: number }
+    ).n;
+  }
+
   unfinished(): SubmissionRow[] {
     return (this.db.prepare("SELECT * FROM checkpoint_submissions WHERE state IN ('running', 'waiting') ORDER BY created_at").all() as Raw[]).map(fromRaw);
   }

@@ -90,6 +90,11 @@ export class CheckpointsService {
     return this.repo.list().map(toView);
   }
 
+  /** Accepted checkpoints of a competition in [since, until) (the Rewards checklist's work done). */
+  acceptedCount(networkId: string, competitionId: string, since: Date, until: Date): number {
+    return this.repo.countAccepted(networkId, competitionId, since.toISOString(), until.toISOString());
+  }
+
   async rounds(): Promise<RoundView[]> {
     try {
       const network = await this.deps.activeNetwork();

@@ -1,7 +1,7 @@
 import type { MethodName } from '@shared/contract';
 import { defineFeature, type FeatureContext } from '../kernel/feature';
 import { MembershipWorkers } from '../kernel/membership-workers';
-import type { WorkerActivity, WorkerState, WorkReporter } from '../module-deps';
+import type { WorkDone, WorkerActivity, WorkerState, WorkReporter } from '../module-deps';
 import type { HandlerGroup } from '../rpc/handlers';
 import { CompetitionImages } from '../runtime/competition-images';
 import { inferenceConfig, type InferenceConfig } from './inference.config';
@@ -37,7 +37,7 @@ export const inferenceFeature = defineFeature({
   create(ctx) {
     const inference = createInference(ctx);
     return {
-      api: { workerState: (id, kind) => inference.workerState(id, kind), lastActivity: () => inference.lastActivity() },
+      api: { workerState: (id, kind) => inference.workerState(id, kind), lastActivity: () => inference.lastActivity(), workDone: (networkId, id, kind, since, until) => inference.workDone(networkId, id, kind, since, until) },
       handlers: inference.handlers,
       start: () => inference.start(),
       close: () => inference.close(),
@@ -93,6 +93,8 @@ function createInference(ctx: FeatureContext<InferenceConfig>) {
     handlers,
     workerState: (competitionId: string, kind: string) => workerState(workers, competitionId, kind),
     lastActivity,
+    workDone: (networkId: string, competitionId: string, kind: string, since: Date, until: Date): WorkDone | null =>
+      kind === 'private-inference' ? { count: repo.countReported(networkId, competitionId, since.getTime(), until.getTime()), one: 'job reported', many: 'jobs reported' } : null,
     start() {
       offGate = ctx.gate.onChange((unlocked) => {
         if (!unlocked) keys.wipe();

@@ -233,6 +233,15 @@ export class JobsRepo {
     return this.db.prepare('SELECT * FROM inference_jobs WHERE finished_ms IS NOT NULL ORDER BY finished_ms DESC LIMIT 1').get() as JobRow | undefined;
   }
 
+  /** Jobs of a competition reported to the router in [sinceMs, untilMs) (the Rewards checklist's work done). */
+  countReported(networkId: string, competitionId: string, sinceMs: number, untilMs: number): number {
+    return (
+      this.db
+        .prepare("SELECT COUNT(*) AS n FROM inference_jobs WHERE finished_ms >= ? AND finished_ms < ? AND state = 'reported' AND network_id = ? AND competition_id = ?")
+        .get(sinceMs, untilMs, networkId, competitionId) as { n: number }
+    ).n;
+  }
+
   byTask(sessionId: number, taskId: number): JobRow | undefined {
     return this.db.prepare('SELECT * FROM inference_jobs WHERE session_id = ? AND task_id = ? ORDER BY seq DESC LIMIT 1').get(sessionId, taskId) as JobRow | undefined;
   }

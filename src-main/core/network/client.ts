@@ -55,6 +55,8 @@ export interface NetworkClient {
   leave(entry: CatalogueEntry, hotkey: KeySigner): Promise<void>;
   /** The reward token's balance of an account, as a decimal string of whole tokens. */
   balance(address: string): Promise<{ amount: string; symbol: string }>;
+  /** The chain's block time in ms (epochs in time for the earning checklist); absent: 12 s is assumed. */
+  blockTimeMs?(): Promise<number>;
   /** Rewards the ledger paid to this account since the given time, oldest first. */
   rewards(address: string, since: Date): Promise<{ at: string; block: number; competitionId: string; amount: string }[]>;
 }

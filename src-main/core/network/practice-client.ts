@@ -152,6 +152,10 @@ export class PracticeNetworkClient implements NetworkClient, ChainRounds {
     return commitment ? { hash: commitment.hash, block: commitment.block, txId: commitment.tx_id } : null;
   }
 
+  async blockTimeMs(): Promise<number> {
+    return (await this.chainInfo()).block_time_ms;
+  }
+
   async balance(address: string): Promise<{ amount: string; symbol: string }> {
     const info = await this.chainInfo();
     const reply = await this.chain('chain_getBalance', { address });

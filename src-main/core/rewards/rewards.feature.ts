@@ -1,5 +1,5 @@
 import { defineFeature } from '../kernel/feature';
-import type { WorkerActivity, WorkReporter } from '../module-deps';
+import type { WorkDone, WorkerActivity, WorkReporter } from '../module-deps';
 import { RewardsService } from './rewards.service';
 
 /** Rewards on the active network and the "why am I not earning?" checklist. */
@@ -24,6 +24,13 @@ export const rewardsFeature = defineFeature({
       if (!latest) return { ok: null, detail: 'No jobs or submissions yet.' };
       return { ok: latest.ok, detail: `${latest.detail} (${new Date(latest.at).toLocaleString()})` };
     };
+    const workDone = (networkId: string, id: string, kind: string, since: Date, until: Date): WorkDone | null => {
+      for (const r of reporters) {
+        const done = r.workDone(networkId, id, kind, since, until);
+        if (done) return done;
+      }
+      return null;
+    };
     const rewards = new RewardsService({
       log: ctx.log,
       activeNetwork: () => networks.activeNamed(),
@@ -32,6 +39,7 @@ export const rewardsFeature = defineFeature({
       competitions,
       workerStatus,
       lastActivity,
+      workDone,
       now: ctx.now,
     });
     return {

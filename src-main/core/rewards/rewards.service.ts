@@ -1,5 +1,5 @@
 import { isAppError } from '@shared/contract/errors';
-import type { ChecklistItem, RewardsRange, RewardsView } from '@shared/contract/rewards';
+import type { ChecklistItem, CompetitionEarnings, EarningVerdict, RewardsRange, RewardsView } from '@shared/contract/rewards';
 import type { CompetitionsApi } from '../competitions/competitions.feature';
 import type { MinerKeys } from '../competitions/competitions.service';
 import type { MembershipRow } from '../competitions/memberships.repo';
@@ -7,6 +7,8 @@ import type { CompetitionView } from '@shared/contract/competitions';
 import type { ScopedLogger } from '../log/logger';
 import type { NetworkClient } from '../network/client';
 import type { ActiveNetwork } from '../network/networks.service';
+import type { WorkDone } from '../module-deps';
+import { earningChecklistItem, earningVerdict, earningWindows } from './earning';
 
 /** Whether a competition's worker runs; later features (jobs, runner, checkpoints) report here. */
 export type WorkerStatus = (competitionId: string, kind: string) => { running: boolean; detail: string };
@@ -20,10 +22,14 @@ export interface RewardsDeps {
   workerStatus: WorkerStatus;
   /** The miner's latest job or submission, in words (null ok: nothing to judge yet). */
   lastActivity: () => { ok: boolean | null; detail: string };
+  /** Work done for a competition in [since, until) by the feature of its kind (null: that kind reports none). */
+  workDone: (networkId: string, competitionId: string, kind: string, since: Date, until: Date) => WorkDone | null;
   now: () => Date;
 }
 
 const RANGE_MS: Record<RewardsRange, number> = { day: 86_400_000, week: 7 * 86_400_000 };
+/** Block time assumed when a network does not say (Bittensor's 12 s). */
+const DEFAULT_BLOCK_MS = 12_000;
 
 /** Balance and rewards from the chain's ledger, and the "why am I not earning?" checklist. */
 export class RewardsService {
@@ -94,7 +100,7 @@ export class RewardsService {
           : { id: 'wallet', ok: false, label: 'Wallet unlocked', detail: 'Work pauses while your wallet is locked.', fix: { label: 'Unlock it', href: '#/wallet' } },
     );
 
-    const empty: RewardsView = { networkId: network?.id ?? '', symbol: 'tokens', balance: null, coldkey, range, entries: [], perCompetition: [], checklist, updatedAt: now.toISOString(), error: null };
+    const empty: RewardsView = { networkId: network?.id ?? '', symbol: 'tokens', balance: null, coldkey, range, entries: [], perCompetition: [], checklist, earning: [], updatedAt: now.toISOString(), error: null };
     if (!network) return empty;
 
     const client = this.deps.clientFor(network);
@@ -111,14 +117,56 @@ export class RewardsService {
     checklist.push({ id: 'activity', ok: activity.ok, label: 'Last job or submission', detail: activity.detail, fix: activity.ok === false ? { label: 'See why', href: '#/checkpoints' } : null });
 
     const { balance, symbol, entries, error } = await this.paid(coldkey, range, now, client, catalogue[0]?.rewards.symbol ?? 'tokens');
+    const title = (id: string): string => catalogue.find((c) => c.id === id)?.title ?? id;
+    // Every joined competition has a row (its work and what it earned), and so has any other that paid.
+    const rangeStart = new Date(now.getTime() - RANGE_MS[range]);
+    const rows = new Map<string, CompetitionEarnings>();
+    for (const m of memberships) {
+      const work = this.deps.workDone(network.id, m.competitionId, m.kind, rangeStart, now);
+      rows.set(m.competitionId, { competitionId: m.competitionId, title: title(m.competitionId), kind: m.kind, joined: true, amount: '0', work: work && { count: work.count, words: `${work.count} ${work.count === 1 ? work.one : work.many}` } });
+    }
     const totals = new Map<string, number>();
     for (const e of entries) totals.set(e.competitionId, (totals.get(e.competitionId) ?? 0) + Number(e.amount));
-    const perCompetition = [...totals].map(([competitionId, amount]) => ({
-      competitionId,
-      title: catalogue.find((c) => c.id === competitionId)?.title ?? competitionId,
-      amount: String(amount),
-    }));
-    return { ...empty, symbol, balance, entries, perCompetition, error };
+    for (const [competitionId, amount] of totals) {
+      const row = rows.get(competitionId) ?? { competitionId, title: title(competitionId), kind: catalogue.find((c) => c.id === competitionId)?.kind ?? null, joined: false, amount: '0', work: null };
+      rows.set(competitionId, { ...row, amount: String(amount) });
+    }
+    let earning: EarningVerdict[] = [];
+    if (coldkey && error === null && memberships.length > 0) {
+      earning = await this.earning(network.id, memberships, catalogue, client, entries, now, symbol);
+      checklist.push(earningChecklistItem(earning));
+    }
+    return { ...empty, symbol, balance, entries, perCompetition: [...rows.values()], checklist, earning, error };
+  }
+
+  /** "Work done, nothing paid": per joined competition, its work over the last epochs against what the chain paid for it. */
+  private async earning(networkId: string, memberships: MembershipRow[], catalogue: CompetitionView[], client: NetworkClient, entries: RewardsView['entries'], now: Date, symbol: string): Promise<EarningVerdict[]> {
+    let blockMs = DEFAULT_BLOCK_MS;
+    try {
+      blockMs = (await client.blockTimeMs?.()) ?? DEFAULT_BLOCK_MS;
+    } catch {
+      // the chain answered the ledger a moment ago; a missing block time falls back to the default
+    }
+    const verdicts: EarningVerdict[] = [];
+    for (const m of memberships) {
+      const entry = catalogue.find((c) => c.id === m.competitionId);
+      const epochMs = Math.max(1, entry?.rewards.epochBlocks ?? 1) * blockMs;
+      const { since, payableUntil } = earningWindows(epochMs, now.getTime());
+      const paid = entries.filter((e) => e.competitionId === m.competitionId && Date.parse(e.at) >= since).reduce((sum, e) => sum + Number(e.amount), 0);
+      verdicts.push(
+        earningVerdict({
+          competitionId: m.competitionId,
+          title: entry?.title ?? m.competitionId,
+          kind: m.kind,
+          epochMs,
+          payableWork: this.deps.workDone(networkId, m.competitionId, m.kind, new Date(since), new Date(payableUntil)),
+          recentWork: this.deps.workDone(networkId, m.competitionId, m.kind, new Date(payableUntil), now),
+          paid,
+          symbol,
+        }),
+      );
+    }
+    return verdicts;
   }
 
   /** Is the hotkey of every joined competition still registered, and is every worker running? */

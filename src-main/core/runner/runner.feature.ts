@@ -32,7 +32,7 @@ export const runnerFeature = defineFeature({
       ctx.config,
     );
     return {
-      api: { workerState: (id, kind) => runner.workerState(id, kind), lastActivity: () => runner.lastActivity() },
+      api: { workerState: (id, kind) => runner.workerState(id, kind), lastActivity: () => runner.lastActivity(), workDone: (networkId, id, kind, since, until) => runner.workDone(networkId, id, kind, since, until) },
       handlers: runner.handlers,
       start: () => runner.start(),
       close: () => runner.close(),

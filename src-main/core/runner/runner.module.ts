@@ -9,7 +9,7 @@ import type { DomainEvents } from '../kernel/domain-events';
 import type { FlowEngine, FlowHandle } from '../kernel/flow-engine';
 import { MembershipWorkers } from '../kernel/membership-workers';
 import type { ScopedLogger } from '../log/logger';
-import type { WorkerActivity, WorkerState } from '../module-deps';
+import type { WorkDone, WorkerActivity, WorkerState } from '../module-deps';
 import type { CatalogueEntry } from '../network/client';
 import type { NetworksApi } from '../network/networks.feature';
 import type { ActiveNetwork } from '../network/networks.service';
@@ -44,6 +44,8 @@ export interface RunnerModule {
   workerState(competitionId: string, kind: string): WorkerState | null;
   /** The coordinator's latest call, in words. */
   lastActivity(): WorkerActivity | null;
+  /** Rounds the runner served for a competition (accepted `Setup` calls) in [since, until). */
+  workDone(networkId: string, competitionId: string, kind: string, since: Date, until: Date): WorkDone | null;
   start(): void;
   close(): Promise<void>;
   /** Tests: the worker of a competition (chain facts on demand, the signed container). */
@@ -152,6 +154,11 @@ export function createRunnerModule(deps: RunnerModuleDeps, config: RunnerModuleC
     handlers: runnerHandlers({ repo, calls, remote, audit: deps.audit, now: deps.now, status, viewOf, requireWorker, gatewayTee: (competitionId, input) => checkGatewayTee(deps.runtime, competitionId, input) }),
     workerState: (competitionId, kind) => workerState(workers, competitionId, kind),
     lastActivity: () => lastActivity(workers.all(), calls),
+    workDone: (_networkId, competitionId, kind, since, until) => {
+      if (kind !== 'model-runner') return null;
+      calls.flush();
+      return { count: repo.countAccepted(competitionId, 'Setup', since.toISOString(), until.toISOString()), one: 'round served', many: 'rounds served' };
+    },
     worker: (competitionId) => workers.get(competitionId),
     start() {
       offs.push(

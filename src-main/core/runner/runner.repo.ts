@@ -178,6 +178,15 @@ export class RunnerRepo {
     return rows.map((r) => ({ ...r, ms: Math.round(r.ms * 100) / 100 }));
   }
 
+  /** Accepted coordinator calls of one method in [since, until) (iso): `Setup` opens each round. */
+  countAccepted(competitionId: string, method: string, since: string, until: string): number {
+    return (
+      this.db.prepare(`SELECT COUNT(*) AS n FROM runner_calls WHERE competition_id = ? AND method = ? AND outcome = 'accepted' AND at >= ? AND at < ?`).get(competitionId, method, since, until) as {
+        n: number;
+      }
+    ).n;
+  }
+
   /** Counts and latency over the stored calls. */
   callStats(competitionId: string): { accepted: number; refused: number; refusedByReason: Partial<Record<RunnerRefusalReason, number>>; lastCallAt: string | null; msAccepted: number[] } {
     const counts = this.db.prepare(`SELECT outcome, reason, COUNT(*) AS n, MAX(at) AS last FROM runner_calls WHERE competition_id = ? GROUP BY outcome, reason`).all(competitionId) as {
