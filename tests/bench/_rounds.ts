@@ -83,7 +83,7 @@ export interface Verdict {
   bench: string;
   /** What the ratio is of, e.g. `sha256 1GiB throughput`. */
   figure: string;
-  /** One ratio per round, app against baseline, higher is better for the app (e.g. baseline ms / app ms). */
+  /** One ratio per round, app against baseline, higher is better for the app (e.g. baseline ms / app ms); or, with `unit`, one figure per round. */
   ratios: readonly number[];
   /** The target in words, e.g. `>= 1.0x`. */
   target: string;
@@ -93,6 +93,8 @@ export interface Verdict {
   maxRelativeIqr?: number;
   /** Extra words after the target (other figures of the same bench). */
   also?: string;
+  /** When the samples are not ratios but a figure with a unit (e.g. ` ms`): printed as such. */
+  unit?: string;
 }
 
 /**
@@ -104,7 +106,9 @@ export function judge(v: Verdict): boolean {
   const s = spread(v.ratios);
   const relativeIqr = (s.q3 - s.q1) / s.median;
   const limit = v.maxRelativeIqr ?? 0.25;
-  const line = `${v.bench}: ${v.figure} = ${s.median.toFixed(2)}x baseline (IQR ${s.q1.toFixed(2)}–${s.q3.toFixed(2)}, range ${s.min.toFixed(2)}–${s.max.toFixed(2)}, ${s.n} rounds) (target ${v.target})${v.also ? `; ${v.also}` : ''}`;
+  const what = v.unit === undefined ? `${v.figure} = ${s.median.toFixed(2)}x baseline` : v.figure;
+  const u = v.unit ?? '';
+  const line = `${v.bench}: ${what} (IQR ${s.q1.toFixed(2)}${u}–${s.q3.toFixed(2)}${u}, range ${s.min.toFixed(2)}${u}–${s.max.toFixed(2)}${u}, ${s.n} rounds) (target ${v.target})${v.also ? `; ${v.also}` : ''}`;
   if (!(relativeIqr <= limit)) {
     console.log(line);
     console.log(
