@@ -1,11 +1,22 @@
-import type { ReactNode } from 'react';
+import { useEffect, useRef, type ReactNode } from 'react';
 
-export function Card({ title, children, actions }: { title: string; children: ReactNode; actions?: ReactNode }) {
+/**
+ * A titled section. `focusHeading`: the heading takes the focus when the card appears — for a
+ * wizard's next step, so keyboard and screen-reader users land on it instead of on <body>.
+ */
+export function Card({ title, children, actions, focusHeading = false }: { title: string; children: ReactNode; actions?: ReactNode; focusHeading?: boolean }) {
   const id = `card-${title.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
+  const heading = useRef<HTMLHeadingElement>(null);
+  // Also when the title changes: React reuses one Card for two wizard steps in the same place.
+  useEffect(() => {
+    if (focusHeading) heading.current?.focus();
+  }, [focusHeading, title]);
   return (
     <section className="card" aria-labelledby={id}>
       <div className="card-head">
-        <h2 id={id}>{title}</h2>
+        <h2 id={id} ref={heading} tabIndex={focusHeading ? -1 : undefined}>
+          {title}
+        </h2>
         {actions}
       </div>
       {children}

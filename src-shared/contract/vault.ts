@@ -93,7 +93,23 @@ export interface VaultOverview {
   warnings: KeySafetyWarning[];
 }
 
+/** The strength meter's verdict on a new password (vault.checkPassword); the password itself never comes back. */
+export interface PasswordStrength {
+  /** zxcvbn-ts score 0 (guessed at once) … 4 (very hard); below 3 is weak. */
+  score: 0 | 1 | 2 | 3 | 4;
+  label: string;
+  /** Refused unless the miner accepts the risk (acceptWeak) — too short is refused always. */
+  weak: boolean;
+  tooShort: boolean;
+  warning: string | null;
+  suggestions: string[];
+  /** How long an attacker with the wallet file would need, in words ("3 hours", "centuries"). */
+  crackTime: string;
+}
+
 const password = z.string().min(1).max(1024);
+/** "I understand the risk": a new password zxcvbn rates weak is refused (WEAK_PASSWORD) without it. */
+const acceptWeak = z.boolean().default(false);
 const newPassword = z.string().min(8, 'use at least 8 characters').max(1024);
 
 export const vaultImportSourceSchema = z.discriminatedUnion('kind', [
@@ -114,18 +130,23 @@ const rotatable = z.enum(['hotkey', 'smp-hotkey']);
 export const vaultMethods = {
   'vault.status': method<VaultOverview>()({ input: empty, summary: 'Lock state, identities known this session and key-safety warnings.' }),
   'vault.create': method<VaultOverview>()({
-    input: z.object({ password: newPassword, words: z.union([z.literal(12), z.literal(24)]).default(12), checkpointScheme: z.enum(['ed25519', 'sr25519']).default('ed25519') }).strict(),
+    input: z.object({ password: newPassword, words: z.union([z.literal(12), z.literal(24)]).default(12), checkpointScheme: z.enum(['ed25519', 'sr25519']).default('ed25519'), acceptWeak }).strict(),
     summary: 'Make a new wallet from a fresh recovery phrase; it is left unlocked. Show the phrase with vault.revealMnemonic.',
     sensitive: true,
   }),
   'vault.import': method<VaultOverview>()({
-    input: z.object({ password: newPassword, source: vaultImportSourceSchema }).strict(),
+    input: z.object({ password: newPassword, source: vaultImportSourceSchema, acceptWeak }).strict(),
     summary: 'Make a new wallet from a recovery phrase, seed or key file.',
     sensitive: true,
   }),
   'vault.addKey': method<VaultOverview>()({
     input: z.object({ source: vaultImportSourceSchema }).strict(),
     summary: 'Add a key file to the unlocked wallet (it overrides the derived key of its role).',
+    sensitive: true,
+  }),
+  'vault.checkPassword': method<PasswordStrength>()({
+    input: z.object({ password: z.string().max(1024) }).strict(),
+    summary: 'How strong a new password is (zxcvbn-ts, the same check that refuses a weak one); for the meter while typing.',
     sensitive: true,
   }),
   'vault.unlock': method<VaultOverview>()({ input: z.object({ password }).strict(), summary: 'Unlock with the password (wrong passwords are throttled).', sensitive: true }),
@@ -139,8 +160,8 @@ export const vaultMethods = {
   }),
   'vault.touch': method<{ ok: true }>()({ input: empty, summary: 'User activity: restarts the auto-lock timer.' }),
   'vault.changePassword': method<VaultOverview>()({
-    input: z.object({ oldPassword: password, newPassword }).strict(),
-    summary: 'Re-encrypt with a new password (atomic).',
+    input: z.object({ oldPassword: password, newPassword, acceptWeak }).strict(),
+    summary: 'Re-encrypt with a new password (atomic). A weak new password is refused (WEAK_PASSWORD) unless acceptWeak.',
     sensitive: true,
   }),
   'vault.rotateHotkey': method<{ retired: VaultIdentity; current: VaultIdentity }>()({

@@ -68,6 +68,7 @@ const common = (cmd: Command) =>
   withFolder(cmd).option('--password-file <file>', 'read the wallet password from this file ("-" = stdin); MINERVA_PASSWORD also works but is unsafe');
 
 interface ImportOpts extends Common {
+  acceptWeakPassword?: boolean;
   mnemonicFile?: string;
   seedFile?: string;
   polkadotJson?: string;
@@ -108,11 +109,12 @@ function register(program: Command, io: CliIo): void {
     .description('make a new wallet from a fresh recovery phrase (shown once: write it down on paper)')
     .option('--words <n>', '12 or 24 words', choiceOption(['12', '24'] as const), '12')
     .option('--checkpoint-scheme <scheme>', 'checkpoint signer scheme: ed25519 or sr25519', choiceOption(['ed25519', 'sr25519'] as const), 'ed25519')
+    .option('--accept-weak-password', 'use the new password even though it is easy to guess (it is refused without this; a critical warning stays)')
     .action(
-      guarded(io, async (opts: Common & { words: '12' | '24'; checkpointScheme: 'ed25519' | 'sr25519' }) => {
+      guarded(io, async (opts: Common & { words: '12' | '24'; checkpointScheme: 'ed25519' | 'sr25519'; acceptWeakPassword?: boolean }) => {
         await withSession(opts, io, async (session) => {
           const password = await readPassword(io, { file: opts.passwordFile, envName: 'MINERVA_PASSWORD', question: 'New wallet password: ', confirm: true });
-          const created = await session.call('vault.create', { password, words: opts.words === '24' ? 24 : 12, checkpointScheme: opts.checkpointScheme });
+          const created = await session.call('vault.create', { password, words: opts.words === '24' ? 24 : 12, checkpointScheme: opts.checkpointScheme, acceptWeak: Boolean(opts.acceptWeakPassword) });
           const { mnemonic } = await session.call('vault.revealMnemonic', { password });
           const { identities, warnings } = created;
           report(
@@ -148,6 +150,7 @@ function register(program: Command, io: CliIo): void {
     .option('--solana-keypair <file>', 'a Solana keypair file (JSON array of 64 numbers) as the runner wallet')
     .option('--eth-key-file <file>', 'a file holding an Ethereum private key in hex')
     .option('--watch-only <address>', 'a coldkey SS58 address: keep only its public key here')
+    .option('--accept-weak-password', 'use the new password even though it is easy to guess (it is refused without this; a critical warning stays)')
     .action(
       guarded(io, async (opts: ImportOpts) => {
         const source = await importSource(io, opts);
@@ -159,7 +162,7 @@ function register(program: Command, io: CliIo): void {
             overview = await session.call('vault.addKey', { source });
           } else {
             const password = await readPassword(io, { file: opts.passwordFile, envName: 'MINERVA_PASSWORD', question: 'New wallet password: ', confirm: true });
-            overview = await session.call('vault.import', { password, source });
+            overview = await session.call('vault.import', { password, source, acceptWeak: Boolean(opts.acceptWeakPassword) });
           }
           report(io, Boolean(opts.json), { identities: overview.identities, warnings: overview.warnings }, `Imported (${source.kind}).\n\nIdentities:\n${identityLines(overview.identities)}`);
         });
@@ -181,12 +184,13 @@ function register(program: Command, io: CliIo): void {
   common(wallet.command('change-password'))
     .description('re-encrypt the wallet with a new password (atomic: a crash keeps the old one working)')
     .option('--new-password-file <file>', 'read the new password from this file (else MINERVA_NEW_PASSWORD or a prompt)')
+    .option('--accept-weak-password', 'use the new password even though it is easy to guess (it is refused without this; a critical warning stays)')
     .action(
-      guarded(io, async (opts: Common & { newPasswordFile?: string }) => {
+      guarded(io, async (opts: Common & { newPasswordFile?: string; acceptWeakPassword?: boolean }) => {
         await withSession(opts, io, async (session) => {
           const oldPassword = await walletPassword(io, opts, 'Current wallet password: ');
           const newPassword = await readPassword(io, { file: opts.newPasswordFile, envName: 'MINERVA_NEW_PASSWORD', question: 'New wallet password: ', confirm: true });
-          const overview = await session.call('vault.changePassword', { oldPassword, newPassword });
+          const overview = await session.call('vault.changePassword', { oldPassword, newPassword, acceptWeak: Boolean(opts.acceptWeakPassword) });
           const weak = overview.warnings.some((w) => w.id === 'weak-password');
           report(io, Boolean(opts.json), { changed: true, weakPassword: weak }, `Password changed.${weak ? ' It is still easy to guess: consider a longer passphrase.' : ''}`);
         });

@@ -30,6 +30,17 @@ export const SS58_PREFIX = 42;
 export const RUNNER_WALLET_PATH = "m/44'/501'/0'/0'";
 export const EOA_PATH = "m/44'/60'/0'/0/0";
 
+const WORDS = new Set(wordlist);
+
+/** 1-based positions of the words that are not in the English BIP-39 list (positions only: the words are secret). */
+export function unknownMnemonicWords(phrase: string): number[] {
+  const out: number[] = [];
+  phrase.split(' ').forEach((word, i) => {
+    if (!WORDS.has(word)) out.push(i + 1);
+  });
+  return out;
+}
+
 export function isValidMnemonic(phrase: string): boolean {
   return validateMnemonic(phrase, wordlist);
 }

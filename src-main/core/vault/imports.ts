@@ -7,7 +7,7 @@ import { createPair } from '@polkadot/keyring';
 import { decodePair } from '@polkadot/keyring/pair/decode';
 import { base64Decode, decodeAddress, encodeAddress, sr25519PairFromSeed } from '@polkadot/util-crypto';
 import { AppError } from '@shared/contract/errors';
-import { deriveSubstrate, ed25519FromSeed, isValidMnemonic, normaliseMnemonic, secp256k1FromPrivate, SS58_PREFIX, substrateMiniSecret, type KeyPair, type Role } from './derive';
+import { deriveSubstrate, ed25519FromSeed, isValidMnemonic, normaliseMnemonic, unknownMnemonicWords, secp256k1FromPrivate, SS58_PREFIX, substrateMiniSecret, type KeyPair, type Role } from './derive';
 import { naclColdkeyKey } from './kdf';
 
 /**
@@ -53,8 +53,18 @@ function hexBytes(value: string, lengths: readonly number[], what: string): Uint
 export function importMnemonic(phrase: string): ImportResult {
   const normalised = normaliseMnemonic(phrase);
   const words = normalised.split(' ').length;
-  if ((words !== 12 && words !== 24) || !isValidMnemonic(normalised)) {
-    throw fail('That recovery phrase is not valid: it must be 12 or 24 English BIP-39 words in the right order. Check each word and its spelling.');
+  // Say which word is wrong by its position, never by the word itself (the phrase is secret and
+  // error messages may reach a log).
+  const unknown = unknownMnemonicWords(normalised);
+  if (unknown.length > 0) {
+    const which = unknown.length === 1 ? `Word ${unknown[0]} is` : `Words ${unknown.slice(0, -1).join(', ')} and ${unknown.at(-1)} are`;
+    throw fail(`That recovery phrase is not valid: ${which} not in the BIP-39 English word list. Check the spelling of ${unknown.length === 1 ? 'that word' : 'those words'} against your paper copy.`, 'unknown-word');
+  }
+  if (words !== 12 && words !== 24) {
+    throw fail(`That recovery phrase has ${words} word${words === 1 ? '' : 's'}; it must have 12 or 24. Check that no word is missing or doubled.`, 'word-count');
+  }
+  if (!isValidMnemonic(normalised)) {
+    throw fail('That recovery phrase is not valid: every word is in the BIP-39 list, but its checksum does not match, so a word is wrong or two are swapped. Compare it word by word with your paper copy.', 'checksum');
   }
   return { root: { kind: 'mnemonic', phrase: new TextEncoder().encode(normalised), words }, keys: [] };
 }

@@ -7,6 +7,7 @@ import type { HandlerGroup } from '../rpc/handlers';
 import type { KdfChoice } from './kdf';
 import type { SecretBox } from './mining-keys';
 import { createVaultService, type VaultService } from './vault.service';
+import { passwordStrength } from './warnings';
 
 /**
  * The vault's share of the contract, and its wiring into core: events go out on the bus, the
@@ -126,15 +127,15 @@ function vaultHandlers(service: VaultService, h: { audit: (action: string, detai
   const { audit, overview, changed } = h;
   return {
   'vault.status': () => overview(),
-  'vault.create': async ({ password, words, checkpointScheme }) => {
-    await service.create({ password, words, checkpointScheme });
-    audit('vault.create', { words });
+  'vault.create': async ({ password, words, checkpointScheme, acceptWeak }) => {
+    await service.create({ password, words, checkpointScheme, acceptWeak });
+    audit('vault.create', { words, ...(acceptWeak ? { acceptedWeakPassword: true } : {}) });
     changed();
     return overview();
   },
-  'vault.import': async ({ password, source }) => {
-    await service.importNew({ password, source });
-    audit('vault.import', { format: source.kind });
+  'vault.import': async ({ password, source, acceptWeak }) => {
+    await service.importNew({ password, source, acceptWeak });
+    audit('vault.import', { format: source.kind, ...(acceptWeak ? { acceptedWeakPassword: true } : {}) });
     changed();
     return overview();
   },
@@ -161,9 +162,10 @@ function vaultHandlers(service: VaultService, h: { audit: (action: string, detai
     service.touch();
     return { ok: true as const };
   },
-  'vault.changePassword': async ({ oldPassword, newPassword }) => {
-    await service.changePassword({ oldPassword, newPassword });
-    audit('vault.changePassword');
+  'vault.checkPassword': ({ password }) => passwordStrength(password),
+  'vault.changePassword': async ({ oldPassword, newPassword, acceptWeak }) => {
+    await service.changePassword({ oldPassword, newPassword, acceptWeak });
+    audit('vault.changePassword', acceptWeak ? { acceptedWeakPassword: true } : undefined);
     return overview();
   },
   'vault.rotateHotkey': async ({ role }) => {

@@ -26,7 +26,7 @@ import { exportPolkadotJson, parseImport, type ImportedKey, type ImportResult, t
 import { DEFAULT_KDF, type KdfChoice } from './kdf';
 import { decodePayload, encodePayload, wipePayload, type IndexEntry, type Payload, type PayloadMeta } from './payload';
 import { personalSign, signBytes } from './sign';
-import { computeWarnings, findPlaintextBtcliHotkeys, isWeakPassword, readableByOthers, type KeySafetyWarning, type WarningFacts } from './warnings';
+import { computeWarnings, findPlaintextBtcliHotkeys, isWeakPassword, MIN_PASSWORD_LENGTH, readableByOthers, type KeySafetyWarning, type WarningFacts } from './warnings';
 import { decodeMiningKeys, encodeMiningKeys, isWorkRole, MINING_KEYS_FILE, miningKeysProtectionOf, readMiningKeysFile, removeMiningKeysFile, WORK_ROLES, writeMiningKeysFile, type SecretBox, type WorkRole } from './mining-keys';
 import { keyFor, newVaultKey, openSealed, parseVault, removeStaleTemps, sealVault, writeVaultAtomic, type VaultKey, type WriteHooks } from './vault-file';
 
@@ -99,7 +99,6 @@ interface Unlocked {
   pairs: Map<Role, KeyPair>;
 }
 
-const MIN_PASSWORD_LENGTH = 8;
 const DATA_MAGIC = [0x4d, 0x56, 0x44, 0x31]; // "MVD1"
 const textDecoder = new TextDecoder();
 
@@ -107,9 +106,21 @@ function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('hex');
 }
 
-export function validateNewPassword(password: string): void {
+/**
+ * A new wallet password: at least MIN_PASSWORD_LENGTH characters, and not one zxcvbn-ts rates weak
+ * (score < 3) unless the miner explicitly accepted the risk (`acceptWeak`; the UI's "I understand…"
+ * box, the CLI's --accept-weak-password). A weak one that was accepted still raises the critical
+ * weak-password warning.
+ */
+export function validateNewPassword(password: string, acceptWeak = false): void {
   if (password.length < MIN_PASSWORD_LENGTH) {
     throw new AppError('VALIDATION', `Choose a password of at least ${MIN_PASSWORD_LENGTH} characters. A few unrelated words make a strong one that is easy to remember.`);
+  }
+  if (!acceptWeak && isWeakPassword(password)) {
+    throw new AppError(
+      'WEAK_PASSWORD',
+      'This password is easy to guess: anyone who copies your wallet file could find it by trying common passwords. Choose four or more unrelated words, or confirm that you accept the risk (in the app: tick "I understand"; on the command line: --accept-weak-password).',
+    );
   }
 }
 
@@ -273,10 +284,10 @@ export class VaultService {
   // ---------------------------------------------------------------- create / import
 
   /** New wallet from a fresh BIP-39 phrase. Leaves the vault unlocked; the phrase is shown via `revealMnemonic`. */
-  create(input: { password: string; words?: 12 | 24; checkpointScheme?: 'ed25519' | 'sr25519' }): Promise<PublicIdentity[]> {
+  create(input: { password: string; words?: 12 | 24; checkpointScheme?: 'ed25519' | 'sr25519'; acceptWeak?: boolean }): Promise<PublicIdentity[]> {
     return this.exclusive(async () => {
       this.assertNoVault();
-      validateNewPassword(input.password);
+      validateNewPassword(input.password, input.acceptWeak);
       const phrase = generateMnemonic(wordlist, input.words === 24 ? 256 : 128);
       const result: ImportResult = { root: { kind: 'mnemonic', phrase: new TextEncoder().encode(phrase), words: input.words ?? 12 }, keys: [] };
       const ids = await this.createFrom(result, input.password, false, input.checkpointScheme);
@@ -286,10 +297,10 @@ export class VaultService {
   }
 
   /** New wallet from an imported phrase, seed or key file(s). An imported phrase counts as backed up. */
-  importNew(input: { password: string; source: ImportSource; checkpointScheme?: 'ed25519' | 'sr25519' }): Promise<PublicIdentity[]> {
+  importNew(input: { password: string; source: ImportSource; checkpointScheme?: 'ed25519' | 'sr25519'; acceptWeak?: boolean }): Promise<PublicIdentity[]> {
     return this.exclusive(async () => {
       this.assertNoVault();
-      validateNewPassword(input.password);
+      validateNewPassword(input.password, input.acceptWeak);
       const result = await parseImport(input.source);
       const ids = await this.createFrom(result, input.password, true, input.checkpointScheme);
       this.options.log?.info('wallet imported', { format: input.source.kind });
@@ -686,9 +697,9 @@ export class VaultService {
   // ---------------------------------------------------------------- password, backup, reveal
 
   /** Re-encrypts with a new password and fresh KDF salt (atomic; the old file becomes the .bak). */
-  changePassword(input: { oldPassword: string; newPassword: string }): Promise<void> {
+  changePassword(input: { oldPassword: string; newPassword: string; acceptWeak?: boolean }): Promise<void> {
     return this.exclusive(async () => {
-      validateNewPassword(input.newPassword);
+      validateNewPassword(input.newPassword, input.acceptWeak);
       const { parsed, key: oldKey } = await this.openWithPassword(input.oldPassword);
       const plain = openSealed(parsed, oldKey);
       oldKey.master.fill(0);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ZxcvbnFactory } from '@zxcvbn-ts/core';
 import * as zxcvbnCommon from '@zxcvbn-ts/language-common';
 import * as zxcvbnEn from '@zxcvbn-ts/language-en';
-import type { KeySafetyFixAction, KeySafetyWarning, KeySafetyWarningId } from '@shared/contract/vault';
+import type { KeySafetyFixAction, KeySafetyWarning, KeySafetyWarningId, PasswordStrength } from '@shared/contract/vault';
 
 /**
  * Key-safety warnings, computed in core from facts the vault knows (never from secrets). Each has
@@ -17,18 +17,44 @@ export const HOTKEY_MAX_AGE_DAYS = 90;
 
 let zxcvbn: ZxcvbnFactory | undefined;
 
-/** zxcvbn-ts score 0–4; only the verdict (< 3 = weak) is stored, never the password. */
-export function passwordScore(password: string, userInputs: string[] = []): number {
+function check(password: string, userInputs: string[]) {
   zxcvbn ??= new ZxcvbnFactory({
     dictionary: { ...zxcvbnCommon.dictionary, ...zxcvbnEn.dictionary },
     graphs: zxcvbnCommon.adjacencyGraphs,
     translations: zxcvbnEn.translations,
   });
-  return zxcvbn.check(password.slice(0, 256), [...userInputs, 'minerva', 'wallet', 'bittensor']).score;
+  return zxcvbn.check(password.slice(0, 256), [...userInputs, 'minerva', 'wallet', 'bittensor']);
+}
+
+/** zxcvbn-ts score 0–4; only the verdict (< 3 = weak) is stored, never the password. */
+export function passwordScore(password: string, userInputs: string[] = []): number {
+  return check(password, userInputs).score;
 }
 
 export function isWeakPassword(password: string): boolean {
   return passwordScore(password) < 3;
+}
+
+export const MIN_PASSWORD_LENGTH = 8;
+const STRENGTH_WORDS = ['Very weak', 'Weak', 'Fair', 'Strong', 'Very strong'] as const;
+
+/**
+ * What the strength meter shows while a miner types a new password, from the same zxcvbn-ts check
+ * that refuses a weak one (so the meter and the refusal always agree). The time is for an attacker
+ * who copied the wallet file and guesses offline against a slow password hash.
+ */
+export function passwordStrength(password: string): PasswordStrength {
+  const result = check(password, []);
+  const tooShort = password.length < MIN_PASSWORD_LENGTH;
+  return {
+    score: result.score,
+    label: tooShort ? 'Too short' : STRENGTH_WORDS[result.score],
+    weak: tooShort || result.score < 3,
+    tooShort,
+    warning: result.feedback.warning ?? null,
+    suggestions: result.feedback.suggestions,
+    crackTime: result.crackTimes.offlineSlowHashingXPerSecond.display,
+  };
 }
 
 /** btcli hotkey files under `<home>/.bittensor/wallets/<w>/hotkeys/` that hold a secret in plaintext. */

@@ -1,3 +1,4 @@
+import { useEffect, useRef } from 'react';
 import type { CompetitionKind, CompetitionView, MembershipView } from '@shared/contract/competitions';
 import { membershipAction } from '../../store/actions';
 
@@ -17,10 +18,26 @@ export function CompetitionCard({ competition: c }: { competition: CompetitionVi
   const m = c.membership;
   const inFlight = m?.state === 'joining' || m?.state === 'leaving';
   const titleId = `competition-${c.id}`;
+  const heading = useRef<HTMLHeadingElement>(null);
+  const acted = useRef(false);
+  // Join, Retry and Leave replace themselves with the next step: once the pressed button is gone,
+  // the focus goes to this card's heading (its progress is read out) instead of falling to <body>.
+  useEffect(() => {
+    if (acted.current && (document.activeElement === document.body || document.activeElement === null)) {
+      acted.current = false;
+      heading.current?.focus();
+    }
+  });
+  const act = (action: 'join' | 'leave' | 'retry') => {
+    acted.current = true;
+    void membershipAction(action, c.id);
+  };
   return (
     <article className="card competition" aria-labelledby={titleId}>
       <div className="card-head">
-        <h2 id={titleId}>{c.title}</h2>
+        <h2 id={titleId} ref={heading} tabIndex={-1}>
+          {c.title}
+        </h2>
         <span className={`badge kind-${c.kind}`}>{KIND_LABEL[c.kind]}</span>
       </div>
       <p className="competition-desc">{c.description}</p>
@@ -57,17 +74,17 @@ export function CompetitionCard({ competition: c }: { competition: CompetitionVi
       {m && m.state !== 'left' ? <MembershipProgress membership={m} title={c.title} /> : null}
       <div className="form-row competition-actions">
         {!m || m.state === 'left' ? (
-          <button type="button" className="button button-primary" onClick={() => void membershipAction('join', c.id)} aria-label={`Join ${c.title}`}>
+          <button type="button" className="button button-primary" onClick={() => act('join')} aria-label={`Join ${c.title}`}>
             Join
           </button>
         ) : null}
         {m?.state === 'failed' ? (
-          <button type="button" className="button button-primary" onClick={() => void membershipAction('retry', c.id)} aria-label={`Retry ${c.title}`}>
+          <button type="button" className="button button-primary" onClick={() => act('retry')} aria-label={`Retry ${c.title}`}>
             Retry
           </button>
         ) : null}
         {m?.state === 'joined' || (m?.state === 'failed' && m.steps.some((s) => s.id === 'leave')) ? (
-          <button type="button" className="button" onClick={() => void membershipAction('leave', c.id)} aria-label={`Leave ${c.title}`}>
+          <button type="button" className="button" onClick={() => act('leave')} aria-label={`Leave ${c.title}`}>
             Leave
           </button>
         ) : null}

@@ -10,7 +10,13 @@ type Step = 'choose' | 'create' | 'reveal' | 'quiz' | 'import';
 
 /** First start: create a wallet (phrase shown once, then the three-word check) or import one. */
 export function Onboarding({ onFinish }: { onFinish: () => void }) {
-  const [step, setStep] = useState<Step>('choose');
+  const [step, setStepState] = useState<Step>('choose');
+  // After the first step, each new step's heading takes the focus (the old step's button is gone).
+  const [moved, setMoved] = useState(false);
+  const setStep = (next: Step) => {
+    setMoved(true);
+    setStepState(next);
+  };
   // The password is needed once more to show the phrase; it is dropped when the wizard ends.
   const passwordRef = useRef('');
   useEffect(
@@ -22,7 +28,7 @@ export function Onboarding({ onFinish }: { onFinish: () => void }) {
 
   if (step === 'choose') {
     return (
-      <Card title="Set up your wallet">
+      <Card title="Set up your wallet" focusHeading={moved}>
         <p>Your wallet holds the keys that identify you as a miner and receive your rewards. They are encrypted with a password and never leave Minerva's core.</p>
         <div className="form-row">
           <button type="button" className="button button-primary" onClick={() => setStep('create')}>
@@ -38,7 +44,7 @@ export function Onboarding({ onFinish }: { onFinish: () => void }) {
   if (step === 'create') return <CreateForm onCreated={(pw) => ((passwordRef.current = pw), setStep('reveal'))} onBack={() => setStep('choose')} />;
   if (step === 'reveal') {
     return (
-      <Card title="Write down your recovery phrase">
+      <Card title="Write down your recovery phrase" focusHeading>
         <p>
           These words are the only way to restore your keys and rewards if this computer fails. Write them on paper, in order, and keep it somewhere safe and offline. Never type them
           into a website, a chat or a photo.
@@ -66,7 +72,7 @@ export function Onboarding({ onFinish }: { onFinish: () => void }) {
   }
   if (step === 'quiz') {
     return (
-      <Card title="Confirm your backup">
+      <Card title="Confirm your backup" focusHeading>
         <BackupQuiz onDone={onFinish} onSkip={onFinish} />
       </Card>
     );
@@ -78,6 +84,8 @@ function CreateForm({ onCreated, onBack }: { onCreated: (password: string) => vo
   const [password, setPassword] = useState('');
   const [confirm, setConfirm] = useState('');
   const [words, setWords] = useState<12 | 24>(12);
+  const [acceptWeak, setAcceptWeak] = useState(false);
+  const [refusedWeak, setRefusedWeak] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const id = useId();
@@ -87,17 +95,20 @@ function CreateForm({ onCreated, onBack }: { onCreated: (password: string) => vo
     setBusy(true);
     setError(null);
     // vault.create answers with the new overview; the page keeps showing this wizard until the backup step ends
-    const r = await vaultCall('vault.create', { password, words });
+    const r = await vaultCall('vault.create', { password, words, acceptWeak });
     setBusy(false);
-    if (!r.ok) return setError(r.error ?? 'Could not create the wallet.');
+    if (!r.ok) {
+      setRefusedWeak(r.code === 'WEAK_PASSWORD');
+      return setError(r.error ?? 'Could not create the wallet.');
+    }
     onCreated(password);
     setPassword('');
     setConfirm('');
   };
   return (
-    <Card title="Create a new wallet">
+    <Card title="Create a new wallet" focusHeading>
       <form className="inline-form" aria-label="Create a new wallet" onSubmit={(e) => void submit(e)}>
-        <NewPasswordFields value={password} confirm={confirm} onChange={setPassword} onConfirm={setConfirm} />
+        <NewPasswordFields value={password} confirm={confirm} onChange={setPassword} onConfirm={setConfirm} acceptWeak={acceptWeak} onAcceptWeak={setAcceptWeak} refusedWeak={refusedWeak} />
         <div className="field">
           <label htmlFor={`${id}-words`}>Recovery phrase length</label>
           <select id={`${id}-words`} value={words} onChange={(e) => setWords(Number(e.target.value) === 24 ? 24 : 12)}>
@@ -140,11 +151,20 @@ function ImportForm({ onBack, onImported }: { onBack: () => void; onImported: ()
   const [keyPassword, setKeyPassword] = useState('');
   const [password, setPassword] = useState('');
   const [confirm, setConfirm] = useState('');
+  const [acceptWeak, setAcceptWeak] = useState(false);
+  const [refusedWeak, setRefusedWeak] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const id = useId();
   const info = IMPORT_KINDS.find((k) => k.kind === kind) ?? IMPORT_KINDS[0]!;
   const needsKeyPassword = kind === 'polkadot-json' || kind === 'btcli';
+  // Another source type: what was typed for the previous one (a phrase, a key) and its error go.
+  const switchKind = (next: ImportKind) => {
+    setKind(next);
+    setSecret('');
+    setKeyPassword('');
+    setError(null);
+  };
 
   const source = (): VaultImportSource => {
     switch (kind) {
@@ -172,20 +192,23 @@ function ImportForm({ onBack, onImported }: { onBack: () => void; onImported: ()
     if (password !== confirm) return setError('The two passwords differ.');
     setBusy(true);
     setError(null);
-    const r = await vaultCall('vault.import', { password, source: source() });
+    const r = await vaultCall('vault.import', { password, source: source(), acceptWeak });
     setBusy(false);
-    if (!r.ok) return setError(r.error ?? 'Could not import.');
+    if (!r.ok) {
+      setRefusedWeak(r.code === 'WEAK_PASSWORD');
+      return setError(r.error ?? 'Could not import.');
+    }
     setSecret('');
     setKeyPassword('');
     onImported();
   };
 
   return (
-    <Card title="Import an existing wallet">
+    <Card title="Import an existing wallet" focusHeading>
       <form className="inline-form" aria-label="Import a wallet" onSubmit={(e) => void submit(e)}>
         <div className="field">
           <label htmlFor={`${id}-kind`}>What do you have?</label>
-          <select id={`${id}-kind`} value={kind} onChange={(e) => setKind(e.target.value as ImportKind)}>
+          <select id={`${id}-kind`} value={kind} onChange={(e) => switchKind(e.target.value as ImportKind)}>
             {IMPORT_KINDS.map((k) => (
               <option key={k.kind} value={k.kind}>
                 {k.label}
@@ -206,7 +229,16 @@ function ImportForm({ onBack, onImported }: { onBack: () => void; onImported: ()
             <input id={`${id}-keypw`} type="password" autoComplete="off" value={keyPassword} onChange={(e) => setKeyPassword(e.target.value)} required={kind === 'polkadot-json'} />
           </div>
         ) : null}
-        <NewPasswordFields value={password} confirm={confirm} onChange={setPassword} onConfirm={setConfirm} label="New password for Minerva's wallet" />
+        <NewPasswordFields
+          value={password}
+          confirm={confirm}
+          onChange={setPassword}
+          onConfirm={setConfirm}
+          acceptWeak={acceptWeak}
+          onAcceptWeak={setAcceptWeak}
+          refusedWeak={refusedWeak}
+          label="New password for Minerva's wallet"
+        />
         {error ? (
           <p role="alert" className="help help-bad">
             {error}

@@ -54,7 +54,13 @@ export function WalletSecurity() {
   if (wizard) {
     return (
       <div className="page-stack">
-        <Onboarding onFinish={() => setWizard(false)} />
+        <Onboarding
+          onFinish={() => {
+            setWizard(false);
+            // The wizard is gone: land on the page's heading, not on <body>.
+            requestAnimationFrame(() => document.getElementById('page-title')?.focus());
+          }}
+        />
         <StandingNote />
       </div>
     );
@@ -172,8 +178,9 @@ function WarningsCard({ overview }: { overview: VaultOverview }) {
       case 'change-password':
       case 'confirm-backup':
         if (!unlocked) return setPanel({ id: w.id, text: 'Unlock the wallet first.' });
-        document.getElementById(w.fix.action === 'change-password' ? 'vault-change-password' : 'vault-confirm-backup')?.scrollIntoView({ block: 'center' });
-        return setPanel({ id: w.id, text: w.fix.action === 'change-password' ? 'Use "Change password" under Wallet actions.' : 'Use "Confirm backup" under Wallet actions.' });
+        // Opens the form itself under Wallet actions; it takes the focus (its first field).
+        useVaultStore.getState().openActionsPanel(w.fix.action === 'change-password' ? 'password' : 'quiz');
+        return;
       default:
         return;
     }
@@ -249,7 +256,10 @@ async function rotate(role: 'hotkey' | 'smp-hotkey'): Promise<void> {
 type Panel = 'password' | 'backup' | 'reveal' | 'quiz' | null;
 
 function ActionsCard({ overview }: { overview: VaultOverview }) {
-  const [panel, setPanel] = useState<Panel>(null);
+  // In the store, so that a warning's fix button can open a form here.
+  const panel = useVaultStore((s) => s.actionsPanel) as Panel;
+  const setPanel = useVaultStore((s) => s.openActionsPanel);
+  useEffect(() => () => setPanel(null), [setPanel]);
   const toggle = (p: Panel) => setPanel(panel === p ? null : p);
   const hasPhrase = overview.status.hasMnemonic === true;
   return (
@@ -293,19 +303,24 @@ function ChangePasswordForm({ onDone }: { onDone: () => void }) {
   const [oldPassword, setOld] = useState('');
   const [password, setPassword] = useState('');
   const [confirm, setConfirm] = useState('');
+  const [acceptWeak, setAcceptWeak] = useState(false);
+  const [refusedWeak, setRefusedWeak] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (password !== confirm) return setError('The two passwords differ.');
-    const r = await vaultCall('vault.changePassword', { oldPassword, newPassword: password });
-    if (!r.ok) return setError(r.error ?? 'Could not change the password.');
+    const r = await vaultCall('vault.changePassword', { oldPassword, newPassword: password, acceptWeak });
+    if (!r.ok) {
+      setRefusedWeak(r.code === 'WEAK_PASSWORD');
+      return setError(r.error ?? 'Could not change the password.');
+    }
     useStore.getState().pushToast('info', 'Password changed.');
     onDone();
   };
   return (
     <form className="inline-form" aria-label="Change password" onSubmit={(e) => void submit(e)}>
-      <PasswordField value={oldPassword} onChange={setOld} label="Current password" />
-      <NewPasswordFields value={password} confirm={confirm} onChange={setPassword} onConfirm={setConfirm} label="New password" />
+      <PasswordField value={oldPassword} onChange={setOld} label="Current password" autoFocus />
+      <NewPasswordFields value={password} confirm={confirm} onChange={setPassword} onConfirm={setConfirm} acceptWeak={acceptWeak} onAcceptWeak={setAcceptWeak} refusedWeak={refusedWeak} label="New password" />
       {error ? (
         <p role="alert" className="help help-bad">
           {error}

@@ -11,6 +11,9 @@ export interface VaultViewState {
   loadError: string | null;
   setOverview: (overview: VaultOverview) => void;
   setLoadError: (message: string | null) => void;
+  /** Which form under "Wallet actions" is open (a warning's fix may open one). */
+  actionsPanel: string | null;
+  openActionsPanel: (panel: string | null) => void;
 }
 
 export const useVaultStore = create<VaultViewState>()((set) => ({
@@ -18,4 +21,6 @@ export const useVaultStore = create<VaultViewState>()((set) => ({
   loadError: null,
   setOverview: (overview) => set({ overview, loadError: null }),
   setLoadError: (loadError) => set({ loadError }),
+  actionsPanel: null,
+  openActionsPanel: (actionsPanel) => set({ actionsPanel }),
 }));

@@ -126,6 +126,29 @@ describe('minerva wallet, end to end', () => {
     expect(json(none.stderr)).toMatchObject({ error: { code: 'VALIDATION' } });
   });
 
+  it('a weak new password is refused (WEAK_PASSWORD, exit 1) unless --accept-weak-password, and then the critical warning stands', () => {
+    const dataDir = join(work, 'data-weak');
+    const refused = minerva(['create', '--data-dir', dataDir, '--json'], { env: { MINERVA_PASSWORD: 'password123' } });
+    expect(refused.code).toBe(1);
+    // The last line of stderr is the JSON error (a line before it warns about MINERVA_PASSWORD).
+    const lastLine = (text: string) => text.trim().split('\n').at(-1) ?? '';
+    const error = json(lastLine(refused.stderr)).error as { code: string; message: string };
+    expect(error.code).toBe('WEAK_PASSWORD');
+    expect(error.message).toContain('--accept-weak-password');
+    expect(error.message).not.toContain('password123');
+    expect(existsSync(join(dataDir, 'vault.json'))).toBe(false);
+
+    const accepted = minerva(['create', '--data-dir', dataDir, '--accept-weak-password', '--json'], { env: { MINERVA_PASSWORD: 'password123' } });
+    expect(accepted.code, accepted.stderr).toBe(0);
+    expect((json(accepted.stdout).warnings as { id: string }[]).map((w) => w.id)).toContain('weak-password');
+
+    const weakChange = minerva(['change-password', '--data-dir', dataDir, '--json'], { env: { MINERVA_PASSWORD: 'password123', MINERVA_NEW_PASSWORD: 'qwertyuiop' } });
+    expect(json(lastLine(weakChange.stderr))).toMatchObject({ error: { code: 'WEAK_PASSWORD' } });
+    const strong = minerva(['change-password', '--data-dir', dataDir, '--new-password-file', 'newpw', '--json'], { env: { MINERVA_PASSWORD: 'password123' } });
+    expect(strong.code, strong.stderr).toBe(0);
+    expect(json(strong.stdout)).toMatchObject({ changed: true, weakPassword: false });
+  });
+
   it('refuses while a Minerva without a control endpoint holds the data folder (it would overwrite the change)', () => {
     const dataDir = join(work, 'data-locked');
     mkdirSync(dataDir, { recursive: true });

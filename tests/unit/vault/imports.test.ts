@@ -46,6 +46,26 @@ describe('mnemonic and seed', () => {
     expect(await code(() => importMnemonic('test test test'))).toBe('IMPORT_FAILED');
   });
 
+  it('names a mistyped word by its position (never the word), then the count, then the checksum', () => {
+    const words = TEST_JUNK.split(' ');
+    const message = (phrase: string) => {
+      try {
+        importMnemonic(phrase);
+        return '';
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+    const typo = [...words];
+    typo[4] = 'tesst';
+    expect(message(typo.join(' '))).toContain('Word 5 is not in the BIP-39 English word list');
+    expect(message(typo.join(' '))).not.toContain('tesst');
+    typo[11] = 'junkk';
+    expect(message(typo.join(' '))).toContain('Words 5 and 12 are not in the BIP-39 English word list');
+    expect(message(words.slice(0, 11).join(' '))).toContain('has 11 words; it must have 12 or 24');
+    expect(message(TEST_JUNK.replace('junk', 'test'))).toContain('checksum does not match');
+  });
+
   it('raw seed: 32 bytes of hex, 0x optional', async () => {
     expect(importSeed(`0x${'11'.repeat(32)}`).root?.kind).toBe('seed');
     expect(await code(() => importSeed('11'.repeat(31)))).toBe('IMPORT_FAILED');

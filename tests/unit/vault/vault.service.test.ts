@@ -186,9 +186,25 @@ describe('rotation, quiz, password change', () => {
     expect(vault.status().mnemonicConfirmed).toBe(true);
   });
 
+  it('refuses a weak new password with WEAK_PASSWORD unless the miner accepts the risk, everywhere a password is chosen', async () => {
+    const vault = makeVault(data.path, home.path);
+    expect(await errorCode(vault.create({ password: 'password123' }))).toBe('WEAK_PASSWORD');
+    expect(existsSync(join(data.path, 'vault.json'))).toBe(false);
+    const phrase = 'legal winner thank year wave sausage worth useful legal winner thank yellow';
+    expect(await errorCode(vault.importNew({ password: 'qwertyuiop', source: { kind: 'mnemonic', phrase } }))).toBe('WEAK_PASSWORD');
+    // Too short is refused even when the risk is accepted.
+    expect(await errorCode(vault.create({ password: 'short', acceptWeak: true }))).toBe('VALIDATION');
+    await vault.create({ password: PW });
+    expect(await errorCode(vault.changePassword({ oldPassword: PW, newPassword: 'password123' }))).toBe('WEAK_PASSWORD');
+    vault.lock();
+    await vault.unlock(PW);
+    await vault.changePassword({ oldPassword: PW, newPassword: 'password123', acceptWeak: true });
+    expect(vault.warnings().map((w) => w.id)).toContain('weak-password');
+  });
+
   it('changes the password atomically: old fails, new works, weak verdict updated, previous generation kept', async () => {
     const vault = makeVault(data.path, home.path);
-    await vault.create({ password: 'password123' });
+    await vault.create({ password: 'password123', acceptWeak: true });
     expect(vault.warnings().map((w) => w.id)).toContain('weak-password');
     expect(await errorCode(vault.changePassword({ oldPassword: 'nope-nope', newPassword: PW }))).toBe('AUTH_FAILED');
     expect(await errorCode(vault.changePassword({ oldPassword: 'password123', newPassword: 'short' }))).toBe('VALIDATION');
@@ -289,7 +305,7 @@ function statMode(path: string): number {
 describe('key-safety warnings', () => {
   it('each warning has id, severity, reason and one fix; they follow the facts', async () => {
     const vault = makeVault(data.path, home.path);
-    await vault.create({ password: 'password123' });
+    await vault.create({ password: 'password123', acceptWeak: true });
     const ids = () => vault.warnings().map((w) => w.id).sort();
     expect(ids()).toEqual(['coldkey-on-machine', 'mnemonic-unconfirmed', 'weak-password']);
     for (const w of vault.warnings()) {

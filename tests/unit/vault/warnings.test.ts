@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeWarnings, isWeakPassword, type WarningFacts } from '@core/vault/warnings';
+import { computeWarnings, isWeakPassword, passwordStrength, type WarningFacts } from '@core/vault/warnings';
 
 const base: WarningFacts = { autoLockMinutes: 15, btcliPlaintextHotkeys: [], vaultReadableByOthers: false, exposedBeyondLoopback: false, now: new Date('2026-06-01T00:00:00Z') };
 const vault = { passwordWeak: false, hasMnemonic: true, mnemonicConfirmed: true, coldkeySecretPresent: false, activeHotkeyCreatedAt: '2026-05-01T00:00:00Z' };
@@ -50,5 +50,27 @@ describe('password strength (zxcvbn-ts, score < 3 is weak)', () => {
     ['Tr0ub4dor&3-horse-staple', false],
   ])('%s weak=%s', (pw, weak) => {
     expect(isWeakPassword(pw)).toBe(weak);
+  });
+});
+
+describe('the strength meter (passwordStrength) agrees with the refusal', () => {
+  it.each(['password', 'password123', 'minerva2024', 'qwertyuiop', 'orbit lantern walnut cascade', 'Tr0ub4dor&3-horse-staple', 'short'])('%s', (pw) => {
+    const s = passwordStrength(pw);
+    expect(s.weak).toBe(pw.length < 8 || isWeakPassword(pw));
+    expect(s.tooShort).toBe(pw.length < 8);
+    expect(s.label.length).toBeGreaterThan(0);
+    expect(s.crackTime.length).toBeGreaterThan(0);
+    // Nothing of the password comes back.
+    expect(Object.values(s)).not.toContain(pw);
+    expect(s.suggestions).not.toContain(pw);
+  });
+
+  it('explains a common password in words and rates a passphrase strong', () => {
+    const bad = passwordStrength('password');
+    expect(bad).toMatchObject({ score: 0, weak: true, label: 'Very weak', warning: 'This is a heavily used password.' });
+    expect(bad.crackTime).toBe('less than a second');
+    const good = passwordStrength('orbit lantern walnut cascade');
+    expect(good.weak).toBe(false);
+    expect(good.score).toBeGreaterThanOrEqual(3);
   });
 });
