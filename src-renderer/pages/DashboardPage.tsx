@@ -1,4 +1,7 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
+import type { RewardsView } from '@shared/contract/rewards';
+import { rpc } from '../rpc';
+import { formatAmount } from '../features/rewards/RewardsChart';
 import { useStore } from '../store/store';
 import { loadCompetitions, refreshHealth } from '../store/actions';
 import { Card } from '../components/Card';
@@ -19,11 +22,30 @@ export function DashboardPage() {
   const pending = competitions?.competitions.filter((c) => c.membership && ['joining', 'leaving', 'failed'].includes(c.membership.state)) ?? [];
   const vaultState = useVaultStore((s) => s.overview?.status.state);
   const hasWallet = vaultState !== undefined && vaultState !== 'missing';
-  const rewardsSeen = joined.length > 0;
+  const warnings = useVaultStore((s) => s.overview?.warnings) ?? [];
+  const [rewards, setRewards] = useState<RewardsView | null>(null);
+  // Step 3 is done once the chain has paid this miner (over the last week).
+  const rewardsSeen = (rewards?.entries.length ?? 0) > 0;
   useEffect(() => {
     void loadCompetitions(false);
     startInference();
+    const load = (): void => void rpc().invoke('rewards.get', { range: 'week' }).then(setRewards, () => setRewards(null));
+    load();
+    const off = rpc().on('rewards.changed', load);
+    const timer = setInterval(load, 30_000);
+    return () => {
+      off();
+      clearInterval(timer);
+    };
   }, []);
+  // Health counts key safety (critical warnings) and earning ("work done, nothing paid") too.
+  const critical = warnings.filter((w) => w.severity === 'critical');
+  const unpaid = rewards?.earning.filter((v) => v.state === 'unpaid') ?? [];
+  const extraChecks = [
+    { id: 'key safety', ok: critical.length === 0, detail: critical.length === 0 ? 'No critical key-safety warning.' : `${critical.map((w) => w.title).join('; ')} (see Wallet & Security)` },
+    ...(rewards && rewards.earning.length > 0 ? [{ id: 'earning', ok: unpaid.length === 0, detail: unpaid.length > 0 ? unpaid.map((v) => v.words).join(' ') : rewards.earning.some((v) => v.state === 'paid') ? 'Work done is being paid.' : 'No work is waiting for a payment.' }] : []),
+  ];
+  const healthy = health?.status === 'ok' && extraChecks.every((c) => c.ok);
   return (
     <div className="page-grid">
       {loadError ? (
@@ -42,11 +64,19 @@ export function DashboardPage() {
             {joined.length > 0 ? <span className="visually-hidden">Done: </span> : null}
             Join a competition of the practice network on the <a href="#/competitions">Competitions</a> page.
           </li>
-          <li>
-            {rewardsSeen ? 'Submit a checkpoint on the ' : 'Then submit checkpoints on the '}
-            <a href="#/checkpoints">Checkpoints</a> page and watch rewards arrive on the <a href="#/rewards">Rewards</a> page.
+          <li className={rewardsSeen ? 'step-done-text' : undefined}>
+            {rewardsSeen ? <span className="visually-hidden">Done: </span> : null}
+            Do the work (jobs answer by themselves; submit checkpoints on the <a href="#/checkpoints">Checkpoints</a> page) and watch rewards arrive on the <a href="#/rewards">Rewards</a> page.
           </li>
         </ol>
+      </Card>
+      <Card title="Balance">
+        <p className="big-number">
+          {rewards === null || rewards.balance === null ? '—' : formatAmount(Number(rewards.balance))} <span className="muted">{rewards?.symbol ?? ''}</span>
+        </p>
+        <p className="muted">
+          {rewards ? `${formatAmount(rewards.entries.reduce((sum, e) => sum + Number(e.amount), 0))} ${rewards.symbol} earned in the last 7 days.` : 'Loading…'} <a href="#/rewards">Rewards</a>
+        </p>
       </Card>
       <Card title="Network">
         <p>
@@ -87,9 +117,9 @@ export function DashboardPage() {
       >
         {health ? (
           <>
-            <p className={`health-summary health-${health.status}`}>{health.status === 'ok' ? 'Everything is working.' : 'Something needs your attention.'}</p>
+            <p className={`health-summary health-${healthy ? 'ok' : 'degraded'}`}>{healthy ? 'Everything is working.' : 'Something needs your attention.'}</p>
             <ul className="check-list" aria-label="Health checks">
-              {health.checks.map((c) => (
+              {[...health.checks, ...extraChecks].map((c) => (
                 <li key={c.id}>
                   <span className={`dot ${c.ok ? 'dot-ok' : 'dot-bad'}`} aria-hidden="true" />
                   <span className="check-name">{c.id}</span>

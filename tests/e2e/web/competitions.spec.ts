@@ -48,6 +48,12 @@ test('a new miner joins all three practice competitions, checks rewards, leaves 
   const steps = page.getByRole('list', { name: 'Getting started steps' });
   await expect(steps).toContainText('Done: Create or import your wallet');
   await expect(steps).toContainText('Done: Join a competition');
+  // The balance is on the Dashboard, and Health includes key safety.
+  await expect(page.getByRole('heading', { name: 'Balance' })).toBeVisible();
+  await expect(page.getByText(/PRAC earned in the last 7 days/)).toBeVisible();
+  // A new wallet's phrase is not backed up yet (a critical warning): Health does not say everything works.
+  await expect(page.getByRole('list', { name: 'Health checks' })).toContainText(/key safety\s*Problem: Your recovery phrase is not backed up yet/i);
+  await expect(page.getByText('Something needs your attention.')).toBeVisible();
   await page.screenshot({ path: testInfo.outputPath('dashboard-joined.png'), fullPage: true });
 
   // Rewards: the (so far empty) ledger and the checklist.
