@@ -72,3 +72,13 @@ test('the Logs page shows redacted lines and follows new ones', async ({ app, pa
   await expect(log).toContainText('settings changed');
   await page.screenshot({ path: testInfo.outputPath('logs.png'), fullPage: true });
 });
+
+test('the tab shows Minerva\'s icon (a favicon the server actually serves)', async ({ app, page }) => {
+  await app.login(page);
+  const href = await page.locator('link[rel="icon"]').getAttribute('href');
+  expect(href).toMatch(/favicon.*\.svg$/);
+  const response = await page.request.get(new URL(href ?? '', page.url()).toString());
+  expect(response.status()).toBe(200);
+  expect(response.headers()['content-type']).toContain('image/svg+xml');
+  expect(await response.text()).toContain('<svg');
+});
