@@ -78,12 +78,14 @@ export function RunnerPage() {
 function LockedBanner() {
   const runners = useRunnerStore((s) => s.runners);
   const vaultState = useVaultStore((s) => s.overview?.status.state);
+  const mining = useVaultStore((s) => s.overview?.status.mining === true);
   const paused = runners.filter((r) => r.state === 'paused-locked');
-  if (paused.length === 0 && !(vaultState === 'locked' && runners.length > 0)) return null;
+  // mining: the runner's keys are in memory, it serves and enrols without the password
+  if (paused.length === 0 && (mining || !(vaultState === 'locked' && runners.length > 0))) return null;
   return (
     <div className="banner runner-banner-warn" role="status">
       <p className="runner-banner-title">
-        <strong>{paused.length > 0 ? 'The runner is paused: your wallet is locked.' : 'Your wallet is locked.'}</strong>
+        <strong>{paused.length > 0 ? 'The runner is not serving: your wallet is locked and mining is off.' : 'Your wallet is locked.'}</strong>
       </p>
       <p className="help">
         Enrolling, renewing the certificate and rotating the hotkey need the runner wallet inside it

@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+import { useVaultStore } from '../vault/vault-store';
 import type { CompetitionKind, CompetitionView, MembershipView } from '@shared/contract/competitions';
 import { membershipAction } from '../../store/actions';
 
@@ -95,10 +96,15 @@ export function CompetitionCard({ competition: c }: { competition: CompetitionVi
 }
 
 function MembershipProgress({ membership: m, title }: { membership: MembershipView; title: string }) {
+  // which of the wallet's keys it is (#index), and whether it is still the current one (issue 16)
+  const identity = useVaultStore((st) => st.overview?.identities.find((i) => i.address === m.hotkey && (i.role === 'hotkey' || i.role === 'checkpoint-signer')));
   if (m.state === 'joined') {
+    const index = identity?.index !== undefined ? ` #${identity.index}` : '';
+    const label = !identity ? 'hotkey' : identity.role === 'hotkey' ? `hotkey${index}` : `hotkey (checkpoint signer${index})`;
     return (
       <p className="membership-ok" role="status">
-        <span className="dot dot-ok" aria-hidden="true" /> Joined with hotkey <span className="mono">{m.hotkey.slice(0, 8)}…{m.hotkey.slice(-6)}</span>
+        <span className={`dot ${identity && !identity.active ? 'dot-wait' : 'dot-ok'}`} aria-hidden="true" /> Joined with {label} <span className="mono">{m.hotkey.slice(0, 8)}…{m.hotkey.slice(-6)}</span>
+        {identity && !identity.active ? <span className="help-warn"> (retired: it is joined again with your current hotkey)</span> : null}
       </p>
     );
   }

@@ -43,11 +43,12 @@ export function InferenceBanners() {
       {locked.length > 0 ? (
         <div className="banner banner-warn inference-banner" role="status">
           <p className="inference-banner-title">
-            <strong>Jobs are paused: your wallet is locked.</strong>
+            <strong>Jobs are paused: your wallet is locked and mining is off.</strong>
           </p>
           <p className="help">
             {locked.length === 1 ? `${locked[0]?.competitionId ?? ''} waits` : `${locked.length} competitions wait`} for the wallet: the key that proves this miner to the router is inside it.
-            Nothing is lost — the jobs resume when you unlock.
+            No new jobs are taken, and jobs the router sends meanwhile time out and go to other miners. Unlock to continue; to keep earning while you are away, lock with &quot;Lock, keep
+            mining&quot; (the idle lock does that by itself unless you turned it off in Wallet &amp; Security).
           </p>
           <UnlockInPlace />
         </div>

@@ -1,19 +1,29 @@
 import { useEffect } from 'react';
-import { lockWallet, startVault } from './vault-actions';
+import { LockButton, StopMiningButton } from './LockChoice';
+import { startVault } from './vault-actions';
 import { useVaultStore } from './vault-store';
 
-/** Top-bar indicator: lock state and the number of key-safety warnings (a badge), with a lock button. */
+/**
+ * Top-bar indicator: lock state and the number of key-safety warnings (a badge). Unlocked: a Lock
+ * button that asks whether mining goes on. Locked with mining on: the standing "Mining — work keys
+ * in memory" state with one click to stop.
+ */
 export function VaultPill() {
   const overview = useVaultStore((s) => s.overview);
   useEffect(() => startVault(), []);
   if (!overview) return null;
-  const { state } = overview.status;
+  const { state, mining } = overview.status;
   const count = overview.warnings.length;
-  const text = state === 'unlocked' ? 'Wallet unlocked' : state === 'locked' ? 'Wallet locked' : state === 'missing' ? 'No wallet yet' : 'Wallet damaged';
+  const text = state === 'unlocked' ? 'Wallet unlocked' : mining ? 'Mining — work keys in memory' : state === 'locked' ? 'Wallet locked' : state === 'missing' ? 'No wallet yet' : 'Wallet damaged';
+  const tone = state === 'unlocked' || mining ? 'dot-ok' : state === 'locked' ? 'dot-wait' : 'dot-bad';
   return (
-    <span className="vault-pill">
-      <a href="#/wallet" className={`vault-pill-link vault-${state}`}>
-        <span className={`dot ${state === 'unlocked' ? 'dot-ok' : state === 'locked' ? 'dot-wait' : 'dot-bad'}`} aria-hidden="true" />
+    <span className="vault-pill" role="group" aria-label="Wallet">
+      <a
+        href="#/wallet"
+        className={`vault-pill-link vault-${mining ? 'mining' : state}`}
+        title={mining ? 'The wallet is locked: your coldkey and recovery phrase need the password. The work keys stay in memory so jobs go on.' : undefined}
+      >
+        <span className={`dot ${tone}`} aria-hidden="true" />
         {text}
         {count > 0 ? (
           <span className="badge badge-warning" aria-label={`${count} key-safety warning${count === 1 ? '' : 's'}`}>
@@ -21,11 +31,8 @@ export function VaultPill() {
           </span>
         ) : null}
       </a>
-      {state === 'unlocked' ? (
-        <button type="button" className="button button-quiet" onClick={() => void lockWallet()}>
-          Lock
-        </button>
-      ) : null}
+      {state === 'unlocked' ? <LockButton /> : null}
+      {mining ? <StopMiningButton /> : null}
     </span>
   );
 }

@@ -9,7 +9,9 @@ import { HoldToReveal } from './HoldToReveal';
 import { Onboarding } from './Onboarding';
 import { NewPasswordFields, PasswordField } from './PasswordFields';
 import { UnlockForm } from './UnlockForm';
-import { copyAndClear, download, lockWallet, startVault, vaultCall } from './vault-actions';
+import { LockButton } from './LockChoice';
+import { MiningCard, RotateHotkeyButton } from './MiningCard';
+import { copyAndClear, download, startVault, vaultCall } from './vault-actions';
 import { useVaultStore } from './vault-store';
 import './vault.css';
 
@@ -72,6 +74,7 @@ export function WalletSecurity() {
       <div className="page-grid">
         {overview.identities.length > 0 ? <IdentitiesCard identities={overview.identities} locked={state !== 'unlocked'} /> : null}
         <WarningsCard overview={overview} />
+        {state === 'unlocked' || state === 'locked' ? <MiningCard overview={overview} /> : null}
         {state === 'unlocked' ? <ActionsCard overview={overview} /> : null}
       </div>
       <StandingNote />
@@ -140,7 +143,7 @@ function IdentityRow({ identity: i }: { identity: VaultIdentity }) {
 }
 
 function WarningsCard({ overview }: { overview: VaultOverview }) {
-  const [panel, setPanel] = useState<{ id: string; text: string; paths?: string[]; watchOnlyForm?: boolean } | null>(null);
+  const [panel, setPanel] = useState<{ id: string; text: string; paths?: string[]; watchOnlyForm?: boolean; rotateButton?: boolean } | null>(null);
   const unlocked = overview.status.state === 'unlocked';
   const fix = async (w: KeySafetyWarning) => {
     setPanel(null);
@@ -160,7 +163,9 @@ function WarningsCard({ overview }: { overview: VaultOverview }) {
         return;
       case 'rotate-hotkey':
         if (!unlocked) return setPanel({ id: w.id, text: 'Unlock the wallet first.' });
-        await rotate('hotkey');
+        return setPanel({ id: w.id, text: 'Rotating asks first and says what will happen:', rotateButton: true });
+      case 'stop-mining-resume':
+        await vaultCall('vault.setResumeOnRestart', { enabled: false });
         return;
       case 'review-btcli-hotkeys': {
         const r = await vaultCall('vault.btcliHotkeyFiles', {});
@@ -204,6 +209,7 @@ function WarningsCard({ overview }: { overview: VaultOverview }) {
                 <div className="warning-panel" role="status">
                   <p>{panel.text}</p>
                   {panel.watchOnlyForm ? <WatchOnlyForm onDone={() => setPanel(null)} /> : null}
+                  {panel.rotateButton ? <RotateHotkeyButton overview={overview} /> : null}
                   {panel.paths ? (
                     <ul className="mono">
                       {panel.paths.map((p) => (
@@ -265,12 +271,8 @@ function ActionsCard({ overview }: { overview: VaultOverview }) {
   return (
     <Card title="Wallet actions">
       <div className="action-grid">
-        <button type="button" className="button" onClick={() => void lockWallet()}>
-          Lock now
-        </button>
-        <button type="button" className="button" onClick={() => void rotate('hotkey')} disabled={!hasPhrase}>
-          Rotate hotkey
-        </button>
+        <LockButton label="Lock now…" className="button" />
+        <RotateHotkeyButton overview={overview} />
         <button type="button" className="button" onClick={() => void rotate('smp-hotkey')} disabled={!hasPhrase}>
           Rotate SMP hotkey
         </button>

@@ -26,8 +26,16 @@ export function startVault(): void {
   for (const event of ['vault.locked', 'vault.unlocked', 'vault.identitiesChanged', 'vault.warningsChanged', 'vault.hotkeyRotated', 'settings.changed'] as const) {
     client.on(event, () => void refreshVault());
   }
-  client.on('vault.locked', ({ reason }) => {
-    if (reason === 'idle') useStore.getState().pushToast('info', 'The wallet locked itself after a while without activity. Unlock it to continue.');
+  client.on('vault.locked', ({ reason, mining }) => {
+    if (reason !== 'idle') return;
+    useStore
+      .getState()
+      .pushToast(
+        'info',
+        mining
+          ? 'The wallet locked itself after a while without activity. Mining goes on with the work keys; your coldkey and recovery phrase need the password.'
+          : 'The wallet locked itself after a while without activity, and mining stopped. Unlock it to continue.',
+      );
   });
   const touch = () => {
     const now = Date.now();
@@ -93,8 +101,4 @@ export function download(fileName: string, content: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-/** Locks the wallet; a refusal (its file is missing and locking would lose the keys) is said in a toast. */
-export async function lockWallet(): Promise<void> {
-  const r = await vaultCall('vault.lock', {});
-  if (!r.ok) useStore.getState().pushToast('error', r.error ?? 'The wallet could not be locked.');
-}
+/** Locking lives in LockChoice.tsx (it asks whether mining goes on). */

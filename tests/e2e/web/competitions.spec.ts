@@ -19,6 +19,7 @@ test('a new miner joins all three practice competitions, checks rewards, leaves 
 
   // A locked wallet: joining asks to unlock, and the link leads to the unlock form.
   await page.getByRole('banner').getByRole('button', { name: 'Lock' }).click();
+  await page.getByRole('dialog', { name: 'Lock the wallet' }).getByRole('button', { name: 'Lock everything (stop mining)' }).click();
   await nav.getByRole('link', { name: 'Competitions' }).click();
   await page.getByRole('button', { name: /^Join / }).first().click();
   const locked = page.getByRole('alert').filter({ hasText: 'Unlock your wallet to join' });
@@ -83,4 +84,51 @@ test('a new miner joins all three practice competitions, checks rewards, leaves 
   await nav.getByRole('link', { name: 'Competitions' }).click();
   await expect(page.getByRole('button', { name: `Join ${left}` })).toBeVisible();
   for (const title of titles.slice(1)) await expect(page.getByRole('article', { name: title }).getByRole('status')).toContainText('Joined with hotkey');
+});
+
+test('rotating the hotkey asks first, then the competitions are joined again with the new hotkey', async ({ app, page }, testInfo) => {
+  test.setTimeout(180_000);
+  await app.login(page);
+  await app.createWallet(page);
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  await nav.getByRole('link', { name: 'Competitions' }).click();
+  const title = 'Private inference (practice)';
+  await page.getByRole('button', { name: `Join ${title}` }).click();
+  const card = page.getByRole('article', { name: title });
+  await expect(card.getByRole('status')).toContainText('Joined with hotkey #0', { timeout: 60_000 });
+
+  await nav.getByRole('link', { name: 'Wallet & Security' }).click();
+  await page.getByRole('button', { name: 'Rotate hotkey' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Rotate the hotkey?' });
+  await expect(dialog).toContainText('derives hotkey #1 from your recovery phrase and retires #0');
+  await expect(dialog).toContainText('joins every competition you joined again with the new hotkey');
+  await page.screenshot({ path: testInfo.outputPath('rotate-confirm.png') });
+  // "Keep the current hotkey" changes nothing
+  await dialog.getByRole('button', { name: 'Keep the current hotkey' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByLabel('Hotkey #0 address', { exact: true })).toBeVisible();
+  await page.getByRole('button', { name: 'Rotate hotkey' }).click();
+  await dialog.getByRole('button', { name: 'Rotate and join again' }).click();
+  await expect(page.getByLabel('Hotkey #1 address', { exact: true })).toBeVisible();
+  const hotkey1 = (await page.getByLabel('Hotkey #1 address', { exact: true }).textContent())?.trim() ?? '';
+
+  await nav.getByRole('link', { name: 'Competitions' }).click();
+  await expect(card.getByRole('status')).toContainText('Joined with hotkey #1', { timeout: 60_000 });
+  await expect(card.getByRole('status')).toContainText(hotkey1.slice(0, 8));
+  await expect(card.getByRole('status')).not.toContainText('retired');
+  await page.screenshot({ path: testInfo.outputPath('competitions-after-rotation.png'), fullPage: true });
+
+  // the checklist compares the membership with the current hotkey and the chain
+  await nav.getByRole('link', { name: 'Rewards' }).click();
+  await expect(page.getByRole('list', { name: 'Earning checklist' })).toContainText('Hotkey registered and current: yes', { timeout: 30_000 });
+
+  // and after a restart it is still the new hotkey
+  await app.restart();
+  await app.login(page);
+  await nav.getByRole('link', { name: 'Wallet & Security' }).click();
+  const unlock = page.getByRole('form', { name: 'Unlock the wallet' });
+  await unlock.getByLabel('Wallet password').fill('orbit lantern walnut cascade');
+  await unlock.getByRole('button', { name: 'Unlock' }).click();
+  await nav.getByRole('link', { name: 'Competitions' }).click();
+  await expect(card.getByRole('status')).toContainText('Joined with hotkey #1', { timeout: 30_000 });
 });

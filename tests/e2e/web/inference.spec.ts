@@ -76,10 +76,10 @@ test.afterEach(async () => {
 });
 
 /** A fresh miner on a practice network with demo traffic: logged in, wallet created, joined. */
-async function joinPracticeInference(page: Page, createWallet: (page: Page) => Promise<void>) {
+async function joinPracticeInference(page: Page, createWallet: (page: Page) => Promise<void>, env: NodeJS.ProcessEnv = {}) {
   const dataDir = tempDataDir('minerva-e2e-inference-');
   const devnet = await startDevnet(dataDir);
-  const serve = await startServe({ dataDir, args: ['--block-ms', '300'] });
+  const serve = await startServe({ dataDir, args: ['--block-ms', '300'], env });
   running = { dataDir, devnet, serve };
   await page.setViewportSize({ width: 1400, height: 1000 });
   await page.goto(serve.loginUrl);
@@ -135,7 +135,8 @@ test('demo traffic flows through this miner: jobs appear live and reach reported
 
   // Locking the wallet pauses the jobs: a standing banner asks to unlock, right here.
   await page.getByRole('button', { name: 'Lock', exact: true }).click();
-  const paused = page.getByRole('status').filter({ hasText: 'Jobs are paused: your wallet is locked.' });
+  await page.getByRole('dialog', { name: 'Lock the wallet' }).getByRole('button', { name: 'Lock everything (stop mining)' }).click();
+  const paused = page.getByRole('status').filter({ hasText: 'Jobs are paused: your wallet is locked and mining is off.' });
   await expect(paused).toBeVisible();
   await expect(page.getByRole('region', { name: 'Sessions' })).toContainText('Paused: wallet locked');
   await paused.getByRole('button', { name: 'Unlock your wallet' }).click();
@@ -233,4 +234,51 @@ test('Playground: a prompt goes through the router and this miner and comes back
   await expect(list.getByRole('option', { name: new RegExp(`^Reported: job [0-9a-f]{8}, session 101 task ${task},`) })).toHaveCount(1);
   await playground.scrollIntoViewIfNeeded();
   await page.screenshot({ path: testInfo.outputPath('inference-playground-light.png'), fullPage: true });
+});
+
+test('mining mode: left idle past the auto-lock, the miner keeps answering jobs; Stop mining pauses them', async ({ app, page }, testInfo) => {
+  test.setTimeout(420_000);
+  // a short idle lock for the test (MINERVA_AUTO_LOCK_SECONDS); the default is the 15 minutes of the settings
+  const nav = await joinPracticeInference(page, (p) => app.createWallet(p), { MINERVA_AUTO_LOCK_SECONDS: '45' });
+  const list = page.getByRole('listbox', { name: 'Jobs, newest first' });
+  await expect(list.getByRole('option', { name: /^Reported: job/ }).first()).toBeVisible({ timeout: 180_000 });
+
+  // Nobody touches the page: the wallet locks itself and mining goes on, shown in the top bar.
+  const wallet = page.getByRole('banner').getByRole('group', { name: 'Wallet' });
+  await expect(wallet).toContainText('Mining — work keys in memory', { timeout: 120_000 });
+  await expect(wallet.getByRole('button', { name: 'Stop mining' })).toBeVisible();
+  await expect(page.getByRole('status').filter({ hasText: 'Jobs are paused' })).toHaveCount(0);
+  await expect(page.getByRole('region', { name: 'Sessions' })).toContainText('Working');
+  await page.screenshot({ path: testInfo.outputPath('mining-jobs-while-locked.png') });
+  // the Dashboard's total of reported jobs keeps growing while locked (clicks now do not unlock anything)
+  await nav.getByRole('link', { name: 'Dashboard' }).click();
+  const figures = page.getByRole('region', { name: 'Private inference' });
+  const total = async () => Number(/Reported\s*([\d,]+) in all/u.exec((await figures.textContent()) ?? '')?.[1]?.replace(/,/gu, '') ?? 'NaN');
+  await expect.poll(total, { timeout: 30_000 }).toBeGreaterThan(0);
+  const atLock = await total();
+  await expect.poll(total, { timeout: 60_000 }).toBeGreaterThan(atLock + 2);
+  await expect(wallet).toContainText('Mining — work keys in memory');
+  await page.screenshot({ path: testInfo.outputPath('mining-dashboard.png') });
+
+  // Wallet & Security says what is locked and what is not, and how to stop.
+  await nav.getByRole('link', { name: 'Wallet & Security' }).click();
+  await expect(page.getByRole('status', { name: 'Mining state' })).toContainText('your coldkey, your recovery phrase and anything that moves funds need the password');
+  await expect(page.getByLabel('Keep mining when the wallet locks itself')).toBeChecked();
+  await expect(page.getByLabel('Resume mining after a restart, without the password')).toBeDisabled();
+  await page.screenshot({ path: testInfo.outputPath('mining-wallet-page.png'), fullPage: true });
+
+  // One click stops mining: the jobs wait for the password, and the page says they time out meanwhile.
+  await wallet.getByRole('button', { name: 'Stop mining' }).click();
+  await expect(wallet).toContainText('Wallet locked');
+  await nav.getByRole('link', { name: 'Jobs' }).click();
+  const paused = page.getByRole('status').filter({ hasText: 'Jobs are paused: your wallet is locked and mining is off.' });
+  await expect(paused).toBeVisible({ timeout: 30_000 });
+  await expect(paused).toContainText('time out');
+  await expect(paused).not.toContainText('Nothing is lost');
+  await page.screenshot({ path: testInfo.outputPath('mining-stopped.png') });
+  await nav.getByRole('link', { name: 'Dashboard' }).click();
+  await page.waitForTimeout(3000); // jobs already past their last signature may still land
+  const stopped = await total();
+  await page.waitForTimeout(8000); // the router sends a job every 1.5 s meanwhile
+  expect(await total()).toBe(stopped);
 });

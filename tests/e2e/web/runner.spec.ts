@@ -167,6 +167,7 @@ test('a miner joins the model-runner competition: the runner enrols, the coordin
 
   // Locked wallet: a standing banner that unlocks in place.
   await page.getByRole('button', { name: 'Lock', exact: true }).click();
+  await page.getByRole('dialog', { name: 'Lock the wallet' }).getByRole('button', { name: 'Lock everything (stop mining)' }).click();
   const banner = page.locator('.runner-banner-warn');
   await expect(banner).toContainText('wallet is locked');
   await banner.getByRole('button', { name: 'Unlock your wallet' }).click();

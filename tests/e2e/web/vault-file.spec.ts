@@ -20,6 +20,7 @@ test('the wallet file deleted while unlocked: a critical warning, locking refuse
 
   // Locking now would lose the keys: refused in words.
   await page.getByRole('button', { name: 'Lock now' }).click();
+  await page.getByRole('dialog', { name: 'Lock the wallet' }).getByRole('button', { name: 'Lock everything (stop mining)' }).click();
   await expect(page.getByText(/Locking now would lose your keys/).first()).toBeVisible();
   await expect(page.getByRole('banner').getByRole('link', { name: /wallet/i })).toContainText('Wallet unlocked');
 
@@ -30,6 +31,7 @@ test('the wallet file deleted while unlocked: a critical warning, locking refuse
 
   // The file written back opens with the password.
   await page.getByRole('button', { name: 'Lock now' }).click();
+  await page.getByRole('dialog', { name: 'Lock the wallet' }).getByRole('button', { name: 'Lock everything (stop mining)' }).click();
   const unlock = page.getByRole('form', { name: 'Unlock the wallet' });
   await unlock.getByLabel('Wallet password').fill(PASSWORD);
   await unlock.getByRole('button', { name: 'Unlock' }).click();

@@ -60,6 +60,7 @@ test('a miner creates a wallet, confirms the backup, locks, fails a wrong passwo
 
   // Lock, fail a wrong password, unlock
   await page.getByRole('button', { name: 'Lock now' }).click();
+  await page.getByRole('dialog', { name: 'Lock the wallet' }).getByRole('button', { name: 'Lock everything (stop mining)' }).click();
   await expect(pill).toContainText('Wallet locked');
   const unlock = page.getByRole('form', { name: 'Unlock the wallet' });
   await unlock.getByLabel('Wallet password').fill('not my password');
@@ -69,8 +70,11 @@ test('a miner creates a wallet, confirms the backup, locks, fails a wrong passwo
   await unlock.getByRole('button', { name: 'Unlock' }).click();
   await expect(pill).toContainText('Wallet unlocked');
 
-  // Rotate the hotkey: #1 in use, #0 retired
+  // Rotate the hotkey: it asks first, then #1 in use, #0 retired
   await page.getByRole('button', { name: 'Rotate hotkey' }).click();
+  const rotateDialog = page.getByRole('dialog', { name: 'Rotate the hotkey?' });
+  await expect(rotateDialog).toContainText('joins every competition you joined again with the new hotkey');
+  await rotateDialog.getByRole('button', { name: 'Rotate and join again' }).click();
   await expect(identities).toContainText('Hotkey #1');
   await expect(page.getByLabel('Hotkey #1 address', { exact: true })).not.toHaveText(hotkey0 as string);
   await page.getByText(/Retired and replaced keys/).click();
