@@ -19,6 +19,7 @@ import { collectMigrations, createKernel, describeConfig } from './kernel/kernel
 import { diagnosticsFeature } from './diagnostics/diagnostics.feature';
 import { createLogger, type Logger } from './log/logger';
 import { networksFeature } from './network/networks.feature';
+import { bittensorFeature } from './network/bittensor.feature';
 import type { PracticeNetworkHost } from './network/practice';
 import { rewardsFeature } from './rewards/rewards.feature';
 import { EventBus } from './rpc/events';
@@ -42,6 +43,7 @@ export const FEATURES = [
   appFeature,
   vaultFeature,
   networksFeature,
+  bittensorFeature,
   competitionsFeature,
   runtimeFeature,
   checkpointsFeature,

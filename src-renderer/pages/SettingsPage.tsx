@@ -5,6 +5,7 @@ import { updateSettings } from '../store/actions';
 import { Card } from '../components/Card';
 import { NetworksCard } from '../features/networks/NetworksCard';
 import { DiagnosticsCard } from '../features/diagnostics/DiagnosticsCard';
+import { BittensorCard } from '../features/networks/BittensorCard';
 
 const AUTO_LOCK_CHOICES: { value: number; label: string }[] = [
   { value: 5, label: '5 minutes' },
@@ -24,6 +25,7 @@ export function SettingsPage() {
       <div className="page-grid">
         <NetworksCard />
       </div>
+      <BittensorCard />
       {/* Remount the form when settings change (here or in another window), so it starts from the stored values. */}
       <SettingsForm key={JSON.stringify(settings)} settings={settings} saved={saved} setSaved={setSaved} />
       <div className="page-grid">

@@ -1,4 +1,4 @@
-import type { NetworksView } from '@shared/contract/networks';
+import type { AddNetworkInput, NetworksView } from '@shared/contract/networks';
 import type { SettingsPatch } from '@shared/contract/settings';
 import { onConnectionState, rpc, RpcError } from '../rpc';
 import { useStore } from './store';
@@ -104,6 +104,7 @@ async function networksCall(run: () => Promise<NetworksView>, done?: string): Pr
 
 export const selectNetwork = (id: string, name: string) => networksCall(() => rpc().invoke('networks.select', { id }), `Switched to ${name}.`);
 export const addNetwork = (input: { name: string; chainUrl: string; hubUrl: string }) => networksCall(() => rpc().invoke('networks.add', input), `Added ${input.name}.`);
+export const addBittensorNetwork = (input: Extract<AddNetworkInput, { kind: 'bittensor' }>) => networksCall(() => rpc().invoke('networks.add', input), 'Added the Bittensor network after checking its chain.');
 export const removeNetwork = (id: string, name: string) => networksCall(() => rpc().invoke('networks.remove', { id }), `Removed ${name}.`);
 
 export async function loadCompetitions(refresh: boolean): Promise<void> {

@@ -7,6 +7,7 @@
  */
 import type { z } from 'zod';
 import { appMethods } from './app';
+import { bittensorMethods } from './bittensor';
 import { checkpointsEvents, checkpointsMethods } from './checkpoints';
 import { competitionsEvents, competitionsMethods } from './competitions';
 import { logsEvents, logsMethods } from './logs';
@@ -27,6 +28,7 @@ export const methods = {
   ...logsMethods,
   ...vaultMethods,
   ...networksMethods,
+  ...bittensorMethods,
   ...competitionsMethods,
   ...rewardsMethods,
   ...runtimeMethods,
@@ -95,6 +97,7 @@ export * from './settings';
 export * from './logs';
 export * from './vault';
 export * from './networks';
+export * from './bittensor';
 export * from './competitions';
 export * from './rewards';
 export * from './checkpoints';

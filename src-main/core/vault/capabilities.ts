@@ -18,6 +18,8 @@ export interface HotkeySigners {
   /** sr25519 → the active hotkey; ed25519 → the checkpoint (submit) signer (PROTOCOLS §3). */
   hotkey(scheme: 'sr25519' | 'ed25519'): KeySigner;
   coldkeyAddress(): string | null;
+  /** The coldkey's signer (sr25519), for chain transactions that spend from it (Bittensor burn registration). */
+  coldkey(): KeySigner;
 }
 
 /** The EVM address (EOA) and its EIP-191 personal_sign (PROTOCOLS §2.6, §2.9). */
@@ -77,6 +79,11 @@ export function createCapabilities(vault: VaultService): VaultCapabilities & { d
         return { address: identity.address, publicKeyHex: identity.publicKey, scheme, sign: (message) => vault.sign(role, message).signature };
       },
       coldkeyAddress: () => active('coldkey')?.address ?? null,
+      coldkey() {
+        const identity = active('coldkey');
+        if (!identity || identity.watchOnly) throw new AppError('VAULT_MISSING', 'Your wallet holds no coldkey that can sign (it is missing or watch-only). Import the coldkey, or sign this with the wallet that holds it.');
+        return { address: identity.address, publicKeyHex: identity.publicKey, scheme: 'sr25519', sign: (message) => vault.sign('coldkey', message).signature };
+      },
     },
     eoa: {
       address() {

@@ -8,6 +8,7 @@ import { BittensorConnections, createBittensorNetworkClient } from '@core/networ
 import type { ActiveNetwork } from '@core/network/networks.service';
 import type { NetworksView } from '@shared/contract/networks';
 import type { RewardsView } from '@shared/contract/rewards';
+import type { BittensorOverview, RegisterQuote } from '@shared/contract/bittensor';
 import { startChopsticks, TAO, type ChopsticksChain } from '../../helpers/chopsticks';
 import { CLI, tempDataDir } from '../../helpers/serve-process';
 
@@ -113,5 +114,37 @@ describe('Bittensor network profiles on the spec-218 runtime', () => {
     } finally {
       await connections.closeExcept(null);
     }
+  });
+
+  it('registers the wallet\'s hotkey by burn after a quote, commits a hash, and reads both back in the metagraph', async () => {
+    const call = async <T>(method: string, input: unknown): Promise<T> => {
+      const reply = await (core as Core).router.call(method, input, { transport: 'test', clientId: 'bt-networks' });
+      if (!reply.ok) throw Object.assign(new Error(`${method}: ${reply.error.code} ${reply.error.message}`), { code: reply.error.code });
+      return reply.result as T;
+    };
+    const before = await call<BittensorOverview>('bittensor.overview', {});
+    expect(before).toMatchObject({ balanceText: '3.5 TAO', neurons: [], chain: { chain: 'bittensor', specVersion: 218 } });
+    expect(before.subnets.find((s) => s.netuid === 1)).toMatchObject({ registrationOpen: true, burnText: '1 TAO' });
+    expect(before.subnets.find((s) => s.netuid === 0)).toMatchObject({ registrationOpen: false });
+
+    const quote = await call<RegisterQuote>('bittensor.quoteRegister', { netuid: 1 });
+    expect(quote).toMatchObject({ netuid: 1, hotkey: before.hotkey, coldkey: before.coldkey, burnText: '1 TAO', balanceText: '3.5 TAO' });
+    // A confirmation of a lower burn than the chain asks is refused before anything is sent.
+    await expect(call('bittensor.register', { netuid: 1, maxBurn: '1' })).rejects.toThrow(/CONFLICT .*rose from 0\.000000001 TAO to 1 TAO .*Nothing was sent/);
+    const registered = await call<{ uid: number; blockNumber: number }>('bittensor.register', { netuid: 1, maxBurn: quote.burn });
+    expect(registered.blockNumber).toBeGreaterThan(0);
+    await expect(call('bittensor.register', { netuid: 1, maxBurn: quote.burn })).rejects.toThrow(/CONFLICT .*already registered on subnet 1 \(UID \d+\)/);
+
+    const hash = 'ab'.repeat(32);
+    const committed = await call<{ blockNumber: number }>('bittensor.commit', { netuid: 1, sha256: hash });
+    const after = await call<BittensorOverview>('bittensor.overview', {});
+    expect(after.neurons).toEqual([
+      expect.objectContaining({ netuid: 1, hotkey: before.hotkey, uid: registered.uid, registeredBefore: true, axon: null, incentive: 0, commitment: { block: committed.blockNumber, fields: [{ variant: 'Sha256', hex: `0x${hash}` }] } }),
+    ]);
+    expect(after.balanceText).toMatch(/^2\.5 TAO$|^2\.49/);
+
+    // Locked: nothing is signed.
+    await call('vault.lock', {});
+    await expect(call('bittensor.commit', { netuid: 1, sha256: hash })).rejects.toThrow(/VAULT_LOCKED/);
   });
 });
