@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { BrowserWindow, app, powerMonitor, session, shell } from 'electron';
+import { BrowserWindow, app, powerMonitor, safeStorage, session, shell } from 'electron';
+import { secretBoxFrom } from './secret-box';
 import { startControlServer, type ControlServer } from '@core/control/server';
 import { createCore, type Core } from '@core/create-core';
 import { resolveDataDir } from '@core/data-dir';
@@ -53,6 +54,8 @@ if (!app.requestSingleInstanceLock()) {
       version: APP_VERSION,
       electronVersion: process.versions.electron ?? null,
       practiceHost: utilityProcessPracticeHost(dataDir, join(__dirname, 'cli.cjs')),
+      // "Resume mining after a restart": the work keys sealed by the OS keychain
+      secretBox: secretBoxFrom(safeStorage),
     });
     // `minerva` commands reach this app through its control endpoint (src-main/core/control).
     const started = core;
