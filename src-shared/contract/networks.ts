@@ -58,37 +58,32 @@ export interface NetworksView {
 
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
 
+/**
+ * An address whose `secure` scheme is accepted anywhere and whose `plain` scheme only on this
+ * machine (answers from elsewhere must be authentic), with no user, query or fragment.
+ */
+function addressSchema(secure: string, plain: string, words: string) {
+  return z
+    .string()
+    .trim()
+    .max(512)
+    .refine((value) => {
+      try {
+        const url = new URL(value);
+        if (url.username || url.password || url.search || url.hash) return false;
+        if (url.protocol === `${secure}:`) return true;
+        return url.protocol === `${plain}:` && LOOPBACK.test(url.hostname);
+      } catch {
+        return false;
+      }
+    }, `use ${words} address (${plain}:// is accepted only for 127.0.0.1 or localhost), without user, query or fragment`);
+}
+
 /** http only on this machine; anything else must be https (signed requests carry no secrets, but answers must be authentic). */
-export const endpointUrlSchema = z
-  .string()
-  .trim()
-  .max(512)
-  .refine((value) => {
-    try {
-      const url = new URL(value);
-      if (url.username || url.password || url.search || url.hash) return false;
-      if (url.protocol === 'https:') return true;
-      return url.protocol === 'http:' && LOOPBACK.test(url.hostname);
-    } catch {
-      return false;
-    }
-  }, 'use an https:// address (http:// is accepted only for 127.0.0.1 or localhost), without user, query or fragment');
+export const endpointUrlSchema = addressSchema('https', 'http', 'an https://');
 
 /** wss:// anywhere; ws:// only on this machine (a chain's answers must be authentic). */
-export const wsEndpointSchema = z
-  .string()
-  .trim()
-  .max(512)
-  .refine((value) => {
-    try {
-      const url = new URL(value);
-      if (url.username || url.password || url.search || url.hash) return false;
-      if (url.protocol === 'wss:') return true;
-      return url.protocol === 'ws:' && LOOPBACK.test(url.hostname);
-    } catch {
-      return false;
-    }
-  }, 'use a wss:// address (ws:// is accepted only for 127.0.0.1 or localhost), without user, query or fragment');
+export const wsEndpointSchema = addressSchema('wss', 'ws', 'a wss://');
 
 const networkName = z
   .string()

@@ -4,7 +4,7 @@ import { errorText } from '../../store/actions';
 import { fileBase64, TeeCheckList } from './RemoteRunnersCard';
 import { setMode } from './runner-actions';
 import { MODE_WORDS, when } from './runner-words';
-import { Panel } from './RunnerPanel';
+import { Panel, RadioChoices } from './RunnerPanel';
 
 /**
  * How coordinators reach the runner (issue 15): mutual TLS (default) or gateway mode, which is
@@ -83,18 +83,7 @@ export function RunnerModeCard({ runner }: { runner: RunnerView }) {
       <form aria-label="Connection mode" onSubmit={(e) => void apply(e)}>
         <fieldset className="runner-fieldset" disabled={busy}>
           <legend className="help">How coordinators connect to this runner.</legend>
-          {(Object.keys(MODE_WORDS) as RunnerMode[]).map((m) => (
-            <div key={m} className="field field-check runner-policy">
-              <input id={`${name}-${m}`} type="radio" name={name} value={m} checked={selected === m} onChange={() => setChoice(m)} aria-describedby={`${name}-${m}-help`} />
-              <label htmlFor={`${name}-${m}`}>
-                {MODE_WORDS[m].label}
-                {m === runner.mode ? <span className="badge runner-current">in use</span> : null}
-              </label>
-              <p id={`${name}-${m}-help`} className="help">
-                {MODE_WORDS[m].help}
-              </p>
-            </div>
-          ))}
+          <RadioChoices name={name} words={MODE_WORDS} selected={selected} inUse={runner.mode} onChoose={setChoice} />
           {needsTee ? (
             <div className="runner-mode-tee">
               <div className="field">

@@ -292,18 +292,7 @@ function PolicyCard({ runner }: { runner: RunnerView }) {
           {runner.mode === 'gateway' ? (
             <p className="note">In gateway mode this policy waits: every call is checked by its signed gateway token instead (see Connection mode). It applies again in mutual TLS.</p>
           ) : null}
-          {(Object.keys(POLICY_WORDS) as RunnerAuthPolicy[]).map((p) => (
-            <div key={p} className="field field-check runner-policy">
-              <input id={`${name}-${p}`} type="radio" name={name} value={p} checked={selected === p} onChange={() => setChoice(p)} aria-describedby={`${name}-${p}-help`} />
-              <label htmlFor={`${name}-${p}`}>
-                {POLICY_WORDS[p].label}
-                {p === runner.policy ? <span className="badge runner-current">in use</span> : null}
-              </label>
-              <p id={`${name}-${p}-help`} className="help">
-                {POLICY_WORDS[p].help}
-              </p>
-            </div>
-          ))}
+          <RadioChoices name={name} words={POLICY_WORDS} selected={selected} inUse={runner.policy} onChoose={setChoice} />
           <div className="form-row">
             <button type="submit" className="button button-primary" disabled={selected === runner.policy}>
               {busy ? 'Applying…' : 'Use this policy'}
@@ -457,4 +446,27 @@ function PredictionsCard({ runner }: { runner: RunnerView }) {
       </p>
     </Panel>
   );
+}
+
+/** The runner's radio lists (policy, connection mode): each choice with its help text and an "in use" badge. */
+export function RadioChoices<K extends string>(props: {
+  name: string;
+  words: Record<K, { label: string; help: string }>;
+  selected: K;
+  inUse: K;
+  onChoose: (choice: K) => void;
+}): ReactNode {
+  const { name, words, selected, inUse, onChoose } = props;
+  return (Object.keys(words) as K[]).map((k) => (
+    <div key={k} className="field field-check runner-policy">
+      <input id={`${name}-${k}`} type="radio" name={name} value={k} checked={selected === k} onChange={() => onChoose(k)} aria-describedby={`${name}-${k}-help`} />
+      <label htmlFor={`${name}-${k}`}>
+        {words[k].label}
+        {k === inUse ? <span className="badge runner-current">in use</span> : null}
+      </label>
+      <p id={`${name}-${k}-help`} className="help">
+        {words[k].help}
+      </p>
+    </div>
+  ));
 }
