@@ -136,3 +136,18 @@ export function earningChecklistItem(verdicts: readonly EarningVerdict[]): Check
 function formatTokens(value: number): string {
   return String(Math.round(value * 10_000) / 10_000);
 }
+
+/** One kind of work's latest activity and the page (`#/…`) that shows that work. */
+export interface PagedActivity {
+  at: string;
+  ok: boolean | null;
+  detail: string;
+  href: string;
+}
+
+/** The checklist's "Last job or submission": the newest activity of any kind, linking to its own page. */
+export function latestActivity(candidates: readonly PagedActivity[], when: (iso: string) => string): { ok: boolean | null; detail: string; href: string } {
+  const latest = [...candidates].sort((a, b) => Date.parse(b.at) - Date.parse(a.at))[0];
+  if (!latest) return { ok: null, detail: 'No jobs or submissions yet.', href: '#/dashboard' };
+  return { ok: latest.ok, detail: `${latest.detail} (${when(latest.at)})`, href: latest.href };
+}

@@ -1,6 +1,7 @@
 import { defineFeature } from '../kernel/feature';
-import type { WorkDone, WorkerActivity, WorkReporter } from '../module-deps';
+import type { WorkDone, WorkReporter } from '../module-deps';
 import { RewardsService } from './rewards.service';
+import { latestActivity } from './earning';
 
 /** Rewards on the active network and the "why am I not earning?" checklist. */
 export const rewardsFeature = defineFeature({
@@ -10,6 +11,12 @@ export const rewardsFeature = defineFeature({
     const competitions = ctx.use('competitions');
     // Every feature that does a miner's work answers the checklist's two questions.
     const reporters: WorkReporter[] = [ctx.use('checkpoints'), ctx.use('inference'), ctx.use('runner')];
+    // Where each reporter's work is shown, so a failed last job links to its own page.
+    const pages = new Map<WorkReporter, string>([
+      [reporters[0]!, '#/checkpoints'],
+      [reporters[1]!, '#/jobs'],
+      [reporters[2]!, '#/runner'],
+    ]);
     const workerStatus = (id: string, kind: string): { running: boolean; detail: string } => {
       for (const r of reporters) {
         const state = r.workerState(id, kind);
@@ -18,12 +25,14 @@ export const rewardsFeature = defineFeature({
       return { running: false, detail: `Minerva does not run ${kind} work yet in this version.` };
     };
     // The latest of: a checkpoint submission, an inference job, a coordinator call to the runner.
-    const lastActivity = (): { ok: boolean | null; detail: string } => {
-      const candidates = reporters.map((r) => r.lastActivity()).filter((a): a is WorkerActivity => a !== null);
-      const latest = candidates.sort((a, b) => Date.parse(b.at) - Date.parse(a.at))[0];
-      if (!latest) return { ok: null, detail: 'No jobs or submissions yet.' };
-      return { ok: latest.ok, detail: `${latest.detail} (${new Date(latest.at).toLocaleString()})` };
-    };
+    const lastActivity = (): { ok: boolean | null; detail: string; href: string } =>
+      latestActivity(
+        reporters.flatMap((r) => {
+          const activity = r.lastActivity();
+          return activity ? [{ ...activity, href: pages.get(r) ?? '#/dashboard' }] : [];
+        }),
+        (iso) => new Date(iso).toLocaleString(),
+      );
     const workDone = (networkId: string, id: string, kind: string, since: Date, until: Date): WorkDone | null => {
       for (const r of reporters) {
         const done = r.workDone(networkId, id, kind, since, until);

@@ -21,7 +21,8 @@ export interface RewardsDeps {
   competitions: CompetitionsApi;
   workerStatus: WorkerStatus;
   /** The miner's latest job or submission, in words (null ok: nothing to judge yet). */
-  lastActivity: () => { ok: boolean | null; detail: string };
+  /** The latest work of any kind, and the page (`#/…`) that shows it. */
+  lastActivity: () => { ok: boolean | null; detail: string; href: string };
   /** Work done for a competition in [since, until) by the feature of its kind (null: that kind reports none). */
   workDone: (networkId: string, competitionId: string, kind: string, since: Date, until: Date) => WorkDone | null;
   now: () => Date;
@@ -114,7 +115,7 @@ export class RewardsService {
 
     if (memberships.length > 0) checklist.push(...(await this.membershipChecks(memberships, catalogue, client, currentHotkeys(keys))));
     const activity = this.deps.lastActivity();
-    checklist.push({ id: 'activity', ok: activity.ok, label: 'Last job or submission', detail: activity.detail, fix: activity.ok === false ? { label: 'See why', href: '#/checkpoints' } : null });
+    checklist.push({ id: 'activity', ok: activity.ok, label: 'Last job or submission', detail: activity.detail, fix: activity.ok === false ? { label: 'See why', href: activity.href } : null });
 
     const { balance, symbol, entries, error } = await this.paid(coldkey, range, now, client, catalogue[0]?.rewards.symbol ?? 'tokens');
     const title = (id: string): string => catalogue.find((c) => c.id === id)?.title ?? id;

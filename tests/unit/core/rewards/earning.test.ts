@@ -1,6 +1,6 @@
 /** The checklist's "work done, nothing paid" rules (src-main/core/rewards/earning.ts), for every kind of competition. */
 import { describe, expect, it } from 'vitest';
-import { aboutDuration, earningChecklistItem, earningVerdict, earningWindows, LOOKBACK_EPOCHS, PAYABLE_AFTER_EPOCHS, type EarningInput } from '@core/rewards/earning';
+import { aboutDuration, earningChecklistItem, earningVerdict, earningWindows, latestActivity, LOOKBACK_EPOCHS, PAYABLE_AFTER_EPOCHS, type EarningInput } from '@core/rewards/earning';
 
 const EPOCH = 60_000; // the practice network: 30 blocks of 2 s
 const jobs = (count: number) => ({ count, one: 'job reported', many: 'jobs reported' });
@@ -86,5 +86,23 @@ describe('earningChecklistItem', () => {
 describe('aboutDuration', () => {
   it('says durations in time', () => {
     expect([aboutDuration(4_500), aboutDuration(60_000), aboutDuration(300_000), aboutDuration(4 * 3_600_000)]).toEqual(['about 5 seconds', 'about 60 seconds', 'about 5 minutes', 'about 4 hours']);
+  });
+});
+
+describe('latestActivity', () => {
+  const at = (minute: number) => new Date(Date.UTC(2026, 11, 6, 3, minute)).toISOString();
+  it('names the newest work of any kind and links to that work’s own page (a failed job goes to Jobs, not Checkpoints)', () => {
+    const v = latestActivity(
+      [
+        { at: at(1), ok: true, detail: 'Checkpoint accepted', href: '#/checkpoints' },
+        { at: at(5), ok: false, detail: 'Job 7: the model failed', href: '#/jobs' },
+        { at: at(3), ok: true, detail: 'Coordinator calls', href: '#/runner' },
+      ],
+      (iso) => iso.slice(11, 16),
+    );
+    expect(v).toEqual({ ok: false, detail: 'Job 7: the model failed (03:05)', href: '#/jobs' });
+  });
+  it('no work yet: unknown, not failed', () => {
+    expect(latestActivity([], String)).toEqual({ ok: null, detail: 'No jobs or submissions yet.', href: '#/dashboard' });
   });
 });
