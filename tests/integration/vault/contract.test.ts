@@ -144,6 +144,10 @@ describe('vault over the contract', () => {
     const keyFile = readFileSync(join(data.path, 'mining-keys.json')).toString('latin1');
     for (const root of [TEST_JUNK, PW, NEW_PW, Buffer.from(mini(TEST_JUNK)).toString('hex'), Buffer.from(seedOf(TEST_JUNK)).toString('hex')]) expect(keyFile.includes(root)).toBe(false);
     await ok('vault.setResumeOnRestart', { enabled: false });
+    // the strength meter: a verdict on the typed password, never the password (scanned below like every reply)
+    const strength = await ok<{ score: number; weak: boolean }>('vault.checkPassword', { password: NEW_PW });
+    expect(strength.weak).toBe(false);
+    expect((await ok<{ weak: boolean }>('vault.checkPassword', { password: 'password' })).weak).toBe(true);
     const calledVault = new Set(replies.map((r) => r.method).filter((m) => m.startsWith('vault.')));
     expect([...calledVault].sort()).toEqual(Object.keys(methods).filter((m) => m.startsWith('vault.')).sort());
 
