@@ -108,6 +108,9 @@ describe.skipIf(env.skip)('runner refusals and the coordinator’s checks', () =
     const svc = serviceClient(creds.keyPem, creds.certPem);
     expect(await unary(svc, 'Setup', { className: 'TrackerBase' }, metadataOf(p.coordinator.identity.v1Container(creds.certPem)))).toMatchObject({ code: grpc.status.OK, serverAuth: true });
     expect(await unary(svc, 'Setup', { className: 'TrackerBase' }, new grpc.Metadata())).toMatchObject({ code: grpc.status.OK, serverAuth: true });
+    // The runner's counts reach its status a moment after the answers (batched): wait for these three,
+    // so the next test's "nothing reaches the runner" does not count them as its own.
+    await untilRunner(p.core, (r) => r.calls.accepted >= 3, 10_000);
   });
 
   it('refuses a client certificate from another CA in the handshake: nothing reaches the runner', async () => {
