@@ -16,22 +16,14 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunnerRefusalReason, RunnerView } from '@shared/contract/runner';
 import { gatewayMetadata } from '@shared/protocol/smp-gateway';
-import { runnerDnsName } from '@shared/protocol/smp.proto';
-import { loadSmpPackage } from '@devnet/coordinator/smp-grpc';
 import { dockerForTests } from '../runtime/helpers';
-import { call, COMPETITION, joinRunner, MODEL, startParties, untilRunner, type Parties } from './harness';
+import { call, COMPETITION, joinRunner, MODEL, runnerClient, startParties, unary, untilRunner, type Parties } from './harness';
 
 const env = await dockerForTests();
 const tdx = (name: string): string => fileURLToPath(new URL(`../../fixtures/tdx/${name}`, import.meta.url));
 
 const passing = { quoteB64: readFileSync(tdx('tdx_quote')).toString('base64'), collateral: JSON.parse(readFileSync(tdx('tdx_quote_collateral.json'), 'utf8')) as Record<string, unknown>, at: '2025-07-01T12:00:00.000Z' };
 const failing = { quoteB64: readFileSync(tdx('tdx_quote_outdated')).toString('base64'), collateral: JSON.parse(readFileSync(tdx('tdx_quote_outdated_collateral.json'), 'utf8')) as Record<string, unknown>, at: '2026-03-01T12:00:00.000Z' };
-
-interface Answer {
-  code: number;
-  details: string;
-  serverAuth: boolean;
-}
 
 describe.skipIf(env.skip)('gateway mode of a real runner, through real gRPC', () => {
   let p: Parties;
@@ -41,25 +33,11 @@ describe.skipIf(env.skip)('gateway mode of a real runner, through real gRPC', ()
 
   /** TLS trusting the network CA, no client key or certificate (as the public client in gateway mode). */
   function gatewayClient(): grpc.Client {
-    const name = runnerDnsName(MODEL, 'practice.local');
-    const c = new (loadSmpPackage().DynamicSubclassService)(`127.0.0.1:${view.listen.port}`, grpc.credentials.createSsl(Buffer.from(p.coordinator.authority.certificatePem)), {
-      'grpc.ssl_target_name_override': name,
-      'grpc.default_authority': name,
-    });
+    const c = runnerClient(p, `127.0.0.1:${view.listen.port}`, 'DynamicSubclassService');
     clients.push(c);
     return c;
   }
 
-  function unary(client: grpc.Client, method: string, request: unknown, md: grpc.Metadata): Promise<Answer> {
-    return new Promise((resolve) => {
-      let serverAuth = false;
-      const fn = (client as unknown as Record<string, (...a: unknown[]) => grpc.ClientUnaryCall>)[method]!.bind(client);
-      const c = fn(request, md, { deadline: Date.now() + 10_000 }, (error: grpc.ServiceError | null) => resolve({ code: error ? error.code : grpc.status.OK, details: error ? error.details : '', serverAuth }));
-      c.on('metadata', (m: grpc.Metadata) => {
-        serverAuth = m.get('x-server-auth-message').length === 1;
-      });
-    });
-  }
 
   /** x-gateway-auth-* signed with the coordinator's key (the one pinned on chain), optionally spoiled. */
   function signed(modelId: string, timestamp: number, spoil?: (signature: Buffer) => void): grpc.Metadata {

@@ -3,12 +3,15 @@
  * service and SQLite) and a real core (its SQLite, its vault, the real ts-predictor container), in
  * this process. The coordinator's round timer is off: tests drive rounds themselves.
  */
+import * as grpc from '@grpc/grpc-js';
 import type { RpcReply } from '@shared/contract';
 import type { RunnerStatus, RunnerView } from '@shared/contract/runner';
 import { createCore, type Core } from '@core/create-core';
 import type { PracticeNetworkHost } from '@core/network/practice';
 import type { CoordinatorNode } from '@devnet/coordinator/coordinator-server';
+import { loadSmpPackage } from '@devnet/coordinator/smp-grpc';
 import { startPracticeNetwork, type PracticeNetwork } from '@devnet/index';
+import { runnerDnsName } from '@shared/protocol/smp.proto';
 import { tempDataDir } from '../../helpers/serve-process';
 
 export const PASSWORD = 'correct horse battery staple 42';
@@ -79,4 +82,34 @@ export async function joinRunner(core: Core): Promise<RunnerView> {
   await call(core, 'competitions.list', { refresh: true });
   await call(core, 'competitions.join', { id: COMPETITION });
   return untilRunner(core, (r) => r.state === 'serving');
+}
+
+/** How a raw gRPC call to the runner ended, and whether the runner authenticated itself back. */
+export interface Answer {
+  code: number;
+  details: string;
+  serverAuth: boolean;
+}
+
+/**
+ * A raw gRPC client of one runner service, trusting the network CA and checking the runner's name
+ * by SAN; with `client` it presents that key and certificate (mTLS), without it none (gateway mode).
+ */
+export function runnerClient(p: Parties, address: string, service: 'Health' | 'DynamicSubclassService', client?: { keyPem: string; certPem: string }): grpc.Client {
+  const ca = Buffer.from(p.coordinator.authority.certificatePem);
+  const creds = client ? grpc.credentials.createSsl(ca, Buffer.from(client.keyPem), Buffer.from(client.certPem)) : grpc.credentials.createSsl(ca);
+  const name = runnerDnsName(MODEL, 'practice.local');
+  return new (loadSmpPackage()[service])(address, creds, { 'grpc.ssl_target_name_override': name, 'grpc.default_authority': name });
+}
+
+/** One unary call with a 10 s deadline; never rejects (the answer carries the status). */
+export function unary(client: grpc.Client, method: string, request: unknown, md: grpc.Metadata): Promise<Answer> {
+  return new Promise((resolve) => {
+    let serverAuth = false;
+    const fn = (client as unknown as Record<string, (...a: unknown[]) => grpc.ClientUnaryCall>)[method]!.bind(client);
+    const c = fn(request, md, { deadline: Date.now() + 10_000 }, (error: grpc.ServiceError | null) => resolve({ code: error ? error.code : grpc.status.OK, details: error ? error.details : '', serverAuth }));
+    c.on('metadata', (m: grpc.Metadata) => {
+      serverAuth = m.get('x-server-auth-message').length === 1;
+    });
+  });
 }

@@ -17,22 +17,14 @@ import type { RunnerRefusalReason, RunnerView } from '@shared/contract/runner';
 import { fromBase64 } from '@shared/protocol/encoding';
 import { pairFromSeed, walletFromSeed } from '@shared/protocol/identities';
 import { certPub, signSmp, smpMessageBytes, smpMetadata, type SmpContainer } from '@shared/protocol/smp';
-import { runnerDnsName } from '@shared/protocol/smp.proto';
 import { ChainClient } from '@devnet/chain/chain-client';
 import { CertificateAuthority, generateRsaKeyPair, rsa2048Spki } from '@devnet/coordinator/ca';
 import { RunnerCallError, type RunnerClient } from '@devnet/coordinator/runner-client';
-import { loadSmpPackage } from '@devnet/coordinator/smp-grpc';
 import { registerPayoutHotkey } from '../devnet/coordinator/test-runner';
 import { dockerForTests } from '../runtime/helpers';
-import { call, COMPETITION, joinRunner, MODEL, startParties, untilRunner, type Parties } from './harness';
+import { call, COMPETITION, joinRunner, MODEL, runnerClient, startParties, unary, untilRunner, type Answer, type Parties } from './harness';
 
 const env = await dockerForTests();
-
-interface Answer {
-  code: number;
-  details: string;
-  serverAuth: boolean;
-}
 
 describe.skipIf(env.skip)('runner refusals and the coordinator’s checks', () => {
   let p: Parties;
@@ -44,31 +36,17 @@ describe.skipIf(env.skip)('runner refusals and the coordinator’s checks', () =
 
   /** A raw gRPC client with the given client certificate; the runner's name checked by SAN only. */
   function rawClient(keyPem: string, certPem: string): grpc.Client {
-    const creds = grpc.credentials.createSsl(Buffer.from(p.coordinator.authority.certificatePem), Buffer.from(keyPem), Buffer.from(certPem));
-    const name = runnerDnsName(MODEL, 'practice.local');
-    const c = new (loadSmpPackage().Health)(address, creds, { 'grpc.ssl_target_name_override': name, 'grpc.default_authority': name });
+    const c = runnerClient(p, address, 'Health', { keyPem, certPem });
     clients.push(c);
     return c;
   }
 
   function serviceClient(keyPem: string, certPem: string): grpc.Client {
-    const creds = grpc.credentials.createSsl(Buffer.from(p.coordinator.authority.certificatePem), Buffer.from(keyPem), Buffer.from(certPem));
-    const name = runnerDnsName(MODEL, 'practice.local');
-    const c = new (loadSmpPackage().DynamicSubclassService)(address, creds, { 'grpc.ssl_target_name_override': name, 'grpc.default_authority': name });
+    const c = runnerClient(p, address, 'DynamicSubclassService', { keyPem, certPem });
     clients.push(c);
     return c;
   }
 
-  function unary(client: grpc.Client, method: string, request: unknown, md: grpc.Metadata): Promise<Answer> {
-    return new Promise((resolve) => {
-      let serverAuth = false;
-      const fn = (client as unknown as Record<string, (...a: unknown[]) => grpc.ClientUnaryCall>)[method]!.bind(client);
-      const c = fn(request, md, { deadline: Date.now() + 10_000 }, (error: grpc.ServiceError | null) => resolve({ code: error ? error.code : grpc.status.OK, details: error ? error.details : '', serverAuth }));
-      c.on('metadata', (m: grpc.Metadata) => {
-        serverAuth = m.get('x-server-auth-message').length === 1;
-      });
-    });
-  }
 
   const metadataOf = (container: SmpContainer): grpc.Metadata => {
     const md = new grpc.Metadata();
