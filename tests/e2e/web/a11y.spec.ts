@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import AxeBuilder from '@axe-core/playwright';
 import type { Page, TestInfo } from '@playwright/test';
+import { seriousViolations } from './axe';
 import { test, expect } from './fixtures';
 
 /**
@@ -24,10 +24,7 @@ interface Finding {
 }
 
 async function audit(page: Page, label: string, theme: string): Promise<Finding[]> {
-  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => ({
+  return (await seriousViolations(page)).map((v) => ({
       page: label,
       theme,
       rule: v.id,

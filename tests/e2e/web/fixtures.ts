@@ -12,6 +12,8 @@ export interface AppFixture {
   login(page: Page): Promise<void>;
   /** Creates a wallet through the onboarding UI; it is left unlocked. */
   createWallet(page: Page, password?: string): Promise<void>;
+  /** Joins a competition from the Competitions page and waits until its card says joined. */
+  join(page: Page, title: string): Promise<void>;
 }
 
 export const test = base.extend<{ app: AppFixture }>({
@@ -38,6 +40,11 @@ export const test = base.extend<{ app: AppFixture }>({
         await form.getByLabel('Type it again').fill(password);
         await form.getByRole('button', { name: 'Create wallet' }).click();
         await expect(page.getByRole('button', { name: 'Hold to show the recovery phrase' })).toBeVisible();
+      },
+      async join(page, title) {
+        await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Competitions' }).click();
+        await page.getByRole('button', { name: `Join ${title}` }).click();
+        await expect(page.getByRole('article', { name: title }).getByRole('status')).toContainText('Joined with hotkey', { timeout: 60_000 });
       },
       async login(page) {
         await page.goto(serve.loginUrl);

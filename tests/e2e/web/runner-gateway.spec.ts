@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import AxeBuilder from '@axe-core/playwright';
 import type { Locator, Page } from '@playwright/test';
+import { axeFindings } from './axe';
 import { test, expect } from './fixtures';
 
 /**
@@ -18,12 +18,6 @@ async function figure(panel: Locator, label: string): Promise<number> {
   return Number(text);
 }
 
-/** Serious or critical axe findings on the page as it is (the gateway warning and TEE record included). */
-async function axeFindings(page: Page): Promise<string[]> {
-  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
-  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
-
 async function scoredCount(page: Page): Promise<number> {
   const text = await page.getByRole('region', { name: 'Predictions and scores' }).getByText(/prediction(s)?, \d+ scored/).innerText();
   return Number(/(\d+) scored/.exec(text)?.[1] ?? '0');
@@ -33,9 +27,7 @@ test('the miner switches the runner to gateway mode after a passed TEE check; th
   test.setTimeout(360_000);
   await app.login(page);
   await app.createWallet(page);
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Competitions' }).click();
-  await page.getByRole('button', { name: `Join ${TITLE}` }).click();
-  await expect(page.getByRole('article', { name: TITLE }).getByRole('status')).toContainText('Joined with hotkey', { timeout: 60_000 });
+  await app.join(page, TITLE);
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Model runner' }).click();
   const runner = page.getByRole('region', { name: /^Time-series model runner \(practice\)/ });
   await expect(runner.getByRole('heading', { level: 2 })).toContainText('Serving', { timeout: 120_000 });

@@ -62,9 +62,7 @@ test('on its own network: refusals named in words, and listening beyond loopback
   await page.getByRole('button', { name: 'Switch to My network' }).click();
   await expect(page.getByRole('banner').getByRole('link', { name: /Network:/ })).toContainText('My network');
 
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Competitions' }).click();
-  await page.getByRole('button', { name: `Join ${TITLE}` }).click();
-  await expect(page.getByRole('article', { name: TITLE }).getByRole('status')).toContainText('Joined with hotkey', { timeout: 60_000 });
+  await app.join(page, TITLE);
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Model runner' }).click();
   const runner = page.getByRole('region', { name: /^Time-series model runner \(practice\)/ });
   await expect(runner.getByRole('heading', { level: 2 })).toContainText('Serving', { timeout: 120_000 });

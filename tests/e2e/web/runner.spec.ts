@@ -36,9 +36,7 @@ test('a miner joins the model-runner competition: the runner enrols, the coordin
   test.setTimeout(360_000);
   await app.login(page);
   await app.createWallet(page);
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Competitions' }).click();
-  await page.getByRole('button', { name: `Join ${TITLE}` }).click();
-  await expect(page.getByRole('article', { name: TITLE }).getByRole('status')).toContainText('Joined with hotkey', { timeout: 60_000 });
+  await app.join(page, TITLE);
 
   const runner = await openRunner(page);
   // Enrolment: the five steps done, serving on loopback.
@@ -192,9 +190,7 @@ test('a TEE-hosted runner whose quote had one byte changed is refused at the quo
   test.setTimeout(240_000);
   await app.login(page);
   await app.createWallet(page);
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Competitions' }).click();
-  await page.getByRole('button', { name: `Join ${TITLE}` }).click();
-  await expect(page.getByRole('article', { name: TITLE }).getByRole('status')).toContainText('Joined with hotkey', { timeout: 60_000 });
+  await app.join(page, TITLE);
   await openRunner(page);
   const tee = page.getByRole('region', { name: 'TEE-hosted runners' });
   await tee.getByRole('button', { name: 'Add a TEE-hosted runner' }).click();
