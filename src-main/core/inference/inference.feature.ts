@@ -1,4 +1,6 @@
 import type { MethodName } from '@shared/contract';
+import type { InferenceWorkerView } from '@shared/contract/inference';
+import type { CompetitionsApi } from '../competitions/competitions.feature';
 import { defineFeature, type FeatureContext } from '../kernel/feature';
 import { MembershipWorkers } from '../kernel/membership-workers';
 import type { WorkDone, WorkerActivity, WorkerState, WorkReporter } from '../module-deps';
@@ -85,7 +87,7 @@ function createInference(ctx: FeatureContext<InferenceConfig>) {
       ctx.audit.append({ at: ctx.now().toISOString(), actor: 'user', action: 'inference.setConcurrency', detail: { competition: competitionId, concurrency } });
       return board.status();
     },
-    'inference.playgroundSend': (input) => playgroundSend({ networks, competitions, practiceHost: ctx.host.practiceHost, repo, worker: (id) => workers.get(id)?.view() }, input),
+    'inference.playgroundSend': (input) => playgroundSend({ networks, competitions, practiceHost: ctx.host.practiceHost, repo, worker: (id) => workerFollowingMembership(workers, competitions, id) }, input),
   };
 
   let offGate: (() => void) | undefined;
@@ -174,6 +176,19 @@ function inferenceWorkers(
     released: (competitionId) => runtime.release(modelKey(competitionId)),
     onChange: () => board.workerChanged(),
   });
+}
+
+/**
+ * The competition's worker, after one reconcile when none runs yet: a join resolves (and the
+ * catalogue says "joined") a moment before the membership event starts the worker, and a prompt
+ * sent in between must not be refused with "Join this competition first" (nor one sent just after
+ * leaving be answered by the worker the next reconcile stops).
+ */
+async function workerFollowingMembership(workers: MembershipWorkers<InferenceWorker>, competitions: CompetitionsApi, competitionId: string): Promise<InferenceWorkerView | undefined> {
+  const joined = (await competitions.activeMemberships()).some((m) => m.competitionId === competitionId && m.state === 'joined');
+  if (!joined) return undefined;
+  if (!workers.get(competitionId)) await workers.reconcile();
+  return workers.get(competitionId)?.view();
 }
 
 /** The Rewards checklist's "is it answering jobs?" for a competition. */

@@ -16,8 +16,12 @@ export interface PlaygroundDeps {
   competitions: CompetitionsApi;
   practiceHost: PracticeNetworkHost | undefined;
   repo: JobsRepo;
-  /** This app's worker of the competition, if one runs. */
-  worker(competitionId: string): InferenceWorkerView | undefined;
+  /**
+   * This app's worker of the competition, if one runs. Follows the membership: a competition
+   * joined a moment ago gets its worker from a reconcile first (the catalogue says "joined"
+   * before the worker's own event starts it).
+   */
+  worker(competitionId: string): Promise<InferenceWorkerView | undefined>;
 }
 
 export interface PlaygroundInput {
@@ -73,7 +77,7 @@ async function playgroundTarget(deps: PlaygroundDeps, competitionId: string): Pr
   const routerUrl = entry.endpoints.router?.replace(/\/+$/, '') ?? null;
   if (sessionId === null || routerUrl === null) throw new AppError('UNAVAILABLE', 'The practice router is not running yet; wait for the practice network to start.');
   // The answer comes from this app's own worker: say so at once instead of waiting for a timeout.
-  const mine = deps.worker(competitionId);
+  const mine = await deps.worker(competitionId);
   if (!mine) throw new AppError('FORBIDDEN', 'Join this competition first: your own miner answers the Playground’s prompts.');
   if (mine.state === 'paused-locked') throw new AppError('VAULT_LOCKED', 'Unlock your wallet first: your miner pauses while it is locked.');
   if (mine.state === 'forbidden') throw new AppError('FORBIDDEN', mine.detail);

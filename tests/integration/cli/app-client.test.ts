@@ -148,15 +148,6 @@ describe('minerva commands beside a running minerva serve', () => {
     expect(state(catalogue)).toBe('joined');
     // A completion through the router's API (the Playground's contract call, over the control socket): this miner serves it.
     const credential = readFileSync(join(dataDir, 'control.token'), 'utf8').trim();
-    // "joined" in the catalogue comes a moment before the inference worker starts (its own event): wait for the worker.
-    type Status = { workers: { competitionId: string; state: string }[] };
-    for (let i = 0; i < 120; i += 1) {
-      const [, st] = await rawExchange([`${JSON.stringify({ id: 1, auth: credential })}\n`, `${JSON.stringify({ id: 2, method: 'inference.status', input: {} })}\n`], 2);
-      const reply: { ok: boolean; result?: unknown } | undefined = st?.reply;
-      const status = reply?.result as Status | undefined;
-      if (status?.workers.some((w) => w.competitionId === 'practice-inference' && w.state === 'running')) break;
-      spawnSync('sleep', ['0.5']);
-    }
     const [, sent] = await rawExchange(
       [`${JSON.stringify({ id: 1, auth: credential })}\n`, `${JSON.stringify({ id: 2, method: 'inference.playgroundSend', input: { competitionId: 'practice-inference', prompt: PROMPT, timeoutS: 90 } })}\n`],
       2,

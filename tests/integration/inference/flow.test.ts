@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { InferenceStatus, JobView, PlaygroundAnswer } from '@shared/contract/inference';
+import type { CompetitionsView } from '@shared/contract/competitions';
 import type { RewardsView } from '@shared/contract/rewards';
 import { call, completion, COMPETITION, expectedCompletion, joinInference, PASSWORD, SESSION, startParties, untilJobs, untilStatus, waitFor, type Parties } from './harness';
 
@@ -109,5 +110,21 @@ describe('private inference through core', () => {
     await call(core, 'networks.select', { id: 'practice' });
     const back = await untilStatus(core, (s) => s.workers.some((w) => w.state === 'running'));
     expect(back.workers[0]?.concurrency).toBe(5);
+  });
+
+  it('answers a Playground prompt sent the moment the join resolves, before the worker’s own membership event has started it', async () => {
+    parties = await startParties();
+    const { core } = parties;
+    await call(core, 'vault.create', { password: PASSWORD });
+    await call(core, 'competitions.list', { refresh: true });
+    // The moment the catalogue says "joined" (what the Competitions page shows), not a moment later when the worker runs.
+    const joined = waitFor<CompetitionsView>(core, 'competitions.changed', (v) => v.competitions.some((c) => c.id === COMPETITION && c.membership?.state === 'joined'));
+    await call(core, 'competitions.join', { id: COMPETITION });
+    await joined;
+    const play = await call<PlaygroundAnswer>(core, 'inference.playgroundSend', { competitionId: COMPETITION, prompt: 'Straight after joining' });
+    expect(play.output).toBe(expectedCompletion('Straight after joining'));
+    // Not joined: still refused in words.
+    await call(core, 'competitions.leave', { id: COMPETITION });
+    await expect(call(core, 'inference.playgroundSend', { competitionId: COMPETITION, prompt: 'hello' })).rejects.toThrow(/FORBIDDEN Join this competition first/);
   });
 });
