@@ -1,5 +1,6 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { vaultCall } from './vault-actions';
+import { FormError } from '../../components/FormError';
 
 /** Asks for three random words of the phrase (positions chosen by core) to confirm the backup. */
 export function BackupQuiz({ onDone, onSkip }: { onDone: () => void; onSkip?: () => void }) {
@@ -47,11 +48,7 @@ export function BackupQuiz({ onDone, onSkip }: { onDone: () => void; onSkip?: ()
           />
         </div>
       ))}
-      {error ? (
-        <p role="alert" className="help help-bad">
-          {error}
-        </p>
-      ) : null}
+      <FormError error={error} />
       <div className="form-row">
         <button type="submit" className="button button-primary" disabled={busy}>
           {busy ? 'Checking…' : 'Confirm backup'}

@@ -5,6 +5,7 @@ import { BackupQuiz } from './BackupQuiz';
 import { HoldToReveal } from './HoldToReveal';
 import { NewPasswordFields } from './PasswordFields';
 import { vaultCall } from './vault-actions';
+import { FormError } from '../../components/FormError';
 
 type Step = 'choose' | 'create' | 'reveal' | 'quiz' | 'import';
 
@@ -116,11 +117,7 @@ function CreateForm({ onCreated, onBack }: { onCreated: (password: string) => vo
             <option value={24}>24 words</option>
           </select>
         </div>
-        {error ? (
-          <p role="alert" className="help help-bad">
-            {error}
-          </p>
-        ) : null}
+        <FormError error={error} />
         <div className="form-row">
           <button type="submit" className="button button-primary" disabled={busy}>
             {busy ? 'Creating…' : 'Create wallet'}
@@ -239,11 +236,7 @@ function ImportForm({ onBack, onImported }: { onBack: () => void; onImported: ()
           refusedWeak={refusedWeak}
           label="New password for Minerva's wallet"
         />
-        {error ? (
-          <p role="alert" className="help help-bad">
-            {error}
-          </p>
-        ) : null}
+        <FormError error={error} />
         <div className="form-row">
           <button type="submit" className="button button-primary" disabled={busy}>
             {busy ? 'Importing…' : 'Import'}

@@ -14,6 +14,7 @@ import { MiningCard, RotateHotkeyButton } from './MiningCard';
 import { copyAndClear, download, startVault, vaultCall } from './vault-actions';
 import { useVaultStore } from './vault-store';
 import './vault.css';
+import { FormError } from '../../components/FormError';
 
 const ROLE_LABEL: Record<VaultRole, string> = {
   coldkey: 'Coldkey',
@@ -241,11 +242,7 @@ function WatchOnlyForm({ onDone }: { onDone: () => void }) {
   return (
     <form className="inline-form" aria-label="Keep only a watch-only coldkey" onSubmit={(e) => void submit(e)}>
       <PasswordField value={password} onChange={setPassword} />
-      {error ? (
-        <p role="alert" className="help help-bad">
-          {error}
-        </p>
-      ) : null}
+      <FormError error={error} />
       <button type="submit" className="button button-primary">
         Remove the coldkey from this computer
       </button>
@@ -323,11 +320,7 @@ function ChangePasswordForm({ onDone }: { onDone: () => void }) {
     <form className="inline-form" aria-label="Change password" onSubmit={(e) => void submit(e)}>
       <PasswordField value={oldPassword} onChange={setOld} label="Current password" autoFocus />
       <NewPasswordFields value={password} confirm={confirm} onChange={setPassword} onConfirm={setConfirm} acceptWeak={acceptWeak} onAcceptWeak={setAcceptWeak} refusedWeak={refusedWeak} label="New password" />
-      {error ? (
-        <p role="alert" className="help help-bad">
-          {error}
-        </p>
-      ) : null}
+      <FormError error={error} />
       <button type="submit" className="button button-primary">
         Change password
       </button>
@@ -351,11 +344,7 @@ function ExportBackupForm({ onDone }: { onDone: () => void }) {
     <form className="inline-form" aria-label="Export encrypted backup" onSubmit={(e) => void submit(e)}>
       <p className="help">The backup is your wallet file, still encrypted with your password.</p>
       <PasswordField value={password} onChange={setPassword} />
-      {error ? (
-        <p role="alert" className="help help-bad">
-          {error}
-        </p>
-      ) : null}
+      <FormError error={error} />
       <button type="submit" className="button button-primary">
         Download backup
       </button>
@@ -394,11 +383,7 @@ function RevealForm() {
     >
       <p className="help">Enter your password again to see the phrase. Make sure nobody can see your screen.</p>
       <PasswordField value={password} onChange={setPassword} />
-      {error ? (
-        <p role="alert" className="help help-bad">
-          {error}
-        </p>
-      ) : null}
+      <FormError error={error} />
       <button type="submit" className="button button-primary">
         Continue
       </button>
@@ -424,11 +409,7 @@ function RestoreCard({ backupAvailable }: { backupAvailable: boolean }) {
         <form className="inline-form" aria-label="Restore backup" onSubmit={(e) => void submit(e)}>
           <p>The previous version of the wallet was kept. Restore it with the password it had (your current password, unless you changed it just before).</p>
           <PasswordField value={password} onChange={setPassword} />
-          {error ? (
-            <p role="alert" className="help help-bad">
-              {error}
-            </p>
-          ) : null}
+          <FormError error={error} />
           <button type="submit" className="button button-primary">
             Restore backup
           </button>
