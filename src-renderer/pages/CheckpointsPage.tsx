@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import type { CheckpointSubmissionView, RoundView } from '@shared/contract/checkpoints';
 import { rpc } from '../rpc';
 import { RpcError } from '../rpc/client';
@@ -8,10 +8,23 @@ import { Card, EmptyState } from '../components/Card';
 import { SubmissionCard } from '../features/checkpoints/SubmissionCard';
 import { DropZone, uploadFile } from '../features/checkpoints/DropZone';
 import { usePublishConfirm } from '../features/checkpoints/PublishConfirm';
+import { ReceiptCheckCard } from '../features/checkpoints/ReceiptCheck';
+
+/** What a screen reader hears about the submission just started: its current step, then its outcome. */
+function progressWords(s: CheckpointSubmissionView): string {
+  if (s.state === 'accepted' || s.state === 'rejected') return `${s.fileName}: ${s.verdict?.words ?? s.state}`;
+  if (s.state === 'failed') return `${s.fileName} stopped: ${s.error?.message ?? 'see the submission'}`;
+  const step = s.steps.find((x) => x.state === 'active') ?? s.steps.find((x) => x.state === 'pending');
+  return step ? `${s.fileName}: ${step.label}…` : `${s.fileName}: in progress`;
+}
 
 export function CheckpointsPage() {
   const [submissions, setSubmissions] = useState<CheckpointSubmissionView[]>([]);
   const [rounds, setRounds] = useState<RoundView[]>([]);
+  // The submission just started: its card is scrolled into view and focused (it would otherwise
+  // appear below the fold, under the form), and its steps are announced politely.
+  const [followed, setFollowed] = useState<string | null>(null);
+  const scrolledTo = useRef<string | null>(null);
   const competitions = useStore((s) => s.competitions.view);
   const joined = competitions?.competitions.filter((c) => c.kind === 'checkpoint' && c.membership?.state === 'joined') ?? [];
 
@@ -39,8 +52,27 @@ export function CheckpointsPage() {
     };
   }, [load]);
 
+  const onStarted = useCallback((view: CheckpointSubmissionView) => {
+    setSubmissions((list) => (list.some((s) => s.id === view.id) ? list : [view, ...list]));
+    setFollowed(view.id);
+  }, []);
+
+  useEffect(() => {
+    if (!followed || scrolledTo.current === followed) return;
+    const heading = document.getElementById(`submission-${followed}`);
+    if (!heading) return;
+    scrolledTo.current = followed;
+    heading.closest('article')?.scrollIntoView({ block: 'start', behavior: 'smooth' });
+    heading.focus({ preventScroll: true });
+  }, [followed, submissions]);
+
+  const current = followed ? submissions.find((s) => s.id === followed) : undefined;
+
   return (
     <div className="page-stack">
+      <p className="visually-hidden" role="status" aria-live="polite" aria-label="Submission progress">
+        {current ? progressWords(current) : ''}
+      </p>
       <div className="page-grid">
         <Card title="Rounds">
           {rounds.length === 0 ? (
@@ -60,7 +92,7 @@ export function CheckpointsPage() {
           )}
           <p className="help">Commit your checkpoint’s hash during a commit phase; Minerva submits it in the submission phase that follows, so nobody can copy it first.</p>
         </Card>
-        <SubmitForm competitions={joined.map((c) => ({ id: c.id, title: c.title }))} />
+        <SubmitForm competitions={joined.map((c) => ({ id: c.id, title: c.title }))} onStarted={onStarted} />
       </div>
       {submissions.length === 0 ? (
         <Card title="Submissions">
@@ -77,11 +109,12 @@ export function CheckpointsPage() {
           ))}
         </div>
       )}
+      <ReceiptCheckCard />
     </div>
   );
 }
 
-function SubmitForm({ competitions }: { competitions: { id: string; title: string }[] }) {
+function SubmitForm({ competitions, onStarted }: { competitions: { id: string; title: string }[]; onStarted: (view: CheckpointSubmissionView) => void }) {
   const ids = { competition: useId(), path: useId(), group: useId(), url: useId() };
   const [ownUrl, setOwnUrl] = useState('');
   const [competition, setCompetition] = useState('');
@@ -104,7 +137,7 @@ function SubmitForm({ competitions }: { competitions: { id: string; title: strin
     const url = ownUrl.trim();
     const input = { competitionId: chosen, path: filePath, expertGroup: group.trim() || '0', ...(url ? { publishUrl: url } : {}) };
     try {
-      await rpc().invoke('checkpoints.submitFile', input);
+      onStarted(await rpc().invoke('checkpoints.submitFile', input));
       return true;
     } catch (error) {
       if (!(error instanceof RpcError) || error.code !== 'PUBLISH_NOT_CONFIRMED') throw error;
@@ -114,7 +147,7 @@ function SubmitForm({ competitions }: { competitions: { id: string; title: strin
       useStore.getState().pushToast('info', 'Nothing was published.');
       return false;
     }
-    await rpc().invoke('checkpoints.submitFile', { ...input, confirmPublish: true });
+    onStarted(await rpc().invoke('checkpoints.submitFile', { ...input, confirmPublish: true }));
     return true;
   };
 
@@ -134,7 +167,7 @@ function SubmitForm({ competitions }: { competitions: { id: string; title: strin
     setBusy(true);
     setTraining('Starting the demo trainer…');
     try {
-      await rpc().invoke('checkpoints.trainDemo', { competitionId: chosen, steps: 300, expertGroup: group.trim() || '0' });
+      onStarted(await rpc().invoke('checkpoints.trainDemo', { competitionId: chosen, steps: 300, expertGroup: group.trim() || '0' }));
     } catch (error) {
       toastError(error);
     } finally {

@@ -55,6 +55,24 @@ export interface PublishPreview {
   file: { name: string; size: number; sha256: string };
 }
 
+/** One fact of a receipt looked up on the chain (`checkpoints.verifyReceipt`, `minerva checkpoint verify-receipt`). */
+export interface ReceiptCheck {
+  /** Stable id: commitment, signature, timing, url, message, network. */
+  name: string;
+  /** In words, for people. */
+  label: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface ReceiptVerification {
+  valid: boolean;
+  /** The chain it was checked against, in words ("the practice network", "Bittensor network X (subnet 1)"). */
+  where: string;
+  summary: string;
+  checks: ReceiptCheck[];
+}
+
 export const checkpointsMethods = {
   'checkpoints.list': method<{ submissions: CheckpointSubmissionView[]; rounds: RoundView[] }>()({
     input: z.object({}).strict(),
@@ -106,6 +124,10 @@ export const checkpointsMethods = {
   'checkpoints.exportReceipt': method<{ fileName: string; content: string }>()({
     input: z.object({ id: z.string().uuid() }).strict(),
     summary: 'The receipt of a submission as a JSON proof anyone can check against the chain.',
+  }),
+  'checkpoints.verifyReceipt': method<ReceiptVerification>()({
+    input: z.object({ content: z.string().min(1).max(1024 * 1024) }).strict(),
+    summary: 'Check a receipt (its JSON text) against the chain of the network it names: commitment, signature, timing.',
   }),
 };
 

@@ -7,8 +7,7 @@ import type { RpcEventMessage } from '@shared/contract';
 import type { CheckpointSubmissionView } from '@shared/contract/checkpoints';
 import type { CompetitionsView } from '@shared/contract/competitions';
 import { AppError } from '@shared/contract/errors';
-import { verifyCheckpoint } from '@shared/protocol/checkpoint-message';
-import { fromHex } from '@shared/protocol/encoding';
+import { parseReceipt, verification, verifyPracticeReceipt } from '@core/checkpoints/receipt';
 import { readPracticeNetworkState } from '@devnet/index';
 import { readSmallFile } from '../files';
 import type { CliCommand, CliIo } from '../command-registry';
@@ -152,66 +151,6 @@ function eventWaiter(session: Session) {
   };
 }
 
-// ---- verify-receipt ----
-
-interface Receipt {
-  format: string;
-  competition_id: string;
-  hotkey: string;
-  expert_group: string;
-  file: { sha256: string };
-  commit: { tx_id: string; block: number | null; round: number | null };
-  checkpoint_url: string | null;
-  message: { hotkey: string; expert_group: string; checkpoint_url: string; block_number: number; signature: string } | null;
-}
-
-interface Check {
-  name: string;
-  ok: boolean;
-  detail: string;
-}
-
-async function chainRpc<T>(chainUrl: string, method: string, params: Record<string, unknown>): Promise<T> {
-  const res = await fetch(`${chainUrl.replace(/\/$/, '')}/rpc`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
-  const body = (await res.json()) as { result?: T; error?: { message?: string } };
-  if (body.error) throw new AppError('NETWORK_ERROR', `The chain refused ${method}: ${body.error.message ?? 'unknown error'}`);
-  return body.result as T;
-}
-
-export async function verifyReceipt(receipt: Receipt, chainUrl: string): Promise<Check[]> {
-  if (receipt.format !== 'minerva-checkpoint-receipt') throw new AppError('VALIDATION', 'This is not a Minerva checkpoint receipt.');
-  const checks: Check[] = [];
-  const round = receipt.commit.round ?? 0;
-  const { commitment } = await chainRpc<{ commitment: { hash: string; tx_id: string; block: number } | null }>(chainUrl, 'chain_getCommitment', {
-    competition_id: receipt.competition_id,
-    hotkey: receipt.hotkey,
-    expert_group: receipt.expert_group,
-    round,
-  });
-  checks.push({
-    name: 'commitment',
-    ok: commitment !== null && commitment.hash === receipt.file.sha256 && commitment.tx_id === receipt.commit.tx_id,
-    detail: commitment ? `the chain holds hash ${commitment.hash.slice(0, 16)}… from transaction ${commitment.tx_id.slice(0, 12)}… at block ${commitment.block}` : `no commitment for round ${round}`,
-  });
-  if (!receipt.message) {
-    checks.push({ name: 'message', ok: false, detail: 'the receipt holds no submitted message' });
-    return checks;
-  }
-  const hotkey = await chainRpc<{ registered: boolean; public_key?: string; scheme?: 'sr25519' | 'ed25519' }>(chainUrl, 'chain_getHotkey', { competition_id: receipt.competition_id, hotkey: receipt.hotkey });
-  const publicKey = hotkey.public_key ? fromHex(hotkey.public_key.replace(/^0x/, ''), 'public key') : undefined;
-  const padded = !receipt.message.signature.endsWith('=') ? false : true;
-  const verdict = verifyCheckpoint(receipt.message, { publicKeyOf: () => publicKey, profile: { scheme: hotkey.scheme ?? 'ed25519', padded } });
-  checks.push({ name: 'signature', ok: verdict.valid && receipt.message.hotkey === receipt.hotkey, detail: verdict.valid ? `signed by ${receipt.hotkey} (key from the chain)` : verdict.message });
-  const phase = await chainRpc<{ round: number; phase: string }>(chainUrl, 'chain_getRound', { competition_id: receipt.competition_id, block: receipt.message.block_number });
-  checks.push({
-    name: 'timing',
-    ok: phase.phase === 'submit' && phase.round === round,
-    detail: `block ${receipt.message.block_number} is in the ${phase.phase === 'submit' ? 'submission' : 'commit'} phase of round ${phase.round} (committed in round ${round})`,
-  });
-  checks.push({ name: 'url', ok: receipt.message.checkpoint_url === receipt.checkpoint_url, detail: 'the message names the published file' });
-  return checks;
-}
-
 export const checkpointCommand: CliCommand = {
   name: 'checkpoint',
   register(program, io) {
@@ -241,19 +180,12 @@ export const checkpointCommand: CliCommand = {
       .option('--json', 'print the checks as JSON')
       .action(async (file: string, opts: { chain?: string; dataDir?: string; json?: boolean }) => {
         try {
-          const text = readSmallFile(resolve(file), 1024 * 1024, 'a receipt');
-          let receipt: Receipt;
-          try {
-            receipt = JSON.parse(text) as Receipt;
-          } catch {
-            throw new AppError('VALIDATION', `${file} is not a receipt (not JSON). Export the receipt from the Checkpoints page or \`minerva checkpoint submit\`.`);
-          }
+          const receipt = parseReceipt(readSmallFile(resolve(file), 1024 * 1024, 'a receipt'));
           const chainUrl = opts.chain ?? readPracticeNetworkState(resolveDataDir({ flag: opts.dataDir, env: io.env }))?.parties.chain?.url;
           if (!chainUrl) throw new AppError('UNAVAILABLE', 'No chain to check against: pass --chain URL, or start the practice network (minerva devnet start).');
-          const checks = await verifyReceipt(receipt, chainUrl);
-          const valid = checks.every((c) => c.ok);
-          report(io, Boolean(opts.json), { valid, checks }, [...checks.map((c) => `${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`), valid ? 'The receipt checks out against the chain.' : 'The receipt does NOT check out.'].join('\n'));
-          if (!valid) io.setExitCode(1);
+          const result = verification(await verifyPracticeReceipt(receipt, chainUrl), chainUrl);
+          report(io, Boolean(opts.json), result, [...result.checks.map((c) => `${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`), result.summary].join('\n'));
+          if (!result.valid) io.setExitCode(1);
         } catch (error) {
           fail(io, Boolean(opts.json), error instanceof SyntaxError ? new AppError('VALIDATION', 'The receipt is not valid JSON.') : error);
         }

@@ -6,6 +6,7 @@ import type { WorkerActivity, WorkReporter } from '../module-deps';
 import { CheckpointsService } from './checkpoints.service';
 import { assertPublishable } from './publishable';
 import { trainDemoCheckpoint } from './demo-trainer';
+import { parseReceipt, verifyReceiptOnNetwork } from './receipt';
 
 /** Two-phase checkpoint submission (hash → commit → publish → submit → verdict → receipt). */
 export type CheckpointsApi = WorkReporter;
@@ -77,6 +78,7 @@ export const checkpointsFeature = defineFeature({
         },
         'checkpoints.retry': ({ id }) => checkpoints.retry(id),
         'checkpoints.exportReceipt': ({ id }) => checkpoints.receipt(id),
+        'checkpoints.verifyReceipt': ({ content }) => verifyReceiptOnNetwork(networks, parseReceipt(content)),
       },
       start: () => checkpoints.start(),
       close: () => checkpoints.close(),

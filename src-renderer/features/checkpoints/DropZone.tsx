@@ -26,7 +26,21 @@ export function uploadFile(file: File, onProgress: (fraction: number) => void): 
   });
 }
 
-export function DropZone({ onFile, disabled }: { onFile: (file: File) => void; disabled: boolean }) {
+export function DropZone({
+  onFile,
+  disabled,
+  prompt = 'Drop a checkpoint file here',
+  button = 'Choose a file…',
+  inputLabel = 'Choose the file to submit',
+  accept,
+}: {
+  onFile: (file: File) => void;
+  disabled: boolean;
+  prompt?: string;
+  button?: string;
+  inputLabel?: string;
+  accept?: string;
+}) {
   const [over, setOver] = useState(false);
   const input = useRef<HTMLInputElement>(null);
   const drop = (e: DragEvent) => {
@@ -45,16 +59,17 @@ export function DropZone({ onFile, disabled }: { onFile: (file: File) => void; d
       onDragLeave={() => setOver(false)}
       onDrop={drop}
     >
-      <p>Drop a checkpoint file here</p>
+      <p>{prompt}</p>
       <button type="button" className="button" disabled={disabled} onClick={() => input.current?.click()}>
-        Choose a file…
+        {button}
       </button>
       <input
         ref={input}
         type="file"
         className="visually-hidden"
         tabIndex={-1}
-        aria-label="Choose the file to submit"
+        aria-label={inputLabel}
+        accept={accept}
         onChange={(e) => {
           const file = e.target.files?.[0];
           if (file) onFile(file);

@@ -42,7 +42,7 @@ export function SubmissionCard({ s }: { s: CheckpointSubmissionView }) {
   return (
     <article className="card" aria-labelledby={titleId}>
       <div className="card-head">
-        <h2 id={titleId} className="mono-title">
+        <h2 id={titleId} className="mono-title" tabIndex={-1}>
           {s.fileName}
         </h2>
         <span className={`badge verdict-${s.state}`}>{STATE_WORDS[s.state]}</span>
