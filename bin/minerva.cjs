@@ -8,7 +8,8 @@ if (!existsSync(bundle)) {
   process.stderr.write('minerva: the app is not built yet. Run `npm run build` in the project folder, then try again.\n');
   process.exit(1);
 }
-require(bundle)
+require('./code-cache.cjs')
+  .loadWithCodeCache(bundle)
   .runCli(process.argv.slice(2))
   .catch((error) => {
     process.stderr.write(`minerva: ${error && error.message ? error.message : String(error)}\n`);

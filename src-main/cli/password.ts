@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { AppError } from '@shared/contract/errors';
 import type { CliIo } from './command-registry';
@@ -22,7 +21,9 @@ export async function readSecretFile(file: string, io: CliIo, what: string): Pro
   return what.endsWith('password') ? text.replace(/\r?\n$/u, '') : text.trim();
 }
 
-function promptHidden(question: string): Promise<string> {
+// node:readline loads when a prompt is shown, not with every `minerva` start (README "Performance": startup).
+async function promptHidden(question: string): Promise<string> {
+  const { createInterface } = await import('node:readline');
   return new Promise((resolvePrompt, reject) => {
     let muted = false;
     const output = new Writable({
@@ -66,7 +67,8 @@ export async function readPassword(io: CliIo, opts: { file?: string | undefined;
 
 
 /** A yes/no question on a terminal (visible answer); anything but y/yes is no. */
-export function askYesNo(question: string): Promise<boolean> {
+export async function askYesNo(question: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline');
   return new Promise((resolveAnswer) => {
     const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
     rl.question(question, (answer) => {

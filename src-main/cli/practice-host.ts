@@ -1,11 +1,13 @@
 import type { PracticeNetworkHost } from '@core/network/practice';
 import type { ScopedLogger } from '@core/log/logger';
-import { startOrAttachPracticeNetwork, type AttachedOrStarted } from '@devnet/index';
+import type { AttachedOrStarted } from '@devnet/index';
 import { practiceApiToken } from '@devnet/router/router-config';
 
 /**
  * `minerva serve` runs the practice network in its own process (or attaches to one already
  * running for the data dir). Its log lines go to the app's log under the `devnet` scope.
+ * Its code loads on start(), so the UI is served before the chain, x509 and gRPC are even read
+ * (README "Performance": startup).
  */
 export function inProcessPracticeHost(dataDir: string, options: { blockTimeMs?: number; demoTrafficMs?: number; log: () => ScopedLogger | undefined }): PracticeNetworkHost {
   let running: AttachedOrStarted | undefined;
@@ -16,6 +18,7 @@ export function inProcessPracticeHost(dataDir: string, options: { blockTimeMs?: 
   };
   return {
     async start() {
+      const { startOrAttachPracticeNetwork } = await import('@devnet/index');
       running = await startOrAttachPracticeNetwork({
         dataDir,
         log,

@@ -8,7 +8,7 @@ import type { CheckpointSubmissionView } from '@shared/contract/checkpoints';
 import type { CompetitionsView } from '@shared/contract/competitions';
 import { AppError } from '@shared/contract/errors';
 import { parseReceipt, verification, verifyPracticeReceipt } from '@core/checkpoints/receipt';
-import { readPracticeNetworkState } from '@devnet/index';
+import { readPracticeNetworkState } from '@devnet/state';
 import { readSmallFile } from '../files';
 import type { CliCommand, CliIo } from '../command-registry';
 import { fail, report } from '../output';

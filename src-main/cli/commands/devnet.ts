@@ -1,11 +1,14 @@
 import type { Command } from 'commander';
 import { resolveDataDir } from '@core/data-dir';
 import { AppError } from '@shared/contract/errors';
-import { checkPracticeNetworkHealth, readPracticeNetworkState, startPracticeNetwork, type PartyHealth, type StartableParty } from '@devnet/index';
-import { retire, rotate, secretGen, verify } from '@devnet/router/operator';
-import { isProcessAlive } from '@devnet/state';
+import type { PartyHealth, StartableParty } from '@devnet/index';
+import { checkPracticeNetworkHealth, isProcessAlive, readPracticeNetworkState } from '@devnet/state';
 import type { CliCommand, CliIo } from '../command-registry';
 import { fail, report, UsageError } from '../output';
+
+// The practice network's code loads when a devnet command runs, not with every `minerva` start
+// (it pulls in x509, gRPC and the chain; README "Performance": startup).
+const routerOperator = () => import('@devnet/router/operator');
 
 /**
  * `minerva devnet start|status|stop`: the practice network (docs/practice-network.md).
@@ -38,6 +41,7 @@ async function start(opts: { dataDir?: string; party: string; blockMs?: string; 
   const blockTimeMs = opts.blockMs === undefined ? 2000 : parseBlockMs(opts.blockMs);
   const demoMs = opts.demoMs === undefined ? 10_000 : parseDemoMs(opts.demoMs);
   const line = (level: string) => (message: string, fields?: Record<string, unknown>) => io.stderr(`${new Date().toISOString()} ${level} devnet: ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}\n`);
+  const { startPracticeNetwork } = await import('@devnet/index');
   const net = await startPracticeNetwork({
     dataDir,
     parties,
@@ -100,13 +104,14 @@ function routerTarget(opts: RouterToolOpts, io: CliIo): { dataDir: string; envFi
   return opts.envFile === undefined ? { dataDir } : { dataDir, envFile: opts.envFile };
 }
 
-function routerSecretGen(opts: RouterToolOpts & { showSeed?: boolean; force?: boolean }, io: CliIo): Promise<void> {
+async function routerSecretGen(opts: RouterToolOpts & { showSeed?: boolean; force?: boolean }, io: CliIo): Promise<void> {
+  const { secretGen } = await routerOperator();
   const r = secretGen({ ...routerTarget(opts, io), reveal: Boolean(opts.showSeed), production: io.env.NODE_ENV === 'production', force: Boolean(opts.force) });
   report(io, Boolean(opts.json), r, `Wrote a new seed (v1) to ${r.file}\nFingerprint: ${r.fingerprint}${r.seed === undefined ? '' : `\nSeed: ${r.seed}`}`);
-  return Promise.resolve();
 }
 
 async function routerRotate(opts: RouterToolOpts & { dryRun?: boolean }, io: CliIo): Promise<void> {
+  const { rotate } = await routerOperator();
   const r = await rotate({ ...routerTarget(opts, io), dryRun: Boolean(opts.dryRun) });
   const what = r.dryRun ? 'Dry run (nothing written)' : r.resumed ? 'Resumed the rotation' : 'Rotated';
   report(io, Boolean(opts.json), r, `${what}: ${r.fromVersion} → ${r.toVersion}; ${r.rotated} re-encrypted, ${r.skipped} already at ${r.toVersion}, ${r.failed.length} failed.${r.dryRun ? '' : `\nAudit: ${r.auditFile}\nRestart the router to use ${r.toVersion}.`}`);
@@ -114,12 +119,14 @@ async function routerRotate(opts: RouterToolOpts & { dryRun?: boolean }, io: Cli
 }
 
 async function routerVerify(opts: RouterToolOpts & { sample: string }, io: CliIo): Promise<void> {
+  const { verify } = await routerOperator();
   const r = await verify({ ...routerTarget(opts, io), sample: Number(opts.sample) });
   report(io, Boolean(opts.json), r, `${r.ok} of ${r.checked} sampled payloads decrypt with ${r.activeVersion}.${r.failed.map((f) => `\n  ${f.urn}: ${f.reason}`).join('')}`);
   if (r.failed.length > 0) io.setExitCode(1);
 }
 
 async function routerRetire(version: string, opts: RouterToolOpts, io: CliIo): Promise<void> {
+  const { retire } = await routerOperator();
   const r = await retire({ ...routerTarget(opts, io), version });
   report(io, Boolean(opts.json), r, `Retired ${r.retired}. Restart the router to drop it.`);
 }

@@ -112,11 +112,11 @@ function hex(bytes: Uint8Array): string {
  * box, the CLI's --accept-weak-password). A weak one that was accepted still raises the critical
  * weak-password warning.
  */
-export function validateNewPassword(password: string, acceptWeak = false): void {
+export async function validateNewPassword(password: string, acceptWeak = false): Promise<void> {
   if (password.length < MIN_PASSWORD_LENGTH) {
     throw new AppError('VALIDATION', `Choose a password of at least ${MIN_PASSWORD_LENGTH} characters. A few unrelated words make a strong one that is easy to remember.`);
   }
-  if (!acceptWeak && isWeakPassword(password)) {
+  if (!acceptWeak && (await isWeakPassword(password))) {
     throw new AppError(
       'WEAK_PASSWORD',
       'This password is easy to guess: anyone who copies your wallet file could find it by trying common passwords. Choose four or more unrelated words, or confirm that you accept the risk (in the app: tick "I understand"; on the command line: --accept-weak-password).',
@@ -287,7 +287,7 @@ export class VaultService {
   create(input: { password: string; words?: 12 | 24; checkpointScheme?: 'ed25519' | 'sr25519'; acceptWeak?: boolean }): Promise<PublicIdentity[]> {
     return this.exclusive(async () => {
       this.assertNoVault();
-      validateNewPassword(input.password, input.acceptWeak);
+      await validateNewPassword(input.password, input.acceptWeak);
       const phrase = generateMnemonic(wordlist, input.words === 24 ? 256 : 128);
       const result: ImportResult = { root: { kind: 'mnemonic', phrase: new TextEncoder().encode(phrase), words: input.words ?? 12 }, keys: [] };
       const ids = await this.createFrom(result, input.password, false, input.checkpointScheme);
@@ -300,7 +300,7 @@ export class VaultService {
   importNew(input: { password: string; source: ImportSource; checkpointScheme?: 'ed25519' | 'sr25519'; acceptWeak?: boolean }): Promise<PublicIdentity[]> {
     return this.exclusive(async () => {
       this.assertNoVault();
-      validateNewPassword(input.password, input.acceptWeak);
+      await validateNewPassword(input.password, input.acceptWeak);
       const result = await parseImport(input.source);
       const ids = await this.createFrom(result, input.password, true, input.checkpointScheme);
       this.options.log?.info('wallet imported', { format: input.source.kind });
@@ -340,7 +340,7 @@ export class VaultService {
       createdAt: at,
       root: result.root ? (result.root.kind === 'mnemonic' ? { kind: 'mnemonic', words: result.root.words } : { kind: 'seed' }) : null,
       mnemonicConfirmed: phraseConfirmed,
-      passwordWeak: isWeakPassword(password),
+      passwordWeak: await isWeakPassword(password),
       passwordChangedAt: at,
       hotkeys: result.root ? [{ index: 0, createdAt: at }] : [],
       smpHotkeys: result.root ? [{ index: 0, createdAt: at }] : [],
@@ -699,7 +699,7 @@ export class VaultService {
   /** Re-encrypts with a new password and fresh KDF salt (atomic; the old file becomes the .bak). */
   changePassword(input: { oldPassword: string; newPassword: string; acceptWeak?: boolean }): Promise<void> {
     return this.exclusive(async () => {
-      validateNewPassword(input.newPassword, input.acceptWeak);
+      await validateNewPassword(input.newPassword, input.acceptWeak);
       const { parsed, key: oldKey } = await this.openWithPassword(input.oldPassword);
       const plain = openSealed(parsed, oldKey);
       oldKey.master.fill(0);
@@ -710,7 +710,7 @@ export class VaultService {
         plain.fill(0);
       }
       const at = this.now().toISOString();
-      payload.meta.passwordWeak = isWeakPassword(input.newPassword);
+      payload.meta.passwordWeak = await isWeakPassword(input.newPassword);
       payload.meta.passwordChangedAt = at;
       const key = await newVaultKey(input.newPassword, this.kdf);
       await this.persist({ key, payload, pairs: new Map() });
@@ -1050,8 +1050,8 @@ export class VaultService {
    * throttle), as for the recovery phrase and the backup: an unlocked wallet alone is not enough.
    */
   exportPolkadotJson(input: { role: 'coldkey' | 'hotkey' | 'checkpoint-signer' | 'smp-hotkey'; password: string; exportPassword: string }): Promise<string> {
-    validateNewPassword(input.exportPassword);
     return this.exclusive(async () => {
+      await validateNewPassword(input.exportPassword);
       const { key } = await this.openWithPassword(input.password);
       key.master.fill(0);
       const pair = this.pair(input.role);

@@ -1,8 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ZxcvbnFactory } from '@zxcvbn-ts/core';
-import * as zxcvbnCommon from '@zxcvbn-ts/language-common';
-import * as zxcvbnEn from '@zxcvbn-ts/language-en';
+import type { ZxcvbnFactory } from '@zxcvbn-ts/core';
 import type { KeySafetyFixAction, KeySafetyWarning, KeySafetyWarningId, PasswordStrength } from '@shared/contract/vault';
 
 /**
@@ -15,24 +13,35 @@ export type FixAction = KeySafetyFixAction;
 
 export const HOTKEY_MAX_AGE_DAYS = 90;
 
-let zxcvbn: ZxcvbnFactory | undefined;
+let zxcvbn: Promise<ZxcvbnFactory> | undefined;
 
-function check(password: string, userInputs: string[]) {
-  zxcvbn ??= new ZxcvbnFactory({
-    dictionary: { ...zxcvbnCommon.dictionary, ...zxcvbnEn.dictionary },
-    graphs: zxcvbnCommon.adjacencyGraphs,
-    translations: zxcvbnEn.translations,
-  });
-  return zxcvbn.check(password.slice(0, 256), [...userInputs, 'minerva', 'wallet', 'bittensor']);
+/**
+ * zxcvbn-ts and its dictionaries (1.7 MB, ~100 ms to load) load on the first password check, not
+ * with the app: only the wallet pages and commands need them (README "Performance": startup).
+ */
+function loadZxcvbn(): Promise<ZxcvbnFactory> {
+  zxcvbn ??= Promise.all([import('@zxcvbn-ts/core'), import('@zxcvbn-ts/language-common'), import('@zxcvbn-ts/language-en')]).then(
+    ([core, common, en]) =>
+      new core.ZxcvbnFactory({
+        dictionary: { ...common.dictionary, ...en.dictionary },
+        graphs: common.adjacencyGraphs,
+        translations: en.translations,
+      }),
+  );
+  return zxcvbn;
+}
+
+async function check(password: string, userInputs: string[]) {
+  return (await loadZxcvbn()).check(password.slice(0, 256), [...userInputs, 'minerva', 'wallet', 'bittensor']);
 }
 
 /** zxcvbn-ts score 0–4; only the verdict (< 3 = weak) is stored, never the password. */
-export function passwordScore(password: string, userInputs: string[] = []): number {
-  return check(password, userInputs).score;
+export async function passwordScore(password: string, userInputs: string[] = []): Promise<number> {
+  return (await check(password, userInputs)).score;
 }
 
-export function isWeakPassword(password: string): boolean {
-  return passwordScore(password) < 3;
+export async function isWeakPassword(password: string): Promise<boolean> {
+  return (await passwordScore(password)) < 3;
 }
 
 export const MIN_PASSWORD_LENGTH = 8;
@@ -43,8 +52,8 @@ const STRENGTH_WORDS = ['Very weak', 'Weak', 'Fair', 'Strong', 'Very strong'] as
  * that refuses a weak one (so the meter and the refusal always agree). The time is for an attacker
  * who copied the wallet file and guesses offline against a slow password hash.
  */
-export function passwordStrength(password: string): PasswordStrength {
-  const result = check(password, []);
+export async function passwordStrength(password: string): Promise<PasswordStrength> {
+  const result = await check(password, []);
   const tooShort = password.length < MIN_PASSWORD_LENGTH;
   return {
     score: result.score,

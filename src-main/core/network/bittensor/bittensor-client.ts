@@ -1,4 +1,4 @@
-import { ApiPromise, WsProvider } from '@polkadot/api';
+import type { ApiPromise } from '@polkadot/api';
 import type { SubmittableExtrinsic } from '@polkadot/api/types';
 import type { Codec, ISubmittableResult } from '@polkadot/types/types';
 import { AppError } from '@shared/contract/errors';
@@ -167,6 +167,8 @@ export async function connectBittensor(options: ConnectOptions): Promise<Bittens
     throw new AppError('VALIDATION', `"${endpoint}" is not a WebSocket endpoint. Enter an address that starts with wss:// (or ws:// for a node on this machine).`);
   }
   const timeoutMs = options.timeoutMs ?? 20_000;
+  // @polkadot/api (with rxjs and the type registry) loads when a Bittensor network is used, not with the app.
+  const { ApiPromise, WsProvider } = await import('@polkadot/api');
   const provider = new WsProvider(endpoint, false, {}, timeoutMs);
   let api: ApiPromise | undefined;
   let timer: NodeJS.Timeout | undefined;
