@@ -1,3 +1,5 @@
+import { formatClock } from '@shared/format/time';
+
 /** Plain-text tables for human output: columns padded to their widest cell, no colours. */
 export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -10,8 +12,9 @@ export function table(headers: readonly string[], rows: readonly (readonly strin
 }
 
 /** "12:03:04" of an ISO time, "" for none. */
+/** A moment in the app's one time format (src-shared/format/time.ts), as the pages show it; empty when missing. */
 export function clock(iso: string | null | undefined): string {
-  return iso ? iso.replace('T', ' ').slice(0, 19) : '';
+  return iso ? formatClock(iso) : '';
 }
 
 export function bytes(n: number | null | undefined): string {

@@ -3,6 +3,7 @@ import { useStore } from '../store/store';
 import { loadCompetitions } from '../store/actions';
 import { Card, EmptyState } from '../components/Card';
 import { CompetitionCard } from '../features/competitions/CompetitionCard';
+import { formatClock } from '@shared/format/time';
 
 export function CompetitionsPage() {
   const view = useStore((s) => s.competitions.view);
@@ -19,7 +20,7 @@ export function CompetitionsPage() {
       <div className="toolbar">
         <span>
           Catalogue of <strong>{network?.name ?? 'the selected network'}</strong>
-          {view?.fetchedAt ? <span className="muted"> · updated {new Date(view.fetchedAt).toLocaleTimeString()}</span> : null}
+          {view?.fetchedAt ? <span className="muted"> · updated {formatClock(view.fetchedAt)}</span> : null}
         </span>
         <button type="button" className="button button-quiet" onClick={() => void loadCompetitions(true)} disabled={loading}>
           {loading ? 'Loading…' : 'Refresh'}

@@ -82,7 +82,10 @@ export interface InferenceStats {
   windowS: number;
   reported: number;
   failed: number;
+  /** Jobs reported in the window, per minute (the sum over `perCompetition`). */
   jobsPerMinute: number;
+  /** The same rate per competition (the Sessions table's column): competitions with none are absent. */
+  perCompetition: { competitionId: string; reported: number; jobsPerMinute: number }[];
   /** Receipt → reported, ms, of jobs reported in the window; null without any. */
   p50Ms: number | null;
   p99Ms: number | null;

@@ -248,8 +248,12 @@ export class JobsRepo {
 
   stats(nowMs: number, windowS: number): InferenceStats {
     const since = nowMs - windowS * 1000;
-    const recent = this.db.prepare('SELECT state, total_ms FROM inference_jobs WHERE finished_ms >= ?').all(since) as { state: JobState; total_ms: number | null }[];
+    const recent = this.db.prepare('SELECT competition_id, state, total_ms FROM inference_jobs WHERE finished_ms >= ?').all(since) as { competition_id: string; state: JobState; total_ms: number | null }[];
     const latencies = recent.filter((r) => r.state === 'reported' && r.total_ms !== null).map((r) => r.total_ms!).sort((a, b) => a - b);
+    // One rate, one definition (jobs reported in the window), for the figures and for each session's row.
+    const perMinute = (n: number): number => Math.round((n / windowS) * 60 * 10) / 10;
+    const reportedBy = new Map<string, number>();
+    for (const r of recent) if (r.state === 'reported' && r.total_ms !== null) reportedBy.set(r.competition_id, (reportedBy.get(r.competition_id) ?? 0) + 1);
     const pct = (p: number): number | null => (latencies.length === 0 ? null : latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)]!);
     const totals = this.db.prepare("SELECT state, COUNT(*) AS n FROM inference_jobs WHERE state IN ('reported', 'failed') GROUP BY state").all() as { state: JobState; n: number }[];
     const failed = recent.filter((r) => r.state === 'failed').length;
@@ -257,7 +261,8 @@ export class JobsRepo {
       windowS,
       reported: latencies.length,
       failed,
-      jobsPerMinute: Math.round((latencies.length / windowS) * 60 * 10) / 10,
+      jobsPerMinute: perMinute(latencies.length),
+      perCompetition: [...reportedBy].map(([competitionId, reported]) => ({ competitionId, reported, jobsPerMinute: perMinute(reported) })),
       p50Ms: pct(50),
       p99Ms: pct(99),
       totalReported: totals.find((t) => t.state === 'reported')?.n ?? 0,

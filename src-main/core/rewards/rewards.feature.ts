@@ -1,3 +1,4 @@
+import { formatClock } from '@shared/format/time';
 import { defineFeature } from '../kernel/feature';
 import type { WorkDone, WorkReporter } from '../module-deps';
 import { RewardsService } from './rewards.service';
@@ -31,7 +32,7 @@ export const rewardsFeature = defineFeature({
           const activity = r.lastActivity();
           return activity ? [{ ...activity, href: pages.get(r) ?? '#/dashboard' }] : [];
         }),
-        (iso) => new Date(iso).toLocaleString(),
+        (iso) => formatClock(iso),
       );
     const workDone = (networkId: string, id: string, kind: string, since: Date, until: Date): WorkDone | null => {
       for (const r of reporters) {

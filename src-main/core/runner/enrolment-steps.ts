@@ -25,6 +25,7 @@ import { resetSteps } from './enrolment';
 import { crunchCertificate, crunchIssueBody, type CrunchProfile } from './crunch-profile';
 import type { RunnerChain } from './runner-chain';
 import type { EnrolmentRow } from './runner.repo';
+import { formatClock } from '@shared/format/time';
 
 /** What a step needs from its runner (runner-worker.ts implements it). */
 export interface EnrolmentHost {
@@ -101,10 +102,9 @@ async function freePort(host: string): Promise<number> {
   });
 }
 
-/** `2026-12-24 12:02 UTC` — an unambiguous time for a step's detail (core does not know the reader's zone). */
+/** `2026-12-24 12:02 UTC` — the app's one time format in UTC, for a step's detail (core does not know the reader's zone). */
 export function readableUtc(iso: string | null): string {
-  const ms = Date.parse(iso ?? '');
-  return Number.isNaN(ms) ? 'unknown' : `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  return Number.isNaN(Date.parse(iso ?? '')) ? 'unknown' : formatClock(iso, { utc: true });
 }
 
 /** Opens the sealed TLS key into memory, or makes (and seals) a new one. */

@@ -1,5 +1,5 @@
 import { Card } from '../../components/Card';
-import { formatMs } from './jobs-model';
+import { formatMs, formatRate } from './jobs-model';
 import { useInferenceStore } from './inference-store';
 import './inference.css';
 
@@ -17,8 +17,7 @@ export function InferenceFigures({ title = 'Private inference', linkToJobs = fal
     );
   }
   const { stats, workers } = status;
-  const minutes = Math.round(stats.windowS / 60);
-  const windowWords = stats.windowS % 60 === 0 ? `${minutes} minute${minutes === 1 ? '' : 's'}` : `${stats.windowS} s`;
+  const window = windowWords(stats.windowS);
   return (
     <Card title={title}>
       {workers.length === 0 && stats.totalReported + stats.totalFailed === 0 ? (
@@ -30,7 +29,7 @@ export function InferenceFigures({ title = 'Private inference', linkToJobs = fal
         <div className="figure">
           <dt>Throughput</dt>
           <dd>
-            <span className="figure-value">{stats.jobsPerMinute.toFixed(stats.jobsPerMinute < 10 ? 1 : 0)}</span> jobs/min
+            <span className="figure-value">{formatRate(stats.jobsPerMinute)}</span> jobs/min
           </dd>
         </div>
         <div className="figure">
@@ -59,7 +58,7 @@ export function InferenceFigures({ title = 'Private inference', linkToJobs = fal
         </div>
       </dl>
       <p className="help">
-        Throughput and latency (receipt to reported) over the last {windowWords}: {stats.reported} reported, {stats.failed} failed.
+        Throughput and latency (receipt to reported) over the last {window}: {stats.reported} reported, {stats.failed} failed.
         {linkToJobs ? (
           <>
             {' '}
@@ -69,4 +68,10 @@ export function InferenceFigures({ title = 'Private inference', linkToJobs = fal
       </p>
     </Card>
   );
+}
+
+/** "5 minutes": the stats window of `inference.status`, in words. */
+export function windowWords(windowS: number): string {
+  const minutes = Math.round(windowS / 60);
+  return windowS % 60 === 0 ? `${minutes} minute${minutes === 1 ? '' : 's'}` : `${windowS} s`;
 }

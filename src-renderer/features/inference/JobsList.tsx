@@ -7,6 +7,7 @@ import { loadJobs } from './inference-actions';
 import { useInferenceStore } from './inference-store';
 import { JobStepList, StepBar, stepsInWords } from './JobSteps';
 import { applyFilter, errorWords, formatBytes, formatMs, isEnd, reasonWords, STATE_SHORT, STATE_WORDS } from './jobs-model';
+import { formatClock } from '@shared/format/time';
 
 /** Must match `.vlist-row` height in inference.css. */
 const ROW_HEIGHT = 44;
@@ -27,7 +28,7 @@ const STATE_CLASS: Record<JobState, string> = {
 };
 
 const short = (id: string) => id.slice(0, 8);
-const clock = (iso: string) => new Date(iso).toLocaleTimeString();
+const clock = (iso: string) => formatClock(iso);
 
 function rowLabel(job: JobView): string {
   const steps = stepsInWords(job);
@@ -238,9 +239,9 @@ export function JobDetails({ job, onClose }: { job: JobView; onClose?: () => voi
         <dt>Result</dt>
         <dd>{job.resultUrn ? <><span className="mono">{job.resultUrn}</span> <span className="muted">{formatBytes(job.outputBytes)}</span></> : <span className="muted">not uploaded</span>}</dd>
         <dt>Received</dt>
-        <dd>{new Date(job.receivedAt).toLocaleString()}</dd>
+        <dd>{formatClock(job.receivedAt)}</dd>
         <dt>Deadline</dt>
-        <dd>{new Date(job.deadline).toLocaleString()}</dd>
+        <dd>{formatClock(job.deadline)}</dd>
       </dl>
     </section>
   );

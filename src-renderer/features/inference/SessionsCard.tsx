@@ -1,11 +1,13 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useState } from 'react';
 import type { InferenceWorkerState, InferenceWorkerView } from '@shared/contract/inference';
 import { Card } from '../../components/Card';
 import { useStore } from '../../store/store';
 import { setConcurrency } from './inference-actions';
-import { reportedPerMinute } from './jobs-model';
+import { formatRate } from './jobs-model';
 import { useInferenceStore } from './inference-store';
 import { ScrollRegion } from '../../components/ScrollRegion';
+import { windowWords } from './InferenceFigures';
+import { formatClock } from '@shared/format/time';
 
 const WORKER_WORDS: Record<InferenceWorkerState, string> = {
   running: 'Working',
@@ -29,6 +31,7 @@ const CONCURRENCY = Array.from({ length: 16 }, (_, i) => i + 1);
 export function SessionsCard() {
   const status = useInferenceStore((s) => s.status);
   const workers = status?.workers ?? [];
+  const window = status ? windowWords(status.stats.windowS) : null;
   return (
     <Card title="Sessions">
       {workers.length === 0 ? (
@@ -48,7 +51,7 @@ export function SessionsCard() {
                 </th>
                 <th scope="col">Concurrency</th>
                 <th scope="col" className="num">
-                  Jobs/min
+                  Jobs/min{window ? <span className="visually-hidden"> over the last {window}</span> : null}
                 </th>
               </tr>
             </thead>
@@ -66,18 +69,11 @@ export function SessionsCard() {
 
 function WorkerRow({ worker }: { worker: InferenceWorkerView }) {
   const title = useStore((s) => s.competitions.view?.competitions.find((c) => c.id === worker.competitionId)?.title) ?? worker.competitionId;
-  const version = useInferenceStore((s) => s.version);
-  const jobs = useInferenceStore((s) => s.jobs);
-  const [now, setNow] = useState(() => Date.now());
+  // Core's one rate (same window and definition as the Throughput figure), never a second count here.
+  const perMinute = useInferenceStore((s) => s.status?.stats.perCompetition.find((c) => c.competitionId === worker.competitionId)?.jobsPerMinute ?? 0);
   const [busy, setBusy] = useState(false);
-  useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), 5000);
-    return () => clearInterval(timer);
-  }, []);
-  // eslint-disable-next-line react-hooks/exhaustive-deps -- `version` stands for the index mutated in place.
-  const perMinute = useMemo(() => reportedPerMinute(jobs, worker.competitionId, now), [jobs, version, worker.competitionId, now]);
   const selectId = `concurrency-${worker.competitionId}`;
-  const retry = worker.state === 'backoff' && worker.retryAt ? ` Next try at ${new Date(worker.retryAt).toLocaleTimeString()}.` : '';
+  const retry = worker.state === 'backoff' && worker.retryAt ? ` Next try at ${formatClock(worker.retryAt)}.` : '';
   return (
     <tr>
       <th scope="row">
@@ -119,7 +115,7 @@ function WorkerRow({ worker }: { worker: InferenceWorkerView }) {
           ))}
         </select>
       </td>
-      <td className="num">{perMinute.toFixed(perMinute < 10 ? 1 : 0)}</td>
+      <td className="num">{formatRate(perMinute)}</td>
     </tr>
   );
 }

@@ -186,15 +186,7 @@ export function formatBytes(bytes: number | null | undefined): string {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
 }
 
-/** Jobs reported per minute over the last `windowMs` for one competition (the session view). */
-export function reportedPerMinute(index: JobsIndex, competitionId: string, now: number, windowMs = 60_000): number {
-  let n = 0;
-  const since = now - windowMs;
-  for (const id of index.order) {
-    const job = index.byId.get(id) as JobView;
-    // Newest received first: once jobs were received before the window minus a generous lease, stop.
-    if (Date.parse(job.receivedAt) < since - 10 * 60_000) break;
-    if (job.competitionId === competitionId && job.state === 'reported' && Date.parse(job.updatedAt) >= since) n += 1;
-  }
-  return (n * 60_000) / windowMs;
+/** A jobs-per-minute rate as both the figure and the sessions table show it. */
+export function formatRate(perMinute: number): string {
+  return perMinute.toFixed(perMinute < 10 ? 1 : 0);
 }

@@ -2,7 +2,7 @@ import { useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import type { RunnerAuthPolicy, RunnerCallView, RunnerView } from '@shared/contract/runner';
 import { renewCertificate, rotateHotkey, setListen, setPolicy } from './runner-actions';
 import { useRunnerStore } from './runner-store';
-import { isLoopback, ms, POLICY_WORDS, REFUSAL_ORDER, REFUSAL_WORDS, STATE_WORDS, timeOfDay, when } from './runner-words';
+import { isLoopback, ms, POLICY_WORDS, REFUSAL_ORDER, REFUSAL_WORDS, STATE_WORDS, when } from './runner-words';
 import { RunnerModeCard } from './RunnerModeCard';
 import { ScoresChart } from './ScoresChart';
 import { ScrollRegion } from '../../components/ScrollRegion';
@@ -320,7 +320,7 @@ function CallsCard({ runner }: { runner: RunnerView }) {
         <Figure label="Refused" value={String(c.refused)} tone={c.refused > 0 ? 'bad' : undefined} />
         <Figure label="Latency p50" value={ms(c.p50Ms)} />
         <Figure label="Latency p99" value={ms(c.p99Ms)} />
-        <Figure label="Last call" value={c.lastCallAt ? timeOfDay(c.lastCallAt) : '—'} />
+        <Figure label="Last call" value={c.lastCallAt ? when(c.lastCallAt) : '—'} />
       </div>
       {reasons.length > 0 ? (
         <ul className="check-list runner-reasons" aria-label="Refused calls by reason">
@@ -370,7 +370,7 @@ function CallsTable({ calls }: { calls: RunnerCallView[] }) {
         <tbody>
           {calls.map((call) => (
             <tr key={call.id} className={call.outcome === 'refused' ? 'runner-refused' : undefined}>
-              <td className="runner-nowrap">{timeOfDay(call.at)}</td>
+              <td className="runner-nowrap">{when(call.at)}</td>
               <td className="mono runner-nowrap">{call.method}</td>
               <td>
                 {call.outcome === 'accepted' ? (
@@ -394,8 +394,17 @@ function PredictionsCard({ runner }: { runner: RunnerView }) {
   const scored = predictions.filter((p) => p.score !== null).sort((a, b) => a.at.localeCompare(b.at) || (a.tick ?? 0) - (b.tick ?? 0));
   const mean = scored.length > 0 ? scored.reduce((a, p) => a + (p.score ?? 0), 0) / scored.length : null;
   const latest = [...predictions].sort((a, b) => b.at.localeCompare(a.at)).slice(0, 10);
+  // A round the coordinator runs before this runner listens reaches nothing and scores 0 for the model: say so.
+  const notListening = runner.state !== 'serving';
   return (
     <Panel title="Predictions and scores">
+      {notListening || runner.calls.accepted === 0 ? (
+        <p className="help help-warn" role="note" aria-label="Rounds before the runner listens">
+          {notListening
+            ? `Not listening yet (${STATE_WORDS[runner.state].toLowerCase()}): a round the coordinator runs now reaches nothing and scores 0 for model ${runner.modelId}. Scores start with the first round after the runner listens.`
+            : `Listening, no coordinator call yet. A round that ran before the runner listened scored 0 for model ${runner.modelId}; the next round is scored normally.`}
+        </p>
+      ) : null}
       {predictions.length === 0 ? (
         <p className="muted">No prediction yet. Each round the coordinator calls tick, then predict; it scores a prediction once it reveals the truth.</p>
       ) : (
@@ -430,7 +439,7 @@ function PredictionsCard({ runner }: { runner: RunnerView }) {
               <tbody>
                 {latest.map((p, i) => (
                   <tr key={`${p.at}-${i}`}>
-                    <td>{timeOfDay(p.at)}</td>
+                    <td>{when(p.at)}</td>
                     <td className="num">{p.tick ?? '—'}</td>
                     <td className="num">{p.value === null ? '—' : p.value.toPrecision(6)}</td>
                     <td className="num">{p.score === null ? <span className="muted">waiting for the truth</span> : p.score.toFixed(4)}</td>

@@ -1,5 +1,6 @@
 import type { RunnerAuthPolicy, RunnerMode, RunnerRefusalReason, RunnerState } from '@shared/contract/runner';
 import type { TeeCheckName } from '@shared/contract/runtime';
+import { formatClock } from '@shared/format/time';
 
 /** The words the Runner page uses for core's names (PROTOCOLS §5 and §6), in one place. */
 
@@ -62,18 +63,7 @@ export const TEE_CHECK_WORDS: Record<TeeCheckName, string> = {
 const LOOPBACK = /^(127(\.\d{1,3}){3}|::1|\[::1\]|localhost)$/i;
 export const isLoopback = (host: string) => LOOPBACK.test(host.trim());
 
-/** "2026-11-24 10:48" in local time, or an em dash. */
-export function when(iso: string | null | undefined): string {
-  if (!iso) return '—';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
-}
-
-export function timeOfDay(iso: string): string {
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
-}
+/** A moment in the app's one time format (src-shared/format/time.ts): "14:05:09" today, "2026-11-24 10:48" before. */
+export const when = (iso: string | null | undefined): string => formatClock(iso);
 
 export const ms = (v: number | null) => (v === null ? '—' : v < 10 ? `${v.toFixed(1)} ms` : `${Math.round(v)} ms`);

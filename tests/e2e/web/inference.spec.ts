@@ -108,6 +108,12 @@ test('demo traffic flows through this miner: jobs appear live and reach reported
   await expect(reported.first()).toBeVisible({ timeout: 180_000 });
   await expect.poll(() => reported.count(), { timeout: 60_000 }).toBeGreaterThanOrEqual(3);
 
+  // One rate on one screen: the Throughput figure and the session's Jobs/min are one number (core's, same window).
+  const throughput = async () => /Throughput\s*([\d.]+)\s*jobs\/min/u.exec((await page.getByRole('region', { name: 'Figures' }).textContent()) ?? '')?.[1] ?? 'none';
+  const sessionRate = async () => ((await sessions.getByRole('row', { name: /Private inference \(practice\)/ }).getByRole('cell').last().textContent()) ?? 'none').trim();
+  await expect.poll(async () => Number(await throughput()), { timeout: 30_000 }).toBeGreaterThan(0);
+  await expect.poll(async () => `${await throughput()} = ${await sessionRate()}`).toMatch(/^([\d.]+) = \1$/u);
+
   // A job's details: every step timed, stored encrypted under a key version.
   await reported.first().click();
   const details = page.getByRole('region', { name: /^Job [0-9a-f]{8}$/ });

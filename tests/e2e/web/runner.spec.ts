@@ -39,6 +39,9 @@ test('a miner joins the model-runner competition: the runner enrols, the coordin
   await app.join(page, TITLE);
 
   const runner = await openRunner(page);
+  // Before the first call, the page says that a round reaching a runner not yet listening scores 0.
+  const roundsNote = runner.getByRole('region', { name: 'Predictions and scores' }).getByRole('note', { name: 'Rounds before the runner listens' });
+  await expect(roundsNote).toContainText(/score(s|d) 0 for model/);
   // Enrolment: the five steps done, serving on loopback.
   const steps = runner.getByRole('list', { name: 'Enrolment steps' }).getByRole('listitem');
   await expect(steps).toHaveCount(5, { timeout: 60_000 });
@@ -61,6 +64,7 @@ test('a miner joins the model-runner competition: the runner enrols, the coordin
   // The practice coordinator connects and runs rounds through the ts-predictor container.
   const calls = runner.getByRole('region', { name: 'Coordinator calls' });
   await expect.poll(() => figure(calls, 'Accepted'), { timeout: 120_000 }).toBeGreaterThan(2);
+  await expect(roundsNote).toHaveCount(0);
   await expect(calls.getByRole('table')).toContainText(/Call:predict/);
   await expect(calls.getByRole('table')).toContainText('Accepted');
   await expect(calls.locator('.runner-figure').filter({ hasText: 'Latency p50' })).toContainText(/\d+(\.\d)? ms/);

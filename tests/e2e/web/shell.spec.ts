@@ -71,6 +71,20 @@ test('the Logs page shows redacted lines and follows new ones', async ({ app, pa
   await page.getByRole('link', { name: 'Logs' }).click();
   await expect(log).toContainText('settings changed');
   await page.screenshot({ path: testInfo.outputPath('logs.png'), fullPage: true });
+
+  // The practice network's chatter is hidden by default (and says so); the From list shows it, or one part only.
+  const from = page.getByLabel('From');
+  const scopes = () => log.locator('.log-scope').allInnerTexts();
+  await expect(from).toHaveValue('!devnet');
+  await expect.poll(async () => (await scopes()).filter((s) => s.startsWith('devnet')).length).toBe(0);
+  await expect(page.getByRole('group', { name: 'Log filters' }).getByRole('status')).toContainText(/from the practice network hidden/, { timeout: 30_000 });
+  await from.selectOption({ label: 'every part, practice network too' });
+  await expect.poll(async () => (await scopes()).filter((s) => s.startsWith('devnet')).length).toBeGreaterThan(0);
+  await from.selectOption({ label: 'core only' });
+  await expect(log).toContainText('core started');
+  expect(new Set((await scopes()).map((s) => s.split('.')[0]))).toEqual(new Set(['core']));
+  await from.selectOption({ label: 'the practice network only' });
+  expect(new Set((await scopes()).map((s) => s.split('.')[0]))).toEqual(new Set(['devnet']));
 });
 
 test('the tab shows Minerva\'s icon (a favicon the server actually serves)', async ({ app, page }) => {

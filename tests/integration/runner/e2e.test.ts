@@ -14,6 +14,7 @@ import type { RunnerView } from '@shared/contract/runner';
 import { ChainClient } from '@devnet/chain/chain-client';
 import { dockerForTests } from '../runtime/helpers';
 import { call, COMPETITION, joinRunner, MODEL, PASSWORD, startParties, untilRunner, type Parties } from './harness';
+import { formatClock } from '@shared/format/time';
 
 const env = await dockerForTests();
 
@@ -41,7 +42,7 @@ describe.skipIf(env.skip)('model runner, end to end', () => {
     ]);
     expect(view.listen).toMatchObject({ host: '127.0.0.1', beyondLoopback: false });
     expect(view.certificate?.san).toBe(`model-node-${MODEL}.practice.local`);
-    expect(view.steps.find((s) => s.id === 'certificate')?.detail).toBe(`Valid until ${view.certificate!.notAfter.slice(0, 16).replace('T', ' ')} UTC`);
+    expect(view.steps.find((s) => s.id === 'certificate')?.detail).toBe(`Valid until ${formatClock(view.certificate!.notAfter, { utc: true })}`);
     expect(view.policy).toBe('either');
     const chain = new ChainClient(p.network.endpoints.chain);
     const runner = (await chain.call('chain_getRunner', { competition_id: COMPETITION, model_id: MODEL })).runner!;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { JOB_STATES, type JobState, type JobView } from '@shared/contract/inference';
-import { applyFilter, emptyIndex, indexFrom, JOB_LIMIT, mergeBatch, reportedPerMinute } from '../../../src-renderer/features/inference/jobs-model';
+import { applyFilter, emptyIndex, indexFrom, JOB_LIMIT, formatRate, mergeBatch } from '../../../src-renderer/features/inference/jobs-model';
 
 const T0 = Date.parse('2026-11-24T10:00:00.000Z');
 
@@ -97,14 +97,7 @@ describe('the Jobs page index', () => {
     expect(practice.ids.every((id) => index.byId.get(id)?.state === 'failed' && index.byId.get(id)?.competitionId === 'practice-inference')).toBe(true);
   });
 
-  it('counts jobs reported per minute for one competition', () => {
-    const now = T0 + 120_000;
-    const index = indexFrom([
-      job(100, { state: 'reported', updatedAt: new Date(now - 10_000).toISOString() }),
-      job(101, { state: 'reported', updatedAt: new Date(now - 50_000).toISOString() }),
-      job(50, { state: 'reported', updatedAt: new Date(now - 90_000).toISOString() }),
-      job(102, { state: 'failed', updatedAt: new Date(now - 5_000).toISOString() }),
-    ]);
-    expect(reportedPerMinute(index, 'practice-inference', now)).toBe(2);
+  it('writes a rate one way for the figure and the sessions table', () => {
+    expect([formatRate(0), formatRate(0.6), formatRate(3), formatRate(12.4)]).toEqual(['0.0', '0.6', '3.0', '12']);
   });
 });

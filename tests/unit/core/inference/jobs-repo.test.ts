@@ -55,6 +55,10 @@ describe('jobs repository', () => {
     expect(stats.reported).toBeGreaterThan(8_000);
     expect(stats.p50Ms).not.toBeNull();
     expect(stats.totalFailed).toBe(2_000);
+    // One rate: the figure is the sum of the sessions' rates (same window, same definition).
+    expect(stats.perCompetition.map((c) => c.competitionId).sort()).toEqual(['a', 'b']);
+    expect(stats.perCompetition.reduce((n, c) => n + c.reported, 0)).toBe(stats.reported);
+    expect(stats.perCompetition.find((c) => c.competitionId === 'a')?.jobsPerMinute).toBe(Math.round((stats.perCompetition.find((c) => c.competitionId === 'a')!.reported / 10) * 60 * 10) / 10);
   });
 
   it('a job leased again is the same row: restarted from its input, or reported from its stored URN', () => {
