@@ -16,6 +16,7 @@ import { CheckpointsRepo, type SubmissionRow } from './checkpoints.repo';
 import { hashFile } from './hash-file';
 import { STEPS, submissionFlow } from './submission.flow';
 import { removeAbandonedUploads } from './uploads-cleanup';
+import { whatItIs } from './publishable';
 
 export { VERDICT_WORDS } from './submission.flow';
 
@@ -137,11 +138,9 @@ export class CheckpointsService {
     opts: { ownCheckpoint?: boolean } = {},
   ): Promise<CheckpointSubmissionView> {
     const { network, entry, hotkey } = await this.assertCanSubmit(input.competitionId);
-    try {
-      if (!(await stat(input.path)).isFile()) throw new Error('not a file');
-    } catch {
-      throw new AppError('NOT_FOUND', `There is no file at ${input.path}. Check the path and try again.`);
-    }
+    const info = await stat(input.path).catch(() => null);
+    if (!info) throw new AppError('NOT_FOUND', `There is no file at ${input.path}. Check the path and try again.`);
+    if (!info.isFile()) throw new AppError('VALIDATION', `${input.path} ${whatItIs(info)}, not a file; a checkpoint is one file. Choose the file your training wrote.`);
     const at = this.deps.now().toISOString();
     if (!opts.ownCheckpoint && !this.repo.publishConsented(network.id)) {
       if (!input.confirmPublish) {

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { AppError } from '@shared/contract/errors';
+import { whatItIs } from './publishable';
 
 /** 64 KiB: each chunk is hashed while still in the CPU cache (see hash-worker.cjs for the figures). */
 const CHUNK_BYTES = 64 * 1024;
@@ -37,7 +38,7 @@ export async function hashFile(
   } catch (error) {
     throw readError(path, error);
   }
-  if (!info.isFile()) throw new AppError('VALIDATION', `${path} is not a file.`);
+  if (!info.isFile()) throw new AppError('VALIDATION', `${path} ${whatItIs(info)}, not a file; a checkpoint is one file.`);
   signal?.throwIfAborted();
   const total = info.size;
   const result = await new Promise<{ sha256: string; size: number }>((resolve, reject) => {

@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import { open, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { wordlist } from '@scure/bip39/wordlists/english.js';
@@ -34,11 +35,20 @@ export async function assertPublishable(path: string, dataDir: string): Promise<
     throw refuse(`${path} is inside Minerva’s data folder, which holds your wallet and keys; it is never published. Choose the file your training wrote.`);
   }
   const info = await stat(real);
-  if (!info.isFile()) throw refuse(`${path} is not a regular file (a folder, device or pipe); a checkpoint is one file.`);
+  if (!info.isFile()) throw refuse(`${path} ${whatItIs(info)}, not a regular file; a checkpoint is one file. Choose the file your training wrote.`);
   const head = await readHead(real);
   const why = keyMaterial(head);
   if (why) throw refuse(`${path} looks like ${why}; Minerva never publishes key material. Choose the file your training wrote.`);
   return { realPath: real, bytes: info.size };
+}
+
+/** What a path that is not a regular file is, in words ("is a folder"), for refusals that say so. */
+export function whatItIs(info: Stats): string {
+  if (info.isDirectory()) return 'is a folder';
+  if (info.isFIFO()) return 'is a named pipe (FIFO)';
+  if (info.isSocket()) return 'is a socket';
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'is a device';
+  return info.isFile() ? 'is a file' : 'is not a file';
 }
 
 function refuse(message: string): AppError {

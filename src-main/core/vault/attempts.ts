@@ -1,5 +1,6 @@
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { AppError } from '@shared/contract/errors';
+import { writePrivateFileAtomic } from './vault-file';
 
 /**
  * Wrong-password throttle, persisted in `<dataDir>/vault-attempts.json` so that restarting the app
@@ -62,14 +63,6 @@ export class AttemptsStore {
   }
 
   private write(state: AttemptsState): void {
-    const temp = `${this.path}.tmp-${process.pid}`;
-    const fd = openSync(temp, 'w', 0o600);
-    try {
-      writeSync(fd, `${JSON.stringify(state)}\n`);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, this.path);
+    writePrivateFileAtomic(this.path, `${JSON.stringify(state)}\n`);
   }
 }

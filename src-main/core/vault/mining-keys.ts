@@ -1,8 +1,9 @@
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { z } from 'zod';
 import { AppError } from '@shared/contract/errors';
 import type { VaultIdentity } from '@shared/contract/vault';
 import type { KeyPair, Role } from './derive';
+import { writePrivateFileAtomic } from './vault-file';
 
 /**
  * Mining mode's work keys (issue 16): the keys a miner needs to keep earning — hotkey, checkpoint
@@ -125,17 +126,9 @@ export function decodeMiningKeys(text: string, box?: SecretBox): WorkKeys & { pr
   return { pairs, identities: inner.identities, protection: parsed.protection };
 }
 
-/** Writes the file atomically with mode 0600 (temp file, fsync, rename). */
+/** Writes the file atomically with mode 0600 (vault-file.ts's one helper: temp file, fsync, rename). */
 export function writeMiningKeysFile(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w', 0o600);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
+  writePrivateFileAtomic(path, text);
 }
 
 export function readMiningKeysFile(path: string): string | undefined {

@@ -163,28 +163,33 @@ export interface WriteHooks {
  */
 export async function writeVaultAtomic(path: string, text: string, hooks: WriteHooks = {}): Promise<void> {
   const temp = `${path}.tmp-${process.pid}`;
+  writePrivateTemp(temp, text);
+  await hooks.afterTempWritten?.(temp);
+  if (existsSync(path)) writePrivateFileAtomic(`${path}.bak`, readFileSync(path));
+  renameSync(temp, path);
+  fsyncDir(dirname(path));
+}
+
+/**
+ * One private file, atomically: temp file `<path>.tmp-<pid>` (0600) → fsync → rename → fsync the
+ * folder. A crash leaves the old or the new file whole under `path` (and at most a temp file that
+ * `removeStaleTemps` clears). The vault, its `.bak`, the mining keys and the unlock attempts use it.
+ */
+export function writePrivateFileAtomic(path: string, data: string | Uint8Array): void {
+  const temp = `${path}.tmp-${process.pid}`;
+  writePrivateTemp(temp, data);
+  renameSync(temp, path);
+  fsyncDir(dirname(path));
+}
+
+function writePrivateTemp(temp: string, data: string | Uint8Array): void {
   const fd = openSync(temp, 'w', 0o600);
   try {
-    writeSync(fd, text);
+    writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
-  await hooks.afterTempWritten?.(temp);
-  if (existsSync(path)) {
-    const previous = readFileSync(path);
-    const bakTemp = `${path}.bak.tmp-${process.pid}`;
-    const bfd = openSync(bakTemp, 'w', 0o600);
-    try {
-      writeSync(bfd, previous);
-      fsyncSync(bfd);
-    } finally {
-      closeSync(bfd);
-    }
-    renameSync(bakTemp, `${path}.bak`);
-  }
-  renameSync(temp, path);
-  fsyncDir(dirname(path));
 }
 
 function fsyncDir(dir: string): void {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,13 +7,20 @@ import { tempDir } from '../../unit/vault/helpers';
 
 /**
  * The red-team finding of issue 19: `checkpoints.submitFile` published any readable file. Through
- * the real router of a real core, the wallet file, the process environment and a device are
- * refused in words before anything is hashed, committed or published.
+ * the real router of a real core, the wallet file, the process environment, a device, a folder and a
+ * named pipe are refused in words before anything is hashed, committed or published.
  */
 const KDF = { name: 'argon2id', memoryKiB: 64 * 1024, iterations: 3, parallelism: 1 } as const;
 let data: ReturnType<typeof tempDir>;
 let home: ReturnType<typeof tempDir>;
 let core: Core;
+
+/** A FIFO outside the data folder (opening it for reading would block forever: it must be refused from its stat). */
+function fifo(): string {
+  const path = join(home.path, 'checkpoint.fifo');
+  if (!existsSync(path)) execFileSync('mkfifo', [path]);
+  return path;
+}
 
 beforeAll(async () => {
   data = tempDir('publish-refusal-data');
@@ -35,6 +43,9 @@ describe('checkpoints.submitFile refuses private files', () => {
     ['the wallet file', () => join(data.path, 'vault.json'), /data folder/],
     ['the process environment', () => '/proc/self/environ', /system file/],
     ['a device', () => '/dev/zero', /system file/],
+    // Said as what they are, not "There is no file at …" (issue 19, part 5).
+    ['a folder', () => home.path, /is a folder, not a regular file/],
+    ['a named pipe', () => fifo(), /is a named pipe \(FIFO\), not a regular file/],
   ] as const) {
     it(what, async () => {
       const reply = await core.router.call('checkpoints.submitFile', { competitionId: 'practice-checkpoint', path: path(), expertGroup: 'default' }, { transport: 'test', clientId: 't' });

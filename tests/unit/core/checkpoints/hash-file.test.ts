@@ -53,7 +53,7 @@ describe('hashFile', () => {
     mkdirSync(folder);
     const notFile = await hashFile(folder, () => undefined).catch((e: unknown) => e);
     expect(isAppError(notFile) && notFile.code).toBe('VALIDATION');
-    expect((notFile as Error).message).toMatch(/is not a file/);
+    expect((notFile as Error).message).toMatch(/is a folder, not a file/);
   });
 
   it('stops its worker when the signal aborts, and reports nothing after', async () => {

@@ -21,6 +21,10 @@ describe('redactor: text patterns', () => {
     ['a token in a query', 'GET /?token=30f9ae6e&x=1', 'GET /?token=[redacted]&x=1'],
     ['a signature in a query', 'url?a=1&signature=0xdeadbeef', 'url?a=1&signature=[redacted]'],
     ['the home path', 'opened /home/alice/.config/Minerva/minerva.db', 'opened ~/.config/Minerva/minerva.db'],
+    // The practice router's API token: 24 random bytes as base64url, 32 characters (issue 19).
+    ['a 32-character API token in free text', 'ROUTER_API_TOKENS=Qm9Xk3_aZ7-pL2vN8rT4wY6sB1cD5eF0 written', 'ROUTER_API_TOKENS=[redacted:b64] written'],
+    ['an API token in an error message', 'refused token "u8Jx2Lq_9ZkP-3mWv7RtY5bN1cQ4sD6h".', 'refused token "[redacted:b64]".'],
+    ['a 39-character token', 'x 4fJ9kL2mN7pQ1rS8tU3vW6xY0zA5bC-dE_gH2i y', 'x [redacted:b64] y'],
   ])('redacts %s', (_name, input, expected) => {
     expect(r.text(input)).toBe(expected);
   });
@@ -33,6 +37,13 @@ describe('redactor: text patterns', () => {
     ['a long English sentence of common words', 'we will then keep going to the next round after the first one is done and all is fine'],
     ['a uuid', 'job 1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed leased'],
     ['a short hex hash prefix', 'hash abcdef0123456789'],
+    ['an MD5 hash', 'md5 9e107d9d372bb6826bd81d3542a419d6 ok'],
+    ['a 32-digit upper-case hex id', 'id 9E107D9D372BB6826BD81D3542A419D6 ok'],
+    ['a git commit id', 'built from d84ed00a1b2c3d4e5f60718293a4b5c6d7e8f901'],
+    ['a uuid without dashes', 'job 1b9d6bcdbbfd4b2d9b5dab8dfbbd4bed leased'],
+    ['a long identifier', 'table inference_jobs_by_competition_state and InferenceWorkerStateChangedHandler'],
+    ['a long word with a digit but one case', 'container minerva-model-practice-1733456789 up'],
+    ['a short random-looking id', 'nonce Qm9Xk3aZ7pL2vN8r used'],
   ])('keeps %s', (_name, input) => {
     expect(r.text(input)).toBe(input);
   });
@@ -48,6 +59,12 @@ describe('redactor: fields', () => {
   it('walks nested objects and arrays, and summarises bytes and errors', () => {
     const out = r.value({ a: [{ password: 'x' }, `m ${MNEMONIC}`], b: new Uint8Array(32), c: new Error(`failed for ${PRIVATE_KEY}`) });
     expect(out).toEqual({ a: [{ password: REDACTED }, 'm [redacted:mnemonic]'], b: '[bytes:32]', c: { name: 'Error', message: 'failed for [redacted:hex]' } });
+  });
+  it('keeps a count or flag under `key` (the jobs page counts per state), blanks text under it', () => {
+    expect(r.value({ counts: { queued: 1, key: 2, run: 0 } })).toEqual({ counts: { queued: 1, key: 2, run: 0 } });
+    expect(r.value({ key: true, other: { key: null } })).toEqual({ key: true, other: { key: null } });
+    expect(r.value({ key: 'c2VjcmV0' })).toEqual({ key: REDACTED });
+    expect(r.value({ key: { hex: 'ab' } })).toEqual({ key: REDACTED });
   });
   it('keeps harmless fields', () => {
     expect(r.value({ method: 'app.info', ms: 3, address: '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266', publicKeyHint: 'ab12' })).toEqual({
