@@ -8,7 +8,7 @@ const config: Configuration = {
   copyright: 'Copyright © 2026 the Minerva authors',
   directories: { output: 'release', buildResources: 'build' },
   // Only the built app goes in: bundles, the UI and the package manifest (for native modules).
-  files: ['dist/node/**', 'dist/renderer/**', 'package.json', '!**/*.map'],
+  files: ['dist/node/**', 'dist/renderer/**', 'package.json', '!**/*.map', '!**/.code-cache/**'],
   extraResources: [{ from: 'resources', to: 'resources', filter: ['**/*', '!**/README.md'] }],
   asar: true,
   // Native modules cannot load from inside the asar.

@@ -27,6 +27,6 @@ describe('electron-builder configuration', () => {
     expect(config.linux?.icon).toBe('build/icon.png');
   });
   it('ships only the built app, never sources or maps', () => {
-    expect(config.files).toEqual(['dist/node/**', 'dist/renderer/**', 'package.json', '!**/*.map']);
+    expect(config.files).toEqual(['dist/node/**', 'dist/renderer/**', 'package.json', '!**/*.map', '!**/.code-cache/**']);
   });
 });
