@@ -17,7 +17,37 @@ export interface NetworkProfile {
   builtin: boolean;
   /** What the endpoint said it was when added (bittensor only): every later connection must match it. */
   chain?: ChainIdentityView | null;
+  /** Bittensor only: the signing prefix and the Connito competition (`networks.configure`). */
+  settings?: BittensorSettings;
 }
+
+/**
+ * Prefixes of signed miner actions (PROTOCOLS §4): `platform-upload-v1` is the practice network's
+ * (the seed's); the public Platform code signs `base-upload-v1`. Bittensor profiles default to the
+ * public one.
+ */
+export const ACTION_PREFIXES = ['base-upload-v1', 'platform-upload-v1'] as const;
+export type ActionPrefix = (typeof ACTION_PREFIXES)[number];
+
+/**
+ * A Connito-style checkpoint competition on a subnet (PROTOCOLS §3, the public Connito profile):
+ * the hash is committed with `Commitments.set_commitment` on `netuid`, the message is signed by the
+ * sr25519 hotkey (unpadded b64url) and posted to the validator's `/submit`. Rounds are counted in
+ * blocks from block 0: a round is `roundBlocks` long and opens with `commitBlocks` of commit phase.
+ */
+export interface ConnitoSettings {
+  netuid: number;
+  validatorUrl: string;
+  roundBlocks: number;
+  commitBlocks: number;
+}
+
+export interface BittensorSettings {
+  actionPrefix: ActionPrefix;
+  connito: ConnitoSettings | null;
+}
+
+export const DEFAULT_BITTENSOR_SETTINGS: BittensorSettings = { actionPrefix: 'base-upload-v1', connito: null };
 
 export type NetworkKind = 'practice' | 'custom' | 'bittensor';
 export type BittensorPreset = 'finney' | 'test' | 'custom';
@@ -102,6 +132,16 @@ const addBittensorInput = z
 
 export type AddNetworkInput = z.infer<typeof addCustomInput> | z.infer<typeof addBittensorInput>;
 
+const connitoInput = z
+  .object({
+    netuid: z.number().int().min(1).max(65_535),
+    validatorUrl: endpointUrlSchema,
+    roundBlocks: z.number().int().min(4).max(100_000),
+    commitBlocks: z.number().int().min(2).max(100_000),
+  })
+  .strict()
+  .refine((c) => c.commitBlocks < c.roundBlocks - 1, { message: 'the commit phase must leave at least two blocks of the round for submissions', path: ['commitBlocks'] });
+
 export const networksMethods = {
   'networks.list': method<NetworksView>()({ input: z.object({}).strict(), summary: 'Network profiles, the selected one, and the practice network state.' }),
   'networks.add': method<NetworksView>()({
@@ -109,6 +149,10 @@ export const networksMethods = {
     summary: 'Add a network (it is not selected): a practice-compatible one by its chain and hub endpoints, or a Bittensor one (finney, test or an endpoint), whose chain name, genesis hash and runtime are checked first.',
   }),
   'networks.remove': method<NetworksView>()({ input: z.object({ id: z.string().min(1).max(64) }).strict(), summary: 'Remove a network you added.' }),
+  'networks.configure': method<NetworksView>()({
+    input: z.object({ id: z.string().min(1).max(64), actionPrefix: z.enum(ACTION_PREFIXES).optional(), connito: connitoInput.nullable().optional() }).strict(),
+    summary: 'Settings of a Bittensor network: the signing prefix of miner actions, and the Connito checkpoint competition (subnet, validator, rounds) or none.',
+  }),
   'networks.select': method<NetworksView>()({ input: z.object({ id: z.string().min(1).max(64) }).strict(), summary: 'Switch to a network (explicit; recorded in the audit log).' }),
 };
 

@@ -7,11 +7,12 @@ import type { RpcEventMessage } from '@shared/contract';
 import type { CheckpointSubmissionView } from '@shared/contract/checkpoints';
 import type { CompetitionsView } from '@shared/contract/competitions';
 import { AppError } from '@shared/contract/errors';
-import { parseReceipt, verification, verifyPracticeReceipt } from '@core/checkpoints/receipt';
+import { parseReceipt, verification, verifyBittensorReceipt, verifyPracticeReceipt } from '@core/checkpoints/receipt';
+import { connectBittensor } from '@core/network/bittensor/bittensor-client';
 import { readPracticeNetworkState } from '@devnet/state';
 import { readSmallFile } from '../files';
 import type { CliCommand, CliIo } from '../command-registry';
-import { fail, report } from '../output';
+import { fail, report, UsageError } from '../output';
 import { askYesNo, readPassword } from '../password';
 import { inProcessPracticeHost } from '../practice-host';
 import { withSession, type Session } from '../session';
@@ -175,12 +176,25 @@ export const checkpointCommand: CliCommand = {
     cmd
       .command('verify-receipt <file>')
       .description('check an exported receipt against the chain: commitment, signature, timing')
-      .option('--chain <url>', 'the chain to check against (default: the practice network of --data-dir)')
+      .option('--chain <url>', 'the chain to check against (default: the practice network of --data-dir; a Bittensor receipt needs the subtensor node, wss://…)')
       .option('--data-dir <dir>', 'data folder whose practice network to use')
       .option('--json', 'print the checks as JSON')
       .action(async (file: string, opts: { chain?: string; dataDir?: string; json?: boolean }) => {
         try {
           const receipt = parseReceipt(readSmallFile(resolve(file), 1024 * 1024, 'a receipt'));
+          if (receipt.chain) {
+            // A Connito receipt: its commitment lives on a subtensor subnet.
+            if (!opts.chain) throw new UsageError('This receipt is from a Bittensor subnet: pass --chain wss://… (the subtensor node to check against).');
+            const client = await connectBittensor({ endpoint: opts.chain });
+            try {
+              const result = verification(await verifyBittensorReceipt(receipt, client), `${opts.chain} (subnet ${receipt.chain.netuid})`);
+              report(io, Boolean(opts.json), result, [...result.checks.map((c) => `${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`), result.summary].join('\n'));
+              if (!result.valid) io.setExitCode(1);
+            } finally {
+              await client.disconnect().catch(() => undefined);
+            }
+            return;
+          }
           const chainUrl = opts.chain ?? readPracticeNetworkState(resolveDataDir({ flag: opts.dataDir, env: io.env }))?.parties.chain?.url;
           if (!chainUrl) throw new AppError('UNAVAILABLE', 'No chain to check against: pass --chain URL, or start the practice network (minerva devnet start).');
           const result = verification(await verifyPracticeReceipt(receipt, chainUrl), chainUrl);

@@ -283,6 +283,40 @@ function registerNetworks(program: Command, io: CliIo): void {
         });
       }),
     );
+  withCommon(networks.command('configure <id>'))
+    .description('settings of a Bittensor network: the signing prefix of miner actions, and the Connito checkpoint competition on a subnet')
+    .option('--action-prefix <prefix>', 'base-upload-v1 (the public Platform code; the default on Bittensor) or platform-upload-v1 (the practice network’s)', choiceOption(['base-upload-v1', 'platform-upload-v1'] as const))
+    .option('--connito-netuid <n>', 'the subnet of the Connito checkpoint competition', intOption(1, 65_535))
+    .option('--connito-validator <url>', 'the validator’s https:// address (its /submit takes the signed messages)')
+    .option('--connito-round-blocks <n>', 'blocks per round (default 360)', intOption(4, 100_000))
+    .option('--connito-commit-blocks <n>', 'blocks of commit phase at the start of each round (default 180)', intOption(2, 100_000))
+    .option('--no-connito', 'remove the Connito competition from this network')
+    .action(
+      guarded(
+        io,
+        async (
+          id: string,
+          opts: ReportOpts & { actionPrefix?: 'base-upload-v1' | 'platform-upload-v1'; connitoNetuid?: number; connitoValidator?: string; connitoRoundBlocks?: number; connitoCommitBlocks?: number; connito: boolean },
+        ) => {
+          const input: MethodInput<'networks.configure'> = { id, ...(opts.actionPrefix ? { actionPrefix: opts.actionPrefix } : {}) };
+          if (!opts.connito) input.connito = null;
+          else if (opts.connitoNetuid !== undefined || opts.connitoValidator !== undefined) {
+            if (opts.connitoNetuid === undefined || !opts.connitoValidator) throw new UsageError('A Connito competition needs both --connito-netuid and --connito-validator.');
+            input.connito = { netuid: opts.connitoNetuid, validatorUrl: opts.connitoValidator, roundBlocks: opts.connitoRoundBlocks ?? 360, commitBlocks: opts.connitoCommitBlocks ?? 180 };
+          }
+          await withSession(opts, io, async (session) => {
+            const view = await session.call('networks.configure', input);
+            const settings = view.profiles.find((p) => p.id === id)?.settings;
+            const c = settings?.connito;
+            const human = [
+              `Signed miner actions use the prefix ${settings?.actionPrefix ?? '?'}.`,
+              c ? `Connito checkpoints: subnet ${c.netuid}, validator ${c.validatorUrl}, rounds of ${c.roundBlocks} blocks opening with ${c.commitBlocks} blocks of commit phase.` : 'No Connito competition on this network.',
+            ].join('\n');
+            report(io, Boolean(opts.json), view, human);
+          });
+        },
+      ),
+    );
   withCommon(networks.command('select <id>'))
     .description('switch to a network (explicit; recorded in the audit log)')
     .action(

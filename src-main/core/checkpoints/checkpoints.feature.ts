@@ -7,6 +7,7 @@ import { CheckpointsService } from './checkpoints.service';
 import { assertPublishable } from './publishable';
 import { trainDemoCheckpoint } from './demo-trainer';
 import { parseReceipt, verifyReceiptOnNetwork } from './receipt';
+import { connitoId } from '../network/connito-bittensor';
 
 /** Two-phase checkpoint submission (hash → commit → publish → submit → verdict → receipt). */
 export type CheckpointsApi = WorkReporter;
@@ -77,7 +78,13 @@ export const checkpointsFeature = defineFeature({
           return checkpoints.submitFile({ competitionId, path, expertGroup }, { ownCheckpoint: true });
         },
         'checkpoints.retry': ({ id }) => checkpoints.retry(id),
-        'checkpoints.exportReceipt': ({ id }) => checkpoints.receipt(id),
+        'checkpoints.exportReceipt': ({ id }) =>
+          checkpoints.receipt(id, (networkId, competitionId) => {
+            const profile = networks.view().profiles.find((p) => p.id === networkId);
+            const c = profile?.kind === 'bittensor' ? profile.settings?.connito : null;
+            if (!c || connitoId(c.netuid) !== competitionId) return undefined;
+            return { kind: 'bittensor', netuid: c.netuid, genesis_hash: profile?.chain?.genesisHash ?? null, round_blocks: c.roundBlocks, commit_blocks: c.commitBlocks };
+          }),
         'checkpoints.verifyReceipt': ({ content }) => verifyReceiptOnNetwork(networks, parseReceipt(content)),
       },
       start: () => checkpoints.start(),

@@ -20,6 +20,15 @@ import { whatItIs } from './publishable';
 
 export { VERDICT_WORDS } from './submission.flow';
 
+/** Where a Bittensor receipt's commitment lives, and the rounds its timing is judged by. */
+export interface ReceiptChain {
+  kind: 'bittensor';
+  netuid: number;
+  genesis_hash: string | null;
+  round_blocks: number;
+  commit_blocks: number;
+}
+
 export interface CheckpointsDeps {
   db: Db;
   audit: AuditRepo;
@@ -203,14 +212,17 @@ export class CheckpointsService {
   }
 
   /** A JSON proof of the submission that anyone can check against the chain (`minerva checkpoint verify-receipt`). */
-  receipt(id: string): { fileName: string; content: string } {
+  receipt(id: string, chainOf?: (networkId: string, competitionId: string) => ReceiptChain | undefined): { fileName: string; content: string } {
     const row = this.repo.get(id);
     if (!row) throw new AppError('NOT_FOUND', 'That submission is not in this app’s records.');
     if (!row.commitTx || !row.sha256) throw new AppError('CONFLICT', 'This submission has no commitment yet, so there is nothing to prove.');
+    const chain = chainOf?.(row.networkId, row.competitionId);
     const receipt = {
       format: 'minerva-checkpoint-receipt',
       version: 1,
       network: row.networkId,
+      // A Bittensor network's commitment lives on a subnet (Connito): where to look it up.
+      ...(chain ? { chain } : {}),
       competition_id: row.competitionId,
       hotkey: row.hotkey,
       expert_group: row.expertGroup,

@@ -3,6 +3,9 @@ import type { ReceiptCheck, ReceiptVerification } from '@shared/contract/checkpo
 import { AppError } from '@shared/contract/errors';
 import { verifyCheckpoint } from '@shared/protocol/checkpoint-message';
 import { fromHex } from '@shared/protocol/encoding';
+import { publicKeyFromHotkey } from '@shared/protocol/checkpoint-message';
+import type { BittensorClient } from '../network/bittensor/bittensor-client';
+import { connitoRound, sha256Field } from '../network/connito-bittensor';
 import type { NetworksApi } from '../network/networks.feature';
 
 /**
@@ -31,7 +34,13 @@ export const receiptSchema = z.object({
     .nullable(),
   /** Present for a Bittensor network (Connito on Bittensor): where the commitment lives. */
   chain: z
-    .object({ kind: z.literal('bittensor'), netuid: z.number().int().nonnegative(), genesis_hash: z.string().regex(/^0x[0-9a-f]{64}$/).nullable() })
+    .object({
+      kind: z.literal('bittensor'),
+      netuid: z.number().int().nonnegative(),
+      genesis_hash: z.string().regex(/^0x[0-9a-f]{64}$/).nullable(),
+      round_blocks: z.number().int().min(4),
+      commit_blocks: z.number().int().min(2),
+    })
     .optional(),
   submission_id: z.string().nullable().optional(),
   verdict: z.unknown().optional(),
@@ -170,5 +179,58 @@ export async function verifyReceiptOnNetwork(networks: NetworksApi, receipt: Rec
     if (!profile.chainUrl) throw new AppError('UNAVAILABLE', `The network ${profile.name} has no chain address.`);
     return verification(await verifyPracticeReceipt(receipt, profile.chainUrl), `the network ${profile.name}`);
   }
-  throw new AppError('UNSUPPORTED', `Checking receipts of the Bittensor network ${profile.name} is not available yet.`);
+  if (!receipt.chain) throw new AppError('VALIDATION', `This receipt names the Bittensor network ${profile.name} but not the subnet of its commitment; it was not exported by a Connito submission.`);
+  if (view.selectedId !== profile.id) throw new AppError('UNAVAILABLE', `This receipt is from ${profile.name}. Switch to that network (Settings → Networks), then check it again.`);
+  const { client } = await networks.bittensor();
+  return verification(await verifyBittensorReceipt(receipt, client), `${profile.name} (subnet ${receipt.chain.netuid})`);
+}
+
+/**
+ * Checks a Connito receipt against a subtensor chain: `CommitmentOf(netuid, hotkey)` holds the
+ * file's hash as a Sha256 field at the receipt's block; the hotkey is registered on the subnet and
+ * its key (a Bittensor hotkey's address is its public key) verifies the sr25519 message; the
+ * message's block lies in the submission phase of the commitment's round.
+ */
+export async function verifyBittensorReceipt(receipt: Receipt, client: BittensorClient): Promise<ReceiptCheck[]> {
+  const chain = receipt.chain;
+  if (!chain) throw new AppError('VALIDATION', 'This receipt does not name a subnet: it is not a Connito receipt.');
+  const checks: ReceiptCheck[] = [];
+  if (chain.genesis_hash && chain.genesis_hash !== client.identity.genesisHash) {
+    checks.push({ name: 'network', label: 'Network', ok: false, detail: `the receipt is from the chain with genesis ${chain.genesis_hash.slice(0, 10)}…, this one is ${client.identity.genesisHash.slice(0, 10)}…` });
+    return checks;
+  }
+  const found = await client.commitment(chain.netuid, receipt.hotkey);
+  const hash = found ? sha256Field(found.fields) : null;
+  const where = `subnet ${chain.netuid}`;
+  let detail: string;
+  if (!found || !hash) detail = `the chain holds no hash committed by this hotkey on ${where}`;
+  else if (found.block !== receipt.commit.block) {
+    detail =
+      found.block > (receipt.commit.block ?? 0)
+        ? `the chain now holds a later commitment of this hotkey (block ${found.block}); it keeps only the latest, so the one at block ${receipt.commit.block ?? '?'} cannot be checked any more`
+        : `the chain's commitment of this hotkey is at block ${found.block}, not the receipt's ${receipt.commit.block ?? '?'}`;
+  } else if (hash !== receipt.file.sha256) detail = `the chain holds hash ${hash.slice(0, 16)}… at block ${found.block}, not the receipt's ${receipt.file.sha256.slice(0, 16)}…`;
+  else detail = `CommitmentOf on ${where} holds hash ${hash.slice(0, 16)}… committed at block ${found.block}`;
+  checks.push({ name: 'commitment', label: 'Commitment on the chain', ok: Boolean(found && hash === receipt.file.sha256 && found.block === receipt.commit.block), detail });
+  if (!receipt.message) {
+    checks.push({ name: 'message', label: 'Signed message', ok: false, detail: 'the receipt holds no submitted message (the submission stopped before it was sent)' });
+    return checks;
+  }
+  const uid = await client.uid(chain.netuid, receipt.hotkey);
+  checks.push(
+    uid === null
+      ? { name: 'signature', label: 'Signature', ok: false, detail: `the hotkey holds no UID on ${where}, so the chain vouches for no key` }
+      : signatureCheck(receipt, receipt.message, publicKeyFromHotkey(receipt.hotkey), 'sr25519'),
+  );
+  const rounds = { roundBlocks: chain.round_blocks, commitBlocks: chain.commit_blocks };
+  const sent = connitoRound(rounds, receipt.message.block_number);
+  const committed = found ? connitoRound(rounds, found.block) : null;
+  checks.push({
+    name: 'timing',
+    label: 'Timing',
+    ok: committed !== null && committed.phase === 'commit' && sent.phase === 'submit' && sent.round === committed.round,
+    detail: `block ${receipt.message.block_number} is in the ${sent.phase === 'submit' ? 'submission' : 'commit'} phase of round ${sent.round}${committed ? ` (committed in the ${committed.phase} phase of round ${committed.round})` : ''}, rounds of ${chain.round_blocks} blocks`,
+  });
+  checks.push(urlCheck(receipt, receipt.message));
+  return checks;
 }

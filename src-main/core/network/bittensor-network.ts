@@ -2,13 +2,14 @@ import { AppError } from '@shared/contract/errors';
 import type { ScopedLogger } from '../log/logger';
 import { connectBittensor, formatTao, type BittensorClient, type ConnectOptions } from './bittensor/bittensor-client';
 import type { CatalogueEntry, ChainRounds, NetworkClient } from './client';
+import { connitoEntry, connitoId, connitoRounds } from './connito-bittensor';
 import type { ActiveNetwork } from './networks.service';
 
 /**
  * The NetworkClient of a Bittensor profile, and the one connection per profile it reads through.
  *
- * Bittensor has no practice hub: no catalogue of competitions, no signed joins, no reward ledger,
- * no checkpoint rounds. What maps (the balance) is read from the chain; what the app asks that
+ * Bittensor has no practice hub: no catalogue of competitions, no signed joins, no reward ledger;
+ * the one competition it knows is the profile's Connito one (connito-bittensor.ts), if configured. What maps (the balance) is read from the chain; what the app asks that
  * only the practice network has comes back as UNSUPPORTED with `details.reason =
  * 'not-on-this-network'`, in words. Registration by burn, the metagraph and commitments are the
  * bittensor feature's own calls (bittensor.feature.ts), since they cost TAO and need a confirmation.
@@ -77,17 +78,29 @@ export function taoAmount(rao: bigint, decimals = 9): string {
 export function createBittensorNetworkClient(network: ActiveNetwork, connections: BittensorConnections): NetworkClient & ChainRounds {
   const chain = () => connections.get(network);
   const refuse = (what: string) => () => Promise.reject(notOnThisNetwork(what));
+  // The profile's Connito competition (connito-bittensor.ts), when its settings name one.
+  const settings = network.settings;
+  const connito = settings?.connito ? connitoRounds(settings.connito, chain) : null;
+  const isConnito = (id: string): boolean => settings?.connito !== null && settings?.connito !== undefined && id === connitoId(settings.connito.netuid);
+  const onlyConnito = (what: string) => (id: string) => (connito && isConnito(id) ? Promise.resolve() : Promise.reject(notOnThisNetwork(what)));
   return {
-    // Minerva knows no competitions on Bittensor yet: an empty catalogue, not an error, so that
-    // pages listing competitions say "none here".
-    catalogue: (): Promise<CatalogueEntry[]> => Promise.resolve([]),
+    // Only the profile's Connito competition, if configured; else an empty catalogue, not an
+    // error, so that pages listing competitions say "none here".
+    catalogue: async (): Promise<CatalogueEntry[]> => (settings?.connito ? [connitoEntry(settings, settings.connito, (await chain()).identity.tokenSymbol)] : []),
     participants: refuse('Counting competition participants'),
-    isRegistered: refuse('Competition registration'),
-    register: refuse('Registering for a practice competition'),
+    // Joining the Connito competition is being registered on its subnet: the membership flow skips
+    // its register step when the hotkey holds a UID, and the join tells nobody (no hub).
+    isRegistered: (id, hotkey) => (connito && isConnito(id) ? connito.isRegistered(hotkey) : Promise.reject(notOnThisNetwork('Competition registration'))),
+    register: (id) =>
+      Promise.reject(
+        connito && isConnito(id)
+          ? new AppError('FORBIDDEN', `Register your hotkey on subnet ${settings?.connito?.netuid} first: Settings → Bittensor shows the cost and asks before it spends TAO. Then join again.`, { details: { permanent: true } })
+          : notOnThisNetwork('Registering for a practice competition'),
+      ),
     deregister: refuse('Leaving a practice competition'),
-    txStatus: refuse('Following a practice transaction'),
-    join: refuse('Joining a competition'),
-    leave: refuse('Leaving a competition'),
+    txStatus: (txId) => (connito ? connito.txStatus(txId) : Promise.reject(notOnThisNetwork('Following a practice transaction'))),
+    join: (entry) => onlyConnito('Joining a competition')(entry.id),
+    leave: (entry) => onlyConnito('Leaving a competition')(entry.id),
     async balance(address) {
       const client = await chain();
       const balance = await client.balance(address);
@@ -96,9 +109,9 @@ export function createBittensorNetworkClient(network: ActiveNetwork, connections
     // Emission on Bittensor accrues as stake on the hotkey, not as ledger payments to the coldkey:
     // the Rewards page reads it from the metagraph (bittensor.overview), so there is no entry here.
     rewards: () => Promise.resolve([]),
-    round: refuse('Checkpoint rounds'),
-    waitForBlock: refuse('Waiting for a checkpoint round'),
-    commitHash: refuse('The practice checkpoint commit'),
-    commitment: refuse('The practice checkpoint commitment'),
+    round: (id) => (connito ? connito.round(id) : Promise.reject(notOnThisNetwork('Checkpoint rounds'))),
+    waitForBlock: (n, timeoutMs) => (connito ? connito.waitForBlock(n, timeoutMs) : Promise.reject(notOnThisNetwork('Waiting for a checkpoint round'))),
+    commitHash: (id, hotkey, group, hash) => (connito ? connito.commitHash(id, hotkey, group, hash) : Promise.reject(notOnThisNetwork('The practice checkpoint commit'))),
+    commitment: (id, hotkey, group, round) => (connito ? connito.commitment(id, hotkey, group, round) : Promise.reject(notOnThisNetwork('The practice checkpoint commitment'))),
   };
 }

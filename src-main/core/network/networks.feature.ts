@@ -85,6 +85,7 @@ export const networksFeature = defineFeature({
         'networks.add': (input) => networks.add(input),
         'networks.remove': ({ id }) => networks.remove(id),
         'networks.select': ({ id }) => networks.select(id),
+        'networks.configure': (input) => networks.configure(input),
       },
       start() {
         // The practice network is the default: bring it up in the background when it is selected.

@@ -42,4 +42,12 @@ export const networksMigrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 120,
+    name: 'bittensor profile settings',
+    // JSON of BittensorSettings (signing prefix, Connito competition); NULL = the defaults.
+    up(db) {
+      db.exec('ALTER TABLE network_profiles ADD COLUMN settings_json TEXT;');
+    },
+  },
 ];

@@ -1,5 +1,5 @@
 import type { Db } from '../db/open';
-import type { ChainIdentityView, NetworkProfile } from '@shared/contract/networks';
+import { DEFAULT_BITTENSOR_SETTINGS, type BittensorSettings, type ChainIdentityView, type NetworkProfile } from '@shared/contract/networks';
 
 interface ProfileRow {
   id: string;
@@ -9,6 +9,7 @@ interface ProfileRow {
   hub_url: string;
   genesis_hash: string | null;
   chain_json: string | null;
+  settings_json: string | null;
 }
 
 /** Networks the user added. The practice network is built in and never stored. */
@@ -16,10 +17,10 @@ export class NetworkProfilesRepo {
   constructor(private readonly db: Db) {}
 
   list(): NetworkProfile[] {
-    const rows = this.db.prepare('SELECT id, name, kind, chain_url, hub_url, genesis_hash, chain_json FROM network_profiles ORDER BY created_at, id').all() as ProfileRow[];
+    const rows = this.db.prepare('SELECT id, name, kind, chain_url, hub_url, genesis_hash, chain_json, settings_json FROM network_profiles ORDER BY created_at, id').all() as ProfileRow[];
     return rows.map((r) =>
       r.kind === 'bittensor'
-        ? { id: r.id, name: r.name, kind: 'bittensor', chainUrl: r.chain_url, hubUrl: null, builtin: false, chain: parseChain(r) }
+        ? { id: r.id, name: r.name, kind: 'bittensor', chainUrl: r.chain_url, hubUrl: null, builtin: false, chain: parseChain(r), settings: parseSettings(r) }
         : { id: r.id, name: r.name, kind: 'custom', chainUrl: r.chain_url, hubUrl: r.hub_url, builtin: false },
     );
   }
@@ -32,6 +33,10 @@ export class NetworkProfilesRepo {
     this.db
       .prepare("INSERT INTO network_profiles (id, name, kind, chain_url, hub_url, genesis_hash, chain_json, created_at) VALUES (?, ?, 'bittensor', ?, '', ?, ?, ?)")
       .run(profile.id, profile.name, profile.endpoint, profile.chain.genesisHash, JSON.stringify(profile.chain), at);
+  }
+
+  setSettings(id: string, settings: BittensorSettings): void {
+    this.db.prepare("UPDATE network_profiles SET settings_json = ? WHERE id = ? AND kind = 'bittensor'").run(JSON.stringify(settings), id);
   }
 
   remove(id: string): boolean {
@@ -48,4 +53,12 @@ function parseChain(row: ProfileRow): ChainIdentityView | null {
     chain = null; // the genesis hash alone still pins the chain
   }
   return { preset: 'custom', chain: '?', specName: 'node-subtensor', specVersion: 0, tokenSymbol: 'TAO', tokenDecimals: 9, block: 0, ...chain, genesisHash: row.genesis_hash };
+}
+
+function parseSettings(row: ProfileRow): BittensorSettings {
+  try {
+    return { ...DEFAULT_BITTENSOR_SETTINGS, ...(JSON.parse(row.settings_json ?? '{}') as Partial<BittensorSettings>) };
+  } catch {
+    return DEFAULT_BITTENSOR_SETTINGS; // written by this app only; a damaged value falls back to the defaults
+  }
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '@shared/contract/errors';
-import { BITTENSOR_PRESETS, type AddNetworkInput, type ChainIdentityView, type NetworkProfile, type NetworksView, type PracticeStatus } from '@shared/contract/networks';
+import { BITTENSOR_PRESETS, DEFAULT_BITTENSOR_SETTINGS, type AddNetworkInput, type BittensorSettings, type ChainIdentityView, type NetworkProfile, type NetworksView, type PracticeStatus } from '@shared/contract/networks';
 import type { ConnectOptions, ExpectedChain } from './bittensor/bittensor-client';
 import type { AuditRepo } from '../db/audit.repo';
 import type { Db } from '../db/open';
@@ -33,6 +33,8 @@ export interface ActiveNetwork {
   hubUrl: string;
   /** For bittensor: what every connection must find there (the genesis the profile was added with). */
   expect?: ExpectedChain;
+  /** For bittensor: the profile's settings (signing prefix, Connito competition). */
+  settings?: BittensorSettings;
 }
 
 /** The runtime a Bittensor endpoint must run to be added. */
@@ -101,6 +103,19 @@ export class NetworksService {
     return this.changed();
   }
 
+  /** A Bittensor profile's settings: the signing prefix, and the Connito competition (or none). */
+  configure(input: { id: string; actionPrefix?: BittensorSettings['actionPrefix'] | undefined; connito?: BittensorSettings['connito'] | undefined }): NetworksView {
+    const profile = this.repo.list().find((p) => p.id === input.id);
+    if (!profile) throw new AppError('NOT_FOUND', 'That network is not in your list.');
+    if (profile.kind !== 'bittensor') throw new AppError('UNSUPPORTED', `${profile.name} is not a Bittensor network; only Bittensor networks have these settings.`);
+    const before = profile.settings ?? DEFAULT_BITTENSOR_SETTINGS;
+    const settings: BittensorSettings = { actionPrefix: input.actionPrefix ?? before.actionPrefix, connito: input.connito === undefined ? before.connito : input.connito };
+    this.repo.setSettings(profile.id, settings);
+    this.deps.audit.append({ at: this.deps.now().toISOString(), actor: 'user', action: 'networks.configure', detail: { id: profile.id, ...settings } });
+    this.deps.log.info('network configured', { id: profile.id, actionPrefix: settings.actionPrefix, connito: settings.connito });
+    return this.changed();
+  }
+
   remove(id: string): NetworksView {
     if (id === PRACTICE_ID) throw new AppError('FORBIDDEN', 'The practice network is built in and cannot be removed.');
     if (this.deps.selectedId() === id) throw new AppError('CONFLICT', 'This network is in use. Switch to another network first, then remove it.');
@@ -130,7 +145,14 @@ export class NetworksService {
     const profile = view.profiles.find((p) => p.id === view.selectedId);
     if (profile?.kind === 'bittensor' && profile.chainUrl) {
       const genesisHash = profile.chain?.genesisHash;
-      return { id: profile.id, kind: 'bittensor', chainUrl: profile.chainUrl, hubUrl: '', expect: { profile: profile.name, specName: SUBTENSOR_SPEC_NAME, ...(genesisHash ? { genesisHash } : {}) } };
+      return {
+        id: profile.id,
+        kind: 'bittensor',
+        chainUrl: profile.chainUrl,
+        hubUrl: '',
+        expect: { profile: profile.name, specName: SUBTENSOR_SPEC_NAME, ...(genesisHash ? { genesisHash } : {}) },
+        settings: profile.settings ?? DEFAULT_BITTENSOR_SETTINGS,
+      };
     }
     if (!profile?.chainUrl || !profile.hubUrl) throw new AppError('NOT_FOUND', 'The selected network has no endpoints. Pick another network in Settings.');
     return { id: profile.id, kind: 'custom', chainUrl: profile.chainUrl, hubUrl: profile.hubUrl };
