@@ -1,5 +1,7 @@
 import { statfsSync } from 'node:fs';
 import type { AppHealth, AppInfo, HealthCheck } from '@shared/contract/app';
+import type { EarningVerdict } from '@shared/contract/rewards';
+import type { KeySafetyWarning } from '@shared/contract/vault';
 import type { Db } from './db/open';
 
 export interface AppServiceDeps {
@@ -16,7 +18,11 @@ export class AppService {
     return this.deps.info;
   }
 
-  health(): AppHealth {
+  /**
+   * The services' checks, and — when given — key safety and earning, so that the Dashboard, the
+   * CLI and the diagnostics bundle all say "Everything is working" only when it is.
+   */
+  health(state: HealthState = {}): AppHealth {
     const checks: HealthCheck[] = [];
     try {
       const row = this.deps.db.prepare('SELECT 1 AS one').get() as { one: number };
@@ -32,6 +38,34 @@ export class AppService {
     } catch {
       checks.push({ id: 'disk', ok: false, detail: 'free space unknown' });
     }
+    if (state.warnings) checks.push(keySafetyCheck(state.warnings));
+    if (state.earning && state.earning.length > 0) checks.push(earningCheck(state.earning));
     return { status: checks.every((c) => c.ok) ? 'ok' : 'degraded', checks, uptimeMs: Date.now() - this.deps.startedAt };
   }
+}
+
+/** What health reads from other features (absent: it could not be read, and is left out). */
+export interface HealthState {
+  warnings?: readonly KeySafetyWarning[];
+  earning?: readonly EarningVerdict[];
+}
+
+/** A critical key-safety warning makes the app unhealthy (the warning's title, and where to fix it). */
+export function keySafetyCheck(warnings: readonly KeySafetyWarning[]): HealthCheck {
+  const critical = warnings.filter((w) => w.severity === 'critical');
+  return {
+    id: 'key safety',
+    ok: critical.length === 0,
+    detail: critical.length === 0 ? 'No critical key-safety warning.' : `${critical.map((w) => w.title).join('; ')} (see Wallet & Security)`,
+  };
+}
+
+/** "Work done, nothing paid" for any joined competition makes the app unhealthy. */
+export function earningCheck(earning: readonly EarningVerdict[]): HealthCheck {
+  const unpaid = earning.filter((v) => v.state === 'unpaid');
+  return {
+    id: 'earning',
+    ok: unpaid.length === 0,
+    detail: unpaid.length > 0 ? unpaid.map((v) => v.words).join(' ') : earning.some((v) => v.state === 'paid') ? 'Work done is being paid.' : 'No work is waiting for a payment.',
+  };
 }

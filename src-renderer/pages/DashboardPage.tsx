@@ -38,14 +38,12 @@ export function DashboardPage() {
       clearInterval(timer);
     };
   }, []);
-  // Health counts key safety (critical warnings) and earning ("work done, nothing paid") too.
-  const critical = warnings.filter((w) => w.severity === 'critical');
-  const unpaid = rewards?.earning.filter((v) => v.state === 'unpaid') ?? [];
-  const extraChecks = [
-    { id: 'key safety', ok: critical.length === 0, detail: critical.length === 0 ? 'No critical key-safety warning.' : `${critical.map((w) => w.title).join('; ')} (see Wallet & Security)` },
-    ...(rewards && rewards.earning.length > 0 ? [{ id: 'earning', ok: unpaid.length === 0, detail: unpaid.length > 0 ? unpaid.map((v) => v.words).join(' ') : rewards.earning.some((v) => v.state === 'paid') ? 'Work done is being paid.' : 'No work is waiting for a payment.' }] : []),
-  ];
-  const healthy = health?.status === 'ok' && extraChecks.every((c) => c.ok);
+  // Health (core's app.health) includes key safety and earning; asked again when either may have changed.
+  const warningsKey = warnings.map((w) => `${w.id}:${w.severity}`).join(',');
+  useEffect(() => {
+    void refreshHealth();
+  }, [warningsKey, rewards?.updatedAt]);
+  const healthy = health?.status === 'ok';
   return (
     <div className="page-grid">
       {loadError ? (
@@ -119,7 +117,7 @@ export function DashboardPage() {
           <>
             <p className={`health-summary health-${healthy ? 'ok' : 'degraded'}`}>{healthy ? 'Everything is working.' : 'Something needs your attention.'}</p>
             <ul className="check-list" aria-label="Health checks">
-              {[...health.checks, ...extraChecks].map((c) => (
+              {health.checks.map((c) => (
                 <li key={c.id}>
                   <span className={`dot ${c.ok ? 'dot-ok' : 'dot-bad'}`} aria-hidden="true" />
                   <span className="check-name">{c.id}</span>

@@ -48,14 +48,14 @@ export function startApp(): void {
 export async function loadAll(): Promise<void> {
   const client = rpc();
   try {
-    const [info, settings, health, networks] = await Promise.all([
-      client.invoke('app.info', {}),
-      client.invoke('settings.get', {}),
-      client.invoke('app.health', {}),
-      client.invoke('networks.list', {}),
-    ]);
+    // Health reads the chain for its earning check: it comes on its own, never holding up the first paint.
+    void client.invoke('app.health', {}).then(
+      (health) => useStore.getState().setApp({ health }),
+      () => undefined,
+    );
+    const [info, settings, networks] = await Promise.all([client.invoke('app.info', {}), client.invoke('settings.get', {}), client.invoke('networks.list', {})]);
     const s = useStore.getState();
-    s.setApp({ info, health, loadError: null });
+    s.setApp({ info, loadError: null });
     s.setSettings(settings);
     s.setNetworks(networks);
   } catch (error) {

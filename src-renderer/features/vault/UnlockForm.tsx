@@ -2,9 +2,15 @@ import { useState, type FormEvent } from 'react';
 import { Card } from '../../components/Card';
 import { PasswordField } from './PasswordFields';
 import { vaultCall } from './vault-actions';
+import { useVaultStore } from './vault-store';
 
-/** The unlock screen: one password field; wrong passwords are slowed down by core. */
+/**
+ * The unlock screen: one password field; wrong passwords are slowed down by core. What waits for
+ * the password depends on mining: with the work keys in memory, jobs and rewards go on and only
+ * the coldkey's actions (phrase, transfers, key changes) wait.
+ */
 export function UnlockForm({ retryAfterMs }: { retryAfterMs: number }) {
+  const mining = useVaultStore((s) => s.overview?.status.mining ?? false);
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -20,7 +26,11 @@ export function UnlockForm({ retryAfterMs }: { retryAfterMs: number }) {
   return (
     <Card title="Unlock your wallet">
       <form className="inline-form" aria-label="Unlock the wallet" onSubmit={(e) => void submit(e)}>
-        <p>Your keys are encrypted. Enter your wallet password to use them; jobs that need a key wait until then.</p>
+        <p>
+          {mining
+            ? 'Mining goes on while the wallet is locked: jobs are answered and rewards keep coming. Enter your wallet password for what needs the coldkey — the recovery phrase, transfers and key changes.'
+            : 'Your keys are encrypted and mining is off. Enter your wallet password to use them; jobs and submissions wait until then, and jobs the router sends meanwhile go to other miners.'}
+        </p>
         <PasswordField value={password} onChange={setPassword} autoFocus />
         {error ? (
           <p role="alert" className="help help-bad">

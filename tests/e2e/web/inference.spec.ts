@@ -242,10 +242,16 @@ test('Playground: a prompt goes through the router and this miner and comes back
   await page.screenshot({ path: testInfo.outputPath('inference-playground-light.png'), fullPage: true });
 });
 
-test('mining mode: left idle past the auto-lock, the miner keeps answering jobs; Stop mining pauses them', async ({ app, page }, testInfo) => {
-  test.setTimeout(420_000);
+test('mining mode: left idle past the auto-lock, the miner keeps answering jobs and earning; Stop mining stops both', async ({ app, page }, testInfo) => {
+  test.setTimeout(540_000);
   // a short idle lock for the test (MINERVA_AUTO_LOCK_SECONDS); the default is the 15 minutes of the settings
   const nav = await joinPracticeInference(page, (p) => app.createWallet(p), { MINERVA_AUTO_LOCK_SECONDS: '45' });
+  // The router pays per epoch: every wait for a payment below is bounded by the epoch's length (blocks × 300 ms).
+  await nav.getByRole('link', { name: 'Competitions' }).click();
+  const epochBlocks = Number(/per epoch of (\d+) blocks/u.exec((await page.getByRole('article', { name: 'Private inference (practice)' }).textContent()) ?? '')?.[1]);
+  expect(epochBlocks).toBeGreaterThan(0);
+  const epochMs = epochBlocks * 300;
+  await nav.getByRole('link', { name: 'Jobs' }).click();
   const list = page.getByRole('listbox', { name: 'Jobs, newest first' });
   await expect(list.getByRole('option', { name: /^Reported: job/ }).first()).toBeVisible({ timeout: 180_000 });
 
@@ -266,11 +272,26 @@ test('mining mode: left idle past the auto-lock, the miner keeps answering jobs;
   await expect(wallet).toContainText('Mining — work keys in memory');
   await page.screenshot({ path: testInfo.outputPath('mining-dashboard.png') });
 
+  // Rewards keep coming while locked: the practice router pays this competition's jobs each epoch.
+  await nav.getByRole('link', { name: 'Rewards' }).click();
+  const earnedRow = page.getByRole('table').getByRole('row', { name: /Private inference \(practice\)/ });
+  const earned = async () => Number(((await earnedRow.getByRole('cell').last().textContent()) ?? 'NaN').replace(/,/gu, ''));
+  await expect.poll(earned, { timeout: 30_000 }).not.toBeNaN();
+  const earnedAtLock = await earned();
+  // a payment of the epoch in progress comes at its end; the Rewards page reloads on the chain's 'rewards.changed'
+  await expect.poll(earned, { timeout: 3 * epochMs + 20_000, intervals: [1000] }).toBeGreaterThan(earnedAtLock);
+  await expect(wallet).toContainText('Mining — work keys in memory');
+  await page.screenshot({ path: testInfo.outputPath('mining-rewards.png'), fullPage: true });
+
   // Wallet & Security says what is locked and what is not, and how to stop.
   await nav.getByRole('link', { name: 'Wallet & Security' }).click();
   await expect(page.getByRole('status', { name: 'Mining state' })).toContainText('your coldkey, your recovery phrase and anything that moves funds need the password');
   await expect(page.getByLabel('Keep mining when the wallet locks itself')).toBeChecked();
   await expect(page.getByLabel('Resume mining after a restart, without the password')).toBeDisabled();
+  // The unlock form does not pretend that jobs wait: with mining on, only the coldkey's actions need the password.
+  const unlock = page.getByRole('form', { name: 'Unlock the wallet' });
+  await expect(unlock).toContainText('Mining goes on while the wallet is locked');
+  await expect(unlock).not.toContainText('jobs that need a key wait');
   await page.screenshot({ path: testInfo.outputPath('mining-wallet-page.png'), fullPage: true });
 
   // One click stops mining: the jobs wait for the password, and the page says they time out meanwhile.
@@ -287,4 +308,17 @@ test('mining mode: left idle past the auto-lock, the miner keeps answering jobs;
   const stopped = await total();
   await page.waitForTimeout(8000); // the router sends a job every 1.5 s meanwhile
   expect(await total()).toBe(stopped);
+
+  // Rewards stop too: jobs reported before the stop are paid by the end of the next epoch, then nothing more.
+  await nav.getByRole('link', { name: 'Wallet & Security' }).click();
+  await expect(unlock).toContainText('mining is off');
+  await nav.getByRole('link', { name: 'Rewards' }).click();
+  await page.waitForTimeout(2 * epochMs + 3000);
+  await page.reload();
+  await expect.poll(earned, { timeout: 30_000 }).not.toBeNaN();
+  const settled = await earned();
+  await page.waitForTimeout(2 * epochMs + 3000);
+  await page.reload();
+  await expect.poll(earned, { timeout: 30_000 }).not.toBeNaN();
+  expect(await earned()).toBe(settled);
 });
