@@ -6,10 +6,10 @@ import { practiceApiToken } from '@devnet/router/router-config';
 /**
  * `minerva serve` runs the practice network in its own process (or attaches to one already
  * running for the data dir). Its log lines go to the app's log under the `devnet` scope.
- * Its code loads on start(), so the UI is served before the chain, x509 and gRPC are even read
- * (README "Performance": startup).
+ * Its code loads on start(), and start() waits for `startAfter` (serve: the UI has loaded), so the
+ * page is served before the chain, x509 and gRPC are even read (README "Performance": startup).
  */
-export function inProcessPracticeHost(dataDir: string, options: { blockTimeMs?: number; demoTrafficMs?: number; log: () => ScopedLogger | undefined }): PracticeNetworkHost {
+export function inProcessPracticeHost(dataDir: string, options: { blockTimeMs?: number; demoTrafficMs?: number; log: () => ScopedLogger | undefined; startAfter?: Promise<void> }): PracticeNetworkHost {
   let running: AttachedOrStarted | undefined;
   const log = {
     info: (msg: string, fields?: Record<string, unknown>) => options.log()?.info(msg, fields),
@@ -18,6 +18,7 @@ export function inProcessPracticeHost(dataDir: string, options: { blockTimeMs?: 
   };
   return {
     async start() {
+      await options.startAfter;
       const { startOrAttachPracticeNetwork } = await import('@devnet/index');
       running = await startOrAttachPracticeNetwork({
         dataDir,

@@ -1,8 +1,10 @@
 /**
- * Part 1, the page query: `inference.jobs` as the Jobs page asks it (`limit: 20,000`, jobs-model's
- * JOB_LIMIT) on a table of 20,000 jobs — JobsRepo.list (the indexed page, the count per state, the
- * rows as JobViews) and the reply's JSON — against the bare `SELECT * … ORDER BY seq DESC LIMIT`
- * of the same rows through better-sqlite3, alternating (tests/bench/_rounds.ts). Target ≤ 50 ms.
+ * Part 1, the page query: `inference.jobs` as the Jobs page asks it on a table of 20,000 jobs —
+ * its first page (JOB_FIRST_PAGE rows) and a page back (JOB_PAGE rows, keyset `before`), each
+ * JobsRepo.list (the indexed page, the count per state, the rows as JobViews) and the reply's JSON —
+ * against the bare `SELECT * … ORDER BY seq DESC LIMIT` of the same rows through better-sqlite3,
+ * alternating (tests/bench/_rounds.ts). Target ≤ 50 ms for both. All 20,000 rows in one call is
+ * printed beside them (the page asked for that before it paged).
  *
  * Part 2, the Jobs page's store under a busy miner: 10,000 jobs held, `inference.jobsChanged` batches of
  * 10 (2 new jobs, 8 that moved a step), as core sends them up to 10 times a second. Measured per
@@ -20,7 +22,7 @@ import type { JobState, JobView } from '@shared/contract/inference';
 import { MIGRATIONS } from '@core/create-core';
 import { openDatabase } from '@core/db/open';
 import { JobsRepo } from '@core/inference/jobs.repo';
-import { JOB_LIMIT, applyFilter, indexFrom, mergeBatch } from '../../src-renderer/features/inference/jobs-model';
+import { JOB_FIRST_PAGE, JOB_LIMIT, JOB_PAGE, applyFilter, indexFrom, mergeBatch } from '../../src-renderer/features/inference/jobs-model';
 import { alternate, judge, machine, roundsFromEnv, showSpread, spread } from './_rounds';
 
 const N = 10_000;
@@ -88,32 +90,53 @@ async function pageQuery(): Promise<void> {
       }
     })();
     const bare = db.prepare('SELECT * FROM inference_jobs ORDER BY seq DESC LIMIT ?');
+    const bareBefore = db.prepare('SELECT * FROM inference_jobs WHERE seq < ? ORDER BY seq DESC LIMIT ?');
+    // A page back from the middle of the table, as the Jobs page asks for its older pages.
+    const middle = String(Math.floor(ROWS / 2));
+    interface Pages {
+      first: number;
+      back: number;
+      whole: number;
+    }
     let sink = 0;
-    const { baseline, app } = await alternate({
+    const timed = (f: () => number): number => {
+      const t = performance.now();
+      sink += f();
+      return performance.now() - t;
+    };
+    const { baseline, app } = await alternate<Pages>({
       rounds: roundsFromEnv(15),
       warmup: 2,
-      baseline: () => {
-        const t = performance.now();
-        sink += bare.all(JOB_LIMIT).length;
-        return performance.now() - t;
-      },
-      app: () => {
-        const t = performance.now();
-        sink += JSON.stringify(repo.list({ limit: JOB_LIMIT })).length;
-        return performance.now() - t;
-      },
+      baseline: () => ({
+        first: timed(() => bare.all(JOB_FIRST_PAGE).length),
+        back: timed(() => bareBefore.all(Number(middle), JOB_PAGE).length),
+        whole: timed(() => bare.all(JOB_LIMIT).length),
+      }),
+      app: () => ({
+        first: timed(() => JSON.stringify(repo.list({ limit: JOB_FIRST_PAGE })).length),
+        back: timed(() => JSON.stringify(repo.list({ limit: JOB_PAGE, before: middle })).length),
+        // The whole list in one call (what the page asked for before it paged).
+        whole: timed(() => JSON.stringify(repo.list({ limit: JOB_LIMIT })).length),
+      }),
     });
-    console.log(`page query, ${ROWS.toLocaleString('en-US')} rows, limit ${JOB_LIMIT.toLocaleString('en-US')}; ${machine()}; checksum ${sink}`);
-    console.log(`  baseline (bare SELECT * … LIMIT):               ${showSpread(spread(baseline), 1, ' ms')}`);
-    console.log(`  JobsRepo.list + counts + JobViews + reply JSON:  ${showSpread(spread(app), 1, ' ms')}`);
-    const pageMs = spread(app).median;
+    const of = (xs: Pages[], k: keyof Pages): number[] => xs.map((x) => x[k]);
+    console.log(`page query, ${ROWS.toLocaleString('en-US')} rows; ${machine()}; checksum ${sink}`);
+    console.log(`  first page (${JOB_FIRST_PAGE}), JobsRepo.list + counts + JobViews + reply JSON: ${showSpread(spread(of(app, 'first')), 1, ' ms')}`);
+    console.log(`    baseline, bare SELECT * … LIMIT ${JOB_FIRST_PAGE}:                          ${showSpread(spread(of(baseline, 'first')), 1, ' ms')}`);
+    console.log(`  a page back (${JOB_PAGE}, before = row ${middle}), same work:                ${showSpread(spread(of(app, 'back')), 1, ' ms')}`);
+    console.log(`    baseline, bare SELECT * … WHERE seq < ? LIMIT ${JOB_PAGE}:                  ${showSpread(spread(of(baseline, 'back')), 1, ' ms')}`);
+    console.log(`  all ${JOB_LIMIT.toLocaleString('en-US')} in one call (not what the page does):                 ${showSpread(spread(of(app, 'whole')), 1, ' ms')}`);
+    console.log(`    baseline, bare SELECT * … LIMIT ${JOB_LIMIT}:                        ${showSpread(spread(of(baseline, 'whole')), 1, ' ms')}`);
+    const pageMs = spread(of(app, 'first')).median;
+    const backMs = spread(of(app, 'back')).median;
     judge({
       bench: 'jobs-list',
-      figure: `page query (20,000 rows) ${pageMs.toFixed(1)} ms`,
+      figure: `page query (first page of ${JOB_FIRST_PAGE} on 20,000 rows) ${pageMs.toFixed(1)} ms`,
       // baseline ms / app ms: higher is better, like every ratio the benches print
-      ratios: baseline.map((b, i) => b / app[i]!),
+      ratios: baseline.map((b, i) => b.first / app[i]!.first),
       target: 'page query ≤ 50 ms',
-      meets: () => pageMs <= 50,
+      meets: () => pageMs <= 50 && backMs <= 50,
+      also: `a page back of ${JOB_PAGE} ${backMs.toFixed(1)} ms; all 20,000 in one call ${spread(of(app, 'whole')).median.toFixed(0)} ms`,
     });
   } finally {
     db.close();

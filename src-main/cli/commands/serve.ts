@@ -15,6 +15,8 @@ import { inProcessPracticeHost } from '../practice-host';
 
 /** Same pace as `minerva devnet start` (the desktop app's practice network). */
 const DEFAULT_DEMO_MS = 10_000;
+/** The practice network starts this long after the UI is served (a browser paints it meanwhile). */
+const PRACTICE_START_DELAY_MS = 1000;
 
 interface ServeOptions {
   demoMs?: number;
@@ -74,6 +76,13 @@ export async function serve(opts: ServeOptions, io: CliIo): Promise<void> {
   const dataDir = resolveDataDir({ flag: opts.dataDir, env: io.env });
   // The practice network logs into the app's log, which exists once core does.
   const devnet: { log?: ReturnType<typeof core.log.scope> } = {};
+  // It starts in the background PRACTICE_START_DELAY_MS after the server listens, so its
+  // CPU-heavy start (about a second of one core) does not compete with the browser loading the
+  // first page (README "Performance": startup).
+  let startPractice = (): void => undefined;
+  const practiceGate = new Promise<void>((resolveGate) => {
+    startPractice = resolveGate;
+  });
   const core = createCore({
     dataDir,
     host: 'headless',
@@ -86,6 +95,7 @@ export async function serve(opts: ServeOptions, io: CliIo): Promise<void> {
             ...(opts.blockMs === undefined ? {} : { blockTimeMs: opts.blockMs }),
             // A practice miner sees work without doing anything: the router sends demo prompts.
             demoTrafficMs: opts.demoMs ?? DEFAULT_DEMO_MS,
+            startAfter: practiceGate,
           }),
         }
       : {}),
@@ -94,7 +104,9 @@ export async function serve(opts: ServeOptions, io: CliIo): Promise<void> {
   let server;
   try {
     server = await startHeadlessServer({ core, rendererDir: rendererDir(io.env), token, host: opts.host, port: opts.port, allowRemote: remote });
+    setTimeout(startPractice, PRACTICE_START_DELAY_MS).unref();
   } catch (error) {
+    startPractice();
     await core.close();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new AppError('CONFLICT', `Port ${opts.port} is already in use. Pick another with --port, or 0 for any free port.`);

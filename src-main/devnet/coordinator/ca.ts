@@ -6,7 +6,8 @@
  * certificate (EKU clientAuth). X.509 with @peculiar/x509 over node's WebCrypto.
  */
 import './reflect-shim';
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, webcrypto } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPair, generateKeyPairSync, randomBytes, webcrypto } from 'node:crypto';
+import { promisify } from 'node:util';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
@@ -33,6 +34,15 @@ function writeAtomic(file: string, text: string, mode: number): void {
 /** A new RSA-2048, e = 65537 key pair as PEM (SPKI public, PKCS#8 private). */
 export function generateRsaKeyPair(): { publicKeyPem: string; privateKeyPem: string } {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 65537 });
+  return { publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }) as string, privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string };
+}
+
+/**
+ * The same, off the event loop (libuv's thread pool): an RSA-2048 key takes 100–300 ms, and the
+ * practice network makes two on a fresh data dir while the app is already serving its UI.
+ */
+export async function generateRsaKeyPairAsync(): Promise<{ publicKeyPem: string; privateKeyPem: string }> {
+  const { publicKey, privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048, publicExponent: 65537 });
   return { publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }) as string, privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string };
 }
 
@@ -80,7 +90,7 @@ export class CertificateAuthority {
     const keyFile = join(dir, 'ca-key.pem');
     const certFile = join(dir, 'ca-cert.pem');
     if (!existsSync(keyFile) || !existsSync(certFile)) {
-      const { privateKeyPem, publicKeyPem } = generateRsaKeyPair();
+      const { privateKeyPem, publicKeyPem } = await generateRsaKeyPairAsync();
       const privateKey = await importPrivateKey(privateKeyPem);
       const publicKey = await crypto.subtle.importKey('spki', pemBody(publicKeyPem), RSA_ALGORITHM, true, ['verify']);
       const start = now();

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { bytesEqual, fromHex, toBase58, toHex } from '@shared/protocol/encoding';
 import { walletFromSeed } from '@shared/protocol/identities';
 import { certificateHash, certPub, signSmp, spkiFromCertificate, type SmpContainer } from '@shared/protocol/smp';
-import { coordinatorDir, describeCertificate, generateRsaKeyPair, rsa2048Spki, type CertificateAuthority } from './ca';
+import { coordinatorDir, describeCertificate, generateRsaKeyPairAsync, rsa2048Spki, type CertificateAuthority } from './ca';
 
 interface IdentityFile {
   wallet_seed_hex: string;
@@ -67,7 +67,7 @@ export class CoordinatorIdentity {
 
   /** A new key and client certificate from the CA (replacing the files); the caller pins its hash on chain. */
   async issueClientCertificate(ca: CertificateAuthority, daysValid: number, now: Date = new Date()): Promise<ClientCredentials> {
-    const { publicKeyPem, privateKeyPem } = generateRsaKeyPair();
+    const { publicKeyPem, privateKeyPem } = await generateRsaKeyPairAsync();
     const issued = await ca.issue({ spki: rsa2048Spki(publicKeyPem), commonName: 'practice-coordinator', usage: 'client', sanDns: [], daysValid }, now);
     // A crash between the two writes leaves a key and a certificate that do not match: current() then reports none.
     writeAtomic(join(this.dir, 'client-key.pem'), privateKeyPem, 0o600);

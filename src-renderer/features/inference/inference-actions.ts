@@ -1,6 +1,6 @@
 import { rpc, onConnectionState } from '../../rpc';
 import { errorText, toastError } from '../../store/actions';
-import { JOB_LIMIT } from './jobs-model';
+import { JOB_FIRST_PAGE, JOB_LIMIT, JOB_PAGE } from './jobs-model';
 import { useInferenceStore } from './inference-store';
 
 /** Plain functions that call `inference.*` and keep the inference view current. */
@@ -15,12 +15,26 @@ export async function refreshInferenceStatus(): Promise<void> {
 
 let loading: Promise<void> | null = null;
 
-/** Loads the newest jobs (up to the list's limit); events keep them current afterwards. */
+/**
+ * Loads the newest jobs (up to the list's limit), a page at a time: the first page shows at once,
+ * older ones follow through core's keyset paging (`before`), so no single call holds core's event
+ * loop for long (README "Performance": jobs page query). Events keep them current afterwards.
+ */
 export function loadJobs(): Promise<void> {
   loading ??= (async () => {
     try {
-      const { jobs, total } = await rpc().invoke('inference.jobs', { limit: JOB_LIMIT });
-      useInferenceStore.getState().replaceJobs(jobs, total);
+      const first = await rpc().invoke('inference.jobs', { limit: JOB_FIRST_PAGE });
+      const store = useInferenceStore.getState();
+      store.replaceJobs(first.jobs, first.total);
+      let held = first.jobs.length;
+      let oldest = first.jobs.at(-1)?.id;
+      while (oldest !== undefined && held < Math.min(first.total, JOB_LIMIT)) {
+        const page = await rpc().invoke('inference.jobs', { limit: Math.min(JOB_PAGE, JOB_LIMIT - held), before: oldest });
+        if (page.jobs.length === 0) break;
+        store.addOlderJobs(page.jobs);
+        held += page.jobs.length;
+        oldest = page.jobs.at(-1)?.id;
+      }
     } catch (error) {
       useInferenceStore.getState().setStatusError(errorText(error));
     } finally {

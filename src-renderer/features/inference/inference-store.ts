@@ -25,6 +25,8 @@ export interface InferenceViewState {
   setStatusError: (message: string | null) => void;
   replaceJobs: (jobs: JobView[], total: number) => void;
   mergeJobs: (jobs: JobView[]) => void;
+  /** Older jobs from a following page of the first load (no news: they are not new). */
+  addOlderJobs: (jobs: JobView[]) => void;
   takeNews: () => { received: number; reported: number; failed: number };
 }
 
@@ -57,6 +59,11 @@ export const useInferenceStore = create<InferenceViewState>()((set, get) => ({
       totalInCore: s.totalInCore + received,
       pendingNews: { received: news.received + received, reported: news.reported + reported, failed: news.failed + failed },
     });
+  },
+  addOlderJobs: (jobs) => {
+    const s = get();
+    mergeBatch(s.jobs, jobs);
+    set({ version: s.version + 1 });
   },
   takeNews: () => {
     const news = get().pendingNews;

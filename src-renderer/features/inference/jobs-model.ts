@@ -7,6 +7,12 @@ import { JOB_STATES, type JobErrorCode, type JobState, type JobStepId, type JobV
  * one pass over the ids.
  */
 export const JOB_LIMIT = 20_000;
+/**
+ * The first load asks for JOB_FIRST_PAGE jobs (shown at once), then pages of JOB_PAGE back to
+ * JOB_LIMIT: each call stays within the 50 ms page-query budget (tests/bench/jobs-list.ts).
+ */
+export const JOB_FIRST_PAGE = 500;
+export const JOB_PAGE = 500;
 
 export interface JobsIndex {
   byId: Map<string, JobView>;
