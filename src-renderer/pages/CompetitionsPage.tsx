@@ -1,6 +1,6 @@
 import { useEffect } from 'react';
 import { useStore } from '../store/store';
-import { loadCompetitions } from '../store/actions';
+import { loadCompetitions, selectNetwork } from '../store/actions';
 import { Card, EmptyState } from '../components/Card';
 import { CompetitionCard } from '../features/competitions/CompetitionCard';
 import { formatClock } from '@shared/format/time';
@@ -10,6 +10,8 @@ export function CompetitionsPage() {
   const loading = useStore((s) => s.competitions.loading);
   const networks = useStore((s) => s.networks);
   const network = networks?.profiles.find((p) => p.id === networks.selectedId);
+  const practice = networks?.profiles.find((p) => p.kind === 'practice');
+  const practiceName = practice?.name ?? 'the practice network';
 
   useEffect(() => {
     void loadCompetitions(false);
@@ -41,9 +43,26 @@ export function CompetitionsPage() {
         </div>
       ) : (
         <Card title="Catalogue">
-          <EmptyState title={loading || !view ? 'Loading the catalogue…' : 'No competitions'}>
-            <p>{network?.kind === 'practice' ? networks?.practice.detail : 'This network lists no competitions right now.'}</p>
-          </EmptyState>
+          {network?.kind === 'bittensor' ? (
+            <EmptyState title="Competitions are on the practice network for now">
+              <p>
+                {network.name} is a Bittensor network. Minerva does not list Bittensor subnets as competitions yet: joining, the runner and checkpoint rounds work on the practice network only.
+                On {network.name} you can register your hotkey, serve your axon and publish commitments in Settings → Bittensor.
+              </p>
+              <div className="form-row">
+                <button type="button" className="button button-primary" onClick={() => void selectNetwork(practice?.id ?? 'practice', practiceName)}>
+                  Switch to {practiceName}
+                </button>
+                <a className="button button-quiet" href="#/settings">
+                  Open Settings → Bittensor
+                </a>
+              </div>
+            </EmptyState>
+          ) : (
+            <EmptyState title={loading || !view ? 'Loading the catalogue…' : 'No competitions'}>
+              <p>{network?.kind === 'practice' ? networks?.practice.detail : 'This network lists no competitions right now.'}</p>
+            </EmptyState>
+          )}
         </Card>
       )}
     </div>

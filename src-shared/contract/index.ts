@@ -7,7 +7,7 @@
  */
 import type { z } from 'zod';
 import { appMethods } from './app';
-import { bittensorMethods } from './bittensor';
+import { bittensorEvents, bittensorMethods } from './bittensor';
 import { checkpointsEvents, checkpointsMethods } from './checkpoints';
 import { competitionsEvents, competitionsMethods } from './competitions';
 import { logsEvents, logsMethods } from './logs';
@@ -43,6 +43,7 @@ export const events = {
   ...logsEvents,
   ...vaultEvents,
   ...networksEvents,
+  ...bittensorEvents,
   ...competitionsEvents,
   ...rewardsEvents,
   ...runtimeEvents,

@@ -20,6 +20,8 @@ export interface HotkeySigners {
   coldkeyAddress(): string | null;
   /** The coldkey's signer (sr25519), for chain transactions that spend from it (Bittensor burn registration). */
   coldkey(): KeySigner;
+  /** Addresses of the hotkeys (sr25519) this wallet rotated away from, newest first (for Bittensor's swap_hotkey). */
+  retiredHotkeys?(): string[];
 }
 
 /** The EVM address (EOA) and its EIP-191 personal_sign (PROTOCOLS §2.6, §2.9). */
@@ -83,6 +85,14 @@ export function createCapabilities(vault: VaultService): VaultCapabilities & { d
         const identity = active('coldkey');
         if (!identity || identity.watchOnly) throw new AppError('VAULT_MISSING', 'Your wallet holds no coldkey that can sign (it is missing or watch-only). Import the coldkey, or sign this with the wallet that holds it.');
         return { address: identity.address, publicKeyHex: identity.publicKey, scheme: 'sr25519', sign: (message) => vault.sign('coldkey', message).signature };
+      },
+      retiredHotkeys() {
+        try {
+          const retired = vault.identities().filter((i) => i.role === 'hotkey' && !i.active && i.retiredAt !== undefined);
+          return retired.sort((a, b) => (b.retiredAt ?? '').localeCompare(a.retiredAt ?? '')).map((i) => i.address);
+        } catch {
+          return []; // locked before the first unlock
+        }
       },
     },
     eoa: {

@@ -80,6 +80,7 @@ export function RotateHotkeyButton({ overview, className = 'button' }: { overvie
   const [busy, setBusy] = useState(false);
   const current = overview.identities.find((i) => i.role === 'hotkey' && i.active);
   const hasPhrase = overview.status.hasMnemonic === true;
+  const bittensor = useStore((s) => s.networks?.profiles.find((p) => p.id === s.networks?.selectedId && p.kind === 'bittensor'));
   const confirm = async () => {
     dialog.current?.close();
     setBusy(true);
@@ -99,6 +100,12 @@ export function RotateHotkeyButton({ overview, className = 'button' }: { overvie
           Minerva derives hotkey #{(current?.index ?? 0) + 1} from your recovery phrase and retires #{current?.index ?? 0}. Then it joins every competition you joined again with the new hotkey: it
           registers the new hotkey on the chain and sends a signed join, one competition after another. You can follow each on the Competitions page.
         </p>
+        {bittensor ? (
+          <p>
+            On {bittensor.name} (Bittensor), your UIDs stay with the old hotkey until your coldkey swaps it on chain (swap_hotkey, which costs TAO): Settings → Bittensor shows the cost and asks
+            before anything is sent.
+          </p>
+        ) : null}
         <p className="note">Work already sent with the old hotkey stays valid. Until the new joins land, a competition may not count new work. The retired hotkey cannot be used again here.</p>
         <div className="vault-dialog-actions">
           <button type="button" className="button button-primary" onClick={() => void confirm()}>

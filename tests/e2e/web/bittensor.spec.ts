@@ -1,12 +1,23 @@
+import AxeBuilder from '@axe-core/playwright';
+import type { Page } from '@playwright/test';
 import { test, expect } from './fixtures';
 import { startChopsticks, TAO, type ChopsticksChain } from '../../helpers/chopsticks';
 
 /**
  * A miner adds a Bittensor network (the real subtensor runtime, spec 218, run by chopsticks on
  * loopback), switches to it, registers the wallet's fresh hotkey by burn after seeing the cost,
- * and publishes a commitment that the app reads back from the chain — all through the UI.
- * One chain for this file; the wallet's coldkey is funded with `dev_setStorage`.
+ * and publishes a commitment that the app reads back from the chain; then serves its axon (a
+ * loopback address refused in words, a public one published), rotates the hotkey and swaps it on
+ * chain (the UID moves), and registers the next hotkey by proof of work with a progress bar —
+ * all through the UI. One chain for this file; the wallet's coldkey is funded, and subnet 1 opened
+ * to PoW, with `dev_setStorage`.
  */
+
+/** axe-core on the card as it stands (serious and critical only). */
+async function axe(page: Page): Promise<string[]> {
+  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
+  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`);
+}
 let chain: ChopsticksChain;
 
 test.beforeAll(async () => {
@@ -16,7 +27,7 @@ test.afterAll(async () => {
   await chain?.stop();
 });
 
-test('a miner adds a Bittensor network, registers by burn with the cost shown, and commits a hash', async ({ app, page }, testInfo) => {
+test('a miner adds a Bittensor network, registers by burn with the cost shown, commits a hash, serves the axon, swaps a rotated hotkey and registers by proof of work', async ({ app, page }, testInfo) => {
   test.setTimeout(300_000);
   await app.login(page);
   await app.createWallet(page);
@@ -70,4 +81,73 @@ test('a miner adds a Bittensor network, registers by burn with the cost shown, a
   await commit.getByRole('button', { name: 'Commit' }).click();
   await expect(metagraph).toContainText(/Sha256 0xc0ffee00…000000 \(block \d+\)/, { timeout: 120_000 });
   await page.screenshot({ path: testInfo.outputPath('bittensor-registered.png'), fullPage: true });
+
+  // The Competitions page says why it is empty here, and offers the way back.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Competitions', exact: true }).click();
+  await expect(page.getByText('Competitions are on the practice network for now')).toBeVisible();
+  await expect(page.getByRole('button', { name: /^Switch to / })).toBeVisible();
+  await page.screenshot({ path: testInfo.outputPath('bittensor-competitions.png'), fullPage: true });
+  expect(await axe(page)).toEqual([]);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings', exact: true }).click();
+
+  // Serve the axon: a loopback address is refused in words before anything is sent; a public one is published.
+  const serve = page.getByRole('form', { name: 'Serve your axon' });
+  await serve.getByLabel('Public IP address').fill('127.0.0.1');
+  await serve.getByRole('button', { name: 'Check the address' }).click();
+  await expect(serve.getByRole('alert')).toContainText('loopback');
+  await expect(serve.getByRole('alert')).toContainText('validators on the internet cannot reach it');
+  await serve.getByLabel('Public IP address').fill('45.79.10.20');
+  await serve.getByRole('button', { name: 'Check the address' }).click();
+  const axonConfirm = serve.getByRole('group', { name: 'Confirm the axon' });
+  await expect(axonConfirm).toContainText('Publishing 45.79.10.20:8091');
+  await axonConfirm.getByRole('button', { name: 'Publish the axon' }).click();
+  await expect(metagraph.getByRole('row').nth(1)).toContainText('45.79.10.20:8091', { timeout: 120_000 });
+  const uid = ((await metagraph.getByRole('row').nth(1).getByRole('cell').nth(1).textContent()) ?? '').trim();
+  expect(uid).toMatch(/^\d+$/);
+
+  // Rotate the hotkey in the wallet: the dialog says the UID stays behind until the coldkey swaps it.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Wallet & Security' }).click();
+  await page.getByRole('button', { name: 'Rotate hotkey' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Rotate the hotkey?' });
+  await expect(dialog).toContainText('On Local subtensor (Bittensor), your UIDs stay with the old hotkey until your coldkey swaps it on chain');
+  await dialog.getByRole('button', { name: 'Rotate and join again' }).click();
+  await expect(page.getByLabel('Hotkey #1 address', { exact: true })).toBeVisible();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings', exact: true }).click();
+  const swap = page.getByRole('region', { name: 'Hotkey swap on chain' });
+  await expect(swap).toContainText(`UID ${uid} on subnet 1 still belongs to the old hotkey`, { timeout: 60_000 });
+  await swap.getByRole('button', { name: 'Show the swap cost' }).click();
+  const swapConfirm = swap.getByRole('group', { name: 'Confirm the hotkey swap' });
+  await expect(swapConfirm).toContainText('The chain takes 1 TAO from your coldkey, plus a fee of 0 TAO: 1 TAO in all (you hold 4 TAO)');
+  await page.screenshot({ path: testInfo.outputPath('bittensor-swap.png'), fullPage: true });
+  await swapConfirm.getByRole('button', { name: 'Pay 1 TAO and swap' }).click();
+  await expect(page.getByRole('status').filter({ hasText: `UID ${uid} on subnet 1 now belongs to your new hotkey` })).toBeVisible({ timeout: 120_000 });
+  await expect(swap).toBeHidden();
+  await expect(metagraph.getByRole('row').nth(1).getByRole('cell').nth(1)).toHaveText(uid);
+  await expect(account).toHaveText('3 TAO');
+
+  // Rotate again, and register the new hotkey by proof of work (subnet 1 opened to PoW first).
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Wallet & Security' }).click();
+  await page.getByRole('button', { name: 'Rotate hotkey' }).click();
+  await dialog.getByRole('button', { name: 'Rotate and join again' }).click();
+  await expect(page.getByLabel('Hotkey #2 address', { exact: true })).toBeVisible();
+  await chain.rpc('dev_setStorage', [{ SubtensorModule: { NetworkPowRegistrationAllowed: [[[1], true]], Difficulty: [[[1], 2_000_000_000]] } }]);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings', exact: true }).click();
+  const pow = page.getByRole('form', { name: 'Register by proof of work' });
+  await expect(pow.getByLabel('Subnet', { exact: true })).toContainText('about 2,000,000,000 attempts', { timeout: 60_000 });
+  await pow.getByRole('button', { name: 'Start the proof of work' }).click();
+  const progress = pow.getByRole('status', { name: 'Proof of work' });
+  await expect(progress).toContainText(/Solving: [\d,]+ of about 2,000,000,000 attempts/, { timeout: 60_000 });
+  await expect(progress.getByRole('progressbar')).toBeVisible();
+  await page.screenshot({ path: testInfo.outputPath('bittensor-pow-solving.png'), fullPage: true });
+  expect(await axe(page)).toEqual([]);
+  await pow.getByRole('button', { name: 'Cancel' }).click();
+  await expect(progress).toContainText(/Cancelled after [\d,]+ attempts\. Nothing was sent\./);
+  await chain.rpc('dev_setStorage', [{ SubtensorModule: { Difficulty: [[[1], 20_000]] } }]);
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  await expect(pow.getByLabel('Subnet', { exact: true })).toContainText('about 20,000 attempts');
+  await pow.getByRole('button', { name: 'Start the proof of work' }).click();
+  await expect(page.getByRole('status').filter({ hasText: /Registered on subnet 1 as UID \d+ in block \d+ \(proof of work\)\./ })).toBeVisible({ timeout: 120_000 });
+  await expect(metagraph.getByRole('row').nth(1)).toContainText('not served');
+  await expect(account).toHaveText('3 TAO');
+  await page.screenshot({ path: testInfo.outputPath('bittensor-pow-registered.png'), fullPage: true });
 });

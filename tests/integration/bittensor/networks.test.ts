@@ -1,14 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createCore, type Core } from '@core/create-core';
 import { createLogger } from '@core/log/logger';
 import { BittensorConnections, createBittensorNetworkClient } from '@core/network/bittensor-network';
 import type { ActiveNetwork } from '@core/network/networks.service';
 import type { NetworksView } from '@shared/contract/networks';
 import type { RewardsView } from '@shared/contract/rewards';
-import type { BittensorOverview, RegisterQuote } from '@shared/contract/bittensor';
+import type { BittensorOverview, PowProgress, RegisterQuote, ServeQuote, SwapQuote } from '@shared/contract/bittensor';
 import { startChopsticks, TAO, type ChopsticksChain } from '../../helpers/chopsticks';
 import { CLI, tempDataDir } from '../../helpers/serve-process';
 
@@ -146,5 +146,89 @@ describe('Bittensor network profiles on the spec-218 runtime', () => {
     // Locked: nothing is signed.
     await call('vault.lock', {});
     await expect(call('bittensor.commit', { netuid: 1, sha256: hash })).rejects.toThrow(/VAULT_LOCKED/);
+  });
+
+  const call = async <T>(method: string, input: unknown): Promise<T> => {
+    const reply = await (core as Core).router.call(method, input, { transport: 'test', clientId: 'bt-networks' });
+    if (!reply.ok) throw Object.assign(new Error(`${method}: ${reply.error.code} ${reply.error.message}`), { code: reply.error.code });
+    return reply.result as T;
+  };
+
+  it('serves an axon: loopback and private addresses refused in words before anything is sent, a public one published and read back', async () => {
+    await call('vault.unlock', { password: 'orbit-lantern-walnut-cascade' });
+    const block = (await call<BittensorOverview>('bittensor.overview', {})).block;
+    for (const ip of ['127.0.0.1', '192.168.1.7', '::1']) {
+      await expect(call('bittensor.quoteServeAxon', { netuid: 1, ip, port: 8091 })).rejects.toThrow(/VALIDATION .*validators on the internet cannot reach it.*Nothing was sent/);
+      await expect(call('bittensor.serveAxon', { netuid: 1, ip, port: 8091 })).rejects.toThrow(/VALIDATION /);
+    }
+    expect((await call<BittensorOverview>('bittensor.overview', {})).block).toBe(block);
+    const quote = await call<ServeQuote>('bittensor.quoteServeAxon', { netuid: 1, ip: '45.79.10.20', port: 8091 });
+    expect(quote).toMatchObject({ netuid: 1, address: '45.79.10.20:8091', feeText: '0 TAO' });
+    const served = await call<{ axon: string; blockNumber: number }>('bittensor.serveAxon', { netuid: 1, ip: '45.79.10.20', port: 8091 });
+    expect(served).toMatchObject({ axon: '45.79.10.20:8091' });
+    expect((await call<BittensorOverview>('bittensor.overview', {})).neurons[0]).toMatchObject({ netuid: 1, axon: '45.79.10.20:8091' });
+    // The chain's own serving rate limit, decoded with the wait read from storage.
+    await expect(call('bittensor.serveAxon', { netuid: 1, ip: '45.79.10.21', port: 8091 })).rejects.toThrow(/RATE_LIMITED .*Wait about 50 blocks/);
+  });
+
+  it('rotating the hotkey in the wallet leaves the UID on the old one until the coldkey swaps it on chain; then the UID moves', async () => {
+    const before = await call<BittensorOverview>('bittensor.overview', {});
+    const uid = before.neurons[0]?.uid;
+    expect(uid).toEqual(expect.any(Number));
+    const rotated = await call<{ retired: { address: string }; current: { address: string } }>('vault.rotateHotkey', { role: 'hotkey' });
+    expect(rotated.retired.address).toBe(before.hotkey);
+    const pending = await call<BittensorOverview>('bittensor.overview', {});
+    expect(pending.hotkey).toBe(rotated.current.address);
+    expect(pending.swaps).toEqual([{ oldHotkey: rotated.retired.address, newHotkey: rotated.current.address, uids: [{ netuid: 1, uid }] }]);
+    expect(pending.neurons).toEqual([]);
+
+    const quote = await call<SwapQuote>('bittensor.quoteSwapHotkey', { oldHotkey: rotated.retired.address });
+    expect(quote).toMatchObject({ costText: '1 TAO', uids: [{ netuid: 1, uid }] });
+    await expect(call('bittensor.swapHotkey', { oldHotkey: rotated.retired.address, maxCost: '1' })).rejects.toThrow(/CONFLICT .*costs 1 TAO now, more than the 0\.000000001 TAO you confirmed\. Nothing was sent/);
+    const swapped = await call<{ uids: { netuid: number; uid: number }[]; blockNumber: number }>('bittensor.swapHotkey', { oldHotkey: rotated.retired.address, maxCost: quote.cost });
+    expect(swapped.uids).toEqual([{ netuid: 1, uid }]);
+    const after = await call<BittensorOverview>('bittensor.overview', {});
+    expect(after.swaps).toEqual([]);
+    expect(after.neurons).toEqual([expect.objectContaining({ netuid: 1, hotkey: rotated.current.address, uid, axon: '45.79.10.20:8091' })]);
+    // The coldkey paid the swap cost (fees are 0 on this runtime).
+    expect(after.balanceText).toBe('1.5 TAO');
+  });
+
+  it('registers by proof of work where the subnet allows it: solved on a worker thread with progress, cancellable, signed by the hotkey', async () => {
+    await call('vault.rotateHotkey', { role: 'hotkey' });
+    // Subnet 1 of the genesis takes no PoW registrations and asks 10,000,000 attempts.
+    await expect(call('bittensor.powRegister', { netuid: 1 })).rejects.toThrow(/FORBIDDEN .*does not accept proof-of-work registrations.*Register by burn instead/);
+    // Configure the real runtime's subnet (storage, as its owner's sudo_set_* calls would): PoW on, and first a difficulty no one solves here.
+    await chain.rpc('dev_setStorage', [{ SubtensorModule: { NetworkPowRegistrationAllowed: [[[1], true]], Difficulty: [[[1], 2_000_000_000]] } }]);
+    const events: PowProgress[] = [];
+    const off = (core as Core).events.onAny(({ event, payload }) => {
+      if (event === 'bittensor.powProgressed') events.push(payload as PowProgress);
+    });
+    try {
+      // A difficulty no one solves here: cancelled while solving, nothing sent.
+      const running = call('bittensor.powRegister', { netuid: 1 });
+      await vi.waitFor(() => expect(events.some((e) => e.state === 'solving' && e.attempts > 0)).toBe(true), { timeout: 30_000, interval: 100 });
+      // The main event loop stays free while the worker solves: another call answers meanwhile.
+      expect((await call<BittensorOverview>('bittensor.overview', {})).pow).toMatchObject({ state: 'solving', netuid: 1, expected: '2000000000' });
+      expect(await call('bittensor.cancelPow', {})).toEqual({ cancelled: true });
+      await expect(running).rejects.toThrow(/CONFLICT .*cancelled\. Nothing was sent/);
+      expect(events.at(-1)?.state).toBe('cancelled');
+      expect(events.at(-1)?.detail).toMatch(/^Cancelled after [\d,]+ attempts\. Nothing was sent\.$/);
+      expect(events.at(-1)?.attempts).toBeGreaterThan(0);
+
+      await chain.rpc('dev_setStorage', [{ SubtensorModule: { Difficulty: [[[1], 20_000]] } }]);
+      events.length = 0;
+      const done = await call<{ uid: number; blockNumber: number; netuid: number }>('bittensor.powRegister', { netuid: 1 });
+      expect(done.netuid).toBe(1);
+      expect(done.uid).toBeGreaterThanOrEqual(0);
+      expect(events.at(-1)).toMatchObject({ state: 'registered', uid: done.uid, blockNumber: done.blockNumber });
+      const overview = await call<BittensorOverview>('bittensor.overview', {});
+      expect(overview.neurons).toEqual([expect.objectContaining({ netuid: 1, uid: done.uid, registeredBefore: true })]);
+      // PoW burns nothing.
+      expect(overview.balanceText).toBe('1.5 TAO');
+      await expect(call('bittensor.powRegister', { netuid: 1 })).rejects.toThrow(/CONFLICT .*already registered on subnet 1/);
+    } finally {
+      off();
+    }
   });
 });

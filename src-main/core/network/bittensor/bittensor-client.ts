@@ -6,6 +6,9 @@ import type { ScopedLogger } from '../../log/logger';
 import { axonIpToString, checkAxonAddress } from './axon-address';
 import { dispatchErrorToAppError, poolErrorToAppError, type ChainErrorContext } from './chain-errors';
 import { toPolkadotSigner, type ChainSigner } from './signer';
+import type { PowChallenge, PowSolution } from './pow';
+import { u8aToHex } from '@polkadot/util';
+import { decodeAddress } from '@polkadot/util-crypto';
 
 /**
  * Bittensor (subtensor) over @polkadot/api. Every call and storage item is looked up by name in
@@ -160,6 +163,8 @@ const U16_MAX = 65_535;
 const DEFAULT_TX_TIMEOUT_MS = 120_000;
 /** Subtensor's `serve_axon` protocol field as the bittensor SDK sends it. */
 const AXON_PROTOCOL = 4;
+/** subtensor accepts PoW bound to a block at most this many blocks old (`InvalidWorkBlock` after). */
+const POW_BLOCK_WINDOW = 3;
 
 export async function connectBittensor(options: ConnectOptions): Promise<BittensorClient> {
   const { endpoint } = options;
@@ -462,6 +467,51 @@ export class BittensorClient {
       const receipt = await this.send(tx, coldkey, ctx, options?.timeoutMs);
       const registered = receipt.events.find((e) => e.pallet === 'subtensorModule' && e.name === 'NeuronRegistered');
       const uid = (await this.uid(netuid, hotkey)) ?? (Array.isArray(registered?.data) ? Number(registered.data[1]) : null);
+      if (uid === null) throw new AppError('INTERNAL', `${action}: the transaction was included in block ${receipt.blockNumber}, but the hotkey holds no UID. Check the subnet.`);
+      return { ...receipt, netuid, uid };
+    });
+  }
+
+  /**
+   * What a PoW `register` must be bound to: the best block, its hash, the hotkey's public key and
+   * the subnet's difficulty (expected attempts). Refused in words when the subnet does not take
+   * PoW registrations or the hotkey is already there.
+   */
+  async powChallenge(netuid: number, hotkey: string): Promise<PowChallenge> {
+    const action = `Registering hotkey ${short(hotkey)} on subnet ${netuid} by proof of work`;
+    this.call('subtensorModule', 'register', { netuid, block_number: 0, nonce: 0, work: '0x', hotkey, coldkey: hotkey });
+    const subnet = await this.subnet(netuid);
+    if (netuid === 0) throw new AppError('FORBIDDEN', `${action}: miners cannot register on the root subnet (0). Pick a mining subnet.`);
+    if (!subnet.powRegistrationAllowed) {
+      throw new AppError('FORBIDDEN', `${action}: subnet ${netuid} does not accept proof-of-work registrations (its owner allows only registration by burn). Register by burn instead.`, { details: { reason: 'pow-not-allowed' } });
+    }
+    const uid = await this.uid(netuid, hotkey);
+    if (uid !== null) throw new AppError('CONFLICT', `${action}: this hotkey is already registered on subnet ${netuid} (UID ${uid}). Nothing to do; nothing was sent.`, { details: { reason: 'HotKeyAlreadyRegisteredInSubNet', uid } });
+    const header = await this.api.rpc.chain.getHeader();
+    return { block: header.number.toNumber(), blockHash: header.hash.toHex(), hotkey: u8aToHex(decodeAddress(hotkey)), difficulty: subnet.difficulty };
+  }
+
+  /**
+   * `SubtensorModule.register(netuid, block_number, nonce, work, hotkey, coldkey)` with a solved
+   * proof of work, signed by the hotkey (the call's own doc: "the signature of the calling
+   * hotkey"); no TAO is burned. The chain accepts work bound to one of the last 3 blocks: an older
+   * solution is refused here in words (solve again), before anything is signed.
+   */
+  async preparePowRegister(input: { netuid: number; hotkey: ChainSigner; coldkey: string; solution: PowSolution; check?: boolean }): Promise<PreparedTx<RegisterReceipt>> {
+    const { netuid, hotkey, coldkey, solution } = input;
+    const action = `Registering hotkey ${short(hotkey.address)} on subnet ${netuid} by proof of work`;
+    const ctx: ChainErrorContext = { action, netuid };
+    const tx = this.call('subtensorModule', 'register', { netuid, block_number: solution.block, nonce: solution.nonce, work: solution.seal, hotkey: hotkey.address, coldkey });
+    if (input.check !== false) {
+      const head = await this.bestBlock();
+      if (head - solution.block >= POW_BLOCK_WINDOW) {
+        throw new AppError('CONFLICT', `${action}: the work was done on block ${solution.block}, and the chain accepts only work on the last ${POW_BLOCK_WINDOW} blocks (it is at ${head} now). Nothing was sent; solve again.`, { details: { reason: 'InvalidWorkBlock' } });
+      }
+    }
+    const fee = await this.fee(tx, hotkey.address);
+    return this.prepared(action, hotkey, fee, 0n, async (options) => {
+      const receipt = await this.send(tx, hotkey, ctx, options?.timeoutMs);
+      const uid = await this.uid(netuid, hotkey.address);
       if (uid === null) throw new AppError('INTERNAL', `${action}: the transaction was included in block ${receipt.blockNumber}, but the hotkey holds no UID. Check the subnet.`);
       return { ...receipt, netuid, uid };
     });

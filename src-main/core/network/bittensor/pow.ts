@@ -1,0 +1,67 @@
+import { randomBytes } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+import { AppError } from '@shared/contract/errors';
+
+/**
+ * The worker's file. From source it is this folder's pow-worker.cjs; in the bundles
+ * (dist/node/*.cjs, where `import.meta.url` is the bundle's own URL) scripts/build.mjs puts the
+ * bundled worker beside them under the same name, so one expression finds it in both.
+ */
+const WORKER_URL = new URL('./pow-worker.cjs', import.meta.url);
+
+export interface PowChallenge {
+  /** The block whose hash the work is bound to (the chain accepts it for 3 blocks). */
+  block: number;
+  blockHash: string;
+  /** The hotkey's 32-byte public key, hex. */
+  hotkey: string;
+  difficulty: bigint;
+}
+
+export interface PowSolution {
+  block: number;
+  nonce: bigint;
+  /** The seal (`work`), hex. */
+  seal: string;
+  attempts: number;
+}
+
+/**
+ * Solves subtensor's registration proof of work on a worker thread (see pow-worker.cjs for the
+ * seal), so the event loop that answers the UI stays free. `onProgress(attempts)` at most every
+ * `everyMs`; an aborted `signal` terminates the worker and rejects with `CONFLICT` (`details.reason = 'cancelled'`).
+ * The expected number of attempts is the difficulty itself.
+ */
+export function solvePow(challenge: PowChallenge, onProgress: (attempts: number) => void, signal?: AbortSignal, everyMs = 250): Promise<PowSolution> {
+  if (signal?.aborted) return Promise.reject(cancelled());
+  // A random start, so two solves of the same challenge do not repeat each other's work.
+  const startNonce = randomBytes(6).readUIntLE(0, 6);
+  return new Promise<PowSolution>((resolve, reject) => {
+    const worker = new Worker(WORKER_URL, {
+      workerData: { blockHash: challenge.blockHash, hotkey: challenge.hotkey, difficulty: challenge.difficulty.toString(), startNonce: String(startNonce), everyMs },
+    });
+    let settled = false;
+    const finish = (fn: () => void): void => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      fn();
+    };
+    const onAbort = (): void => {
+      finish(() => reject(cancelled()));
+      void worker.terminate();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    worker.on('message', (m: { type: 'progress'; attempts: number } | { type: 'done'; nonce: string; seal: string; attempts: number }) => {
+      if (settled) return;
+      if (m.type === 'progress') onProgress(m.attempts);
+      else finish(() => resolve({ block: challenge.block, nonce: BigInt(m.nonce), seal: m.seal, attempts: m.attempts }));
+    });
+    worker.on('error', (error: Error) => finish(() => reject(new AppError('INTERNAL', `Minerva's proof-of-work thread could not run (${error.message}). Reinstall Minerva, then try again.`))));
+    worker.on('exit', (code) => finish(() => reject(new AppError('INTERNAL', `The proof-of-work thread stopped (exit ${code}) before it found a solution. Try again.`))));
+  });
+}
+
+function cancelled(): AppError {
+  return new AppError('CONFLICT', 'The proof-of-work registration was cancelled. Nothing was sent.', { details: { reason: 'cancelled' } });
+}
