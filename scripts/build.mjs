@@ -6,7 +6,7 @@
 //   dist/node/preload.cjs        Electron preload (sandboxed: one file, only `electron` external)
 //   dist/node/hash-worker.cjs    the checkpoint hasher's worker thread (beside cli.cjs, which finds
 //                                it next to itself: core/checkpoints/hash-file.ts)
-//   dist/node/pow-worker.cjs     Bittensor's PoW registration solver (worker thread, same rule:
+//   dist/node/pow-worker.mjs     Bittensor's PoW registration solver (worker thread, same rule:
 //                                core/network/bittensor/pow.ts)
 //   dist/renderer/               the UI (Vite + React), served by both hosts
 // Bundles are minified (names kept: error classes and stack frames keep their names) with source
@@ -99,7 +99,9 @@ if (!onlyRenderer) {
   rmSync(join(root, 'dist', 'node'), { recursive: true, force: true });
   await Promise.all([
     build({ ...common, stdin: coreEntry, outfile: 'dist/node/cli.cjs', absWorkingDir: root }),
-    build({ ...common, entryPoints: { 'hash-worker': 'src-main/core/checkpoints/hash-worker.cjs', 'pow-worker': 'src-main/core/network/bittensor/pow-worker.cjs' }, outdir: 'dist/node', absWorkingDir: root }),
+    build({ ...common, entryPoints: { 'hash-worker': 'src-main/core/checkpoints/hash-worker.cjs' }, outdir: 'dist/node', absWorkingDir: root }),
+    // An ES module (its hash library is ESM-only): same name from source and in dist/node/.
+    build({ ...common, format: 'esm', entryPoints: { 'pow-worker': 'src-main/core/network/bittensor/pow-worker.mjs' }, outdir: 'dist/node', absWorkingDir: root, outExtension: { '.js': '.mjs' }, define: {}, banner: {} }),
     build({ ...common, entryPoints: { preload: 'src-main/preload/preload.ts' }, outdir: 'dist/node', absWorkingDir: root, external: ['electron'], define: { __MINERVA_VERSION__: JSON.stringify(pkg.version) }, banner: {}, outExtension: { '.js': '.cjs' } }),
   ]);
   writeFileSync(join(root, 'dist', 'node', 'electron-main.cjs'), electronStub);

@@ -3,11 +3,11 @@ import { Worker } from 'node:worker_threads';
 import { AppError } from '@shared/contract/errors';
 
 /**
- * The worker's file. From source it is this folder's pow-worker.cjs; in the bundles
- * (dist/node/*.cjs, where `import.meta.url` is the bundle's own URL) scripts/build.mjs puts the
- * bundled worker beside them under the same name, so one expression finds it in both.
+ * The worker's file. From source it is this folder's pow-worker.mjs; in the bundle
+ * (dist/node/cli.cjs, where `import.meta.url` is the bundle's own URL) scripts/build.mjs puts the
+ * bundled worker beside it under the same name, so one expression finds it in both.
  */
-const WORKER_URL = new URL('./pow-worker.cjs', import.meta.url);
+const WORKER_URL = new URL('./pow-worker.mjs', import.meta.url);
 
 export interface PowChallenge {
   /** The block whose hash the work is bound to (the chain accepts it for 3 blocks). */
@@ -27,7 +27,7 @@ export interface PowSolution {
 }
 
 /**
- * Solves subtensor's registration proof of work on a worker thread (see pow-worker.cjs for the
+ * Solves subtensor's registration proof of work on a worker thread (see pow-worker.mjs for the
  * seal), so the event loop that answers the UI stays free. `onProgress(attempts)` at most every
  * `everyMs`; an aborted `signal` terminates the worker and rejects with `CONFLICT` (`details.reason = 'cancelled'`).
  * The expected number of attempts is the difficulty itself.

@@ -1,7 +1,8 @@
 // The proof-of-work solver of subtensor's `register` on a worker thread (started by pow.ts; plain
-// CommonJS, so the same file runs from source and, bundled by scripts/build.mjs, beside the
-// bundles in dist/node/). A solve is CPU-bound for seconds to hours; as a worker it never touches
-// the main event loop, and the host stops it with `terminate()` (cancel).
+// ES module, so the same file runs from source and, bundled by scripts/build.mjs with
+// @noble/hashes inlined, as dist/node/pow-worker.mjs beside the core bundle). A solve is
+// CPU-bound for seconds to hours; as a worker it never touches the main event loop, and the
+// host stops it with `terminate()` (cancel).
 //
 // The seal is subtensor's `create_seal_hash` (pallets/subtensor/src/subnets/registration.rs):
 //   pre  = keccak256(block_hash[32] ‖ hotkey_public_key[32])
@@ -11,17 +12,15 @@
 // workerData: { blockHash: hex, hotkey: hex (32-byte public key), difficulty: decimal string,
 // startNonce: decimal string, everyMs }. Messages out: { type: 'progress', attempts } at most
 // every `everyMs`, then { type: 'done', nonce: decimal string, seal: hex, attempts }.
-'use strict';
-/* eslint-disable @typescript-eslint/no-require-imports -- CommonJS on purpose (see above) */
-const { createHash } = require('node:crypto');
-const { parentPort, workerData } = require('node:worker_threads');
-const { keccakAsU8a } = require('@polkadot/util-crypto');
+import { createHash } from 'node:crypto';
+import { parentPort, workerData } from 'node:worker_threads';
+import { keccak_256 } from '@noble/hashes/sha3.js';
 
 const hex = (s) => Buffer.from(s.replace(/^0x/, ''), 'hex');
 const { everyMs } = workerData;
 const difficulty = BigInt(workerData.difficulty);
 const limit = 1n << 256n;
-const pre = keccakAsU8a(Buffer.concat([hex(workerData.blockHash), hex(workerData.hotkey)]), 256, true);
+const pre = keccak_256(Buffer.concat([hex(workerData.blockHash), hex(workerData.hotkey)]));
 const input = Buffer.alloc(40);
 input.set(pre, 8);
 let nonce = BigInt(workerData.startNonce);
@@ -29,7 +28,7 @@ let attempts = 0;
 let last = Date.now();
 for (;;) {
   input.writeBigUInt64LE(nonce & 0xffffffffffffffffn, 0);
-  const seal = keccakAsU8a(createHash('sha256').update(input).digest(), 256, true);
+  const seal = keccak_256(createHash('sha256').update(input).digest());
   attempts += 1;
   if (BigInt(`0x${Buffer.from(seal).toString('hex')}`) * difficulty < limit) {
     parentPort.postMessage({ type: 'done', nonce: nonce.toString(), seal: `0x${Buffer.from(seal).toString('hex')}`, attempts });
