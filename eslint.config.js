@@ -120,7 +120,8 @@ const layers = [
     relativeAcross: true,
     computed: true,
   },
-  { name: 'scripts', roots: ['scripts'], node: true, packages: ['esbuild'], why: 'Build and test scripts drive the tools; they do not import the app.' },
+  { name: 'scripts', roots: ['scripts'], node: true, packages: ['esbuild', 'icon-gen', 'sharp'], why: 'Build and test scripts drive the tools; they do not import the app.' },
+  { name: 'build', roots: ['build'], node: true, packages: [], why: "electron-builder's hooks (build/README.md): Node builtins only, never the app." },
   { name: 'eslint-rules', roots: ['eslint-rules'], node: true, packages: ['eslint'] },
   {
     name: 'root config',

@@ -101,6 +101,8 @@ const forbidden: [string, string, string][] = [
   ['tests/unit/x.test.ts', "import x from 'left-pad';", 'a package that package.json does not declare, in tests'],
   ['tests/unit/x.test.ts', "import x from '../../src-main/brand-new/x';", 'a folder in no layer, from tests'],
   ['scripts/x.mjs', "import { createCore } from '@core/create-core';", 'the app from a build script'],
+  ['build/x.cjs', "const { createCore } = require('../src-main/core/create-core');", 'the app from an electron-builder hook'],
+  ['build/x.cjs', "const sharp = require('sharp');", 'a package from an electron-builder hook'],
   // a folder (or top-level folder) no layer lists is denied whatever it imports
   ['src-main/kernel/x.ts', "export const x = 1;", 'a new unlisted folder in src-main'],
   ['src-main/x.ts', "import { z } from 'zod';", 'a file directly in src-main'],
@@ -123,6 +125,8 @@ const allowed: [string, string][] = [
   ['resources/models/trainer/x.cjs', "const { join } = require('node:path');\nconst ck = require('./checkpoint.cjs');"],
   ['tests/unit/x.test.ts', "import { it } from 'vitest';\nimport { createCore } from '@core/create-core';\nimport { App } from '../../src-renderer/app/App';\nimport config from '../../electron.config';\nexport const load = (p: string) => import(p);"],
   ['scripts/x.mjs', "import { build } from 'esbuild';\nimport { join } from 'node:path';"],
+  ['scripts/x.mjs', "import icongen from 'icon-gen';\nimport sharp from 'sharp';"],
+  ['build/x.cjs', "const { join } = require('node:path');"],
   ['vitest.config.ts', "import { defineConfig } from 'vitest/config';\nimport { fileURLToPath } from 'node:url';"],
 ];
 
