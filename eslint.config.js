@@ -52,7 +52,7 @@ const layers = [
     roots: ['src-main/core'],
     may: ['src-shared', 'src-main/common'],
     node: true,
-    packages: ['zod', '@noble/*', '@scure/*', 'bs58', 'hash-wasm', 'better-sqlite3', 'dockerode', '@grpc/grpc-js', '@grpc/proto-loader', '@polkadot/*', '@zxcvbn-ts/*', '@phala/dcap-qvl', '@peculiar/x509', 'fflate'],
+    packages: ['zod', '@noble/*', '@scure/*', 'bs58', 'hash-wasm', 'better-sqlite3', 'dockerode', '@grpc/grpc-js', '@grpc/proto-loader', '@polkadot/*', '@zxcvbn-ts/*', '@phala/dcap-qvl', '@peculiar/x509', 'fflate', 'js-yaml'],
     why: 'core runs in Electron and in `minerva serve` alike (never electron) and does not know its hosts or the practice network (a separate party).',
   },
   {

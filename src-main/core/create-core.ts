@@ -27,6 +27,8 @@ import { createRouter, type Router } from './rpc/router';
 import { runnerFeature } from './runner/runner.feature';
 import { runtimeFeature } from './runtime/runtime.feature';
 import { settingsFeature } from './settings.feature';
+import { updatesFeature } from './updates/updates.feature';
+import type { UpdateInstaller } from './updates/updates.service';
 import { vaultServiceOf, vaultFeature, type VaultApi } from './vault/vault.feature';
 import type { VaultService } from './vault/vault.service';
 import type { SecretBox } from './vault/mining-keys';
@@ -50,6 +52,7 @@ export const FEATURES = [
   inferenceFeature,
   runnerFeature,
   rewardsFeature,
+  updatesFeature,
   diagnosticsFeature,
 ] as const;
 
@@ -84,6 +87,8 @@ export interface CoreOptions {
   background?: boolean;
   /** The OS keychain (Electron safeStorage) for "resume mining after a restart". */
   secretBox?: SecretBox;
+  /** How this host installs a verified update (Electron); absent: updates are only shown. */
+  updater?: UpdateInstaller;
 }
 
 export interface Core {
@@ -134,7 +139,7 @@ export function createCore(options: CoreOptions): Core {
     audit: new AuditRepo(db),
     ui: events,
     now,
-    host: { info, homeDir, practiceHost: options.practiceHost, background: options.background ?? true, ...(options.secretBox ? { secretBox: options.secretBox } : {}) },
+    host: { info, homeDir, practiceHost: options.practiceHost, background: options.background ?? true, ...(options.secretBox ? { secretBox: options.secretBox } : {}), ...(options.updater ? { updater: options.updater } : {}) },
     config: { env: process.env, flags: options.flags ?? {} },
     settings: (use) => use('settings').get(),
     gate: (use) => use('vault').gate,

@@ -54,6 +54,12 @@ export const APP_ERROR_CODES = [
   'CHAIN_REFUSED',
   // checkpoints: the first publish to a network needs the miner's explicit yes
   'PUBLISH_NOT_CONFIRMED',
+  // updates (src-main/core/updates): refused before anything is installed
+  'UPDATE_FEED_INVALID',
+  'UPDATE_SIGNATURE_INVALID',
+  'UPDATE_TAMPERED',
+  'UPDATE_DOWNGRADE',
+  'UPDATE_NOT_CONFIGURED',
 ] as const;
 
 export type AppErrorCode = (typeof APP_ERROR_CODES)[number];

@@ -19,6 +19,7 @@ import { runtimeEvents, runtimeMethods } from './runtime';
 import { inferenceEvents, inferenceMethods } from './inference';
 import { runnerEvents, runnerMethods } from './runner';
 import { diagnosticsMethods } from './diagnostics';
+import { notificationsEvents, updatesEvents, updatesMethods } from './updates';
 import type { EventDef, MethodDef } from './define';
 import type { AppErrorCode } from './errors';
 
@@ -36,6 +37,7 @@ export const methods = {
   ...inferenceMethods,
   ...runnerMethods,
   ...diagnosticsMethods,
+  ...updatesMethods,
 } satisfies Record<string, MethodDef>;
 
 export const events = {
@@ -50,6 +52,8 @@ export const events = {
   ...checkpointsEvents,
   ...inferenceEvents,
   ...runnerEvents,
+  ...updatesEvents,
+  ...notificationsEvents,
 } satisfies Record<string, EventDef>;
 
 export type Methods = typeof methods;
@@ -104,5 +108,6 @@ export * from './rewards';
 export * from './checkpoints';
 export * from './runtime';
 export * from './diagnostics';
+export * from './updates';
 export { method, event } from './define';
 export type { MethodDef, EventDef } from './define';

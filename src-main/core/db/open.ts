@@ -1,14 +1,16 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { AppError } from '@shared/contract/errors';
-import { MigrationError, migrate, type Migration } from './migrations';
+import { MigrationError, latestVersion, migrate, type Migration } from './migrations';
 
 export type Db = Database.Database;
 
 /**
  * Opens `<data dir>/minerva.db` with WAL, foreign keys and a busy timeout, then migrates it with
- * every feature's migrations (MIGRATIONS in create-core.ts).
+ * every feature's migrations (MIGRATIONS in create-core.ts). Before migrating a database that has
+ * data (an app update added tables), a copy is written to `<folder>/backups/` first
+ * (`backupBeforeMigrate`): a failed start after an update rolls back to it (core/updates/pending.ts).
  * Errors come back as AppError in words a miner understands.
  */
 export function openDatabase(file: string, migrations: readonly Migration[]): Db {
@@ -26,6 +28,7 @@ export function openDatabase(file: string, migrations: readonly Migration[]): Db
     });
   }
   try {
+    backupBeforeMigrate(db, file, migrations);
     migrate(db, migrations);
   } catch (error) {
     db.close();
@@ -33,4 +36,32 @@ export function openDatabase(file: string, migrations: readonly Migration[]): Db
     throw new AppError('DB_CORRUPT', 'The app database could not be upgraded. Your data is unchanged; report this with the log file.', { cause: error });
   }
   return db;
+}
+
+/** How many pre-migration copies are kept (the oldest go first). */
+export const KEPT_BACKUPS = 3;
+
+/** The folder with pre-migration copies of `<file>`. */
+export function backupDirOf(file: string): string {
+  return join(dirname(file), 'backups');
+}
+
+/**
+ * When migrations are pending on a database that already has a schema, writes a consistent copy
+ * (`VACUUM INTO`) to `backups/minerva-schema-<from>-<time>.db` before anything changes. A fresh
+ * database (schema 0) or one already current is not copied. Returns the copy's path, or null.
+ */
+export function backupBeforeMigrate(db: Db, file: string, migrations: readonly Migration[]): string | null {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current === 0 || current >= latestVersion(migrations)) return null;
+  const dir = backupDirOf(file);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const target = join(dir, `minerva-schema-${current}-${stamp}.db`);
+  db.prepare('VACUUM INTO ?').run(target);
+  const copies = readdirSync(dir).filter((n) => /^minerva-schema-\d+-.*\.db$/.test(n)).sort((a, b) => a.localeCompare(b));
+  // Names sort by time within a schema; order by the time part so the newest are kept.
+  const byTime = copies.sort((a, b) => a.replace(/^minerva-schema-\d+-/, '').localeCompare(b.replace(/^minerva-schema-\d+-/, '')));
+  for (const old of byTime.slice(0, Math.max(0, byTime.length - KEPT_BACKUPS))) rmSync(join(dir, old), { force: true });
+  return target;
 }

@@ -13,6 +13,7 @@ import type { DomainEvents } from './domain-events';
 import type { FlowEngine } from './flow-engine';
 import type { SecretBox } from '../vault/mining-keys';
 import type { UnlockGate } from './unlock-gate';
+import type { UpdateInstaller } from '../updates/updates.service';
 
 /**
  * A feature declares itself once: its name, its configuration fields, its migrations, and a
@@ -42,6 +43,8 @@ export interface HostFacts {
   background: boolean;
   /** The OS keychain (Electron safeStorage) for "resume mining after a restart"; absent headless. */
   secretBox?: SecretBox;
+  /** How this host installs a verified update (the desktop app); absent headless. */
+  updater?: UpdateInstaller;
 }
 
 export interface FeatureContext<C = Record<string, never>> {

@@ -1,0 +1,150 @@
+import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppError } from '@shared/contract/errors';
+import { downloadVerified, fetchUpdateInfo, refuseDowngrade, releaseKeyFrom } from '@core/updates/feed';
+import { compareVersions } from '@core/updates/version-order';
+
+/**
+ * The update feed and its checks against a real generic feed on loopback HTTP: a good update,
+ * a tampered file, a wrong signature, a downgrade, a feed naming a file on another host.
+ */
+const release = generateKeyPairSync('ed25519');
+const stranger = generateKeyPairSync('ed25519');
+const rawPublic = (key: KeyObject): string => key.export({ format: 'der', type: 'spki' }).subarray(12).toString('base64');
+
+const installer = Buffer.from('#!/bin/sh\necho "Minerva 0.2.0"\n'.repeat(5000));
+const sha512 = (b: Buffer): string => createHash('sha512').update(b).digest('base64');
+
+function channel(version: string, file = 'Minerva-0.2.0.AppImage', hash = sha512(installer), size = installer.length): string {
+  return `version: ${version}\nfiles:\n  - url: ${file}\n    sha512: ${hash}\n    size: ${size}\npath: ${file}\nsha512: ${hash}\nreleaseDate: '2026-12-06T04:00:00.000Z'\n`;
+}
+
+// What the feed serves, per test: path -> body.
+let routes = new Map<string, Buffer>();
+function serve(yml: string, { signer = release.privateKey, body = installer }: { signer?: KeyObject; body?: Buffer } = {}): void {
+  const bytes = Buffer.from(yml);
+  routes = new Map([
+    ['/feed/latest-linux.yml', bytes],
+    ['/feed/latest-linux.yml.sig', Buffer.from(sign(null, bytes, signer).toString('base64'))],
+    ['/feed/Minerva-0.2.0.AppImage', body],
+  ]);
+}
+
+let server: Server;
+let feedUrl: string;
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const body = routes.get(req.url ?? '');
+    if (!body) return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-length': body.length }).end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  feedUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/feed/`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+const key = (): KeyObject => releaseKeyFrom(rawPublic(release.publicKey));
+const check = () => fetchUpdateInfo({ feedUrl, publicKey: key(), platform: 'linux' });
+async function refusal(p: Promise<unknown>): Promise<AppError> {
+  const error = await p.then(() => null, (e: unknown) => e);
+  expect(error).toBeInstanceOf(AppError);
+  return error as AppError;
+}
+
+describe('update feed on loopback', () => {
+  it('accepts a signed newer release and downloads the file with a matching sha512', async () => {
+    serve(channel('0.2.0'));
+    const info = await check();
+    expect(info).toMatchObject({ version: '0.2.0', file: { name: 'Minerva-0.2.0.AppImage', size: installer.length } });
+    expect(refuseDowngrade('0.1.0', info.version)).toBe('newer');
+    const dir = mkdtempSync(join(tmpdir(), 'minerva-upd-'));
+    const file = await downloadVerified(info, dir);
+    expect(readFileSync(file).equals(installer)).toBe(true);
+    expect(readdirSync(dir)).toEqual(['Minerva-0.2.0.AppImage']);
+  });
+
+  it('refuses a channel file signed by another key (or with no valid signature)', async () => {
+    serve(channel('0.2.0'), { signer: stranger.privateKey });
+    const error = await refusal(check());
+    expect(error.code).toBe('UPDATE_SIGNATURE_INVALID');
+    expect(error.message).toMatch(/not signed by the Minerva release key.*nothing was installed/);
+    // A signed file altered afterwards (here: a different hash) fails the same check.
+    serve(channel('0.2.0'));
+    routes.set('/feed/latest-linux.yml', Buffer.from(channel('0.2.0', 'Minerva-0.2.0.AppImage', sha512(Buffer.from('evil')))));
+    expect((await refusal(check())).code).toBe('UPDATE_SIGNATURE_INVALID');
+    routes.set('/feed/latest-linux.yml.sig', Buffer.from('not base64 at all'));
+    expect((await refusal(check())).code).toBe('UPDATE_SIGNATURE_INVALID');
+  });
+
+  it('refuses a tampered file: different bytes, or more bytes than announced, and deletes it', async () => {
+    const tampered = Buffer.from(installer);
+    tampered[100] = 0x41 ^ tampered[100]!;
+    serve(channel('0.2.0'), { body: tampered });
+    const info = await check();
+    const dir = mkdtempSync(join(tmpdir(), 'minerva-upd-'));
+    const error = await refusal(downloadVerified(info, dir));
+    expect(error.code).toBe('UPDATE_TAMPERED');
+    expect(error.message).toMatch(/sha512 differs.*deleted and nothing was installed/);
+    expect(readdirSync(dir)).toEqual([]);
+
+    serve(channel('0.2.0'), { body: Buffer.concat([installer, Buffer.from('extra')]) });
+    const longer = await refusal(downloadVerified(await check(), dir));
+    expect(longer.code).toBe('UPDATE_TAMPERED');
+    expect(longer.message).toMatch(/larger than/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('refuses a downgrade even when it is signed; the same version is "up to date"', async () => {
+    serve(channel('0.0.9'));
+    const info = await check();
+    const error = (() => {
+      try {
+        refuseDowngrade('0.1.0', info.version);
+        return null;
+      } catch (e) {
+        return e as AppError;
+      }
+    })();
+    expect(error?.code).toBe('UPDATE_DOWNGRADE');
+    expect(error?.message).toContain('offers Minerva 0.0.9, older than this version (0.1.0)');
+    expect(refuseDowngrade('0.1.0', '0.1.0')).toBe('same');
+  });
+
+  it('refuses a signed feed that names a file on another host or outside the feed folder', async () => {
+    for (const file of ['https://evil.example/Minerva.AppImage', '../Minerva-0.2.0.AppImage', '/other/Minerva-0.2.0.AppImage']) {
+      serve(channel('0.2.0', file));
+      const error = await refusal(check());
+      expect(error.code).toBe('UPDATE_FEED_INVALID');
+      expect(error.message).toMatch(/outside the feed/);
+    }
+  });
+
+  it('refuses a signed feed that is not the generic provider format', async () => {
+    serve('version: banana\nfiles: []\n');
+    const error = await refusal(check());
+    expect(error.code).toBe('UPDATE_FEED_INVALID');
+    expect(error.message).toContain('version must look like 1.2.3');
+  });
+
+  it('says the feed cannot be reached when nothing listens', async () => {
+    const error = await refusal(fetchUpdateInfo({ feedUrl: 'http://127.0.0.1:1/feed/', publicKey: key(), platform: 'linux' }));
+    expect(error.code).toBe('NETWORK_ERROR');
+  });
+
+  it('refuses a release key that is not an Ed25519 public key', () => {
+    expect(() => releaseKeyFrom('c2hvcnQ=')).toThrow(/not a valid Ed25519 public key/);
+  });
+});
+
+describe('version order', () => {
+  it('orders releases and pre-releases as semver does', () => {
+    const sorted = ['1.0.0', '0.1.0', '1.0.0-beta.2', '1.0.0-alpha', '1.0.0-beta.11', '0.10.0', '0.9.1'].sort(compareVersions);
+    expect(sorted).toEqual(['0.1.0', '0.9.1', '0.10.0', '1.0.0-alpha', '1.0.0-beta.2', '1.0.0-beta.11', '1.0.0']);
+    expect(compareVersions('1.2.3+build.5', '1.2.3')).toBe(0);
+  });
+});

@@ -1,0 +1,102 @@
+import { createHash, generateKeyPairSync, sign } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { UpdateStatus } from '@shared/contract/updates';
+import { createLogger } from '@core/log/logger';
+import { readPendingUpdate } from '@core/updates/pending';
+import { UpdatesService, feedProblem, type UpdateInstaller } from '@core/updates/updates.service';
+
+/**
+ * The updates service over a real loopback feed: the desktop app downloads, verifies and waits for
+ * the miner's restart (which writes the rollback marker before the host installs); minerva serve
+ * only shows what is available; a build without a feed or key says so.
+ */
+const release = generateKeyPairSync('ed25519');
+const publicKey = release.publicKey.export({ format: 'der', type: 'spki' }).subarray(12).toString('base64');
+const file = Buffer.alloc(200_000, 7);
+const yml = Buffer.from(`version: 0.3.0\nfiles:\n  - url: Minerva-0.3.0.AppImage\n    sha512: ${createHash('sha512').update(file).digest('base64')}\n    size: ${file.length}\nreleaseDate: '2026-12-06T04:00:00.000Z'\n`);
+const routes = new Map<string, Buffer>([
+  ['/latest-linux.yml', yml],
+  ['/latest-linux.yml.sig', Buffer.from(sign(null, yml, release.privateKey).toString('base64'))],
+  ['/Minerva-0.3.0.AppImage', file],
+]);
+let server: Server;
+let feedUrl: string;
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const body = routes.get(req.url ?? '');
+    if (!body) return void res.writeHead(404).end();
+    res.writeHead(200).end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const a = server.address();
+  feedUrl = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}/`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+function service(options: { installer?: UpdateInstaller; feed?: string | null; key?: string | null; current?: string } = {}) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'minerva-updsvc-'));
+  const changes: UpdateStatus[] = [];
+  const ready: string[] = [];
+  const log = createLogger({ dir: join(dataDir, 'logs'), console: false }).scope('updates');
+  const svc = new UpdatesService({
+    dataDir,
+    current: options.current ?? '0.1.0',
+    host: options.installer ? 'electron' : 'headless',
+    platform: 'linux',
+    feedUrl: options.feed === undefined ? feedUrl : options.feed,
+    publicKey: options.key === undefined ? publicKey : options.key,
+    installer: options.installer,
+    log,
+    now: () => new Date('2026-12-06T05:00:00Z'),
+    onChange: (s) => changes.push(s),
+    onReady: (v) => ready.push(v),
+  });
+  return { svc, dataDir, changes, ready };
+}
+
+describe('updates service', () => {
+  it('desktop: downloads and verifies, then waits; the restart writes the rollback marker before installing', async () => {
+    const installed: string[] = [];
+    const installer: UpdateInstaller = { keepPrevious: () => '/opt/Minerva-0.1.0.AppImage', install: async (path) => void installed.push(readFileSync(path).length.toString()) };
+    const { svc, dataDir, changes, ready } = service({ installer });
+    const status = await svc.check();
+    expect(status).toMatchObject({ state: 'ready', available: { version: '0.3.0' }, canInstall: true });
+    expect(status.words).toMatch(/downloaded and verified\. It installs when you restart/);
+    expect(changes.map((c) => c.state)).toEqual(expect.arrayContaining(['checking', 'downloading', 'ready']));
+    expect(ready).toEqual(['0.3.0']);
+    expect(installed).toEqual([]); // nothing is installed until the miner restarts
+    await svc.restart();
+    expect(installed).toEqual([String(file.length)]);
+    expect(readPendingUpdate(dataDir)).toMatchObject({ from: '0.1.0', to: '0.3.0', previous: '/opt/Minerva-0.1.0.AppImage', attempts: 0 });
+  });
+
+  it('headless: shows what is available and that the desktop app updates itself; restart is refused', async () => {
+    const { svc, ready } = service();
+    const status = await svc.check();
+    expect(status).toMatchObject({ state: 'available', canInstall: false, available: { version: '0.3.0' } });
+    expect(status.words).toMatch(/The desktop app updates itself; this is minerva serve/);
+    expect(ready).toEqual([]);
+    await expect(svc.restart()).rejects.toMatchObject({ code: 'UNSUPPORTED' });
+  });
+
+  it('the same version is up to date; a newer running version refuses the feed as a downgrade', async () => {
+    expect((await service({ current: '0.3.0' }).svc.check()).state).toBe('up-to-date');
+    const newer = service({ current: '0.4.0' });
+    await expect(newer.svc.check()).rejects.toMatchObject({ code: 'UPDATE_DOWNGRADE' });
+    expect(newer.svc.status()).toMatchObject({ state: 'error', error: { code: 'UPDATE_DOWNGRADE' } });
+  });
+
+  it('a build with no feed or key, or a plain-http remote feed, says so and checks nothing', async () => {
+    const none = service({ feed: null });
+    expect(none.svc.status()).toMatchObject({ configured: false, words: expect.stringMatching(/no update feed or release key/) });
+    await expect(none.svc.check()).rejects.toMatchObject({ code: 'UPDATE_NOT_CONFIGURED' });
+    const plain = service({ feed: 'http://updates.example/' });
+    await expect(plain.svc.check()).rejects.toMatchObject({ code: 'UPDATE_NOT_CONFIGURED', message: expect.stringMatching(/must be https/) });
+    expect(feedProblem('https://updates.example/')).toBeNull();
+    expect(feedProblem('http://127.0.0.1:8080/')).toBeNull();
+  });
+});
