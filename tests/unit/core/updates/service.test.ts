@@ -61,7 +61,10 @@ function service(options: { installer?: UpdateInstaller; feed?: string | null; k
 describe('updates service', () => {
   it('desktop: downloads and verifies, then waits; the restart writes the rollback marker before installing', async () => {
     const installed: string[] = [];
-    const installer: UpdateInstaller = { keepPrevious: () => '/opt/Minerva-0.1.0.AppImage', install: async (path) => void installed.push(readFileSync(path).length.toString()) };
+    const installer: UpdateInstaller = { keepPrevious: () => '/opt/Minerva-0.1.0.AppImage', install: (path) => {
+        installed.push(readFileSync(path).length.toString());
+        return Promise.resolve();
+      } };
     const { svc, dataDir, changes, ready } = service({ installer });
     const status = await svc.check();
     expect(status).toMatchObject({ state: 'ready', available: { version: '0.3.0' }, canInstall: true });
@@ -92,10 +95,11 @@ describe('updates service', () => {
 
   it('a build with no feed or key, or a plain-http remote feed, says so and checks nothing', async () => {
     const none = service({ feed: null });
-    expect(none.svc.status()).toMatchObject({ configured: false, words: expect.stringMatching(/no update feed or release key/) });
+    expect(none.svc.status()).toMatchObject({ configured: false });
+    expect(none.svc.status().words).toMatch(/no update feed or release key/);
     await expect(none.svc.check()).rejects.toMatchObject({ code: 'UPDATE_NOT_CONFIGURED' });
     const plain = service({ feed: 'http://updates.example/' });
-    await expect(plain.svc.check()).rejects.toMatchObject({ code: 'UPDATE_NOT_CONFIGURED', message: expect.stringMatching(/must be https/) });
+    await expect(plain.svc.check()).rejects.toThrow(/must be https/);
     expect(feedProblem('https://updates.example/')).toBeNull();
     expect(feedProblem('http://127.0.0.1:8080/')).toBeNull();
   });
