@@ -9,7 +9,7 @@ import { lastUpdateRecord, updatesDir, writePendingUpdate } from './pending';
 
 /**
  * How a host installs a verified update (the desktop app; `minerva serve` has none). Thin and
- * platform-specific (src-main/electron/updater.ts); everything before it is checked in core.
+ * platform-specific (the Electron shell; not wired yet, docs/updates.md); everything before it is checked in core.
  */
 export interface UpdateInstaller {
   /** Keeps the running version's installer to roll back to; its path, or null when it cannot. */
