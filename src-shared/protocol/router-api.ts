@@ -35,6 +35,21 @@ export const leaseAnswerSchema = z.object({ job_id: z.string(), lease_expires_at
 /** §2.6 `POST …/result` and `…/fail` 200. */
 export const jobOutcomeAnswerSchema = z.object({ job_id: z.string(), state: z.enum(['done', 'failed', 'withdrawn']) });
 
+/**
+ * `GET /api/v2/miner/jobs/<id>` 200 (Minerva's extension, docs/protocols.md): what the router holds
+ * for a job, as the asking miner may see it. `mine`: the job is (or was last) leased to the asker;
+ * `result_urn` and `lease_expires_at` only then. A miner asks after a restart, for a job it found
+ * unfinished, instead of guessing from its own row.
+ */
+export const jobStateAnswerSchema = z.object({
+  job_id: z.string(),
+  state: z.enum(['queued', 'leased', 'done', 'failed', 'withdrawn']),
+  mine: z.boolean(),
+  result_urn: urn.nullable(),
+  lease_expires_at: iso.nullable(),
+});
+export type JobStateWire = z.infer<typeof jobStateAnswerSchema>;
+
 /** §2.3 key answer (the key itself is checked by `parseKeyResponse`). */
 export const keyAnswerSchema = z.object({
   payload_enc_key: z.string().regex(/^[0-9a-fA-F]{64}$/),
@@ -43,7 +58,7 @@ export const keyAnswerSchema = z.object({
   scope_type: z.enum(['session', 'task']),
 });
 
-/** §2.5 `PUT /api/v2/offchain` 201. */
+/** §2.5 `PUT /api/v2/offchain` 201, and `PUT /api/v2/offchain/<urn>` (the uploader's own URN) 201 or 200 again. */
 export const offchainPutAnswerSchema = z.object({ urn });
 
 /** §2.7 the app's completion request. */
@@ -89,6 +104,9 @@ export type TaskViewWire = z.infer<typeof taskViewSchema>;
 export const ROUTER_PATHS = {
   jobs: '/api/v2/miner/jobs',
   job: (jobId: string, verb: 'lease' | 'result' | 'fail') => `/api/v2/miner/jobs/${jobId}/${verb}`,
+  /** Minerva's extensions: one job's state, and the asker's active leases (same answer as a poll). */
+  jobState: (jobId: string) => `/api/v2/miner/jobs/${jobId}`,
+  leases: '/api/v2/miner/leases',
   offchain: '/api/v2/offchain',
   offchainUrn: (urnText: string) => `/api/v2/offchain/${encodeURIComponent(urnText)}`,
   completion: '/api/v2/completion',

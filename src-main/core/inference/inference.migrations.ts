@@ -51,4 +51,14 @@ export const inferenceMigrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 150,
+    name: 'inference result URN chosen before upload',
+    up(db) {
+      // The URN a job's result is uploaded under, chosen and recorded before the upload (issue 19):
+      // after a kill between the upload and `result_urn`, the restart finds the upload at the
+      // router under this URN instead of computing and uploading the result again.
+      db.exec(`ALTER TABLE inference_jobs ADD COLUMN upload_urn TEXT`);
+    },
+  },
 ];

@@ -2,6 +2,7 @@ import { AppError, isAppError, type AppErrorCode } from '@shared/contract/errors
 import type { JobErrorCode } from '@shared/contract/inference';
 import { decryptEnvelope, encryptEnvelope, envelopeScope, parseEnvelopeJson, type EncryptedEnvelope, type JsonObject } from '@shared/protocol/envelope';
 import { scopeFor } from '@shared/protocol/hkdf-keys';
+import { formatUrn } from '@shared/protocol/urn';
 import type { FlowEngine, FlowHandle, FlowSpec, FlowStore, StepContext } from '../kernel/flow-engine';
 import type { ErrorClass } from '../kernel/retry';
 import type { UnlockGate } from '../kernel/unlock-gate';
@@ -87,6 +88,9 @@ const APP_CODE: Record<JobErrorCode, AppErrorCode> = {
 /** This job's calls were stopped (its lease was lost); another job sharing its key fetch retries. */
 class JobStopped extends Error {}
 
+/** How long a job found unfinished at start may ask the router about itself past its deadline. */
+const RECONCILE_MS = 30_000;
+
 const ENVELOPE_WORDS = 'The input could not be decrypted: it was altered, or sealed for another scope or key version. Nothing was sent to the model.';
 
 /** 409/404 on a job call: the job is not ours to finish any more. */
@@ -158,13 +162,13 @@ class JobRun {
    * A router call: waits out a locked wallet and retries transient faults with backoff until the
    * job's deadline (the engine's `ctx.call`). Conflicts (lease lost, withdrawn) end the job.
    */
-  async call<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  async call<T>(fn: (signal: AbortSignal) => Promise<T>, deadlineMs?: number): Promise<T> {
     try {
       // While the wallet is locked the signer may not even know the address (VAULT_MISSING after a
       // restart): say VAULT_LOCKED before calling, and the engine waits on the unlock gate.
       const gate = this.flow.options.gate;
       const call = (): Promise<T> => (gate.isUnlocked() ? fn(this.signal) : Promise.reject(new AppError('VAULT_LOCKED', 'Unlock your wallet to resume jobs.')));
-      return await this.ctx.call(call, { classify: (error) => (this.signal.aborted ? 'fail' : classifyRouterError(error)) });
+      return await this.ctx.call(call, { classify: (error) => (this.signal.aborted ? 'fail' : classifyRouterError(error)), ...(deadlineMs !== undefined ? { deadlineMs } : {}) });
     } catch (error) {
       if (this.ctx.signal.aborted) throw error; // the engine is stopping the flow: it resumes later
       if (this.signal.aborted) throw new JobStopped(); // the lease was lost (the step ends the job with it)
@@ -253,6 +257,12 @@ export class JobFlow {
     if (!port || port.networkId !== row.network_id) throw new JobEnd('INTERNAL', 'No worker runs for this job’s competition.', false);
     const run = new JobRun(this, row, ctx, port);
     try {
+      if (resumed) {
+        // Found unfinished at start: the router may have taken our report (or given the job away)
+        // while we were down; its word comes before our deadline check (issue 19).
+        const settled = await this.reconcile(run);
+        if (settled) return settled;
+      }
       if (this.nowMs() >= Date.parse(row.deadline)) throw new JobEnd('DEADLINE_PASSED', 'The job’s deadline passed before it could be finished.', false);
       return await body(run, resumed);
     } catch (error) {
@@ -268,6 +278,30 @@ export class JobFlow {
     }
   }
 
+  /**
+   * A job found unfinished at start: asks the router what it holds (`GET /api/v2/miner/jobs/<id>`).
+   * Reported by us (a kill came between the router taking the report and our row recording it):
+   * the row becomes `reported`, whatever our deadline says, and nothing is sent again. Finished
+   * otherwise, withdrawn, or leased to another miner: the job ends as the router says. Still
+   * leased to us: null, and the job goes on from its row. A router without the endpoint: null.
+   */
+  private async reconcile(run: JobRun): Promise<JobPatch | null> {
+    const r = run.row;
+    // Asked even after the job's deadline (that is when it matters), for at most RECONCILE_MS.
+    const state = await run.call((s) => run.port.client.jobState(r.job_id, s), Math.max(Date.parse(r.deadline), this.nowMs() + RECONCILE_MS));
+    if (state === null) return null;
+    if (state.mine && state.state === 'done' && state.result_urn !== null) {
+      const now = this.nowMs();
+      this.options.log.info('inference job found reported at restart', { job: r.job_id, session: r.session_id, task: r.task_id });
+      return { result_urn: state.result_urn, state: 'reported', router_done: 1, error_code: null, error_message: null, total_ms: now - r.received_ms, finished_ms: now };
+    }
+    if (state.state === 'withdrawn') throw new JobEnd('DEADLINE_PASSED', 'The router withdrew the job: its completion timed out or its caller went away.', false, 'withdrawn');
+    if (state.state === 'done' || state.state === 'failed') throw new JobEnd('LEASE_LOST', 'The router already holds another outcome for this job.', false);
+    if (!state.mine) throw new JobEnd('LEASE_LOST', 'Another miner holds this job now (our lease ran out).', false);
+    if (state.lease_expires_at) run.save({ lease_expires_at: state.lease_expires_at });
+    return null;
+  }
+
   /** key → decrypt → run → encrypt → upload; the key, input and output never leave this function's memory. */
   private async work(run: JobRun, resumed: boolean): Promise<JobPatch> {
     const { client } = run.port;
@@ -276,6 +310,11 @@ export class JobFlow {
       // Still ours? A lease that ran out while the app was down may have gone to another miner.
       const expires = await run.call((s) => client.lease(r.job_id, s));
       r = run.save({ lease_expires_at: expires });
+    }
+    if (r.upload_urn !== null && (await run.call((s) => client.hasEnvelope(r.upload_urn!, s)))) {
+      // Uploaded before a kill, its URN recorded first but the answer never heard: report it, no redo.
+      this.options.log.info('inference result found uploaded at restart', { job: r.job_id, result_urn: r.upload_urn });
+      return { result_urn: r.upload_urn, state: 'report' };
     }
     // key: read the input's envelope, then the key for its (scope, key_version)
     let t = this.nowMs();
@@ -309,10 +348,12 @@ export class JobFlow {
       const sealed = await encryptEnvelope(key, scope, { output: result.output, model: result.model, ...(result.usage ? { usage: result.usage } : {}) }, this.options.now());
       const json = JSON.stringify(sealed);
       now = this.nowMs();
-      run.save({ encrypt_ms: now - t, state: 'upload' });
-      // upload; the URN is in the database before it is reported (the step's result, one write)
+      // upload under a URN chosen and recorded first (same write as the step's start): a kill
+      // before the answer finds the upload at the next start instead of leaving an orphan
+      const urn = r.upload_urn ?? formatUrn(r.session_id);
+      r = run.save({ encrypt_ms: now - t, state: 'upload', upload_urn: urn });
       t = now;
-      const put = await run.call((s) => client.putEnvelope(json, s));
+      const put = await run.call((s) => client.putEnvelopeAt(urn, json, s));
       return { result_urn: put.urn, output_bytes: put.bytes, upload_ms: this.nowMs() - t, state: 'report' };
     } finally {
       key.fill(0);

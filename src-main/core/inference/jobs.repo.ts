@@ -22,6 +22,8 @@ export interface JobRow {
   task_id: number;
   input_urn: string;
   result_urn: string | null;
+  /** The URN the result is (being) uploaded under, recorded before the upload (migration 150). */
+  upload_urn: string | null;
   key_version: string | null;
   scope_type: 'session' | 'task' | null;
   state: JobState;
@@ -50,6 +52,7 @@ export type JobPatch = Partial<
   Pick<
     JobRow,
     | 'result_urn'
+    | 'upload_urn'
     | 'key_version'
     | 'scope_type'
     | 'state'
@@ -73,6 +76,7 @@ export type JobPatch = Partial<
 
 const PATCH_COLUMNS = new Set<string>([
   'result_urn',
+  'upload_urn',
   'key_version',
   'scope_type',
   'state',

@@ -7,11 +7,13 @@ import { scopeFor, type ScopeType } from '@shared/protocol/hkdf-keys';
 import { uuidV4 } from '@shared/protocol/urn';
 import {
   jobOutcomeAnswerSchema,
+  jobStateAnswerSchema,
   leaseAnswerSchema,
   minerJobsSchema,
   offchainPutAnswerSchema,
   ROUTER_PATHS,
   routerErrorSchema,
+  type JobStateWire,
   type MinerJobWire,
 } from '@shared/protocol/router-api';
 
@@ -175,6 +177,59 @@ export class RouterClient {
   async putEnvelope(envelopeJson: string, signal?: AbortSignal): Promise<{ urn: string; bytes: number }> {
     const r = await this.signed('PUT', ROUTER_PATHS.offchain, envelopeJson, signal ? { signal } : {});
     return { urn: this.parse(offchainPutAnswerSchema, r.text, 'offchain store').urn, bytes: r.sentBytes };
+  }
+
+  /**
+   * Stores an envelope under a URN this miner chose and recorded first (Minerva's extension): the
+   * same URN again is 200, so an upload whose answer was lost (or whose process died) is never
+   * stored twice. A router without the extension (404/405) gets the plain §2.5 PUT.
+   */
+  async putEnvelopeAt(urn: string, envelopeJson: string, signal?: AbortSignal): Promise<{ urn: string; bytes: number }> {
+    try {
+      const r = await this.signed('PUT', ROUTER_PATHS.offchainUrn(urn), envelopeJson, signal ? { signal } : {});
+      const stored = this.parse(offchainPutAnswerSchema, r.text, 'offchain store').urn;
+      if (stored.toLowerCase() !== urn.toLowerCase()) throw new RouterCallError(200, 'ANSWER_MALFORMED', 'The router stored the result under another URN.');
+      return { urn: stored, bytes: r.sentBytes };
+    } catch (error) {
+      if (error instanceof RouterCallError && (error.status === 405 || (error.status === 404 && error.code !== 'UNKNOWN_SESSION'))) return this.putEnvelope(envelopeJson, signal);
+      throw error;
+    }
+  }
+
+  /** Whether the router holds an envelope under `urn` (§2.5 GET; 404 is "no"). */
+  async hasEnvelope(urn: string, signal?: AbortSignal): Promise<boolean> {
+    try {
+      await this.signed('GET', ROUTER_PATHS.offchainUrn(urn), undefined, signal ? { signal } : {});
+      return true;
+    } catch (error) {
+      if (error instanceof RouterCallError && error.status === 404 && error.code === 'NOT_FOUND') return false;
+      throw error;
+    }
+  }
+
+  /**
+   * What the router holds for a job (Minerva's extension, `GET /api/v2/miner/jobs/<id>`); null from
+   * a router without it (404 that is not `UNKNOWN_JOB`, or 405).
+   */
+  async jobState(jobId: string, signal?: AbortSignal): Promise<JobStateWire | null> {
+    try {
+      const r = await this.signed('GET', ROUTER_PATHS.jobState(jobId), undefined, signal ? { signal } : {});
+      return this.parse(jobStateAnswerSchema, r.text, 'job state');
+    } catch (error) {
+      if (error instanceof RouterCallError && (error.status === 405 || (error.status === 404 && error.code !== 'UNKNOWN_JOB'))) return null;
+      throw error;
+    }
+  }
+
+  /** The jobs leased to this miner whose lease still runs (Minerva's extension); [] from a router without it. */
+  async leases(signal?: AbortSignal): Promise<MinerJobWire[]> {
+    try {
+      const r = await this.signed('GET', ROUTER_PATHS.leases, undefined, signal ? { signal } : {});
+      return this.parse(minerJobsSchema, r.text, 'lease list').jobs;
+    } catch (error) {
+      if (error instanceof RouterCallError && (error.status === 404 || error.status === 405)) return [];
+      throw error;
+    }
   }
 
   async report(jobId: string, resultUrn: string, signal?: AbortSignal): Promise<void> {

@@ -166,11 +166,16 @@ export class InferenceWorker implements MembershipWorker {
   private async pollLoop(): Promise<void> {
     const signal = this.stop$.signal;
     let failures = 0;
+    let leasesAsked = false;
     while (!signal.aborted) {
       if (!this.deps.gate.isUnlocked()) {
         this.setState('paused-locked', LOCKED_DETAIL);
         await this.deps.gate.whenUnlocked(signal);
         continue;
+      }
+      if (!leasesAsked) {
+        leasesAsked = true;
+        await this.resumeLeases(signal);
       }
       if (this.inFlight.size >= this.concurrency) {
         await this.waitForSlot();
@@ -235,6 +240,25 @@ export class InferenceWorker implements MembershipWorker {
 
   private forbiddenDetail(): string {
     return `Refused: this address is not on the session's allowed list (session ${this.deps.sessionId}). Join again with this wallet or ask the operator.`;
+  }
+
+  /**
+   * Once per start, before the first poll: the jobs the router still leases to us. A job leased in
+   * a poll whose answer a kill cut off is in no row of ours; without this it would wait out its
+   * whole lease (60 s) before the router gave it to anyone. Rows already resumed are skipped. A
+   * router that cannot answer now: the lease runs out and the job comes back in a poll, as before.
+   */
+  private async resumeLeases(signal: AbortSignal): Promise<void> {
+    try {
+      const jobs = (await this.deps.client.leases(signal)).filter((j) => j.session_id === this.deps.sessionId);
+      const known = new Set(this.running.values());
+      const taken = jobs.filter((j) => !known.has(j.job_id));
+      if (taken.length > 0) this.deps.log.info('inference jobs still leased to us resumed at start', { competition: this.deps.competitionId, jobs: taken.length });
+      for (const job of taken) this.receive(job);
+    } catch (error) {
+      if (signal.aborted) return;
+      this.deps.log.warn('could not ask the router for our leases; they come back when they run out', { competition: this.deps.competitionId, code: error instanceof RouterCallError ? error.code : isAppError(error) ? error.code : 'INTERNAL' });
+    }
   }
 
   private receive(job: MinerJobWire): void {

@@ -27,7 +27,7 @@ export class PayloadStore {
     return join(this.root, String(sessionId), `${uuid}.json`);
   }
 
-  private write(urn: string, sessionId: number, envelope: Envelope, createdAt: number | undefined): PayloadRow {
+  private write(urn: string, sessionId: number, envelope: Envelope, createdAt: number | undefined, uploader?: string): PayloadRow {
     const text = JSON.stringify(envelope);
     const file = this.file(urn);
     mkdirSync(join(this.root, String(sessionId)), { recursive: true, mode: 0o700 });
@@ -43,14 +43,15 @@ export class PayloadStore {
       size: Buffer.byteLength(text),
       created_at: createdAt ?? now,
       updated_at: now,
+      ...(uploader !== undefined ? { uploader } : {}),
     };
     this.repo.putPayload(row);
     return row;
   }
 
-  /** Stores a new envelope under a fresh URN of `sessionId`. */
-  put(sessionId: number, envelope: Envelope): PayloadRow {
-    return this.write(formatUrn(sessionId), sessionId, envelope, undefined);
+  /** Stores a new envelope under a fresh URN of `sessionId` (or `urn`, one the uploader chose and nobody holds). */
+  put(sessionId: number, envelope: Envelope, uploader?: string, urn?: string): PayloadRow {
+    return this.write(urn ?? formatUrn(sessionId), sessionId, envelope, undefined, uploader);
   }
 
   /** Writes an envelope back under its existing URN (rotation). */

@@ -46,6 +46,8 @@ export interface PayloadRow {
   size: number;
   created_at: number;
   updated_at: number;
+  /** Who stored it: the miner's lowercase address, `app` for the bearer-token caller (null: before this column). */
+  uploader?: string | null;
 }
 
 export function openRouterDb(dataDir: string): RouterDb {
@@ -70,6 +72,9 @@ export function openRouterDb(dataDir: string): RouterDb {
       result_urn TEXT, fail_code TEXT, created_at INTEGER NOT NULL, finished_at INTEGER,
       UNIQUE (session_id, task_id)) WITHOUT ROWID;
     CREATE INDEX IF NOT EXISTS jobs_open ON jobs(state, session_id, created_at);`);
+  // Who stored a payload, so that an uploader's own URN (PUT /api/v2/offchain/<urn>) is idempotent
+  // for it and refused to anyone else; added to router databases made before it.
+  if (!(db.prepare(`PRAGMA table_info(payloads)`).all() as { name: string }[]).some((c) => c.name === 'uploader')) db.exec(`ALTER TABLE payloads ADD COLUMN uploader TEXT`);
   return db;
 }
 
@@ -112,10 +117,10 @@ export class RouterRepo {
   putPayload(row: PayloadRow): void {
     this.db
       .prepare(
-        `INSERT INTO payloads(urn, session_id, payload_type, key_version, size, created_at, updated_at) VALUES (@urn, @session_id, @payload_type, @key_version, @size, @created_at, @updated_at)
+        `INSERT INTO payloads(urn, session_id, payload_type, key_version, size, created_at, updated_at, uploader) VALUES (@urn, @session_id, @payload_type, @key_version, @size, @created_at, @updated_at, @uploader)
          ON CONFLICT(urn) DO UPDATE SET payload_type = excluded.payload_type, key_version = excluded.key_version, size = excluded.size, updated_at = excluded.updated_at`,
       )
-      .run(row);
+      .run({ uploader: null, ...row });
   }
 
   payload(urn: string): PayloadRow | undefined {
@@ -168,6 +173,11 @@ export class RouterRepo {
       }
       return out;
     })();
+  }
+
+  /** Jobs leased to `miner` whose lease still runs (a miner that restarted takes them back at once). */
+  leasedTo(miner: string, nowMs: number): JobRow[] {
+    return this.db.prepare(`SELECT * FROM jobs WHERE state = 'leased' AND miner = ? AND lease_expires_at > ? AND deadline > ? ORDER BY created_at, task_id LIMIT 100`).all(miner, nowMs, nowMs) as JobRow[];
   }
 
   extendLease(jobId: string, expiresAt: number): void {

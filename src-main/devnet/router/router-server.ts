@@ -3,7 +3,9 @@
  *
  *   POST /api/v1/auth/payload_enc_key/session|task   scoped keys (§2.3)
  *   PUT  /api/v2/offchain, GET /api/v2/offchain/<urn>  the offchain store (§2.5)
+ *   PUT  /api/v2/offchain/<urn>                      the uploader's own URN, idempotent (Minerva's extension)
  *   GET  /api/v2/miner/jobs, POST …/jobs/<id>/lease|result|fail   the miner job API (§2.6)
+ *   GET  /api/v2/miner/jobs/<id>, GET /api/v2/miner/leases        a job's state, our leases (Minerva's extension)
  *   POST /api/v2/completion                          the app-facing completion (§2.7)
  *
  * Who may serve a session is `ENCRYPTION_ALLOWED_LIST` ∪ the chain's session members (§2.9).
@@ -21,7 +23,7 @@ import { deriveScopedKey, isId, scopeFor } from '@shared/protocol/hkdf-keys';
 import { parseKeyRequest, verifyKeyRequestSignature, type KeyResponse } from '@shared/protocol/key-request';
 import { verifyMinerRequest } from '@shared/protocol/miner-request';
 import { isUuidV4, parseUrn, uuidV4 } from '@shared/protocol/urn';
-import type { MinerJobWire, TaskViewWire } from '@shared/protocol/router-api';
+import type { JobStateWire, MinerJobWire, TaskViewWire } from '@shared/protocol/router-api';
 import { BodyTooLarge, closeServer, jsonServer, listenLoopback, listenLoopbackPreferring, readBody, sendError, sendJson, silentLog, type DevnetLog } from '../common/http';
 import { SqliteReplayStore } from '../common/replay-store';
 import { DEMO_COMPETITIONS } from '../demo/competitions';
@@ -198,8 +200,22 @@ export class RouterNode {
         return sendJson(res, 201, await this.putOffchain(req, rawPath));
       }
       if (rawPath.startsWith('/api/v2/offchain/')) {
+        if (method === 'PUT') {
+          const stored = await this.putOffchainAt(req, rawPath);
+          return sendJson(res, stored.created ? 201 : 200, { urn: stored.urn });
+        }
         this.requireMethod(method, 'GET');
         return await this.getOffchain(req, res, rawPath);
+      }
+      if (rawPath === '/api/v2/miner/leases') {
+        this.requireMethod(method, 'GET');
+        const miner = await this.miner(req, rawPath, await this.body(req, SMALL_BODY_BYTES));
+        return sendJson(res, 200, { jobs: this.repo.leasedTo(miner, Date.now()).map((j) => this.jobWire(j)) });
+      }
+      const one = /^\/api\/v2\/miner\/jobs\/([^/]+)$/.exec(rawPath);
+      if (one) {
+        this.requireMethod(method, 'GET');
+        return sendJson(res, 200, await this.jobState(req, rawPath, one[1]!));
       }
       if (rawPath === '/api/v2/miner/jobs') {
         this.requireMethod(method, 'GET');
@@ -314,6 +330,41 @@ export class RouterNode {
   // ---- §2.5 offchain store ---------------------------------------------------------------------
 
   private async putOffchain(req: IncomingMessage, path: string): Promise<{ urn: string }> {
+    const { who, sessionId, envelope } = await this.acceptUpload(req, path);
+    const row = this.store.put(sessionId, envelope, who ?? 'app');
+    this.log.info('payload stored', { urn: row.urn, type: row.payload_type, key_version: row.key_version, bytes: row.size, by: who ?? 'app' });
+    return { urn: row.urn };
+  }
+
+  /**
+   * `PUT /api/v2/offchain/<urn>`: the uploader chose the URN (a fresh uuid v4 in the envelope's
+   * session) and recorded it before sending, so a crash between the upload and its answer leaves
+   * no orphan: the same URN again from the same uploader answers 200 and stores nothing new (the
+   * first envelope stays); a URN someone else holds is 409 `URN_TAKEN`.
+   */
+  private async putOffchainAt(req: IncomingMessage, path: string): Promise<{ urn: string; created: boolean }> {
+    let urn: string;
+    try {
+      urn = parseUrn(path.slice('/api/v2/offchain/'.length)).urn;
+    } catch {
+      throw new RouterError(400, 'URN_MALFORMED', 'A URN is urn:cts:payload:v2:<session_id>:<uuid v4>.');
+    }
+    const { who, sessionId, envelope } = await this.acceptUpload(req, path);
+    if (parseUrn(urn).sessionId !== sessionId) throw new RouterError(400, 'MALFORMED', "The URN's session does not match the envelope's.");
+    const by = who ?? 'app';
+    const existing = this.store.row(urn);
+    if (existing) {
+      if (existing.uploader !== by) throw new RouterError(409, 'URN_TAKEN', 'Another uploader holds this URN; choose a fresh one.');
+      this.log.info('payload already stored', { urn, by });
+      return { urn, created: false };
+    }
+    const row = this.store.put(sessionId, envelope, by, urn);
+    this.log.info('payload stored', { urn: row.urn, type: row.payload_type, key_version: row.key_version, bytes: row.size, by, chosen_urn: true });
+    return { urn, created: true };
+  }
+
+  /** Who uploads (bearer app or signed miner), the envelope, and its session, checked as §2.5 says. */
+  private async acceptUpload(req: IncomingMessage, path: string): Promise<{ who: string | null; sessionId: number; envelope: Envelope }> {
     const bytes = await this.body(req, this.maxPayload);
     const who = await this.caller(req, path, bytes);
     let envelope: Envelope;
@@ -333,9 +384,7 @@ export class RouterNode {
     const session = this.repo.session(sessionId);
     if (!session) throw new RouterError(404, 'UNKNOWN_SESSION', 'No such session.');
     if (session.private === 1 && envelope.payload_type !== 'encrypted') throw new RouterError(400, 'PLAINTEXT_REFUSED', 'A private session accepts only encrypted envelopes.');
-    const row = this.store.put(sessionId, envelope);
-    this.log.info('payload stored', { urn: row.urn, type: row.payload_type, key_version: row.key_version, bytes: row.size, by: who ?? 'app' });
-    return { urn: row.urn };
+    return { who, sessionId, envelope };
   }
 
   private async getOffchain(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
@@ -418,6 +467,23 @@ export class RouterNode {
       this.events.once(name, onEvent);
       this.events.once('stop', onStop);
     });
+  }
+
+  /** `GET /api/v2/miner/jobs/<id>`: what the router holds for a job, as the asking miner may see it. */
+  private async jobState(req: IncomingMessage, path: string, jobIdText: string): Promise<JobStateWire> {
+    const miner = await this.miner(req, path, await this.body(req, SMALL_BODY_BYTES));
+    const job = isUuidV4(jobIdText) ? this.repo.job(jobIdText) : undefined;
+    if (!job) throw new RouterError(404, 'UNKNOWN_JOB', 'No such job.');
+    // A lease that ran out but nobody took since is still the miner's to extend (as `POST …/lease` does).
+    const state = job.state;
+    const mine = job.miner === miner;
+    return {
+      job_id: job.job_id,
+      state,
+      mine,
+      result_urn: mine && state === 'done' ? job.result_urn : null,
+      lease_expires_at: mine && state === 'leased' ? iso(job.lease_expires_at!) : null,
+    };
   }
 
   private async jobAction(req: IncomingMessage, path: string, jobIdText: string, verb: 'lease' | 'result' | 'fail'): Promise<Record<string, unknown>> {

@@ -7,8 +7,8 @@
  * - the router's SQLite: one job per completion, each `done` with one result URN; no job withdrawn,
  *   failed or left open; no result report refused as `ALREADY_REPORTED` (a second, different
  *   result) — a repeated report of the same URN is the idempotent retry §2.6 allows;
- * - at most one orphaned result upload per job in flight at a kill (a result uploaded but not yet
- *   recorded when the process died is computed again; once recorded it is never recomputed);
+ * - no orphaned result upload: a result goes up under a URN the app recorded first, so one uploaded
+ *   when the process died is found at the next start and reported, never computed and stored again;
  * - the app's jobs table: exactly one row per router job, `reported`, with the router's result URN.
  *
  * The practice network runs in this test's process (it survives the kills); a recording proxy
@@ -118,10 +118,11 @@ describe('private inference survives kill -9', () => {
       expect(reports.filter((c) => c.upstreamCode === 'ALREADY_REPORTED' || c.upstreamCode === 'LEASE_LOST')).toEqual([]);
       const reportedIds = new Set(reports.filter((c) => c.upstreamStatus === 200).map((c) => c.path.split('/')[5]!));
       expect([...byId.keys()].filter((id) => !reportedIds.has(id))).toEqual([]);
-      const puts = calls.filter((c) => c.method === 'PUT' && c.path === '/api/v2/offchain' && c.upstreamStatus === 201).length;
+      // Results go up under a URN the app recorded first; the same URN again is 200, not a new payload.
+      const puts = calls.filter((c) => c.method === 'PUT' && c.path.startsWith('/api/v2/offchain') && c.upstreamStatus === 201).length;
       const repeatedReports = reports.length - reportedIds.size;
       console.log(`trial ${trial}: ${reports.length} result reports for ${JOBS} jobs (${repeatedReports} idempotent repeats), ${puts} result uploads (${puts - JOBS} orphaned by the kills)`);
-      expect(puts - JOBS).toBeLessThanOrEqual(KILLS * CONCURRENCY);
+      expect(puts - JOBS, 'results stored at the router but never reported (orphans)').toBe(0);
 
       // 4. The app's jobs table: exactly one row per router job, reported, with the router's result URN.
       const rows = appTable(dataDir, 'SELECT job_id, state, result_urn, router_done FROM inference_jobs WHERE received_ms >= ?', since - 1000);

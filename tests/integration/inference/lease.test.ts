@@ -24,7 +24,7 @@ describe('lease lost', () => {
     const routerUrl = network.endpoints.router!;
     await joinInference(core);
 
-    proxy!.rule(/^PUT \/api\/v2\/offchain$/, 'hold');
+    proxy!.rule(/^PUT \/api\/v2\/offchain(\/|$)/, 'hold');
     const answer = completion(routerUrl, token, 'who answers this one', 60);
     const [ours] = await untilJobs(core, (js) => js.length === 1 && js[0]!.state === 'upload' && proxy!.held() > 0);
     // Our renewals stop while the wallet is locked; the lease runs out and the other miner takes the job.

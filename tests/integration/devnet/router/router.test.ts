@@ -199,6 +199,23 @@ describe('§2.5 offchain store and §2.6 signatures', () => {
     expect((await S.call('PUT', '/api/v2/offchain', await sealed(100))).status).toBe(403);
   });
 
+  it('stores under the uploader’s own URN: 201, the same URN again 200 with the first envelope kept, another uploader 409, a foreign session 400', async () => {
+    const urn = `urn:cts:payload:v2:101:${nodeCrypto.randomUUID()}`;
+    const first = await sealed();
+    const put = await G.call('PUT', `/api/v2/offchain/${encodeURIComponent(urn)}`, first);
+    expect([put.status, put.json.urn]).toEqual([201, urn]);
+    const again = await G.call('PUT', `/api/v2/offchain/${encodeURIComponent(urn)}`, await sealed());
+    expect([again.status, again.json.urn]).toEqual([200, urn]);
+    expect((await G.call('GET', `/api/v2/offchain/${urn}`)).json).toEqual(first);
+    const taken = await S.call('PUT', `/api/v2/offchain/${encodeURIComponent(urn)}`, await sealed());
+    expect([taken.status, taken.json.error?.code]).toEqual([409, 'URN_TAKEN']);
+    const foreign = await G.call('PUT', `/api/v2/offchain/urn:cts:payload:v2:100:${nodeCrypto.randomUUID()}`, await sealed());
+    expect([foreign.status, foreign.json.error?.code]).toEqual([400, 'MALFORMED']);
+    const bad = await G.call('PUT', '/api/v2/offchain/urn:cts:payload:v2:101:not-a-uuid', await sealed());
+    expect([bad.status, bad.json.error?.code]).toEqual([400, 'URN_MALFORMED']);
+    expect((await X.call('PUT', `/api/v2/offchain/urn:cts:payload:v2:101:${nodeCrypto.randomUUID()}`, await sealed())).status).toBe(403);
+  });
+
   it('401 for missing, stale or forged signatures; 409 for a replayed nonce', async () => {
     expect((await fetch(`${routerUrl}/api/v2/miner/jobs`)).status).toBe(401);
     const stale = signMinerRequest(G_KEY, { method: 'GET', path: '/api/v2/miner/jobs', timestamp: String(Math.floor(Date.now() / 1000) - 301) });
@@ -298,6 +315,27 @@ describe('§2.7 completion end to end', () => {
     const other = await G.report(job.job_id, await G.compute(job));
     expect([other.status, other.json.error?.code]).toEqual([409, 'ALREADY_REPORTED']);
     expect((await G.report(nodeCrypto.randomUUID(), urn)).status).toBe(404);
+  });
+
+  it('tells a miner a job’s state and its own leases: leased and mine, then done with its URN; another miner sees not-mine and no URN', async () => {
+    const pending = complete({ session_id: 101, prompt: 'what state am I in' });
+    const { jobs } = await nextJob(G);
+    const job = jobs[0]!;
+    const leased = await G.call('GET', `/api/v2/miner/jobs/${job.job_id}`);
+    expect(leased.json).toEqual({ job_id: job.job_id, state: 'leased', mine: true, result_urn: null, lease_expires_at: job.lease_expires_at });
+    const leases = await G.call('GET', '/api/v2/miner/leases');
+    expect((leases.json.jobs as { job_id: string }[]).map((j) => j.job_id)).toContain(job.job_id);
+    expect(((await S.call('GET', '/api/v2/miner/leases')).json.jobs as { job_id: string }[]).map((j) => j.job_id)).not.toContain(job.job_id);
+    expect((await S.call('GET', `/api/v2/miner/jobs/${job.job_id}`)).json).toMatchObject({ state: 'leased', mine: false, result_urn: null, lease_expires_at: null });
+    const urn = await G.compute(job);
+    expect((await G.report(job.job_id, urn)).status).toBe(200);
+    await pending;
+    expect((await G.call('GET', `/api/v2/miner/jobs/${job.job_id}`)).json).toEqual({ job_id: job.job_id, state: 'done', mine: true, result_urn: urn, lease_expires_at: null });
+    expect((await S.call('GET', `/api/v2/miner/jobs/${job.job_id}`)).json).toMatchObject({ state: 'done', mine: false, result_urn: null });
+    expect(((await G.call('GET', '/api/v2/miner/leases')).json.jobs as { job_id: string }[]).map((j) => j.job_id)).not.toContain(job.job_id);
+    const unknown = await G.call('GET', `/api/v2/miner/jobs/${nodeCrypto.randomUUID()}`);
+    expect([unknown.status, unknown.json.error?.code]).toEqual([404, 'UNKNOWN_JOB']);
+    expect((await X.call('GET', '/api/v2/miner/leases')).status).toBe(403);
   });
 
   it('a failed job answers 502 MINER_FAILED; a result that does not decrypt answers 502 RESULT_UNDECRYPTABLE', async () => {

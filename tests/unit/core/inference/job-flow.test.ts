@@ -31,8 +31,8 @@ const log = { debug: () => undefined, info: () => undefined, warn: () => undefin
 /** A router on loopback that records every call; `hold` keeps a path's answer back until released. */
 interface Router {
   url: string;
-  calls: { path: string; body: string }[];
-  answer: (path: string) => { status: number; body: unknown } | 'hold';
+  calls: { method: string; path: string; body: string }[];
+  answer: (path: string, method: string) => { status: number; body: unknown } | 'hold';
   release(): void;
 }
 
@@ -54,9 +54,9 @@ beforeEach(async () => {
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
       const path = (req.url ?? '').split('?')[0]!;
-      router.calls.push({ path, body });
+      router.calls.push({ method: req.method ?? 'GET', path, body });
       const reply = (): void => {
-        const a = router.answer(path);
+        const a = router.answer(path, req.method ?? 'GET');
         if (a === 'hold') return void held.push(reply);
         res.writeHead(a.status, { 'content-type': 'application/json' }).end(JSON.stringify(a.body));
       };
@@ -116,6 +116,13 @@ async function until(check: () => boolean): Promise<void> {
 }
 
 const resultCalls = (): string[] => router.calls.filter((c) => c.path.endsWith('/result')).map((c) => (JSON.parse(c.body) as { result_urn: string }).result_urn);
+const STATE_PATH = `/api/v2/miner/jobs/${JOB}`;
+const lease = (): { status: number; body: unknown } => ({ status: 200, body: { job_id: JOB, lease_expires_at: new Date(Date.now() + 60_000).toISOString() } });
+/** The router's answer to `GET /api/v2/miner/jobs/<id>` (the job's state, issue 19). */
+const stateOf = (state: string, mine: boolean, resultUrn: string | null = null): { status: number; body: unknown } => ({
+  status: 200,
+  body: { job_id: JOB, state, mine, result_urn: resultUrn, lease_expires_at: state === 'leased' && mine ? new Date(Date.now() + 60_000).toISOString() : null },
+});
 const offchainCalls = (): number => router.calls.filter((c) => c.path.startsWith('/api/v2/offchain')).length;
 
 describe('the inference job flow on the engine', () => {
@@ -130,7 +137,7 @@ describe('the inference job flow on the engine', () => {
     expect(first.repo.get(row.seq)).toMatchObject({ state: 'report', result_urn: URN, router_done: 0 });
     first.db.close();
 
-    router.answer = (path) => (path.endsWith('/result') ? { status: 200, body: { job_id: JOB, state: 'done' } } : { status: 200, body: { job_id: JOB, lease_expires_at: new Date(Date.now() + 60_000).toISOString() } });
+    router.answer = (path) => (path === STATE_PATH ? stateOf('leased', true) : path.endsWith('/result') ? { status: 200, body: { job_id: JOB, state: 'done' } } : lease());
     const second = app();
     expect(second.repo.unfinished().map((r) => r.seq)).toEqual([row.seq]);
     await second.jobs.run(second.repo.unfinished()[0]!, true);
@@ -149,7 +156,7 @@ describe('the inference job flow on the engine', () => {
     await first.engine.close();
     first.db.close();
 
-    router.answer = () => ({ status: 200, body: { job_id: JOB, state: 'done' } });
+    router.answer = (path) => (path === STATE_PATH ? stateOf('leased', true) : { status: 200, body: { job_id: JOB, state: 'done' } });
     let unlocked = false;
     let waiting = 0;
     const gate = new SimpleUnlockGate(() => unlocked);
@@ -185,17 +192,67 @@ describe('the inference job flow on the engine', () => {
     second.db.close();
   });
 
-  it('a job found mid-work checks its lease first, and ends without the input when another miner holds it', async () => {
+  it('a job found mid-work checks its lease first, and ends without the input when another miner holds it (a router without the job-state call)', async () => {
     const first = app();
     const row = received(first.repo, { state: 'run', key_ms: 4, decrypt_ms: 1 });
     await first.engine.close();
     first.db.close();
 
-    router.answer = (path) => (path.endsWith('/lease') ? { status: 409, body: { error: { code: 'LEASE_LOST', message: 'held by another miner' } } } : { status: 500, body: {} });
+    router.answer = (path) =>
+      path === STATE_PATH
+        ? { status: 404, body: { error: { code: 'NOT_FOUND', message: 'No such endpoint.' } } }
+        : path.endsWith('/lease')
+          ? { status: 409, body: { error: { code: 'LEASE_LOST', message: 'held by another miner' } } }
+          : { status: 500, body: {} };
     const second = app();
     await second.jobs.run(second.repo.unfinished()[0]!, true);
     expect(second.repo.get(row.seq)).toMatchObject({ state: 'failed', error_code: 'LEASE_LOST', router_done: 1 });
-    expect(router.calls.map((c) => c.path)).toEqual([`/api/v2/miner/jobs/${JOB}/lease`]);
+    expect(router.calls.map((c) => c.path)).toEqual([STATE_PATH, `/api/v2/miner/jobs/${JOB}/lease`]);
+    expect(second.modelCalls).toEqual([]);
+    await second.engine.close();
+    second.db.close();
+  });
+
+  it('a job whose report the router took before the kill is recorded reported at restart, even past its deadline, and not reported again', async () => {
+    const first = app();
+    const row = received(first.repo, { state: 'report', result_urn: URN, upload_ms: 3 });
+    // The app was down past the job's deadline (the completion's caller had its answer long ago).
+    first.db.prepare('UPDATE inference_jobs SET deadline = ? WHERE seq = ?').run(new Date(Date.now() - 5_000).toISOString(), row.seq);
+    await first.engine.close();
+    first.db.close();
+
+    router.answer = (path) => (path === STATE_PATH ? stateOf('done', true, URN) : { status: 500, body: {} });
+    const second = app();
+    await second.jobs.run(second.repo.unfinished()[0]!, true);
+    expect(second.repo.get(row.seq)).toMatchObject({ state: 'reported', router_done: 1, result_urn: URN, error_code: null });
+    expect(router.calls.map((c) => c.path)).toEqual([STATE_PATH]);
+    expect(resultCalls()).toEqual([]);
+    await second.engine.close();
+    second.db.close();
+  });
+
+  it('a result uploaded under its recorded URN before the kill is found at restart and reported: nothing computed or uploaded again', async () => {
+    const UPLOADED = 'urn:cts:payload:v2:101:5a5a5a5a-1111-4222-8333-444455556666';
+    const first = app();
+    const row = received(first.repo, { state: 'upload', upload_urn: UPLOADED, encrypt_ms: 1 });
+    await first.engine.close();
+    first.db.close();
+
+    router.answer = (path, method) =>
+      path === STATE_PATH
+        ? stateOf('leased', true)
+        : path.endsWith('/lease')
+          ? lease()
+          : method === 'GET' && path === `/api/v2/offchain/${encodeURIComponent(UPLOADED)}`
+            ? { status: 200, body: {} }
+            : path.endsWith('/result')
+              ? { status: 200, body: { job_id: JOB, state: 'done' } }
+              : { status: 500, body: {} };
+    const second = app();
+    await second.jobs.run(second.repo.unfinished()[0]!, true);
+    expect(second.repo.get(row.seq)).toMatchObject({ state: 'reported', router_done: 1, result_urn: UPLOADED });
+    expect(resultCalls()).toEqual([UPLOADED]);
+    expect(router.calls.filter((c) => c.method === 'PUT')).toEqual([]);
     expect(second.modelCalls).toEqual([]);
     await second.engine.close();
     second.db.close();
