@@ -6,6 +6,7 @@ import { Card } from '../components/Card';
 import { NetworksCard } from '../features/networks/NetworksCard';
 import { DiagnosticsCard } from '../features/diagnostics/DiagnosticsCard';
 import { BittensorCard } from '../features/networks/BittensorCard';
+import { ConnitoCard } from '../features/networks/ConnitoCard';
 
 const AUTO_LOCK_CHOICES: { value: number; label: string }[] = [
   { value: 5, label: '5 minutes' },
@@ -26,6 +27,7 @@ export function SettingsPage() {
         <NetworksCard />
       </div>
       <BittensorCard />
+      <ConnitoCard />
       {/* Remount the form when settings change (here or in another window), so it starts from the stored values. */}
       <SettingsForm key={JSON.stringify(settings)} settings={settings} saved={saved} setSaved={setSaved} />
       <div className="page-grid">

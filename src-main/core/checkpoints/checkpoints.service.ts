@@ -147,6 +147,9 @@ export class CheckpointsService {
     opts: { ownCheckpoint?: boolean } = {},
   ): Promise<CheckpointSubmissionView> {
     const { network, entry, hotkey } = await this.assertCanSubmit(input.competitionId);
+    if (network.kind === 'bittensor' && !input.publishUrl) {
+      throw new AppError('VALIDATION', 'On a Bittensor network there is no blob store to publish through: put the checkpoint where the validator can download it, and give that address under “Your own download address”.');
+    }
     const info = await stat(input.path).catch(() => null);
     if (!info) throw new AppError('NOT_FOUND', `There is no file at ${input.path}. Check the path and try again.`);
     if (!info.isFile()) throw new AppError('VALIDATION', `${input.path} ${whatItIs(info)}, not a file; a checkpoint is one file. Choose the file your training wrote.`);

@@ -1,12 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
-import { cryptoWaitReady, decodeAddress, mnemonicGenerate, signatureVerify } from '@polkadot/util-crypto';
+import { cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '@core/create-core';
 import type { CheckpointSubmissionView, ReceiptVerification } from '@shared/contract/checkpoints';
@@ -16,6 +14,7 @@ import type { RegisterQuote } from '@shared/contract/bittensor';
 import { startChopsticks, TAO, type ChopsticksChain } from '../../helpers/chopsticks';
 import { CLI, tempDataDir } from '../../helpers/serve-process';
 import { trainedCheckpoint } from '../../helpers/trained-checkpoint';
+import { startConnitoReceiver, type ConnitoReceiver } from '../../helpers/connito-receiver';
 
 /**
  * Connito on Bittensor (issue 14 part 3) against the real subtensor runtime (spec 218, chopsticks
@@ -25,16 +24,12 @@ import { trainedCheckpoint } from '../../helpers/trained-checkpoint';
  * (unpadded b64url) posted to a validator's `/submit` in the submission phase. The receipt names
  * the commitment's block and checks out against `CommitmentOf`; a tampered one does not.
  *
- * The validator here is a small receiver written from PROTOCOLS §3 alone, not from the app's code:
- * it builds the canonical bytes itself, decodes b64url with Node, verifies with polkadot's
- * `signatureVerify` using the key of the hotkey registered on the chain, and reads the block and
- * `CommitmentOf` from the chain through @polkadot/api directly. (The practice validator has no
- * Bittensor mode yet: docs/networks.md.)
+ * The validator here is tests/helpers/connito-receiver.ts, written from PROTOCOLS §3 alone (not
+ * from the app's code). The practice validator has no Bittensor mode yet: docs/networks.md.
  */
 let chain: ChopsticksChain;
 let api: ApiPromise;
 let core: Core | undefined;
-let receiver: Server;
 let receiverUrl = '';
 let dataDir = '';
 let producing: NodeJS.Timeout | undefined;
@@ -43,74 +38,22 @@ const fileSha = createHash('sha256').update(file).digest('hex');
 const KDF = { name: 'argon2id', memoryKiB: 64 * 1024, iterations: 3, parallelism: 1 } as const;
 const NETUID = 1;
 type CommitmentsQuery = { commitmentOf(netuid: number, hotkey: string): Promise<unknown> };
-const received: { body: Record<string, unknown>; problems: string[] }[] = [];
-
-/** PROTOCOLS §3 checks 1–3 and 5 (without the download/evaluation), from the spec's words. */
-async function judge(body: Record<string, unknown>): Promise<string[]> {
-  const problems: string[] = [];
-  const keys = Object.keys(body).sort();
-  if (keys.join(',') !== 'block_number,checkpoint_url,expert_group,hotkey,signature') problems.push(`keys ${keys.join(',')}`);
-  const { hotkey, expert_group: group, checkpoint_url: url, block_number: block, signature } = body as { hotkey: string; expert_group: string; checkpoint_url: string; block_number: number; signature: string };
-  if (((await (api.query.subtensorModule as unknown as { uids(n: number, h: string): Promise<{ isNone: boolean }> }).uids(NETUID, hotkey))).isNone) problems.push('UNKNOWN_HOTKEY');
-  const head = (await api.rpc.chain.getHeader()).number.toNumber();
-  if (Math.abs(head - block) > 10) problems.push(`BLOCK_WINDOW head ${head} block ${block}`);
-  if (!/^[A-Za-z0-9_-]{86}$/.test(signature)) problems.push(`signature is not unpadded b64url of 64 bytes: ${signature}`);
-  const canonical = Buffer.from(`${hotkey}:${group}:${url}:${block}`, 'utf8');
-  const verified = signatureVerify(canonical, Buffer.from(signature, 'base64url'), decodeAddress(hotkey));
-  if (!verified.isValid || verified.crypto !== 'sr25519') problems.push(`SIGNATURE_INVALID (${verified.crypto})`);
-  const commitment = (await (api.query.commitments as unknown as CommitmentsQuery).commitmentOf(NETUID, hotkey)) as { isSome: boolean; unwrap(): { block: { toNumber(): number }; info: { fields: { isSha256: boolean; asSha256: { toHex(): string } }[] } } };
-  const field = commitment.isSome ? commitment.unwrap().info.fields[0] : undefined;
-  if (!field?.isSha256 || field.asSha256.toHex() !== `0x${fileSha}`) problems.push('HASH_MISMATCH or NO_COMMITMENT');
-  return problems;
-}
+let rx: ConnitoReceiver;
 
 beforeAll(async () => {
   await cryptoWaitReady();
   chain = await startChopsticks();
   api = await ApiPromise.create({ provider: new WsProvider(chain.url), noInitWarn: true });
   dataDir = tempDataDir('minerva-connito-bt-');
-  receiver = createServer((req, res) => {
-    const answer = (status: number, json: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(json));
-    };
-    if (req.method === 'GET' && req.url === '/files/model.ckpt') {
-      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(file.length) });
-      res.end(file);
-      return;
-    }
-    if (req.method === 'POST' && req.url === '/submit') {
-      let text = '';
-      req.setEncoding('utf8');
-      req.on('data', (c: string) => (text += c));
-      req.on('end', () => {
-        const body = JSON.parse(text) as Record<string, unknown>;
-        void judge(body).then((problems) => {
-          received.push({ body, problems });
-          if (problems.length > 0) answer(400, { error: { code: 'SIGNATURE_INVALID', message: problems.join('; ') } });
-          else answer(202, { submission_id: `sub-${received.length}` });
-        });
-      });
-      return;
-    }
-    const m = /^\/submissions\/(sub-\d+)$/.exec(req.url ?? '');
-    const got = m ? received[Number(m[1]?.slice(4)) - 1] : undefined;
-    if (req.method === 'GET' && got) {
-      const b = got.body as { hotkey: string; expert_group: string; checkpoint_url: string; block_number: number };
-      answer(200, { submission_id: m?.[1], competition_id: `connito-sn${NETUID}`, status: 'accepted', score: 0.5, loss: 2.0, round: 0, hotkey: b.hotkey, expert_group: b.expert_group, block_number: b.block_number, checkpoint_url: b.checkpoint_url, received_at: new Date().toISOString() });
-      return;
-    }
-    answer(404, { error: { code: 'NOT_FOUND', message: 'no such thing' } });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  rx = await startConnitoReceiver(chain.url, NETUID, file, fileSha);
+  receiverUrl = rx.url;
 }, 180_000);
 
 afterAll(async () => {
   clearInterval(producing);
   await core?.close();
   await api?.disconnect();
-  await new Promise((resolve) => receiver?.close(resolve));
+  await rx?.close();
   await chain?.stop();
 });
 
@@ -168,6 +111,8 @@ describe('Connito checkpoints on the spec-218 runtime', () => {
     producing = setInterval(() => void chain.newBlocks(1).catch(() => undefined), 400);
     const ckpt = join(tempDataDir('minerva-connito-files-'), 'model.ckpt');
     writeFileSync(ckpt, file);
+    // No blob store on Bittensor: the miner's own address is needed, and said so before anything runs.
+    await expect(call('checkpoints.submitFile', { competitionId: 'connito-sn1', path: ckpt, expertGroup: '3', confirmPublish: true })).rejects.toThrow(/VALIDATION On a Bittensor network there is no blob store/);
     const started = await call<CheckpointSubmissionView>('checkpoints.submitFile', { competitionId: 'connito-sn1', path: ckpt, expertGroup: '3', publishUrl: `${receiverUrl}/files/model.ckpt`, confirmPublish: true });
     const final = await until(
       'accepted',
@@ -176,9 +121,9 @@ describe('Connito checkpoints on the spec-218 runtime', () => {
     );
     clearInterval(producing);
     expect(final?.state, JSON.stringify(final?.steps)).toBe('accepted');
-    expect(received.filter((r) => r.problems.length > 0)).toEqual([]);
-    expect(received).toHaveLength(1);
-    const message = received[0]?.body as { hotkey: string; expert_group: string; block_number: number; checkpoint_url: string };
+    expect(rx.received.filter((r) => r.problems.length > 0)).toEqual([]);
+    expect(rx.received).toHaveLength(1);
+    const message = rx.received[0]?.body as { hotkey: string; expert_group: string; block_number: number; checkpoint_url: string };
     expect(message).toMatchObject({ hotkey: quote.hotkey, expert_group: '3', checkpoint_url: `${receiverUrl}/files/model.ckpt` });
 
     // The commitment on chain is the file's hash at the block the receipt names.
