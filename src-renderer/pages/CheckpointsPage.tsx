@@ -9,6 +9,7 @@ import { SubmissionCard } from '../features/checkpoints/SubmissionCard';
 import { DropZone, uploadFile } from '../features/checkpoints/DropZone';
 import { usePublishConfirm } from '../features/checkpoints/PublishConfirm';
 import { ReceiptCheckCard } from '../features/checkpoints/ReceiptCheck';
+import { formatBlocks } from '@shared/format/time';
 
 /** What a screen reader hears about the submission just started: its current step, then its outcome. */
 function progressWords(s: CheckpointSubmissionView): string {
@@ -27,6 +28,7 @@ export function CheckpointsPage() {
   const scrolledTo = useRef<string | null>(null);
   const competitions = useStore((s) => s.competitions.view);
   const joined = competitions?.competitions.filter((c) => c.kind === 'checkpoint' && c.membership?.state === 'joined') ?? [];
+  const blockMs = competitions?.blockMs ?? null;
 
   const load = useCallback(async () => {
     try {
@@ -84,7 +86,7 @@ export function CheckpointsPage() {
                   <span className={`dot ${r.phase === 'commit' ? 'dot-ok' : 'dot-wait'}`} aria-hidden="true" />
                   <span>
                     <strong>{r.competitionId}</strong> · round {r.round}:{' '}
-                    {r.phase === 'commit' ? `commit phase ends in ${r.blocksLeft} blocks` : `submission phase ends in ${r.blocksLeft} blocks`}
+                    {r.phase === 'commit' ? 'commit' : 'submission'} phase ends in {formatBlocks(r.blocksLeft, blockMs)}
                   </span>
                 </li>
               ))}

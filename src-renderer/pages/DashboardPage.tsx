@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
-import type { RewardsView } from '@shared/contract/rewards';
+import type { RewardsRange, RewardsView } from '@shared/contract/rewards';
 import { rpc } from '../rpc';
+import { CompetitionCharts } from '../features/rewards/CompetitionCharts';
 import { formatAmount } from '../features/rewards/RewardsChart';
 import { useStore } from '../store/store';
 import { loadCompetitions, refreshHealth } from '../store/actions';
@@ -24,6 +25,8 @@ export function DashboardPage() {
   const hasWallet = vaultState !== undefined && vaultState !== 'missing';
   const warnings = useVaultStore((s) => s.overview?.warnings) ?? [];
   const [rewards, setRewards] = useState<RewardsView | null>(null);
+  // The 7-day view holds the last 24 hours too: the range switches without asking core again.
+  const [earningsRange, setEarningsRange] = useState<RewardsRange>('day');
   // Step 3 is done once the chain has paid this miner (over the last week).
   const rewardsSeen = (rewards?.entries.length ?? 0) > 0;
   useEffect(() => {
@@ -75,6 +78,20 @@ export function DashboardPage() {
         <p className="muted">
           {rewards ? `${formatAmount(rewards.entries.reduce((sum, e) => sum + Number(e.amount), 0))} ${rewards.symbol} earned in the last 7 days.` : 'Loading…'} <a href="#/rewards">Rewards</a>
         </p>
+      </Card>
+      <Card
+        title="Earnings"
+        actions={
+          <div className="segmented" role="group" aria-label="Earnings range">
+            {(['day', 'week'] as const).map((r) => (
+              <button key={r} type="button" className="button button-quiet" aria-pressed={earningsRange === r} onClick={() => setEarningsRange(r)}>
+                {r === 'day' ? '24 h' : '7 d'}
+              </button>
+            ))}
+          </div>
+        }
+      >
+        {rewards ? <CompetitionCharts view={rewards} range={earningsRange} compact /> : <p className="muted">Loading…</p>}
       </Card>
       <Card title="Network">
         <p>

@@ -4,8 +4,9 @@ import { rpc } from '../rpc';
 import { errorText } from '../store/actions';
 import { useStore } from '../store/store';
 import { Card } from '../components/Card';
-import { bucketRewards } from '../features/rewards/buckets';
-import { RewardsChart, formatAmount } from '../features/rewards/RewardsChart';
+import { CompetitionCharts } from '../features/rewards/CompetitionCharts';
+import { formatAmount } from '../features/rewards/RewardsChart';
+import { Glossed } from '../components/Term';
 
 export function RewardsPage() {
   const [range, setRange] = useState<RewardsRange>('day');
@@ -34,7 +35,6 @@ export function RewardsPage() {
   }, [load]);
 
   if (!view) return <p className="muted">{error ?? 'Loading…'}</p>;
-  const buckets = bucketRewards(view.entries, range, Date.now());
   const total = view.entries.reduce((sum, e) => sum + Number(e.amount), 0);
   const summary = `${formatAmount(total)} ${view.symbol} earned in the last ${range === 'day' ? '24 hours' : '7 days'}.`;
 
@@ -63,7 +63,7 @@ export function RewardsPage() {
                     <span className="visually-hidden">{item.ok === true ? ': yes' : item.ok === false ? ': no' : ': unknown'}</span>
                   </span>
                   <span className="step-detail">
-                    {item.detail} {item.fix ? <a href={item.fix.href}>{item.fix.label}</a> : null}
+                    <Glossed text={item.detail} /> {item.fix ? <a href={item.fix.href}>{item.fix.label}</a> : null}
                   </span>
                 </span>
               </li>
@@ -84,7 +84,7 @@ export function RewardsPage() {
         }
       >
         <p>{summary}</p>
-        <RewardsChart buckets={buckets} symbol={view.symbol} summary={summary} />
+        <CompetitionCharts view={view} range={range} />
         <table className="table">
           <caption className="visually-hidden">Work and rewards per competition</caption>
           <thead>

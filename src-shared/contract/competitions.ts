@@ -51,6 +51,8 @@ export interface CompetitionsView {
   networkId: string;
   competitions: CompetitionView[];
   fetchedAt: string | null;
+  /** The chain's block time (ms) when known: epochs and phases in blocks are also shown in time. */
+  blockMs: number | null;
   /** Why the catalogue could not be loaded, in words; the last known list is still shown. */
   error: string | null;
 }

@@ -54,6 +54,8 @@ export class CompetitionsService {
   private readonly store: FlowStore<MembershipRow>;
   private readonly flow: FlowHandle<MembershipRow>;
   private readonly background = new Set<Promise<unknown>>();
+  /** The chain's block time per network, once read (epochs and phases in time as well as blocks). */
+  private readonly blockMs = new Map<string, number>();
   private lastError: string | null = null;
   private closed = false;
   private readonly unsubscribe: (() => void)[] = [];
@@ -135,7 +137,7 @@ export class CompetitionsService {
     try {
       network = await this.deps.activeNetwork();
     } catch (error) {
-      return { networkId: '', competitions: [], fetchedAt: null, error: messageOf(error) };
+      return { networkId: '', competitions: [], fetchedAt: null, blockMs: null, error: messageOf(error) };
     }
     const cached = this.cache.get(network.id);
     const stale = !cached || Date.now() - Date.parse(cached.fetchedAt) > this.deps.config.catalogueTtlMs;
@@ -151,6 +153,13 @@ export class CompetitionsService {
         this.lastError = `The competitions list could not be loaded: ${messageOf(error)}`;
         this.deps.log.warn('catalogue fetch failed', { network: network.id, error });
       }
+    }
+    if (!this.blockMs.has(network.id)) {
+      const ms = await this.deps
+        .clientFor(network)
+        .blockTimeMs?.()
+        .catch(() => undefined);
+      if (ms && ms > 0) this.blockMs.set(network.id, ms);
     }
     return this.viewFor(network.id);
   }
@@ -175,7 +184,7 @@ export class CompetitionsService {
       participants: e.participants,
       membership: rows.has(e.id) ? toView(rows.get(e.id) as MembershipRow) : null,
     }));
-    return { networkId, competitions, fetchedAt: this.cache.get(networkId)?.fetchedAt ?? null, error: this.lastError };
+    return { networkId, competitions, fetchedAt: this.cache.get(networkId)?.fetchedAt ?? null, blockMs: this.blockMs.get(networkId) ?? null, error: this.lastError };
   }
 
   /** After a join or leave, fetch the catalogue again so participant counts follow. */

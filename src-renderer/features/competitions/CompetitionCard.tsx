@@ -2,6 +2,9 @@ import { useEffect, useRef } from 'react';
 import { useVaultStore } from '../vault/vault-store';
 import type { CompetitionKind, CompetitionView, MembershipView } from '@shared/contract/competitions';
 import { membershipAction } from '../../store/actions';
+import { formatBlocks } from '@shared/format/time';
+import { Glossed } from '../../components/Term';
+import { useStore } from '../../store/store';
 
 export const KIND_LABEL: Record<CompetitionKind, string> = {
   'private-inference': 'Private inference',
@@ -33,6 +36,7 @@ export function CompetitionCard({ competition: c }: { competition: CompetitionVi
     acted.current = true;
     void membershipAction(action, c.id);
   };
+  const blockMs = useStore((st) => st.competitions.view?.blockMs ?? null);
   return (
     <article className="card competition" aria-labelledby={titleId}>
       <div className="card-head">
@@ -44,7 +48,9 @@ export function CompetitionCard({ competition: c }: { competition: CompetitionVi
       <p className="competition-desc">{c.description}</p>
       <dl className="facts facts-compact">
         <dt>Rewards</dt>
-        <dd>{c.rewards.summary}</dd>
+        <dd>
+          <Glossed text={withTime(c.rewards.summary, blockMs)} />
+        </dd>
         <dt>Needs</dt>
         <dd>
           {[c.requirements.gpu ? `GPU: ${c.requirements.gpu}` : 'No GPU', c.requirements.memoryMiB ? `${Math.round(c.requirements.memoryMiB / 1024) || 1} GiB memory` : null]
@@ -67,7 +73,9 @@ export function CompetitionCard({ competition: c }: { competition: CompetitionVi
           <summary>Rules</summary>
           <ul>
             {c.rules.map((rule) => (
-              <li key={rule}>{rule}</li>
+              <li key={rule}>
+                <Glossed text={withTime(rule, blockMs)} />
+              </li>
             ))}
           </ul>
         </details>
@@ -131,4 +139,9 @@ function MembershipProgress({ membership: m, title }: { membership: MembershipVi
       ) : null}
     </div>
   );
+}
+
+/** "… per epoch of 30 blocks" → "… per epoch of 30 blocks (about 1 min)": blocks said in time too. */
+export function withTime(text: string, blockMs: number | null): string {
+  return text.replace(/\b(\d+) blocks\b/gu, (_, n: string) => formatBlocks(Number(n), blockMs));
 }

@@ -2,6 +2,7 @@ import { Card } from '../../components/Card';
 import { formatMs, formatRate } from './jobs-model';
 import { useInferenceStore } from './inference-store';
 import './inference.css';
+import { Term } from '../../components/Term';
 
 /** Throughput, latency and totals from `inference.status` (the Dashboard and the Jobs page). */
 export function InferenceFigures({ title = 'Private inference', linkToJobs = false, hideWhenIdle = false }: { title?: string; linkToJobs?: boolean; hideWhenIdle?: boolean }) {
@@ -33,13 +34,17 @@ export function InferenceFigures({ title = 'Private inference', linkToJobs = fal
           </dd>
         </div>
         <div className="figure">
-          <dt>Latency p50</dt>
+          <dt>
+            Latency <Term id="p50" />
+          </dt>
           <dd>
             <span className="figure-value">{formatMs(stats.p50Ms)}</span>
           </dd>
         </div>
         <div className="figure">
-          <dt>Latency p99</dt>
+          <dt>
+            Latency <Term id="p99" />
+          </dt>
           <dd>
             <span className="figure-value">{formatMs(stats.p99Ms)}</span>
           </dd>

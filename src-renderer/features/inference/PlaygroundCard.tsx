@@ -8,6 +8,7 @@ import { useInferenceStore } from './inference-store';
 import { JobStepList } from './JobSteps';
 import { formatBytes, formatMs } from './jobs-model';
 import { ScrollRegion } from '../../components/ScrollRegion';
+import { Term } from '../../components/Term';
 
 /** Under the WebSocket bridge's own 60 s call limit, so that the router's timeout is the one that speaks. */
 const TIMEOUT_S = 45;
@@ -178,7 +179,9 @@ function PlaygroundResult({ answer }: { answer: PlaygroundAnswer }) {
           <thead>
             <tr>
               <th scope="col">Payload</th>
-              <th scope="col">URN</th>
+              <th scope="col">
+                <Term id="urn" />
+              </th>
               <th scope="col">Type</th>
               <th scope="col">Key version</th>
               <th scope="col" className="num">

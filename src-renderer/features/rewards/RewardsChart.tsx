@@ -5,18 +5,17 @@ import type { Bucket } from './buckets';
  * charting library, and the table next to it carries the same numbers for screen readers (the SVG
  * is marked as an image with a text summary).
  */
-export function RewardsChart({ buckets, symbol, summary }: { buckets: Bucket[]; symbol: string; summary: string }) {
-  const width = 640;
-  const height = 180;
+export function RewardsChart({ buckets, symbol, summary, compact = false, width = 640 }: { buckets: Bucket[]; symbol: string; summary: string; compact?: boolean; width?: number }) {
+  const height = compact ? 120 : 180;
   const pad = { top: 12, right: 8, bottom: 22, left: 44 };
   const max = Math.max(...buckets.map((b) => b.total), 0);
   const top = max > 0 ? niceCeiling(max) : 1;
   const innerW = width - pad.left - pad.right;
   const innerH = height - pad.top - pad.bottom;
   const barW = innerW / buckets.length;
-  const labelEvery = Math.ceil(buckets.length / 8);
+  const labelEvery = Math.ceil(buckets.length / (compact ? 4 : 8));
   return (
-    <svg className="chart" viewBox={`0 0 ${width} ${height}`} role="img" aria-label={summary} preserveAspectRatio="none">
+    <svg className={compact ? 'chart chart-compact' : 'chart'} viewBox={`0 0 ${width} ${height}`} role="img" aria-label={summary} preserveAspectRatio="none">
       {[0, 0.5, 1].map((f) => {
         const y = pad.top + innerH * (1 - f);
         return (

@@ -6,6 +6,7 @@ import { isLoopback, ms, POLICY_WORDS, REFUSAL_ORDER, REFUSAL_WORDS, STATE_WORDS
 import { RunnerModeCard } from './RunnerModeCard';
 import { ScoresChart } from './ScoresChart';
 import { ScrollRegion } from '../../components/ScrollRegion';
+import { Glossed, Term } from '../../components/Term';
 
 /** A card whose heading id is unique on the page (two runners both have a "Certificate" card). */
 export function Panel({ title, actions, children, className }: { title: string; actions?: ReactNode; children: ReactNode; className?: string }) {
@@ -189,7 +190,9 @@ function CertificateCard({ runner }: { runner: RunnerView }) {
     >
       {cert ? (
         <dl className="facts runner-facts" aria-label="Certificate details">
-          <dt>Name (SAN)</dt>
+          <dt>
+            Name (<Term id="san" />)
+          </dt>
           <dd className="mono">{cert.san}</dd>
           <dt>Valid</dt>
           <dd>
@@ -346,7 +349,9 @@ function CallsCard({ runner }: { runner: RunnerView }) {
 function Figure({ label, value, tone }: { label: string; value: string; tone?: 'ok' | 'bad' | undefined }) {
   return (
     <div className="runner-figure">
-      <span className="runner-figure-label">{label}</span>
+      <span className="runner-figure-label">
+        <Glossed text={label} />
+      </span>
       <span className={`runner-figure-value${tone ? ` runner-figure-${tone}` : ''}`}>{value}</span>
     </div>
   );

@@ -4,6 +4,7 @@ import { useStore } from '../../store/store';
 import { refreshRunners, startRunner } from './runner-actions';
 import { useRunnerStore } from './runner-store';
 import { ms, STATE_WORDS } from './runner-words';
+import { Term } from '../../components/Term';
 
 /** The Dashboard's glance at the model runners; nothing when there is none. */
 export function RunnerSummaryCard() {
@@ -24,7 +25,7 @@ export function RunnerSummaryCard() {
               {competitions?.competitions.find((c) => c.id === r.competitionId)?.title ?? r.competitionId}: {STATE_WORDS[r.state].toLowerCase()}
               <span className="muted">
                 {' '}
-                · {r.calls.accepted} accepted, {r.calls.refused} refused · p50 {ms(r.calls.p50Ms)}
+                · {r.calls.accepted} accepted, {r.calls.refused} refused · <Term id="p50" /> {ms(r.calls.p50Ms)}
               </span>
             </span>
           </li>

@@ -6,6 +6,7 @@ import { toastError } from '../../store/actions';
 import { useStore } from '../../store/store';
 import { StopMiningButton } from './LockChoice';
 import { vaultCall } from './vault-actions';
+import { Term } from '../../components/Term';
 
 /**
  * Mining mode on Wallet & Security (issue 16): the current state, whether the idle lock keeps
@@ -50,8 +51,9 @@ export function MiningCard({ overview }: { overview: VaultOverview }) {
         <label htmlFor={keepId}>Keep mining when the wallet locks itself</label>
       </div>
       <p className="help">
-        After {autoLockMinutes > 0 ? `${autoLockMinutes} idle minute${autoLockMinutes === 1 ? '' : 's'}` : 'the idle time'} the wallet locks. With this on, only your coldkey and recovery phrase are
-        locked; the work keys stay in memory so you keep earning while away. With it off, the idle lock stops mining until you come back.
+        After {autoLockMinutes > 0 ? `${autoLockMinutes} idle minute${autoLockMinutes === 1 ? '' : 's'}` : 'the idle time'} the wallet locks. With this on, only your <Term id="coldkey">coldkey</Term> and
+        recovery phrase are locked; the work keys (<Term id="hotkey">hotkey</Term>, checkpoint signer, runner keys, <Term id="eoa" />) stay in memory so you keep earning while away. With it off, the idle
+        lock stops mining until you come back.
       </p>
       <div className="vault-toggle">
         <input

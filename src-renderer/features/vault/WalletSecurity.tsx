@@ -15,6 +15,7 @@ import { copyAndClear, download, startVault, vaultCall } from './vault-actions';
 import { useVaultStore } from './vault-store';
 import './vault.css';
 import { FormError } from '../../components/FormError';
+import { Glossed, Term } from '../../components/Term';
 
 const ROLE_LABEL: Record<VaultRole, string> = {
   coldkey: 'Coldkey',
@@ -31,7 +32,7 @@ const ROLE_USE: Record<VaultRole, string> = {
   'checkpoint-signer': 'Signs checkpoint submissions.',
   'runner-wallet': 'Identifies you as a model runner.',
   'smp-hotkey': 'Signs model-runner enrolment.',
-  eoa: 'Identifies you to private-inference routers.',
+  eoa: 'Your EOA: identifies you to private-inference routers.',
 };
 
 function StandingNote() {
@@ -114,8 +115,12 @@ function IdentityRow({ identity: i }: { identity: VaultIdentity }) {
   return (
     <li className="identity" data-role={i.role}>
       <div className="identity-head">
-        <span className="identity-role">{label}</span>
-        <span className="badge">{i.scheme}</span>
+        <span className="identity-role">
+          <Glossed text={label} />
+        </span>
+        <span className="badge">
+          <Term id={i.scheme} />
+        </span>
         {i.watchOnly ? <span className="badge">watch-only</span> : null}
         {i.retiredAt ? <span className="badge">retired {i.retiredAt.slice(0, 10)}</span> : null}
       </div>
@@ -123,7 +128,9 @@ function IdentityRow({ identity: i }: { identity: VaultIdentity }) {
         {i.address}
       </div>
       <div className="identity-foot">
-        <span className="muted">{ROLE_USE[i.role]}</span>
+        <span className="muted">
+          <Glossed text={ROLE_USE[i.role]} />
+        </span>
         <button
           type="button"
           className="button button-quiet"
@@ -200,9 +207,11 @@ function WarningsCard({ overview }: { overview: VaultOverview }) {
           {overview.warnings.map((w) => (
             <li key={w.id} className={`warning warning-${w.severity}`} data-warning={w.id}>
               <div className="warning-title">
-                <span className={`badge badge-${w.severity}`}>{w.severity}</span> {w.title}
+                <span className={`badge badge-${w.severity}`}>{w.severity}</span> <Glossed text={w.title} />
               </div>
-              <p className="warning-reason">{w.reason}</p>
+              <p className="warning-reason">
+                <Glossed text={w.reason} />
+              </p>
               <button type="button" className="button" onClick={() => void fix(w)}>
                 {w.fix.label}
               </button>

@@ -55,6 +55,12 @@ test('a new miner joins all three practice competitions, checks rewards, leaves 
   // A new wallet's phrase is not backed up yet (a critical warning): Health does not say everything works.
   await expect(page.getByRole('list', { name: 'Health checks' })).toContainText(/key safety\s*Problem: Your recovery phrase is not backed up yet/i);
   await expect(page.getByText('Something needs your attention.')).toBeVisible();
+  // Earnings: one compact chart per joined competition, 24 h or 7 d.
+  const earnings = page.getByRole('region', { name: 'Earnings' });
+  for (const title of titles) await expect(earnings.getByRole('figure', { name: `Earnings of ${title}` }).getByRole('img')).toHaveAccessibleName(/: [\d,.]+ PRAC earned in the last 24 hours/);
+  await earnings.getByRole('button', { name: '7 d' }).click();
+  await expect(earnings.getByRole('button', { name: '7 d' })).toHaveAttribute('aria-pressed', 'true');
+  await expect(earnings.getByRole('figure', { name: `Earnings of ${titles[0]!}` }).getByRole('img')).toHaveAccessibleName(new RegExp(`earned in the last 7 days`));
   await page.screenshot({ path: testInfo.outputPath('dashboard-joined.png'), fullPage: true });
 
   // Rewards: the (so far empty) ledger and the checklist.
@@ -66,6 +72,8 @@ test('a new miner joins all three practice competitions, checks rewards, leaves 
   await expect(checklist).toContainText('Joined a competition: yes');
   await expect(checklist).toContainText('Hotkey registered and current: yes');
   await expect(checklist).toContainText('Wallet unlocked: yes');
+  // One chart per competition on the Rewards page too (each joined competition has its row at once).
+  for (const title of titles) await expect(page.getByRole('figure', { name: `Earnings of ${title}` }).getByRole('img')).toHaveAccessibleName(new RegExp(`^${title.replace(/[()]/g, '\\$&')}: [\\d,.]+ PRAC earned in the last 24 hours`));
   await page.getByRole('button', { name: 'Last 7 days' }).click();
   await expect(page.getByRole('button', { name: 'Last 7 days' })).toHaveAttribute('aria-pressed', 'true');
   // Every joined competition has a row, with nothing earned yet.

@@ -280,6 +280,8 @@ test('mining mode: left idle past the auto-lock, the miner keeps answering jobs 
   const earnedAtLock = await earned();
   // a payment of the epoch in progress comes at its end; the Rewards page reloads on the chain's 'rewards.changed'
   await expect.poll(earned, { timeout: 3 * epochMs + 20_000, intervals: [1000] }).toBeGreaterThan(earnedAtLock);
+  // The competition's own chart shows what it earned.
+  await expect(page.getByRole('figure', { name: 'Earnings of Private inference (practice)' }).getByRole('img')).toHaveAccessibleName(/^Private inference \(practice\): [1-9][\d,.]* PRAC earned in the last 24 hours, \d+ jobs? reported/u);
   await expect(wallet).toContainText('Mining — work keys in memory');
   await page.screenshot({ path: testInfo.outputPath('mining-rewards.png'), fullPage: true });
 

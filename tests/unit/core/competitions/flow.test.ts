@@ -274,7 +274,7 @@ describe('join flow', () => {
       flows: engineFor({ unlocked: true, listeners: [] }),
       config: CONFIG,
     });
-    await expect(svc.list(true)).resolves.toEqual({ networkId: '', competitions: [], fetchedAt: null, error: 'The practice network is not running.' });
+    await expect(svc.list(true)).resolves.toEqual({ networkId: '', competitions: [], fetchedAt: null, blockMs: null, error: 'The practice network is not running.' });
   });
 });
 
