@@ -71,7 +71,7 @@ const config: Configuration = {
     maintainer,
     vendor: 'Minerva',
   },
-  deb: { priority: 'optional' },
+  deb: { priority: 'optional', artifactName: '${name}_${version}_${arch}.${ext}' },
   appImage: { artifactName: '${productName}-${version}-${arch}.${ext}' },
   mac: {
     target: [{ target: 'dmg', arch: ['x64', 'arm64'] }],

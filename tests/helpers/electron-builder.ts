@@ -13,6 +13,7 @@ const fromBuilder = createRequire(createRequire(join(REPO_ROOT, 'package.json'))
 const appBuilderLib = (path: string): unknown => fromBuilder(`app-builder-lib/${path}`);
 
 interface ConfigModule {
+  getConfig(projectDir: string, configPath: string | null, configFromOptions: null): Promise<Configuration>;
   validateConfiguration(config: Configuration, debug: { isEnabled: boolean; add(key: string, value: unknown): void }): Promise<void>;
 }
 interface FileMatcherModule {
@@ -23,6 +24,12 @@ interface FileMatcherModule {
 export async function validateBuilderConfig(config: Configuration): Promise<void> {
   const configModule = appBuilderLib('out/util/config/config') as ConfigModule;
   await configModule.validateConfiguration(config, { isEnabled: false, add: () => undefined });
+}
+
+/** electron.config.ts as `electron-builder --config electron.config.ts` loads it (its jiti loader). */
+export async function loadBuilderConfig(): Promise<Configuration> {
+  const configModule = appBuilderLib('out/util/config/config') as ConfigModule;
+  return configModule.getConfig(REPO_ROOT, join(REPO_ROOT, 'electron.config.ts'), null);
 }
 
 /**

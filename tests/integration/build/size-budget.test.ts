@@ -60,7 +60,7 @@ describe('production build size', () => {
 
   it('keeps a source map beside every bundle, and packs none of them', () => {
     const files = filesUnder(join(REPO_ROOT, 'dist')).map(rel);
-    const bundles = files.filter((f) => /\.(c?js)$/.test(f) && f !== 'dist/node/electron-main.cjs');
+    const bundles = files.filter((f) => /\.[cm]?js$/.test(f) && f !== 'dist/node/electron-main.cjs');
     expect(bundles).toEqual(expect.arrayContaining(['dist/node/cli.cjs', 'dist/node/preload.cjs', 'dist/node/hash-worker.cjs']));
     for (const bundle of bundles) expect(files, `${bundle} has no source map`).toContain(`${bundle}.map`);
     const maps = files.filter((f) => f.endsWith('.map'));

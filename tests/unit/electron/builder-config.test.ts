@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Configuration } from 'electron-builder';
 import config from '../../../electron.config';
-import { packsFile, validateBuilderConfig } from '../../helpers/electron-builder';
+import { loadBuilderConfig, packsFile, validateBuilderConfig } from '../../helpers/electron-builder';
 import { REPO_ROOT } from '../../helpers/serve-process';
 
 const file = (path: string) => join(REPO_ROOT, path);
@@ -54,6 +54,15 @@ const scheme = JSON.parse(readFileSync(createRequire(createRequire(file('package
 const targets = (t: unknown): string[] => (Array.isArray(t) ? t : [t]).map((x: string | { target: string }) => (typeof x === 'string' ? x : x.target));
 
 describe('electron-builder configuration', () => {
+  it('is what electron-builder itself loads from electron.config.ts (`npm run dist`)', async () => {
+    const loaded = await loadBuilderConfig();
+    // electron-builder normalizes `files` into one filter set; the rest is as written.
+    const { files, ...rest } = config;
+    expect(loaded).toMatchObject(JSON.parse(JSON.stringify(rest)) as object);
+    expect(loaded.files).toEqual([{ filter: files }]);
+    expect(loaded.afterSign).toBe('build/after-sign.cjs');
+  });
+
   it("passes electron-builder's own schema", async () => {
     await expect(validateBuilderConfig(config)).resolves.toBeUndefined();
     // …and the schema check is real: a misplaced option is refused.
