@@ -1,3 +1,4 @@
+import { AppError } from '@shared/contract/errors';
 import type { EarningVerdict, RewardsView } from '@shared/contract/rewards';
 import type { VaultOverview } from '@shared/contract/vault';
 import { AppService } from './app.service';
@@ -21,6 +22,12 @@ export const appFeature = defineFeature({
       handlers: {
         'app.info': () => app.info(),
         'app.health': async (_input, caller) => app.health({ warnings: await warnings(ctx, caller), earning: await earning(ctx, caller) }),
+        // Only the user's own terminal (the control endpoint) may make a sign-in address, never a browser.
+        'app.loginLink': (_input, call) => {
+          if (call.transport !== 'control') throw new AppError('FORBIDDEN', 'A sign-in address is made only for the terminal: run `minerva open` on this computer.');
+          if (!ctx.host.loginLinks) throw new AppError('UNAVAILABLE', 'This Minerva is the desktop app: it has its own window and no browser address. Start `minerva serve` for a browser.');
+          return ctx.host.loginLinks.issue();
+        },
         'logs.tail': (query) => ({ entries: ctx.logger.tail(query) }),
       },
       close: off,

@@ -14,7 +14,7 @@ import { BASE_MIGRATIONS } from './db/migrations';
 import { openDatabase, type Db } from './db/open';
 import { inferenceFeature } from './inference/inference.feature';
 import type { ConfigEntry } from './kernel/config';
-import type { MethodsOf } from './kernel/feature';
+import type { LoginLinkIssuer, MethodsOf } from './kernel/feature';
 import { collectMigrations, createKernel, describeConfig } from './kernel/kernel';
 import { diagnosticsFeature } from './diagnostics/diagnostics.feature';
 import { createLogger, type Logger } from './log/logger';
@@ -89,6 +89,8 @@ export interface CoreOptions {
   secretBox?: SecretBox;
   /** How this host installs a verified update (Electron); absent: updates are only shown. */
   updater?: UpdateInstaller;
+  /** `minerva serve`: one-time browser sign-in addresses for `app.loginLink`. */
+  loginLinks?: LoginLinkIssuer;
 }
 
 export interface Core {
@@ -139,7 +141,7 @@ export function createCore(options: CoreOptions): Core {
     audit: new AuditRepo(db),
     ui: events,
     now,
-    host: { info, homeDir, practiceHost: options.practiceHost, background: options.background ?? true, ...(options.secretBox ? { secretBox: options.secretBox } : {}), ...(options.updater ? { updater: options.updater } : {}) },
+    host: { info, homeDir, practiceHost: options.practiceHost, background: options.background ?? true, ...(options.secretBox ? { secretBox: options.secretBox } : {}), ...(options.updater ? { updater: options.updater } : {}), ...(options.loginLinks ? { loginLinks: options.loginLinks } : {}) },
     config: { env: process.env, flags: options.flags ?? {} },
     settings: (use) => use('settings').get(),
     gate: (use) => use('vault').gate,

@@ -6,7 +6,8 @@ import type { Core } from '@core/create-core';
 import { contentTypeFor, resolveStaticPath } from '@core/security/static-path';
 import { securityHeaders } from '@core/security/csp';
 import { isLoopbackHost } from '@core/security/loopback';
-import { TOKEN_COOKIE, readCookie, sessionCookie, tokensEqual } from './auth';
+import { LOGIN_LINK_TTL_MS, LoginTokens, STARTUP_LINK_TTL_MS, newSessionValue, readCookie, sessionCookie, sessionValid, tokensEqual, type SessionKeys } from './auth';
+import { sendUnauthorized, type Unauthorized } from './unauthorized';
 import { DEFAULT_UPLOAD_CAP, handleUpload } from './upload';
 
 /**
@@ -15,28 +16,37 @@ import { DEFAULT_UPLOAD_CAP, handleUpload } from './upload';
  * Security (DESIGN.md, "One contract, two transports"):
  * - binds 127.0.0.1 unless `allowRemote` (then the caller must supply the token from a file and
  *   the UI shows a standing key-safety warning);
- * - a random token per start, accepted once from the printed URL's query and then kept as an
- *   HttpOnly SameSite=Strict cookie, compared in constant time;
+ * - login links carry a one-time, short-lived token (auth.ts), traded for a signed session cookie
+ *   named after this data folder's instance (HttpOnly, SameSite=Strict) that survives a restart;
+ *   with `--token-file` that file's token is a standing password instead;
+ * - without a session: a 401 page saying how to get a new address (`minerva open`), or JSON;
  * - Host must name this server (against DNS rebinding) and Origin, when sent, must be this origin;
  * - the CSP and hardening headers on every UI response.
  */
 export interface HeadlessOptions {
   core: Core;
   rendererDir: string;
-  token: string;
+  /** This data folder's login identity (auth.ts `loadSessionKeys`). */
+  sessionKeys: SessionKeys;
+  /** `--token-file`: a standing token accepted repeatedly (remote access). */
+  standingToken?: string;
   host?: string;
   port?: number;
   allowRemote?: boolean;
   /** Largest RPC message accepted over the WebSocket. */
   maxMessageBytes?: number;
+  /** Mark the session cookie Secure (behind a TLS proxy). */
+  secureCookie?: boolean;
   /** Largest file accepted by `PUT /upload` (default 64 GiB). */
   maxUploadBytes?: number;
 }
 
 export interface HeadlessServer {
   readonly url: string;
-  /** The URL with the token, printed once at start. */
+  /** The address with a one-time token, printed at start (works once, within an hour). */
   readonly loginUrl: string;
+  /** A fresh one-time login address (`minerva open`, `minerva serve --print-url`). */
+  issueLoginUrl(ttlMs?: number): { url: string; expiresAt: number };
   readonly port: number;
   readonly host: string;
   close(): Promise<void>;
@@ -54,7 +64,8 @@ export async function startHeadlessServer(options: HeadlessOptions): Promise<Hea
   if (!isLoopbackHost(host) && !options.allowRemote) {
     throw new Error(`Refusing to listen on ${host}: only loopback addresses are allowed without --allow-remote and --token-file.`);
   }
-  const { core, token } = options;
+  const { core, sessionKeys: keys, standingToken } = options;
+  const loginTokens = new LoginTokens();
   const log = core.log.scope('headless');
   let port = options.port ?? 0;
   const sockets = new Set<Socket>();
@@ -72,9 +83,10 @@ export async function startHeadlessServer(options: HeadlessOptions): Promise<Hea
     if (origin === undefined) return true;
     return origin === `http://${req.headers.host ?? ''}` || origin === `https://${req.headers.host ?? ''}`;
   };
-  const authorised = (req: IncomingMessage): boolean => tokensEqual(token, readCookie(req.headers.cookie, TOKEN_COOKIE));
+  const authorised = (req: IncomingMessage): boolean => sessionValid(keys, readCookie(req.headers.cookie, keys.cookieName));
+  const unauthorized = (req: IncomingMessage, res: ServerResponse, reason: Unauthorized) => sendUnauthorized(req, res, { reason, tokenFile: standingToken !== undefined });
 
-  const deny = (res: ServerResponse, status: 401 | 403 | 404 | 405, text: string) => {
+  const deny = (res: ServerResponse, status: 403 | 404 | 405, text: string) => {
     res.writeHead(status, { ...securityHeaders(), 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
     res.end(text);
   };
@@ -92,25 +104,27 @@ export async function startHeadlessServer(options: HeadlessOptions): Promise<Hea
     if (req.method === 'PUT' && url.pathname === '/upload') {
       // Browsers send Origin on every PUT: a PUT without one is not a page of ours.
       if (req.headers.origin === undefined) return deny(res, 403, 'Forbidden: cross-site request refused.');
-      if (!authorised(req)) return deny(res, 401, 'Unauthorized: open the address printed by `minerva serve`.');
+      if (!authorised(req)) return unauthorized(req, res, 'no-session');
       return handleUpload(req, res, core.info.dataDir, options.maxUploadBytes ?? DEFAULT_UPLOAD_CAP, log);
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return deny(res, 405, 'Method not allowed.');
 
     const fromUrl = url.searchParams.get('token');
     if (fromUrl !== null) {
-      if (tokensEqual(token, fromUrl)) {
-        // Exchange the URL token for the cookie, and drop it from the address bar and history.
-        res.writeHead(303, { ...securityHeaders(), 'Set-Cookie': sessionCookie(token, false), Location: '/', 'Cache-Control': 'no-store' });
+      const outcome = standingToken !== undefined && tokensEqual(standingToken, fromUrl) ? 'ok' : loginTokens.redeem(fromUrl);
+      // Already signed in (an old link reopened): the link is not needed; just drop it from the address.
+      if (outcome === 'ok' || authorised(req)) {
+        const headers = { ...securityHeaders(), Location: '/', 'Cache-Control': 'no-store' };
+        // A new session for the token, and the token gone from the address bar.
+        res.writeHead(303, outcome === 'ok' ? { ...headers, 'Set-Cookie': sessionCookie(keys, newSessionValue(keys), options.secureCookie ?? false) } : headers);
         res.end();
+        if (outcome === 'ok') log.info('browser signed in');
         return;
       }
-      log.warn('refused request: wrong token in URL');
-      return deny(res, 401, 'Unauthorized: this link is out of date. Open the address printed by `minerva serve` when it last started.');
+      log.warn('refused request: login link used, expired or unknown');
+      return unauthorized(req, res, outcome === 'used-or-expired' ? 'link-used' : 'link-unknown');
     }
-    if (!authorised(req)) {
-      return deny(res, 401, 'Unauthorized: open the address `minerva serve` printed when it started (it carries the key of this run; a restart prints a new one).');
-    }
+    if (!authorised(req)) return unauthorized(req, res, 'no-session');
     if (url.pathname === '/healthz') {
       res.writeHead(200, { ...securityHeaders(), 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
       res.end(JSON.stringify({ ok: true }));
@@ -184,11 +198,16 @@ export async function startHeadlessServer(options: HeadlessOptions): Promise<Hea
   port = (server.address() as AddressInfo).port;
   const shownHost = host.includes(':') ? `[${host}]` : host;
   const url = `http://${shownHost}:${port}/`;
-  log.info('listening', { url, remote: Boolean(options.allowRemote) });
+  log.info('listening', { url, remote: Boolean(options.allowRemote), session: keys.cookieName });
+  const issueLoginUrl = (ttlMs = LOGIN_LINK_TTL_MS) => {
+    const { token, expiresAt } = loginTokens.issue(ttlMs);
+    return { url: `${url}?token=${token}`, expiresAt };
+  };
 
   return {
     url,
-    loginUrl: `${url}?token=${token}`,
+    loginUrl: issueLoginUrl(STARTUP_LINK_TTL_MS).url,
+    issueLoginUrl,
     port,
     host,
     async close() {

@@ -6,6 +6,7 @@ import { useTheme } from './use-theme';
 import { Toasts } from '../components/Toasts';
 import { Logo } from '../components/Logo';
 import { VaultPill } from '../features/vault/VaultPill';
+import { ConnectionBanner } from './ConnectionBanner';
 
 /** The window: skip link, sidebar navigation, top bar, the current page, toasts. */
 export function App() {
@@ -33,7 +34,8 @@ export function App() {
   }, [route.id, route.label]);
 
   return (
-    <div className="shell">
+    // Offline: the live status on screen is stale; it is greyed until the connection returns.
+    <div className={connection === 'closed' || connection === 'signed-out' ? 'shell shell-offline' : 'shell'}>
       <a className="skip-link" href="#main-content" onClick={(e) => { e.preventDefault(); headingRef.current?.focus(); }}>
         Skip to content
       </a>
@@ -76,9 +78,10 @@ export function App() {
           <span className="topbar-spacer" />
           <VaultPill />
           <span role="status" aria-live="polite" className={`connection connection-${connection}`}>
-            {connection === 'open' ? 'Connected' : connection === 'connecting' ? 'Connecting…' : 'Disconnected — retrying'}
+            {connection === 'open' ? 'Connected' : connection === 'connecting' ? 'Connecting…' : connection === 'signed-out' ? 'Signed out' : 'Disconnected — retrying'}
           </span>
         </header>
+        <ConnectionBanner />
         {info?.exposedBeyondLoopback ? (
           <div className="banner banner-danger" role="alert">
             Key safety: this Minerva is reachable from other machines. Anyone with its token can control your miner. Serve it on 127.0.0.1 unless you really need remote access.

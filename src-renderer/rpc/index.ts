@@ -13,6 +13,7 @@ declare global {
 }
 
 let client: RpcClient | undefined;
+let retry: (() => void) | undefined;
 const stateListeners = new Set<(state: ConnectionState) => void>();
 
 /** The app's single RPC client: Electron's preload bridge when present, else the WebSocket. */
@@ -24,10 +25,16 @@ export function rpc(): RpcClient {
     } else {
       const bridge = createWebSocketBridge();
       bridge.onState((state) => stateListeners.forEach((l) => l(state)));
+      retry = () => bridge.retryNow();
       client = createRpcClient(bridge);
     }
   }
   return client;
+}
+
+/** Tries to reconnect at once instead of waiting out the backoff (the banner's "Try now"). */
+export function reconnectNow(): void {
+  retry?.();
 }
 
 export function onConnectionState(listener: (state: ConnectionState) => void): () => void {

@@ -16,6 +16,8 @@ export function errorText(error: unknown): string {
  */
 export function toastError(error: unknown): void {
   const code = error instanceof RpcError ? error.code : undefined;
+  // Offline, the standing banner says it once; the state is read again when the connection returns.
+  if (code === 'UNAVAILABLE' && useStore.getState().app.connection !== 'open') return;
   const action = code === 'VAULT_LOCKED' ? { label: 'Unlock your wallet', href: '#/wallet' } : code === 'VAULT_MISSING' ? { label: 'Create a wallet', href: '#/wallet' } : undefined;
   useStore.getState().pushToast('error', errorText(error), action);
 }
@@ -29,8 +31,12 @@ export function startApp(): void {
   const client = rpc();
   const store = useStore.getState();
   onConnectionState((connection) => {
+    const previous = useStore.getState().app.connection;
     useStore.getState().setApp({ connection });
-    if (connection === 'open') void loadAll();
+    if (connection !== 'open') return;
+    void loadAll();
+    // Back after a drop: events were missed meanwhile, so read the catalogue again too.
+    if (previous !== 'connecting' && useStore.getState().competitions.view) void loadCompetitions(false);
   });
   client.on('settings.changed', (settings) => useStore.getState().setSettings(settings));
   client.on('logs.appended', (entry) => useStore.getState().appendLog(entry));

@@ -26,7 +26,19 @@ export interface AppHealth {
   uptimeMs: number;
 }
 
+/** A one-time sign-in address for a browser (`minerva open`, `minerva serve --print-url`). */
+export interface LoginLink {
+  url: string;
+  /** Epoch ms after which the address no longer works (it works once before that). */
+  expiresAt: number;
+}
+
 export const appMethods = {
   'app.info': method<AppInfo>()({ input: z.object({}).strict(), summary: 'Version, host kind and data directory.' }),
   'app.health': method<AppHealth>()({ input: z.object({}).strict(), summary: 'Health checks of the core services.' }),
+  'app.loginLink': method<LoginLink>()({
+    input: z.object({}).strict(),
+    summary: 'A fresh one-time sign-in address of `minerva serve`, for the CLI on the control endpoint only.',
+    sensitive: true,
+  }),
 };

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { chromium, type Browser } from '@playwright/test';
 import config from '../../playwright.config';
 import { CLI, REPO_ROOT, tempDataDir } from '../helpers/serve-process';
-import { connectRpc } from '../helpers/ws-rpc';
+import { connectRpc, loginCookie } from '../helpers/ws-rpc';
 import { alternate, judge, machine, roundsFromEnv, showSpread, spread } from './_rounds';
 
 const ROUNDS = roundsFromEnv(7);
@@ -60,9 +60,14 @@ function stop(child: ChildProcess): Promise<void> {
  * Wall-clock ms (epoch) of the page's first contentful paint (index.html's static shell, once it
  * and the CSS arrived), and of the UI rendered by the script (its navigation: the page can be used).
  */
-async function paintAt(browser: Browser, url: string): Promise<{ paint: number; ui: number }> {
+async function paintAt(browser: Browser, url: string, cookie?: string): Promise<{ paint: number; ui: number }> {
   const context = await browser.newContext();
   try {
+    // The session cookie a login address was traded for (an address works once; the RPC side traded it).
+    if (cookie) {
+      const [name = '', value = ''] = cookie.split('=');
+      await context.addCookies([{ name, value, url }]);
+    }
     const page = await context.newPage();
     await page.goto(url, { waitUntil: 'commit' });
     await page.waitForFunction(() => performance.getEntriesByName('first-contentful-paint').length > 0, undefined, { timeout: 60_000, polling: 20 });
@@ -110,8 +115,9 @@ async function main(): Promise<void> {
       const t0 = Date.now();
       const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--json', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'ignore'] });
       try {
-        const { loginUrl } = await firstJsonLine(child);
+        const { url, loginUrl } = await firstJsonLine(child);
         const listenMs = Date.now() - t0;
+        const cookie = await loginCookie(loginUrl!);
         // As a person would: the page opened at once; the RPC round trip measured beside it.
         const answer = (async () => {
           const rpc = await connectRpc(loginUrl!);
@@ -119,7 +125,7 @@ async function main(): Promise<void> {
           rpc.close();
           return Date.now() - t0;
         })();
-        const shown = await paintAt(browser, loginUrl!);
+        const shown = await paintAt(browser, url, cookie);
         return { listenMs, answerMs: await answer, paintMs: shown.paint - t0, uiMs: shown.ui - t0 };
       } finally {
         await stop(child);

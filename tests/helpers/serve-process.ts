@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -9,7 +9,10 @@ export const CLI = join(REPO_ROOT, 'bin', 'minerva.cjs');
 
 export interface ServeHandle {
   url: string;
+  /** The address printed at start: it works once (a browser or `connectRpc`, whose cookie is cached). */
   loginUrl: string;
+  /** A fresh one-time login address from `minerva serve --print-url` (as a miner gets one). */
+  newLoginUrl(): Promise<string>;
   dataDir: string;
   process: ChildProcess;
   /** Everything the process wrote to stdout and stderr so far. */
@@ -19,6 +22,16 @@ export interface ServeHandle {
 
 export function tempDataDir(prefix = 'minerva-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** `minerva serve --print-url --json` for the serve running with this data folder. */
+export function printUrl(dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [CLI, 'serve', '--print-url', '--json', '--data-dir', dataDir], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 30_000 }, (error, stdout, stderr) => {
+      if (error) return reject(new Error(`minerva serve --print-url failed: ${stderr || error.message}`));
+      resolve((JSON.parse(stdout) as { url: string }).url);
+    });
+  });
 }
 
 /** Starts the real `minerva serve --json` (built bundle) and waits for its address. */
@@ -54,6 +67,7 @@ export async function startServe(options: { dataDir?: string; args?: string[]; e
     dataDir,
     process: child,
     output: () => out,
+    newLoginUrl: () => printUrl(dataDir, options.env),
     stop: () =>
       new Promise<void>((done) => {
         if (child.exitCode !== null) return done();

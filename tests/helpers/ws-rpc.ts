@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import WebSocket from 'ws';
 
 /** A contract client over `minerva serve`'s WebSocket, authenticated like a browser (cookie + Origin). */
@@ -8,10 +9,36 @@ export interface WsRpc {
   close(): void;
 }
 
+/** Session cookies this process got, by the login address it traded (an address works once). */
+const cookies = new Map<string, Promise<string>>();
+
+/**
+ * Trades a one-time login address for the session cookie, as a browser's first request does
+ * (`name=value`). Cached per address, so one address serves every connection of a test.
+ */
+export function loginCookie(loginUrl: string): Promise<string> {
+  let cookie = cookies.get(loginUrl);
+  if (!cookie) {
+    cookie = new Promise<string>((resolve, reject) => {
+      const url = new URL(loginUrl);
+      const req = request({ host: url.hostname, port: url.port, path: `${url.pathname}${url.search}`, method: 'GET' }, (res) => {
+        res.resume();
+        const set = res.headers['set-cookie']?.[0];
+        if (res.statusCode !== 303 || !set) return reject(new Error(`login address refused (${res.statusCode}): ${loginUrl.replace(/token=\w+/, 'token=…')}`));
+        resolve(set.split(';')[0] ?? '');
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    cookie.catch(() => cookies.delete(loginUrl));
+    cookies.set(loginUrl, cookie);
+  }
+  return cookie;
+}
+
 export async function connectRpc(loginUrl: string): Promise<WsRpc> {
   const url = new URL(loginUrl);
-  const token = url.searchParams.get('token') ?? '';
-  const ws = new WebSocket(`ws://${url.host}/rpc`, { headers: { Origin: `http://${url.host}`, Cookie: `minerva_token=${token}` } });
+  const ws = new WebSocket(`ws://${url.host}/rpc`, { headers: { Origin: `http://${url.host}`, Cookie: await loginCookie(loginUrl) } });
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('error', reject);

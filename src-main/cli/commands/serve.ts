@@ -7,11 +7,12 @@ import { startControlServer, type ControlServer } from '@core/control/server';
 import { isLoopbackHost } from '@core/security/loopback';
 import { APP_VERSION } from '@core/version';
 import { AppError } from '@shared/contract/errors';
-import { newToken } from '@headless/auth';
-import { startHeadlessServer } from '@headless/server';
+import { loadSessionKeys } from '@headless/auth';
+import { startHeadlessServer, type HeadlessServer } from '@headless/server';
 import type { CliCommand, CliIo } from '../command-registry';
 import { fail } from '../output';
 import { inProcessPracticeHost } from '../practice-host';
+import { printUrl } from './open';
 
 /** Same pace as `minerva devnet start` (the desktop app's practice network). */
 const DEFAULT_DEMO_MS = 10_000;
@@ -29,6 +30,7 @@ interface ServeOptions {
   /** commander's --no-practice */
   practice: boolean;
   blockMs?: number;
+  printUrl?: boolean;
 }
 
 function parsePort(value: string): number {
@@ -72,7 +74,7 @@ export async function serve(opts: ServeOptions, io: CliIo): Promise<void> {
       `Refusing to listen on ${opts.host}: Minerva serves only this machine (127.0.0.1) by default. To expose it, pass both --allow-remote and --token-file FILE, and put it behind TLS.`,
     );
   }
-  const token = opts.tokenFile ? readTokenFile(opts.tokenFile) : newToken();
+  const standingToken = opts.tokenFile ? readTokenFile(opts.tokenFile) : undefined;
   const dataDir = resolveDataDir({ flag: opts.dataDir, env: io.env });
   // The practice network logs into the app's log, which exists once core does.
   const devnet: { log?: ReturnType<typeof core.log.scope> } = {};
@@ -83,11 +85,20 @@ export async function serve(opts: ServeOptions, io: CliIo): Promise<void> {
   const practiceGate = new Promise<void>((resolveGate) => {
     startPractice = resolveGate;
   });
+  // `minerva open` asks core (app.loginLink) for an address; the server that makes them comes up after core.
+  const links: { server?: HeadlessServer } = {};
+  const loginLinks = {
+    issue() {
+      if (!links.server) throw new AppError('UNAVAILABLE', 'Minerva is still starting; try again in a moment.');
+      return links.server.issueLoginUrl();
+    },
+  };
   const core = createCore({
     dataDir,
     host: 'headless',
     version: APP_VERSION,
     exposedBeyondLoopback: remote,
+    loginLinks,
     ...(opts.practice
       ? {
           practiceHost: inProcessPracticeHost(dataDir, {
@@ -101,9 +112,10 @@ export async function serve(opts: ServeOptions, io: CliIo): Promise<void> {
       : {}),
   });
   devnet.log = core.log.scope('devnet');
-  let server;
+  let server: HeadlessServer;
   try {
-    server = await startHeadlessServer({ core, rendererDir: rendererDir(io.env), token, host: opts.host, port: opts.port, allowRemote: remote });
+    const sessionKeys = loadSessionKeys(dataDir, (why) => core.log.scope('headless').warn('browser sign-ins reset', { why }));
+    server = await startHeadlessServer({ core, rendererDir: rendererDir(io.env), sessionKeys, ...(standingToken ? { standingToken } : {}), host: opts.host, port: opts.port, allowRemote: remote });
     setTimeout(startPractice, PRACTICE_START_DELAY_MS).unref();
   } catch (error) {
     startPractice();
@@ -112,6 +124,7 @@ export async function serve(opts: ServeOptions, io: CliIo): Promise<void> {
     if (code === 'EADDRINUSE') throw new AppError('CONFLICT', `Port ${opts.port} is already in use. Pick another with --port, or 0 for any free port.`);
     throw error;
   }
+  links.server = server;
   const control = await startControl(core, dataDir);
   if (opts.json) {
     io.stdout(`${JSON.stringify({ url: server.url, loginUrl: opts.tokenFile ? server.url : server.loginUrl, dataDir, remote })}\n`);
@@ -119,7 +132,10 @@ export async function serve(opts: ServeOptions, io: CliIo): Promise<void> {
     if (remote) {
       io.stdout(`\n  WARNING: Minerva is reachable from other machines on ${opts.host}. Anyone with the token can control your miner.\n  Keep the token file private and put this behind TLS.\n`);
     }
-    io.stdout(`\nMinerva is running without a window. Open this address in your browser:\n\n  ${opts.tokenFile ? `${server.url} (then enter the token from ${opts.tokenFile})` : server.loginUrl}\n\nData folder: ${dataDir}\nPress Ctrl+C to stop.\n`);
+    const address = opts.tokenFile
+      ? `Open this address in your browser, adding ?token= and the token from ${opts.tokenFile}:\n\n  ${server.url}`
+      : `Open this address in your browser (it works once, within the hour; \`minerva open\` makes a new one):\n\n  ${server.loginUrl}`;
+    io.stdout(`\nMinerva is running without a window. ${address}\n\nThe browser stays signed in, also across restarts of this data folder's Minerva.\nData folder: ${dataDir}\nPress Ctrl+C to stop.\n`);
   }
   await new Promise<void>((resolveStop) => {
     const stop = () => resolveStop();
@@ -154,12 +170,14 @@ export const serveCommand: CliCommand = {
       .option('--allow-remote', 'allow a non-loopback --host (needs --token-file; shows a key-safety warning)')
       .option('--token-file <file>', 'read the access token from this file (mode 600) instead of making one')
       .option('--json', 'print the address as JSON')
+      .option('--print-url', 'do not start: print a fresh one-time sign-in address of the `minerva serve` already running with this data folder')
       .option('--no-practice', 'do not start the built-in practice network (attach to one with `minerva devnet start`, or use another network)')
       .option('--block-ms <ms>', 'block time of the practice network this starts (default 2000)', parseBlockMs)
       .option('--demo-ms <ms>', `the practice router sends a demo prompt to session 101 every ms (default ${DEFAULT_DEMO_MS}; 0 = off)`, parseDemoMs)
       .action(async (opts: ServeOptions) => {
         try {
-          await serve(opts, io);
+          if (opts.printUrl) await printUrl(opts, io);
+          else await serve(opts, io);
         } catch (error) {
           fail(io, Boolean(opts.json), error);
         }

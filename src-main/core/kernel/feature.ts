@@ -1,5 +1,5 @@
 import type { MethodName } from '@shared/contract';
-import type { AppInfo } from '@shared/contract/app';
+import type { AppInfo, LoginLink } from '@shared/contract/app';
 import type { Settings } from '@shared/contract/settings';
 import type { AuditRepo } from '../db/audit.repo';
 import type { Migration } from '../db/migrations';
@@ -45,6 +45,12 @@ export interface HostFacts {
   secretBox?: SecretBox;
   /** How this host installs a verified update (the desktop app); absent headless. */
   updater?: UpdateInstaller;
+  /** `minerva serve`: makes one-time browser sign-in addresses (`app.loginLink`); absent on the desktop. */
+  loginLinks?: LoginLinkIssuer;
+}
+
+export interface LoginLinkIssuer {
+  issue(): LoginLink;
 }
 
 export interface FeatureContext<C = Record<string, never>> {

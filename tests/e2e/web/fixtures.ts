@@ -2,8 +2,8 @@ import { test as base, expect, type Page } from '@playwright/test';
 import { startServe, tempDataDir, type ServeHandle } from '../../helpers/serve-process';
 
 /**
- * `app`: a real `minerva serve` on a fresh data dir; `page` is already logged in through the
- * login URL it printed. `restartApp()` stops and starts it on the same data dir.
+ * `app`: a real `minerva serve` on a fresh data dir; `login(page)` signs a page in through a fresh
+ * one-time address (`minerva serve --print-url`), leaving the printed `serve.loginUrl` for `connectRpc`. `restartApp()` stops and starts it on the same data dir.
  */
 export interface AppFixture {
   serve: ServeHandle;
@@ -47,7 +47,8 @@ export const test = base.extend<{ app: AppFixture }>({
         await expect(page.getByRole('article', { name: title }).getByRole('status')).toContainText('Joined with hotkey', { timeout: 60_000 });
       },
       async login(page) {
-        await page.goto(serve.loginUrl);
+        // A fresh address each time, as a miner gets one (`minerva serve --print-url`): each works once.
+        await page.goto(await serve.newLoginUrl());
         await expect(page.getByRole('status').filter({ hasText: 'Connected' })).toBeVisible();
       },
     };
