@@ -71,6 +71,41 @@ export function RewardsPage() {
           </ul>
         </Card>
       </div>
+      {view.metagraph ? (
+        <Card title="Your hotkey in the metagraph">
+          <p className="muted">On Bittensor, each epoch's emission accrues as stake on your hotkey (in the subnet's alpha), not as payments to your coldkey.</p>
+          {view.metagraph.length === 0 ? (
+            <p>Your hotkey is not registered on any subnet of this network.</p>
+          ) : (
+            <table className="table" aria-label="Emission per subnet">
+              <thead>
+                <tr>
+                  <th scope="col">Subnet</th>
+                  <th scope="col">UID</th>
+                  <th scope="col">Stake</th>
+                  <th scope="col">Incentive</th>
+                  <th scope="col">Emission (last epoch)</th>
+                  <th scope="col">Last update</th>
+                  <th scope="col">Axon</th>
+                </tr>
+              </thead>
+              <tbody>
+                {view.metagraph.map((n) => (
+                  <tr key={n.netuid}>
+                    <td>{n.netuid}</td>
+                    <td>{n.uid ?? (n.registeredBefore ? 'deregistered' : '—')}</td>
+                    <td>{n.stakeText ?? '—'}</td>
+                    <td>{n.incentive === null ? '—' : `${(n.incentive * 100).toFixed(2)}%`}</td>
+                    <td>{n.emissionText ?? '—'}</td>
+                    <td>{n.lastUpdate === null ? '—' : `block ${n.lastUpdate}`}</td>
+                    <td>{n.axon ?? 'not served'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </Card>
+      ) : null}
       <Card
         title="Rewards over time"
         actions={

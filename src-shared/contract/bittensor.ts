@@ -36,6 +36,8 @@ export interface NeuronView {
   consensus: number | null;
   dividends: number | null;
   emissionText: string | null;
+  /** The last epoch's emission in the smallest unit (decimal string), null without a UID. */
+  emission: string | null;
   lastUpdate: number | null;
   registeredAt: number | null;
   /** "ip:port", null when not served. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { NeuronView } from './bittensor';
 import { event, method } from './define';
 
 /** Rewards from the chain's ledger for this miner's coldkey, and why it may not be earning. */
@@ -12,7 +13,7 @@ export interface RewardEntry {
 }
 
 export interface ChecklistItem {
-  id: 'network' | 'wallet' | 'joined' | 'registered' | 'worker' | 'activity' | 'earning';
+  id: 'network' | 'wallet' | 'joined' | 'registered' | 'worker' | 'activity' | 'earning' | 'axon';
   /** null: cannot tell right now. */
   ok: boolean | null;
   label: string;
@@ -64,6 +65,8 @@ export interface RewardsView {
   checklist: ChecklistItem[];
   /** Per joined competition: was its work paid? (empty while the chain cannot be read) */
   earning: EarningVerdict[];
+  /** On a Bittensor network: our hotkey in the metagraph of every subnet it is (or was) on; null elsewhere. */
+  metagraph: NeuronView[] | null;
   updatedAt: string;
   error: string | null;
 }

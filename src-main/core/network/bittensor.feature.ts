@@ -19,6 +19,8 @@ import type { Db } from '../db/open';
 export interface BittensorApi {
   /** Our hotkey on the selected Bittensor network (throws UNSUPPORTED `not-bittensor` on another kind). */
   overview(): Promise<BittensorOverview>;
+  /** Our hotkey in the metagraph, for the Rewards page; null when the selected network is not Bittensor. */
+  standing(): Promise<{ networkName: string; hotkey: string | null; neurons: NeuronView[] } | null>;
 }
 
 /** Reads an address's coldkey balance only: a quote is never signed. */
@@ -45,7 +47,18 @@ export const bittensorFeature = defineFeature({
     const vault = ctx.use('vault');
     const service = new BittensorService(ctx.db, networks, vault, (action, detail) => ctx.audit.append({ at: ctx.now().toISOString(), actor: 'user', action, detail }), ctx.now, (progress) => ctx.ui.emit('bittensor.powProgressed', progress));
     return {
-      api: { overview: () => service.overview() },
+      api: {
+        overview: () => service.overview(),
+        standing: async () => {
+          try {
+            const o = await service.overview();
+            return { networkName: o.name, hotkey: o.hotkey, neurons: o.neurons };
+          } catch (error) {
+            if (error instanceof AppError && (error.details as { reason?: string } | undefined)?.reason === 'not-bittensor') return null;
+            throw error;
+          }
+        },
+      },
       handlers: {
         'bittensor.overview': () => service.overview(),
         'bittensor.quoteRegister': ({ netuid }) => service.quoteRegister(netuid),
@@ -301,6 +314,7 @@ class BittensorService {
       consensus: n?.consensus ?? null,
       dividends: n?.dividends ?? null,
       emissionText: unit(n?.emission),
+      emission: n?.emission === null || n?.emission === undefined ? null : n.emission.toString(),
       lastUpdate: n?.lastUpdate ?? null,
       registeredAt,
       axon: n?.axon ? axonText(n.axon.ip, n.axon.ipType, n.axon.port) : null,

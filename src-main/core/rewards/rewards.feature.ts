@@ -10,6 +10,7 @@ export const rewardsFeature = defineFeature({
   create(ctx) {
     const networks = ctx.use('networks');
     const competitions = ctx.use('competitions');
+    const bittensor = ctx.use('bittensor');
     // Every feature that does a miner's work answers the checklist's two questions.
     const reporters: WorkReporter[] = [ctx.use('checkpoints'), ctx.use('inference'), ctx.use('runner')];
     // Where each reporter's work is shown, so a failed last job links to its own page.
@@ -51,6 +52,7 @@ export const rewardsFeature = defineFeature({
       lastActivity,
       workDone,
       now: ctx.now,
+      bittensorStanding: () => bittensor.standing(),
     });
     return {
       handlers: { 'rewards.get': ({ range }) => rewards.get(range) },

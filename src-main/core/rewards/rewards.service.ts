@@ -9,6 +9,8 @@ import type { NetworkClient } from '../network/client';
 import type { ActiveNetwork } from '../network/networks.service';
 import type { WorkDone } from '../module-deps';
 import { earningChecklistItem, earningVerdict, earningWindows } from './earning';
+import { bittensorChecklist } from './bittensor-checklist';
+import type { NeuronView } from '@shared/contract/bittensor';
 
 /** Whether a competition's worker runs; later features (jobs, runner, checkpoints) report here. */
 export type WorkerStatus = (competitionId: string, kind: string) => { running: boolean; detail: string };
@@ -26,6 +28,8 @@ export interface RewardsDeps {
   /** Work done for a competition in [since, until) by the feature of its kind (null: that kind reports none). */
   workDone: (networkId: string, competitionId: string, kind: string, since: Date, until: Date) => WorkDone | null;
   now: () => Date;
+  /** On a Bittensor network: our hotkey in the metagraph (null on other kinds). */
+  bittensorStanding?: () => Promise<{ networkName: string; hotkey: string | null; neurons: NeuronView[] } | null>;
 }
 
 const RANGE_MS: Record<RewardsRange, number> = { day: 86_400_000, week: 7 * 86_400_000 };
@@ -101,10 +105,11 @@ export class RewardsService {
           : { id: 'wallet', ok: false, label: 'Wallet unlocked', detail: 'Work pauses while your wallet is locked.', fix: { label: 'Unlock it', href: '#/wallet' } },
     );
 
-    const empty: RewardsView = { networkId: network?.id ?? '', symbol: 'tokens', balance: null, coldkey, range, entries: [], perCompetition: [], checklist, earning: [], updatedAt: now.toISOString(), error: null };
+    const empty: RewardsView = { networkId: network?.id ?? '', symbol: 'tokens', balance: null, coldkey, range, entries: [], perCompetition: [], checklist, earning: [], metagraph: null, updatedAt: now.toISOString(), error: null };
     if (!network) return empty;
 
     const client = this.deps.clientFor(network);
+    if (network.kind === 'bittensor' && this.deps.bittensorStanding) return this.onBittensor(empty, client, now);
     const catalogue = (await this.deps.competitions.list(false)).competitions;
     const memberships = (await this.deps.competitions.activeMemberships()).filter((m) => m.state === 'joined');
     checklist.push(
@@ -138,6 +143,22 @@ export class RewardsService {
       checklist.push(earningChecklistItem(earning));
     }
     return { ...empty, symbol, balance, entries, perCompetition: [...rows.values()], checklist, earning, error };
+  }
+
+  /**
+   * A Bittensor network has no competitions in Minerva yet: emission accrues as stake on the
+   * hotkey, so the page shows the metagraph and the checklist asks the chain's own questions.
+   */
+  private async onBittensor(empty: RewardsView, client: NetworkClient, now: Date): Promise<RewardsView> {
+    const { balance, symbol, error } = await this.paid(empty.coldkey, empty.range, now, client, 'TAO');
+    try {
+      const standing = await this.deps.bittensorStanding?.();
+      if (!standing) return { ...empty, symbol, balance, error };
+      return { ...empty, symbol, balance, error, checklist: [...empty.checklist, ...bittensorChecklist(standing.networkName, standing.hotkey, standing.neurons)], metagraph: standing.neurons };
+    } catch (e) {
+      this.deps.log.warn('metagraph read failed', { error: e });
+      return { ...empty, symbol, balance, error: error ?? `The metagraph could not be read from the chain: ${words(e)}` };
+    }
   }
 
   /** "Work done, nothing paid": per joined competition, its work over the last epochs against what the chain paid for it. */

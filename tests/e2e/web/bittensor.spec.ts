@@ -150,4 +150,11 @@ test('a miner adds a Bittensor network, registers by burn with the cost shown, c
   await expect(metagraph.getByRole('row').nth(1)).toContainText('not served');
   await expect(account).toHaveText('3 TAO');
   await page.screenshot({ path: testInfo.outputPath('bittensor-pow-registered.png'), fullPage: true });
+
+  // The Rewards page reads the metagraph and says why this hotkey is not earning yet.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Rewards', exact: true }).click();
+  await expect(page.getByRole('table', { name: 'Emission per subnet' })).toContainText('not served', { timeout: 60_000 });
+  await expect(page.getByRole('list', { name: 'Earning checklist' })).toContainText('Not served on subnet 1: validators do not know where to reach your miner');
+  await page.screenshot({ path: testInfo.outputPath('bittensor-rewards.png'), fullPage: true });
+  expect(await axe(page)).toEqual([]);
 });

@@ -7,7 +7,7 @@ import { createLogger } from '@core/log/logger';
 import { BittensorConnections, createBittensorNetworkClient } from '@core/network/bittensor-network';
 import type { ActiveNetwork } from '@core/network/networks.service';
 import type { NetworksView } from '@shared/contract/networks';
-import type { RewardsView } from '@shared/contract/rewards';
+import type { ChecklistItem, RewardsView } from '@shared/contract/rewards';
 import type { BittensorOverview, PowProgress, RegisterQuote, ServeQuote, SwapQuote } from '@shared/contract/bittensor';
 import { startChopsticks, TAO, type ChopsticksChain } from '../../helpers/chopsticks';
 import { CLI, tempDataDir } from '../../helpers/serve-process';
@@ -230,5 +230,24 @@ describe('Bittensor network profiles on the spec-218 runtime', () => {
     } finally {
       off();
     }
+  });
+
+  it('the Rewards page reads the metagraph: real reasons in the checklist, and an epoch reaches it', async () => {
+    const item = (v: RewardsView, id: ChecklistItem['id']) => v.checklist.find((c) => c.id === id);
+    const first = await call<RewardsView>('rewards.get', { range: 'day' });
+    const mine = first.metagraph?.[0];
+    expect(mine).toMatchObject({ netuid: 1, uid: expect.any(Number) as number, axon: null });
+    expect(item(first, 'registered')).toMatchObject({ ok: true, detail: `UID ${mine?.uid} on subnet 1.` });
+    expect(item(first, 'axon')).toMatchObject({ ok: false, detail: expect.stringContaining('Not served on subnet 1: validators do not know where to reach your miner') as string });
+    expect(first.checklist.map((c) => c.id)).not.toContain('joined');
+
+    // Shorten subnet 1's tempo (its storage, as sudo_set_tempo would) and build blocks until an epoch ran.
+    await chain.rpc('dev_setStorage', [{ SubtensorModule: { Tempo: [[[1], 2]] } }]);
+    await chain.newBlocks(4);
+    const after = await call<RewardsView>('rewards.get', { range: 'day' });
+    const neuron = after.metagraph?.[0];
+    expect(neuron?.epochsSinceRegistration).toBeGreaterThanOrEqual(1);
+    expect(neuron?.emission).toBe('0');
+    expect(item(after, 'earning')).toMatchObject({ ok: false, detail: expect.stringMatching(/^No incentive for \d+ epochs? on subnet 1 \(incentive 0\.00%, emission 0 α\)\. Validators are not scoring your miner/) as string });
   });
 });
