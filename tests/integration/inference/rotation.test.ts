@@ -24,7 +24,7 @@ describe('rotation mid-run', () => {
     await call(core, 'inference.setConcurrency', { competitionId: COMPETITION, concurrency: 4 });
 
     // A job read at v1 whose upload is held until the router's active version is v2.
-    proxy!.rule(/^PUT \/api\/v2\/offchain$/, 'hold');
+    proxy!.rule(/^PUT \/api\/v2\/offchain(\/|$)/, 'hold');
     const held = completion(router.url, token, 'sealed before the rotation', 60);
     await untilJobs(core, (js) => js.some((j) => j.state === 'upload') && proxy!.held() > 0);
     const rotated = await rotate({ dataDir });
