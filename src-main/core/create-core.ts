@@ -19,6 +19,7 @@ import { collectMigrations, createKernel, describeConfig } from './kernel/kernel
 import { diagnosticsFeature } from './diagnostics/diagnostics.feature';
 import { createLogger, type Logger } from './log/logger';
 import { networksFeature } from './network/networks.feature';
+import { notificationsFeature } from './notifications/notifications.feature';
 import { bittensorFeature } from './network/bittensor.feature';
 import type { PracticeNetworkHost } from './network/practice';
 import { rewardsFeature } from './rewards/rewards.feature';
@@ -53,6 +54,7 @@ export const FEATURES = [
   runnerFeature,
   rewardsFeature,
   updatesFeature,
+  notificationsFeature,
   diagnosticsFeature,
 ] as const;
 

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { CheckpointSubmissionView } from '@shared/contract/checkpoints';
 import { defineFeature } from '../kernel/feature';
 import { checkpointsConfig } from './checkpoints.config';
 import { checkpointsMigrations } from './checkpoints.migrations';
@@ -15,6 +16,13 @@ export type CheckpointsApi = WorkReporter;
 declare module '../kernel/feature' {
   interface FeatureApis {
     checkpoints: CheckpointsApi;
+  }
+}
+
+declare module '../kernel/domain-events' {
+  interface DomainEventMap {
+    /** A submission moved a step, made progress or reached its verdict. */
+    'checkpoints.changed': CheckpointSubmissionView;
   }
 }
 
@@ -37,7 +45,10 @@ export const checkpointsFeature = defineFeature({
       now: ctx.now,
       flows: ctx.flows,
       config: ctx.config,
-      onChange: (view) => ctx.ui.emit('checkpoints.changed', view),
+      onChange: (view) => {
+        ctx.ui.emit('checkpoints.changed', view);
+        ctx.domain.emit('checkpoints.changed', view);
+      },
       uploadsDir: join(ctx.dataDir, 'uploads'),
     });
     const lastActivity = (): WorkerActivity | null => {

@@ -19,6 +19,13 @@ declare module '../kernel/feature' {
   }
 }
 
+declare module '../kernel/domain-events' {
+  interface DomainEventMap {
+    /** The wallet locked, and why (the user, the idle timer, sleep, the screen lock, the app closing). */
+    'vault.locked': { reason: LockReason; mining: boolean };
+  }
+}
+
 /** Hosts and tests only (never a feature): the service behind a core's vault API. */
 const services = new WeakMap<VaultApi, VaultService>();
 export function vaultServiceOf(api: VaultApi): VaultService {
@@ -56,6 +63,9 @@ export const vaultFeature = defineFeature({
       audit: ctx.audit,
       onSettingsChanged: (listener) => ctx.domain.on('settings.changed', listener),
     });
+    const offLocked = module.service.on((event) => {
+      if (event.type === 'locked') ctx.domain.emit('vault.locked', { reason: event.reason, mining: event.mining });
+    });
     const capabilities = createCapabilities(module.service);
     const api: VaultApi = { ...capabilities, lock: (reason) => module.service.lock(reason) };
     services.set(api, module.service);
@@ -65,6 +75,7 @@ export const vaultFeature = defineFeature({
       api,
       handlers: module.handlers,
       close() {
+        offLocked();
         capabilities.dispose();
         module.close();
       },
