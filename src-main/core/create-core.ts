@@ -23,6 +23,7 @@ import { notificationsFeature } from './notifications/notifications.feature';
 import { bittensorFeature } from './network/bittensor.feature';
 import type { PracticeNetworkHost } from './network/practice';
 import { rewardsFeature } from './rewards/rewards.feature';
+import { presenceFeature } from './presence/presence.feature';
 import { EventBus } from './rpc/events';
 import { createRouter, type Router } from './rpc/router';
 import { runnerFeature } from './runner/runner.feature';
@@ -53,6 +54,7 @@ export const FEATURES = [
   inferenceFeature,
   runnerFeature,
   rewardsFeature,
+  presenceFeature,
   updatesFeature,
   notificationsFeature,
   diagnosticsFeature,

@@ -9,6 +9,8 @@ import { handleAppProtocol, registerAppScheme } from './app-protocol';
 import { bridgeIpc } from './ipc';
 import { utilityProcessPracticeHost } from './practice-host';
 import { APP_ORIGIN, isAllowedNavigation, isAllowedPermission, isSafeExternalUrl, mainWindowOptions } from './security';
+import { startPresence, type PresenceShell } from './tray';
+import { startsHidden, trayIconDir } from './tray-model';
 
 /**
  * Electron main: a thin shell around core. Everything the app does lives in core and is tested
@@ -23,10 +25,12 @@ if (!app.requestSingleInstanceLock()) {
   let core: Core | undefined;
   let control: Promise<ControlServer | undefined> | undefined;
   let window: BrowserWindow | undefined;
+  let presence: PresenceShell | undefined;
 
   app.on('second-instance', () => {
     if (window) {
       if (window.isMinimized()) window.restore();
+      window.show(); // also when closed to the tray
       window.focus();
     }
   });
@@ -72,7 +76,12 @@ if (!app.requestSingleInstanceLock()) {
 
     window = new BrowserWindow(mainWindowOptions(join(__dirname, 'preload.cjs')));
     bridgeIpc(core, window);
-    window.once('ready-to-show', () => window?.show());
+    // Tray / menu-bar icon, close-to-tray and start at login (tray.ts). Started at login: no window until asked.
+    presence = startPresence({ core, window, iconDir: trayIconDir({ packaged: app.isPackaged, resourcesPath: process.resourcesPath, bundleDir: __dirname }) });
+    const hidden = startsHidden(process.argv, process.platform === 'darwin' ? app.getLoginItemSettings() : {});
+    window.once('ready-to-show', () => {
+      if (!hidden || !presence?.trayShown()) window?.show();
+    });
     void window.loadURL(`${APP_ORIGIN}/index.html`);
   });
 
@@ -84,6 +93,7 @@ if (!app.requestSingleInstanceLock()) {
     quitting = true;
     event.preventDefault();
     const closing = core;
+    presence?.dispose();
     void (control ?? Promise.resolve(undefined))
       .then((c) => c?.close())
       .finally(() => void closing.close().finally(() => app.exit(0)));

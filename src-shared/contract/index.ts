@@ -20,6 +20,7 @@ import { inferenceEvents, inferenceMethods } from './inference';
 import { runnerEvents, runnerMethods } from './runner';
 import { diagnosticsMethods } from './diagnostics';
 import { notificationsEvents, updatesEvents, updatesMethods } from './updates';
+import { presenceEvents, presenceMethods } from './presence';
 import type { EventDef, MethodDef } from './define';
 import type { AppErrorCode } from './errors';
 
@@ -38,6 +39,7 @@ export const methods = {
   ...runnerMethods,
   ...diagnosticsMethods,
   ...updatesMethods,
+  ...presenceMethods,
 } satisfies Record<string, MethodDef>;
 
 export const events = {
@@ -54,6 +56,7 @@ export const events = {
   ...runnerEvents,
   ...updatesEvents,
   ...notificationsEvents,
+  ...presenceEvents,
 } satisfies Record<string, EventDef>;
 
 export type Methods = typeof methods;
@@ -109,5 +112,6 @@ export * from './checkpoints';
 export * from './runtime';
 export * from './diagnostics';
 export * from './updates';
+export * from './presence';
 export { method, event } from './define';
 export type { MethodDef, EventDef } from './define';

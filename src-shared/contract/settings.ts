@@ -17,6 +17,10 @@ export const settingsSchema = z.object({
   notifications: z.boolean().default(true),
   /** Mining mode: the idle lock keeps the work keys (hotkey, EOA, runner wallet) so jobs go on; the coldkey is locked. */
   keepMiningWhenLocked: z.boolean().default(true),
+  /** Desktop app: closing the window hides it to the tray / menu bar and mining goes on; Quit (tray or menu) ends it. Not used by `minerva serve`. */
+  closeToTray: z.boolean().default(true),
+  /** Desktop app: start hidden in the tray when you log in (opt-in). Not used by `minerva serve`. */
+  startAtLogin: z.boolean().default(false),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -31,6 +35,8 @@ export const settingsPatchSchema = z
     network: settingsSchema.shape.network.unwrap(),
     notifications: settingsSchema.shape.notifications.unwrap(),
     keepMiningWhenLocked: settingsSchema.shape.keepMiningWhenLocked.unwrap(),
+    closeToTray: settingsSchema.shape.closeToTray.unwrap(),
+    startAtLogin: settingsSchema.shape.startAtLogin.unwrap(),
   })
   .partial()
   .strict();

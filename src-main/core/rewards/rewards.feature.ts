@@ -4,6 +4,13 @@ import type { WorkDone, WorkReporter } from '../module-deps';
 import { RewardsService } from './rewards.service';
 import { latestActivity } from './earning';
 
+declare module '../kernel/domain-events' {
+  interface DomainEventMap {
+    /** The chain paid this miner (presence updates its "earned in the last 24 hours"). */
+    'rewards.paid': { networkId: string; block: number };
+  }
+}
+
 /** Rewards on the active network and the "why am I not earning?" checklist. */
 export const rewardsFeature = defineFeature({
   name: 'rewards',
@@ -56,7 +63,11 @@ export const rewardsFeature = defineFeature({
     });
     return {
       handlers: { 'rewards.get': ({ range }) => rewards.get(range) },
-      start: () => rewards.watch((change) => ctx.ui.emit('rewards.changed', change)),
+      start: () =>
+        rewards.watch((change) => {
+          ctx.ui.emit('rewards.changed', change);
+          ctx.domain.emit('rewards.paid', change);
+        }),
       close: () => rewards.stop(),
     };
   },
