@@ -19,6 +19,7 @@ const AUTO_LOCK_CHOICES: { value: number; label: string }[] = [
 
 export function SettingsPage() {
   const settings = useStore((s) => s.settings);
+  const desktop = useStore((s) => s.app.info?.host === 'electron');
   const [saved, setSaved] = useState(false);
   if (!settings) return <p className="muted">Loading…</p>;
   return (
@@ -29,7 +30,7 @@ export function SettingsPage() {
       <BittensorCard />
       <ConnitoCard />
       {/* Remount the form when settings change (here or in another window), so it starts from the stored values. */}
-      <SettingsForm key={JSON.stringify(settings)} settings={settings} saved={saved} setSaved={setSaved} />
+      <SettingsForm key={JSON.stringify(settings)} settings={settings} desktop={desktop} saved={saved} setSaved={setSaved} />
       <div className="page-grid">
         <DiagnosticsCard />
       </div>
@@ -37,10 +38,10 @@ export function SettingsPage() {
   );
 }
 
-function SettingsForm({ settings, saved, setSaved }: { settings: Settings; saved: boolean; setSaved: (saved: boolean) => void }) {
+function SettingsForm({ settings, desktop, saved, setSaved }: { settings: Settings; desktop: boolean; saved: boolean; setSaved: (saved: boolean) => void }) {
   const [draft, setDraft] = useState<Settings>(settings);
   const [saving, setSaving] = useState(false);
-  const ids = { theme: useId(), autoLock: useId(), logLevel: useId(), dev: useId(), notif: useId() };
+  const ids = { theme: useId(), autoLock: useId(), logLevel: useId(), dev: useId(), notif: useId(), tray: useId(), login: useId(), desktopNote: useId() };
   const dirty = JSON.stringify(draft) !== JSON.stringify(settings);
   const change = (patch: Partial<Settings>) => {
     setSaved(false);
@@ -109,6 +110,44 @@ function SettingsForm({ settings, saved, setSaved }: { settings: Settings; saved
             <option value="warn">Warnings and errors</option>
             <option value="error">Errors only</option>
           </select>
+        </div>
+      </Card>
+      <Card title="Desktop app">
+        {desktop ? null : (
+          <p id={ids.desktopNote} className="help">
+            Desktop app only: <code>minerva serve</code> has no window to close and does not start at login. These apply when you run the Minerva desktop app on this data folder.
+          </p>
+        )}
+        <div className="field field-check">
+          <input
+            id={ids.tray}
+            type="checkbox"
+            checked={draft.closeToTray}
+            disabled={!desktop}
+            onChange={(e) => change({ closeToTray: e.target.checked })}
+            aria-describedby={desktop ? `${ids.tray}-help` : `${ids.tray}-help ${ids.desktopNote}`}
+          />
+          <label htmlFor={ids.tray}>Keep Minerva in the tray when the window is closed</label>
+          <p id={`${ids.tray}-help`} className="help">
+            {draft.closeToTray
+              ? 'Closing the window hides it: mining keeps going in the background, and the tray (menu bar on macOS) icon shows the state and the earnings of the last 24 hours. Quit from the tray icon or the app menu to stop Minerva.'
+              : 'Closing the window quits Minerva: mining stops until you start it again.'}
+          </p>
+        </div>
+        <div className="field field-check">
+          <input
+            id={ids.login}
+            type="checkbox"
+            checked={draft.startAtLogin}
+            disabled={!desktop}
+            onChange={(e) => change({ startAtLogin: e.target.checked })}
+            aria-describedby={desktop ? `${ids.login}-help` : `${ids.login}-help ${ids.desktopNote}`}
+          />
+          <label htmlFor={ids.login}>Start Minerva when I log in</label>
+          <p id={`${ids.login}-help`} className="help">
+            Starts hidden in the tray, without a window. Mining resumes only if the wallet can work without your password (“Resume mining after a restart” in Wallet &amp; Security); otherwise it
+            waits for you to unlock. On Linux Minerva writes its own autostart entry (~/.config/autostart/io.minerva.desktop.desktop) and removes it when you turn this off.
+          </p>
         </div>
       </Card>
       <div className="form-actions">
