@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Keyring } from '@polkadot/keyring';
+import type { SubmittableExtrinsic } from '@polkadot/api/types';
 import type { KeyringPair } from '@polkadot/keyring/types';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,6 +33,27 @@ async function refused(fn: () => Promise<unknown>): Promise<AppError> {
   throw new Error('expected an AppError, got success');
 }
 
+/** Signs and sends with a test key (network setup, not Minerva's code); resolves at inclusion with the dispatch error decoded, if any. */
+async function sendAs(uri: string, extrinsic: SubmittableExtrinsic<'promise'>): Promise<string | null> {
+  const api = client.api;
+  const who = pair(uri);
+  const nonce = (await api.rpc.system.accountNextIndex(who.address)).toNumber();
+  return new Promise<string | null>((resolve, reject) => {
+    extrinsic
+      .signAndSend(who, { nonce }, (result) => {
+        if (!result.status.isInBlock) return;
+        const error = result.dispatchError;
+        if (!error) return resolve(null);
+        if (!error.isModule) return resolve(error.toString());
+        const meta = api.registry.findMetaError(error.asModule);
+        resolve(`${meta.section}.${meta.name}`);
+      })
+      .catch(reject);
+  });
+}
+
+const sudo = (call: SubmittableExtrinsic<'promise'>) => sendAs('//S1', client.api.tx.sudo!.sudo!(call));
+
 beforeAll(async () => {
   await cryptoWaitReady();
   const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
@@ -54,6 +76,7 @@ beforeAll(async () => {
       [pair('//C1').address]: 10n * TAO,
       [pair('//C2').address]: TAO / 2n,
       [pair('//S1').address]: 1_000n * TAO,
+      [pair('//CV1').address]: 100n * TAO,
     },
     pair('//S1').address,
   );
@@ -234,6 +257,19 @@ describe('Bittensor adapter on the spec-218 subtensor runtime', () => {
     const graph = await client.metagraph(NETUID, [oldHotkey, newHotkey]);
     expect(graph.neurons.map((n) => n.uid)).toEqual([null, uid]);
     expect(graph.neurons[1]?.coldkey).toBe(pair('//C1').address);
+
+    // The swap rate limit: TxRateLimit is 0 in this genesis; set it (sudo) and swap again from
+    // the same coldkey. The chain refuses it; the error says how long to wait, from storage.
+    expect(await sudo(client.api.tx.adminUtils!.sudoSetTxRateLimit!(1_000))).toBeNull();
+    const again = await (await client.prepareSwapHotkey({ oldHotkey: newHotkey, newHotkey: pair('//H3').address, coldkey: signer('//C1') })).submit().then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(again).toBeInstanceOf(AppError);
+    expect(again).toMatchObject({ code: 'RATE_LIMITED', details: { pallet: 'subtensorModule', reason: 'HotKeySetTxRateLimitExceeded' } });
+    expect((again as AppError).message).toMatch(/^Swapping hotkey .* failed: The chain limits how often a coldkey may swap hotkeys\. Wait about (99\d|1000) blocks \(12 s each\), then swap again; until then your UIDs stay on the old hotkey/);
+    expect(await client.uid(NETUID, newHotkey)).toBe(uid);
+    expect(await sudo(client.api.tx.adminUtils!.sudoSetTxRateLimit!(0))).toBeNull();
   });
 
   it("reads an epoch's emission in the metagraph", async () => {
@@ -276,5 +312,56 @@ describe('Bittensor adapter on the spec-218 subtensor runtime', () => {
     expect(genesisNeuron?.emission).toBeGreaterThan(0n);
     expect(mine?.emission).toBe(0n);
     expect(mine?.incentive).toBe(0);
+  });
+
+  it("a staked validator's real set_weights on our UID: spec 218's epoch ignores weights (incentive stays 0); emission reaches our hotkey through stake", async () => {
+    const api = client.api;
+    const q = (name: string) => api.query.subtensorModule![name]!;
+    const st = api.tx.subtensorModule!;
+    const mine = pair('//H2').address;
+    const validator = pair('//V1').address;
+    const ourUid = await client.uid(NETUID, mine);
+    expect(ourUid).not.toBeNull();
+
+    // Network setup: the genesis pool of subnet 1 holds 1 rao of alpha (SubnetAlphaIn), so any
+    // add_stake buys 0 alpha (why a validator's stake read 0 before). Give the pool 11 alpha
+    // against its 11 TAO (storage: no call sets it), and lift the weights rate limit (sudo).
+    await chain.rpc('dev_setStorage', [{ SubtensorModule: { SubnetAlphaIn: [[[NETUID], (11n * TAO).toString()]] } }]);
+    expect(await sudo(api.tx.adminUtils!.sudoSetWeightsSetRateLimit!(NETUID, 0))).toBeNull();
+    expect(await sudo(api.tx.adminUtils!.sudoSetKappa!(NETUID, 0))).toBeNull();
+
+    // A fresh validator: registered by burn, staked, holding a permit, sets weights on our UID only.
+    expect(await sendAs('//CV1', st.burnedRegister!(NETUID, validator))).toBeNull();
+    expect(await sendAs('//CV1', st.addStake!(validator, NETUID, 20n * TAO))).toBeNull();
+    const validatorUid = (await client.uid(NETUID, validator)) as number;
+    expect(BigInt((await q('totalHotkeyAlpha')(validator, NETUID)).toString())).toBeGreaterThan(0n);
+    await chain.newBlocks(1);
+    const permits = (await q('validatorPermit')(NETUID)).toJSON() as boolean[];
+    expect(permits[validatorUid]).toBe(true);
+    expect((await q('commitRevealWeightsEnabled')(NETUID)).toJSON()).toBe(false);
+    const versionKey = (await q('weightsVersionKey')(NETUID)).toString();
+    expect(await sendAs('//V1', st.setWeights!(NETUID, [ourUid], [65535], versionKey))).toBeNull();
+    expect((await q('weights')(NETUID, validatorUid)).toJSON()).toEqual([[ourUid, 65535]]);
+    await chain.newBlocks(3);
+
+    // The runtime's epoch (it drains every block here: LastMechansimStepBlock is the head) left
+    // every Yuma output at 0 although the only weights point at us, with kappa 0 and the
+    // validator holding most of the stake: spec 218 splits a subnet's emission by stake alone.
+    const head = await client.bestBlock();
+    expect(Number((await q('lastMechansimStepBlock')(NETUID)).toString())).toBe(head);
+    for (const item of ['incentive', 'rank', 'consensus', 'dividends']) {
+      expect(((await q(item)(NETUID)).toJSON() as number[]).every((v) => v === 0)).toBe(true);
+    }
+    let graph = await client.metagraph(NETUID, [mine, validator]);
+    expect(graph.neurons[0]).toMatchObject({ uid: ourUid, incentive: 0, emission: 0n });
+    expect(graph.neurons[1]?.emission).toBeGreaterThan(0n);
+
+    // Emission reaches our hotkey once it holds stake: our coldkey stakes to it.
+    expect(await sendAs('//C1', st.addStake!(mine, NETUID, 2n * TAO))).toBeNull();
+    await chain.newBlocks(1);
+    graph = await client.metagraph(NETUID, [mine, validator]);
+    expect(graph.neurons[0]?.stake).toBeGreaterThan(0n);
+    expect(graph.neurons[0]?.emission).toBeGreaterThan(0n);
+    expect(graph.neurons[0]?.incentive).toBe(0);
   });
 });

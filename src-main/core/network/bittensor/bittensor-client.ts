@@ -569,7 +569,23 @@ export class BittensorClient {
       }
       await this.assertCanPay(coldkey.address, burn + fee, `${action} costs ${this.tao(burn)} + ${this.tao(fee)} fee`);
     }
-    return this.prepared(action, coldkey, fee, burn, (options) => this.send(tx, coldkey, { action }, options?.timeoutMs));
+    const ctx: ChainErrorContext = { action, ...(await this.swapWait(coldkey.address)) };
+    return this.prepared(action, coldkey, fee, burn, (options) => this.send(tx, coldkey, ctx, options?.timeoutMs));
+  }
+
+  /**
+   * The blocks left before the chain takes another `swap_hotkey` from this coldkey: the runtime
+   * refuses it (`HotKeySetTxRateLimitExceeded`) until `LastTxBlock(coldkey) + TxRateLimit` has
+   * passed. Read from storage; nothing when the runtime has neither item or the limit is 0.
+   */
+  private async swapWait(coldkey: string): Promise<{ waitBlocks?: number }> {
+    const limitOf = this.optionalStorage('subtensorModule', 'txRateLimit');
+    const lastOf = this.optionalStorage('subtensorModule', 'lastTxBlock');
+    if (!limitOf || !lastOf) return {};
+    const [limit, last, best] = await Promise.all([limitOf(), lastOf(coldkey), this.bestBlock()]);
+    const blocks = toNum(limit);
+    if (blocks === 0) return {};
+    return { waitBlocks: Math.max(1, toNum(last) + blocks - best) };
   }
 
   /**
