@@ -63,7 +63,9 @@ export function bittensorChecklist(networkName: string, hotkey: string | null, n
   } else if (young.length > 0 && earning.length === 0) {
     items.push({ id: 'earning', ok: null, label: 'Incentive and emission', detail: `Registered less than an epoch ago on ${young.map(where).join(', ')}: the first emission comes after the next epoch.`, fix: null });
   } else {
-    items.push({ id: 'earning', ok: true, label: 'Incentive and emission', detail: `Last epoch's emission: ${earning.map((n) => `${n.emissionText ?? ''} on ${where(n)}`).join(', ')}.`, fix: null });
+    // Emission with 0 incentive is the stake's share (dividends), not pay for mining: say so.
+    const share = (n: NeuronView) => (n.incentive ?? 0) > 0 ? `incentive ${((n.incentive ?? 0) * 100).toFixed(2)}%` : 'from the stake on your hotkey; mining incentive 0.00%';
+    items.push({ id: 'earning', ok: true, label: 'Incentive and emission', detail: `Last epoch's emission: ${earning.map((n) => `${n.emissionText ?? ''} on ${where(n)} (${share(n)})`).join(', ')}.`, fix: null });
   }
   return items;
 }

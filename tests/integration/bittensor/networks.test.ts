@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
+import type { KeyringPair } from '@polkadot/keyring/types';
 import { cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createCore, type Core } from '@core/create-core';
@@ -22,6 +24,8 @@ import { CLI, tempDataDir } from '../../helpers/serve-process';
 let chain: ChopsticksChain;
 let dataDir: string;
 let core: Core | undefined;
+/** The wallet's coldkey (the test imported its phrase), to stake as the network's setup. */
+let walletColdkey: KeyringPair;
 const KDF = { name: 'argon2id', memoryKiB: 64 * 1024, iterations: 3, parallelism: 1 } as const;
 
 function cli(args: string[]) {
@@ -83,7 +87,8 @@ describe('Bittensor network profiles on the spec-218 runtime', () => {
 
     // A fresh wallet (never a genesis dev key) whose coldkey the chain funded.
     const phrase = mnemonicGenerate(12);
-    const coldkey = new Keyring({ type: 'sr25519', ss58Format: 42 }).addFromUri(phrase).address;
+    walletColdkey = new Keyring({ type: 'sr25519', ss58Format: 42 }).addFromUri(phrase);
+    const coldkey = walletColdkey.address;
     await chain.fund({ [coldkey]: 3n * TAO + TAO / 2n });
     core = createCore({ dataDir, host: 'headless', version: 'test', logConsole: false });
     (core.vault.service as unknown as { kdf: unknown }).kdf = KDF;
@@ -232,7 +237,7 @@ describe('Bittensor network profiles on the spec-218 runtime', () => {
     }
   });
 
-  it('the Rewards page reads the metagraph: real reasons in the checklist, and an epoch reaches it', async () => {
+  it('the Rewards page reads the metagraph: real reasons in the checklist, an epoch reaches it, and emission reaches our hotkey through stake', async () => {
     const item = (v: RewardsView, id: ChecklistItem['id']) => v.checklist.find((c) => c.id === id);
     const first = await call<RewardsView>('rewards.get', { range: 'day' });
     const mine = first.metagraph?.[0];
@@ -249,5 +254,38 @@ describe('Bittensor network profiles on the spec-218 runtime', () => {
     expect(neuron?.epochsSinceRegistration).toBeGreaterThanOrEqual(1);
     expect(neuron?.emission).toBe('0');
     expect(item(after, 'earning')).toMatchObject({ ok: false, detail: expect.stringMatching(/^No incentive for \d+ epochs? on subnet 1 \(incentive 0\.00%, emission 0 α\)\. Validators are not scoring your miner/) as string });
+    // Emission reaching our hotkey. On spec 218 the epoch splits a subnet's emission by stake
+    // alone (weights never become incentive: docs/networks.md), so it reaches a hotkey that holds
+    // stake. Network setup: the genesis pool holds 1 rao of alpha, so give it 11 alpha (storage)
+    // or a stake buys none; then the wallet's own coldkey stakes 1 TAO to its hotkey.
+    await chain.rpc('dev_setStorage', [{ SubtensorModule: { SubnetAlphaIn: [[[1], (11n * TAO).toString()]] } }]);
+    await chain.fund({ [walletColdkey.address]: 5n * TAO });
+    const api = await ApiPromise.create({ provider: new WsProvider(chain.url), noInitWarn: true });
+    try {
+      const nonce = (await api.rpc.system.accountNextIndex(walletColdkey.address)).toNumber();
+      const failed = await new Promise<string | null>((resolve, reject) => {
+        api.tx.subtensorModule!.addStake!(neuron?.hotkey ?? '', 1, TAO)
+          .signAndSend(walletColdkey, { nonce }, (result) => {
+            if (result.status.isInBlock) resolve(result.dispatchError ? result.dispatchError.toString() : null);
+          })
+          .catch(reject);
+      });
+      expect(failed).toBeNull();
+    } finally {
+      await api.disconnect();
+    }
+    await chain.newBlocks(1);
+    const earning = await call<RewardsView>('rewards.get', { range: 'day' });
+    const paid = earning.metagraph?.[0];
+    expect(BigInt(paid?.emission ?? '0')).toBeGreaterThan(0n);
+    expect(paid?.incentive).toBe(0);
+    expect(paid?.emissionText).toMatch(/^[\d.]+ α$/);
+    expect(item(earning, 'earning')).toEqual({
+      id: 'earning',
+      ok: true,
+      label: 'Incentive and emission',
+      detail: `Last epoch's emission: ${paid?.emissionText ?? ''} on subnet 1 (from the stake on your hotkey; mining incentive 0.00%).`,
+      fix: null,
+    });
   });
 });
