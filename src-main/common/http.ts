@@ -22,7 +22,7 @@ function unavailable(party: string, url: string, cause: string): AppError {
 export async function httpJson(
   party: string,
   url: string,
-  init: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: string; timeoutMs?: number; idempotent?: boolean },
+  init: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: string | Uint8Array<ArrayBuffer>; timeoutMs?: number; idempotent?: boolean },
 ): Promise<HttpAnswer> {
   let res: Response | undefined;
   const idempotent = init.idempotent ?? init.method === 'GET';
@@ -56,11 +56,16 @@ export async function httpJson(
   return { status: res.status, json, date: res.headers.get('date') };
 }
 
-/** `{"error":{"code","message"}}` → an AppError with the HTTP status mapped to our codes. */
+/**
+ * `{"error":{"code","message"}}` (ours) or `{"detail":"…"}` (FastAPI's HTTPException, what the
+ * public Platform hub answers, e.g. 401 `stale signature`) → an AppError with the HTTP status
+ * mapped to our codes.
+ */
 export function httpError(party: string, answer: HttpAnswer): AppError {
   const body = (answer.json as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+  const detail = (answer.json as { detail?: unknown } | null)?.detail;
   const code = typeof body?.code === 'string' ? body.code : `HTTP_${answer.status}`;
-  const message = typeof body?.message === 'string' ? body.message : `HTTP ${answer.status}`;
+  const message = typeof body?.message === 'string' ? body.message : typeof detail === 'string' && detail.length <= 500 ? detail : `HTTP ${answer.status}`;
   const details = { status: answer.status, networkCode: code, reason: message.toLowerCase(), serverTime: answer.date ? new Date(answer.date).toISOString() : undefined };
   if (answer.status >= 500) return new AppError('UNAVAILABLE', `The ${party} had a problem (${message}).`, { details });
   switch (answer.status) {

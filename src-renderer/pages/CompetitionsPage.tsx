@@ -44,10 +44,10 @@ export function CompetitionsPage() {
       ) : (
         <Card title="Catalogue">
           {network?.kind === 'bittensor' ? (
-            <EmptyState title="Competitions are on the practice network for now">
+            <EmptyState title="No competitions configured on this network">
               <p>
-                {network.name} is a Bittensor network. Minerva does not list Bittensor subnets as competitions yet: joining, the runner and checkpoint rounds work on the practice network only.
-                On {network.name} you can register your hotkey, serve your axon and publish commitments in Settings → Bittensor.
+                {network.name} is a Bittensor network. Its competitions are the ones you name in Settings: a Platform hub (its challenges) or a Connito checkpoint competition on a subnet. The runner and private
+                inference work on the practice network only. On {network.name} you can also register your hotkey, serve your axon and publish commitments in Settings → Bittensor.
               </p>
               <div className="form-row">
                 <button type="button" className="button button-primary" onClick={() => void selectNetwork(practice?.id ?? 'practice', practiceName)}>

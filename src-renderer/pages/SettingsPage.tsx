@@ -7,6 +7,7 @@ import { NetworksCard } from '../features/networks/NetworksCard';
 import { DiagnosticsCard } from '../features/diagnostics/DiagnosticsCard';
 import { BittensorCard } from '../features/networks/BittensorCard';
 import { ConnitoCard } from '../features/networks/ConnitoCard';
+import { PlatformHubCard } from '../features/networks/PlatformHubCard';
 
 const AUTO_LOCK_CHOICES: { value: number; label: string }[] = [
   { value: 5, label: '5 minutes' },
@@ -29,6 +30,7 @@ export function SettingsPage() {
       </div>
       <BittensorCard />
       <ConnitoCard />
+      <PlatformHubCard />
       {/* Remount the form when settings change (here or in another window), so it starts from the stored values. */}
       <SettingsForm key={JSON.stringify(settings)} settings={settings} desktop={desktop} saved={saved} setSaved={setSaved} />
       <div className="page-grid">

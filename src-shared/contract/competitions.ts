@@ -5,7 +5,8 @@ import { event, method } from './define';
  * Competitions of the selected network and this miner's memberships. Joining is a resumable
  * flow persisted in core: register the hotkey on chain if needed → send the signed join → joined.
  */
-export type CompetitionKind = 'private-inference' | 'model-runner' | 'checkpoint';
+/** `challenge`: a challenge of a Platform-style hub on a Bittensor subnet (docs/networks.md), entered with signed file submissions. */
+export type CompetitionKind = 'private-inference' | 'model-runner' | 'checkpoint' | 'challenge';
 
 export interface CompetitionView {
   id: string;
@@ -47,6 +48,19 @@ export interface MembershipView {
   updatedAt: string;
 }
 
+/** What a Platform hub answered for a signed submission. */
+export interface ChallengeSubmissionView {
+  competitionId: string;
+  /** The challenge's id for it and its status, when the hub said (`{"id","status"}`). */
+  submissionId: string | null;
+  status: string | null;
+  hotkey: string;
+  fileName: string;
+  bytes: number;
+  sha256: string;
+  at: string;
+}
+
 export interface CompetitionsView {
   networkId: string;
   competitions: CompetitionView[];
@@ -67,6 +81,18 @@ export const competitionsMethods = {
   'competitions.join': method<MembershipView>()({ input: z.object({ id: idSchema }).strict(), summary: 'Join a competition (registers the hotkey first if needed).' }),
   'competitions.leave': method<MembershipView>()({ input: z.object({ id: idSchema }).strict(), summary: 'Leave a competition.' }),
   'competitions.retry': method<MembershipView>()({ input: z.object({ id: idSchema }).strict(), summary: 'Retry a failed join or leave now.' }),
+  'competitions.submit': method<ChallengeSubmissionView>()({
+    input: z
+      .object({
+        id: idSchema,
+        fileName: z.string().trim().min(1).max(200),
+        /** The file, base64 (at most 2,000,000 bytes once decoded: the public Platform hub's cap). */
+        contentBase64: z.string().min(1).max(2_700_000),
+        contentType: z.string().max(100).default('application/octet-stream'),
+      })
+      .strict(),
+    summary: 'Send a file to a joined Platform challenge, signed by your hotkey (PROTOCOLS §4).',
+  }),
 };
 
 export const competitionsEvents = {

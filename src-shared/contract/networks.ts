@@ -17,7 +17,7 @@ export interface NetworkProfile {
   builtin: boolean;
   /** What the endpoint said it was when added (bittensor only): every later connection must match it. */
   chain?: ChainIdentityView | null;
-  /** Bittensor only: the signing prefix and the Connito competition (`networks.configure`). */
+  /** Bittensor only: the signing prefix, the Connito competition and the Platform hub (`networks.configure`). */
   settings?: BittensorSettings;
 }
 
@@ -42,12 +42,25 @@ export interface ConnitoSettings {
   commitBlocks: number;
 }
 
+/**
+ * A Platform-style hub on a subnet (PROTOCOLS §4, the public Platform code, docs/networks.md): its
+ * challenges come from the hub's `GET /v1/registry`; a miner takes part by being registered on
+ * `netuid` (there is no join request) and sends submissions signed with the profile's prefix to
+ * `POST /v1/challenges/<slug>/submissions`, where the hub checks the hotkey against the subnet's
+ * metagraph.
+ */
+export interface PlatformSettings {
+  hubUrl: string;
+  netuid: number;
+}
+
 export interface BittensorSettings {
   actionPrefix: ActionPrefix;
   connito: ConnitoSettings | null;
+  platform: PlatformSettings | null;
 }
 
-export const DEFAULT_BITTENSOR_SETTINGS: BittensorSettings = { actionPrefix: 'base-upload-v1', connito: null };
+export const DEFAULT_BITTENSOR_SETTINGS: BittensorSettings = { actionPrefix: 'base-upload-v1', connito: null, platform: null };
 
 export type NetworkKind = 'practice' | 'custom' | 'bittensor';
 export type BittensorPreset = 'finney' | 'test' | 'custom';
@@ -142,6 +155,8 @@ const connitoInput = z
   .strict()
   .refine((c) => c.commitBlocks < c.roundBlocks - 1, { message: 'the commit phase must leave at least two blocks of the round for submissions', path: ['commitBlocks'] });
 
+const platformInput = z.object({ hubUrl: endpointUrlSchema, netuid: z.number().int().min(1).max(65_535) }).strict();
+
 export const networksMethods = {
   'networks.list': method<NetworksView>()({ input: z.object({}).strict(), summary: 'Network profiles, the selected one, and the practice network state.' }),
   'networks.add': method<NetworksView>()({
@@ -150,8 +165,8 @@ export const networksMethods = {
   }),
   'networks.remove': method<NetworksView>()({ input: z.object({ id: z.string().min(1).max(64) }).strict(), summary: 'Remove a network you added.' }),
   'networks.configure': method<NetworksView>()({
-    input: z.object({ id: z.string().min(1).max(64), actionPrefix: z.enum(ACTION_PREFIXES).optional(), connito: connitoInput.nullable().optional() }).strict(),
-    summary: 'Settings of a Bittensor network: the signing prefix of miner actions, and the Connito checkpoint competition (subnet, validator, rounds) or none.',
+    input: z.object({ id: z.string().min(1).max(64), actionPrefix: z.enum(ACTION_PREFIXES).optional(), connito: connitoInput.nullable().optional(), platform: platformInput.nullable().optional() }).strict(),
+    summary: 'Settings of a Bittensor network: the signing prefix of miner actions, the Connito checkpoint competition (subnet, validator, rounds) or none, and the Platform hub (address, subnet) or none.',
   }),
   'networks.select': method<NetworksView>()({ input: z.object({ id: z.string().min(1).max(64) }).strict(), summary: 'Switch to a network (explicit; recorded in the audit log).' }),
 };

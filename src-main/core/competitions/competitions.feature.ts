@@ -62,6 +62,7 @@ export const competitionsFeature = defineFeature({
         'competitions.join': ({ id }) => competitions.join(id),
         'competitions.leave': ({ id }) => competitions.leave(id),
         'competitions.retry': ({ id }) => competitions.retry(id),
+        'competitions.submit': (input) => competitions.submit(input),
       },
       start: () => competitions.start(),
       close: () => competitions.close(),

@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { AppError, isAppError } from '@shared/contract/errors';
-import type { CompetitionView, CompetitionsView, MembershipView } from '@shared/contract/competitions';
+import type { ChallengeSubmissionView, CompetitionView, CompetitionsView, MembershipView } from '@shared/contract/competitions';
 import type { AuditRepo } from '../db/audit.repo';
 import type { Db } from '../db/open';
 import type { ScopedLogger } from '../log/logger';
@@ -271,6 +272,41 @@ export class CompetitionsService {
     };
     await this.restart(again);
     return toView(again);
+  }
+
+  /**
+   * A signed file submission to a joined Platform challenge (PROTOCOLS §4, docs/networks.md). The
+   * hub checks the hotkey against the subnet's metagraph itself; Minerva asks the chain first so a
+   * miner whose UID was taken hears it in words before anything is sent.
+   */
+  async submit(input: { id: string; fileName: string; contentBase64: string; contentType: string }): Promise<ChallengeSubmissionView> {
+    const { network, entry } = await this.entry(input.id);
+    if (entry.kind !== 'challenge') throw new AppError('UNSUPPORTED', `${entry.title} does not take file submissions here.`);
+    const keys = this.requireKeys();
+    const hotkey = keys.hotkey('sr25519');
+    const row = this.memberships.get(network.id, input.id);
+    if (!row || row.state !== 'joined') throw new AppError('FORBIDDEN', `Join ${entry.title} first (Competitions), then submit.`);
+    const client = this.deps.clientFor(network);
+    if (!client.submit) throw new AppError('UNSUPPORTED', 'This network takes no challenge submissions.');
+    if (!(await client.isRegistered(input.id, hotkey.address))) {
+      throw new AppError('FORBIDDEN', `Your hotkey ${hotkey.address} has no UID on subnet ${entry.netuid} any more, so the hub would refuse the submission. Register it again in Settings → Bittensor.`);
+    }
+    const bytes = Buffer.from(input.contentBase64, 'base64');
+    if (bytes.toString('base64') !== input.contentBase64) throw new AppError('VALIDATION', 'The file did not arrive intact (bad base64). Choose it again.');
+    const answer = await client.submit(entry, hotkey, { bytes: new Uint8Array(bytes), fileName: input.fileName, contentType: input.contentType });
+    const view: ChallengeSubmissionView = {
+      competitionId: input.id,
+      submissionId: answer.id,
+      status: answer.status,
+      hotkey: hotkey.address,
+      fileName: input.fileName,
+      bytes: bytes.length,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      at: this.deps.now().toISOString(),
+    };
+    this.deps.audit.append({ at: view.at, actor: 'user', action: 'competitions.submit', detail: { network: network.id, competition: input.id, hotkey: view.hotkey, bytes: view.bytes, sha256: view.sha256, submissionId: view.submissionId } });
+    this.deps.log.info('challenge submission sent', { competition: input.id, bytes: view.bytes, submissionId: view.submissionId, status: view.status });
+    return view;
   }
 
   /** Memberships of the active network (for workers and the rewards checklist). */

@@ -4,12 +4,15 @@ import { connectBittensor, formatTao, type BittensorClient, type ConnectOptions 
 import type { CatalogueEntry, ChainRounds, NetworkClient } from './client';
 import { connitoEntry, connitoId, connitoRounds } from './connito-bittensor';
 import type { ActiveNetwork } from './networks.service';
+import { isPlatformId, platformCatalogue, platformRegistered, platformSubmit } from './platform-bittensor';
 
 /**
  * The NetworkClient of a Bittensor profile, and the one connection per profile it reads through.
  *
- * Bittensor has no practice hub: no catalogue of competitions, no signed joins, no reward ledger;
- * the one competition it knows is the profile's Connito one (connito-bittensor.ts), if configured. What maps (the balance) is read from the chain; what the app asks that
+ * Bittensor has no practice hub: no signed joins, no reward ledger. The competitions it knows are
+ * the profile's Connito one (connito-bittensor.ts) and the challenges of the profile's Platform hub
+ * (platform-bittensor.ts), if configured; for both, joining is holding a UID on the subnet. What
+ * maps (the balance) is read from the chain; what the app asks that
  * only the practice network has comes back as UNSUPPORTED with `details.reason =
  * 'not-on-this-network'`, in words. Registration by burn, the metagraph and commitments are the
  * bittensor feature's own calls (bittensor.feature.ts), since they cost TAO and need a confirmation.
@@ -75,32 +78,48 @@ export function taoAmount(rao: bigint, decimals = 9): string {
   return formatTao(rao, '', decimals).trim();
 }
 
-export function createBittensorNetworkClient(network: ActiveNetwork, connections: BittensorConnections): NetworkClient & ChainRounds {
+export function createBittensorNetworkClient(network: ActiveNetwork, connections: BittensorConnections, now: () => Date = () => new Date()): NetworkClient & ChainRounds {
   const chain = () => connections.get(network);
   const refuse = (what: string) => () => Promise.reject(notOnThisNetwork(what));
   // The profile's Connito competition (connito-bittensor.ts), when its settings name one.
   const settings = network.settings;
   const connito = settings?.connito ? connitoRounds(settings.connito, chain) : null;
   const isConnito = (id: string): boolean => settings?.connito !== null && settings?.connito !== undefined && id === connitoId(settings.connito.netuid);
-  const onlyConnito = (what: string) => (id: string) => (connito && isConnito(id) ? Promise.resolve() : Promise.reject(notOnThisNetwork(what)));
+  const platform = settings?.platform ?? null;
+  const isPlatform = (id: string): boolean => isPlatformId(platform, id);
+  const onlyHere = (what: string) => (id: string) => ((connito && isConnito(id)) || isPlatform(id) ? Promise.resolve() : Promise.reject(notOnThisNetwork(what)));
+  const registerFirst = (netuid: number | undefined) =>
+    new AppError('FORBIDDEN', `Register your hotkey on subnet ${netuid} first: Settings → Bittensor shows the cost and asks before it spends TAO. Then join again.`, { details: { permanent: true } });
   return {
-    // Only the profile's Connito competition, if configured; else an empty catalogue, not an
-    // error, so that pages listing competitions say "none here".
-    catalogue: async (): Promise<CatalogueEntry[]> => (settings?.connito ? [connitoEntry(settings, settings.connito, (await chain()).identity.tokenSymbol)] : []),
+    // The profile's Connito competition and Platform challenges, if configured; else an empty
+    // catalogue, not an error, so that pages listing competitions say "none here".
+    async catalogue(): Promise<CatalogueEntry[]> {
+      if (!settings?.connito && !platform) return [];
+      const symbol = (await chain()).identity.tokenSymbol;
+      const entries = settings?.connito ? [connitoEntry(settings, settings.connito, symbol)] : [];
+      if (settings && platform) entries.push(...(await platformCatalogue(settings, platform, symbol)));
+      return entries;
+    },
     participants: refuse('Counting competition participants'),
-    // Joining the Connito competition is being registered on its subnet: the membership flow skips
-    // its register step when the hotkey holds a UID, and the join tells nobody (no hub).
-    isRegistered: (id, hotkey) => (connito && isConnito(id) ? connito.isRegistered(hotkey) : Promise.reject(notOnThisNetwork('Competition registration'))),
-    register: (id) =>
-      Promise.reject(
-        connito && isConnito(id)
-          ? new AppError('FORBIDDEN', `Register your hotkey on subnet ${settings?.connito?.netuid} first: Settings → Bittensor shows the cost and asks before it spends TAO. Then join again.`, { details: { permanent: true } })
-          : notOnThisNetwork('Registering for a practice competition'),
-      ),
+    // Joining the Connito competition or a Platform challenge is being registered on its subnet:
+    // the membership flow skips its register step when the hotkey holds a UID, and the join tells
+    // nobody (the public Platform hub has no join request; it checks the metagraph per request).
+    isRegistered: (id, hotkey) =>
+      connito && isConnito(id) ? connito.isRegistered(hotkey) : platform && isPlatform(id) ? platformRegistered(platform, chain, hotkey) : Promise.reject(notOnThisNetwork('Competition registration')),
+    async register(id, hotkey) {
+      if (connito && isConnito(id)) throw registerFirst(settings?.connito?.netuid);
+      if (!platform || !isPlatform(id)) throw notOnThisNetwork('Registering for a practice competition');
+      // UID 0 is the subnet owner's: registered, but the public hub refuses it ("blocked uid").
+      if ((await (await chain()).uid(platform.netuid, hotkey.address)) === 0) {
+        throw new AppError('FORBIDDEN', `Your hotkey holds UID 0 on subnet ${platform.netuid}, the subnet owner's place, which the Platform hub refuses. Use another hotkey for mining.`, { details: { permanent: true } });
+      }
+      throw registerFirst(platform.netuid);
+    },
     deregister: refuse('Leaving a practice competition'),
     txStatus: (txId) => (connito ? connito.txStatus(txId) : Promise.reject(notOnThisNetwork('Following a practice transaction'))),
-    join: (entry) => onlyConnito('Joining a competition')(entry.id),
-    leave: (entry) => onlyConnito('Leaving a competition')(entry.id),
+    join: (entry) => onlyHere('Joining a competition')(entry.id),
+    leave: (entry) => onlyHere('Leaving a competition')(entry.id),
+    submit: (entry, hotkey, file) => (platform && isPlatform(entry.id) ? platformSubmit(platform, entry, hotkey, file, now) : Promise.reject(notOnThisNetwork('Sending a challenge submission'))),
     async balance(address) {
       const client = await chain();
       const balance = await client.balance(address);

@@ -53,6 +53,8 @@ export interface NetworkClient {
   /** The signed join of PROTOCOLS §4 (with the EOA proof of §2.9 for private inference). */
   join(entry: CatalogueEntry, hotkey: KeySigner, body: Record<string, unknown>): Promise<void>;
   leave(entry: CatalogueEntry, hotkey: KeySigner): Promise<void>;
+  /** A signed file submission to a Platform challenge (kind `challenge`, PROTOCOLS §4); absent where there are none. */
+  submit?(entry: CatalogueEntry, hotkey: KeySigner, file: { bytes: Uint8Array<ArrayBuffer>; fileName: string; contentType: string }): Promise<{ id: string | null; status: string | null }>;
   /** The reward token's balance of an account, as a decimal string of whole tokens. */
   balance(address: string): Promise<{ amount: string; symbol: string }>;
   /** The chain's block time in ms (epochs in time for the earning checklist); absent: 12 s is assumed. */

@@ -70,7 +70,7 @@ export const networksFeature = defineFeature({
       view: () => networks.view(),
       active: () => networks.active(),
       activeNamed,
-      clientFor: (network) => (network.kind === 'bittensor' ? createBittensorNetworkClient(network, connections) : createNetworkClient(network, ctx.now)),
+      clientFor: (network) => (network.kind === 'bittensor' ? createBittensorNetworkClient(network, connections, ctx.now) : createNetworkClient(network, ctx.now)),
       async bittensor() {
         if (networks.view().profiles.find((p) => p.id === networks.view().selectedId)?.kind !== 'bittensor') throw notBittensor();
         const network = await activeNamed();

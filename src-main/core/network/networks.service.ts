@@ -103,16 +103,20 @@ export class NetworksService {
     return this.changed();
   }
 
-  /** A Bittensor profile's settings: the signing prefix, and the Connito competition (or none). */
-  configure(input: { id: string; actionPrefix?: BittensorSettings['actionPrefix'] | undefined; connito?: BittensorSettings['connito'] | undefined }): NetworksView {
+  /** A Bittensor profile's settings: the signing prefix, the Connito competition and the Platform hub (or none). */
+  configure(input: { id: string; actionPrefix?: BittensorSettings['actionPrefix'] | undefined; connito?: BittensorSettings['connito'] | undefined; platform?: BittensorSettings['platform'] | undefined }): NetworksView {
     const profile = this.repo.list().find((p) => p.id === input.id);
     if (!profile) throw new AppError('NOT_FOUND', 'That network is not in your list.');
     if (profile.kind !== 'bittensor') throw new AppError('UNSUPPORTED', `${profile.name} is not a Bittensor network; only Bittensor networks have these settings.`);
     const before = profile.settings ?? DEFAULT_BITTENSOR_SETTINGS;
-    const settings: BittensorSettings = { actionPrefix: input.actionPrefix ?? before.actionPrefix, connito: input.connito === undefined ? before.connito : input.connito };
+    const settings: BittensorSettings = {
+      actionPrefix: input.actionPrefix ?? before.actionPrefix,
+      connito: input.connito === undefined ? before.connito : input.connito,
+      platform: input.platform === undefined ? before.platform : input.platform,
+    };
     this.repo.setSettings(profile.id, settings);
     this.deps.audit.append({ at: this.deps.now().toISOString(), actor: 'user', action: 'networks.configure', detail: { id: profile.id, ...settings } });
-    this.deps.log.info('network configured', { id: profile.id, actionPrefix: settings.actionPrefix, connito: settings.connito });
+    this.deps.log.info('network configured', { id: profile.id, actionPrefix: settings.actionPrefix, connito: settings.connito, platform: settings.platform });
     return this.changed();
   }
 

@@ -1,7 +1,9 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useVaultStore } from '../vault/vault-store';
-import type { CompetitionKind, CompetitionView, MembershipView } from '@shared/contract/competitions';
-import { membershipAction } from '../../store/actions';
+import type { ChallengeSubmissionView, CompetitionKind, CompetitionView, MembershipView } from '@shared/contract/competitions';
+import { errorText, membershipAction } from '../../store/actions';
+import { rpc } from '../../rpc';
+import { FormError } from '../../components/FormError';
 import { formatBlocks } from '@shared/format/time';
 import { Glossed } from '../../components/Term';
 import { useStore } from '../../store/store';
@@ -10,6 +12,7 @@ export const KIND_LABEL: Record<CompetitionKind, string> = {
   'private-inference': 'Private inference',
   'model-runner': 'Model runner',
   checkpoint: 'Checkpoints',
+  challenge: 'Platform challenge',
 };
 
 const STEP_MARK: Record<string, string> = { pending: '○', active: '◔', done: '●', skipped: '●', failed: '✕' };
@@ -81,6 +84,7 @@ export function CompetitionCard({ competition: c }: { competition: CompetitionVi
         </details>
       ) : null}
       {m && m.state !== 'left' ? <MembershipProgress membership={m} title={c.title} /> : null}
+      {c.kind === 'challenge' && m?.state === 'joined' ? <ChallengeSubmit competition={c} /> : null}
       <div className="form-row competition-actions">
         {!m || m.state === 'left' ? (
           <button type="button" className="button button-primary" onClick={() => act('join')} aria-label={`Join ${c.title}`}>
@@ -100,6 +104,68 @@ export function CompetitionCard({ competition: c }: { competition: CompetitionVi
         {inFlight ? <span className="muted">{m.state === 'joining' ? 'Joining…' : 'Leaving…'}</span> : null}
       </div>
     </article>
+  );
+}
+
+/** The public Platform hub's cap on a submission (docs/networks.md). */
+const MAX_SUBMISSION_BYTES = 2_000_000;
+
+function toBase64(bytes: Uint8Array): string {
+  let text = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(text);
+}
+
+/** A file sent to a joined Platform challenge, signed by the hotkey in core (the renderer never holds a key). */
+function ChallengeSubmit({ competition: c }: { competition: CompetitionView }) {
+  const id = useId();
+  const [file, setFile] = useState<File | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [sent, setSent] = useState<ChallengeSubmissionView | null>(null);
+  const send = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!file) return;
+    setError(null);
+    setSent(null);
+    if (file.size > MAX_SUBMISSION_BYTES) {
+      setError(`${file.name} is ${file.size.toLocaleString('en-US')} bytes; the hub takes at most ${MAX_SUBMISSION_BYTES.toLocaleString('en-US')}.`);
+      return;
+    }
+    setBusy(true);
+    try {
+      const contentBase64 = toBase64(new Uint8Array(await file.arrayBuffer()));
+      setSent(await rpc().invoke('competitions.submit', { id: c.id, fileName: file.name, contentBase64, contentType: file.type || 'application/octet-stream' }));
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form className="inline-form" aria-label={`Submit to ${c.title}`} onSubmit={(e) => void send(e)}>
+      <div className="field">
+        <label htmlFor={id}>File to submit</label>
+        <input id={id} type="file" onChange={(e) => setFile(e.target.files?.[0] ?? null)} disabled={busy} aria-describedby={`${id}-help`} />
+        <p id={`${id}-help`} className="help">
+          Signed by your hotkey and sent to the hub; at most 2 MB.
+        </p>
+      </div>
+      <FormError error={error} />
+      {sent ? (
+        <p role="status" className="membership-ok">
+          Accepted by the hub{sent.submissionId ? ` as ${sent.submissionId}` : ''}
+          {sent.status ? ` (${sent.status})` : ''}: {sent.fileName}, {sent.bytes.toLocaleString('en-US')} bytes, SHA-256 <span className="mono">{sent.sha256.slice(0, 12)}…</span>
+        </p>
+      ) : (
+        <p role="status" className="visually-hidden" />
+      )}
+      <div className="form-row">
+        <button type="submit" className="button button-primary" disabled={busy || !file}>
+          {busy ? 'Sending…' : 'Sign and submit'}
+        </button>
+      </div>
+    </form>
   );
 }
 

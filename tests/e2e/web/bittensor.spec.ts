@@ -84,7 +84,7 @@ test('a miner adds a Bittensor network, registers by burn with the cost shown, c
 
   // The Competitions page says why it is empty here, and offers the way back.
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Competitions', exact: true }).click();
-  await expect(page.getByText('Competitions are on the practice network for now')).toBeVisible();
+  await expect(page.getByText('No competitions configured on this network')).toBeVisible();
   await expect(page.getByRole('button', { name: /^Switch to / })).toBeVisible();
   await page.screenshot({ path: testInfo.outputPath('bittensor-competitions.png'), fullPage: true });
   expect(await axe(page)).toEqual([]);

@@ -84,7 +84,7 @@ describe('Connito checkpoints on the spec-218 runtime', () => {
 
     let view = await call<NetworksView>('networks.add', { kind: 'bittensor', preset: 'custom', endpoint: chain.url, name: 'Local subtensor' });
     const id = view.profiles[1]?.id ?? '';
-    expect(view.profiles[1]?.settings).toEqual({ actionPrefix: 'base-upload-v1', connito: null });
+    expect(view.profiles[1]?.settings).toEqual({ actionPrefix: 'base-upload-v1', connito: null, platform: null });
     await call('networks.select', { id });
     // Not a Bittensor network's setting: refused in words.
     await expect(call('networks.configure', { id: 'practice', actionPrefix: 'platform-upload-v1' })).rejects.toThrow(/NOT_FOUND|not a Bittensor network/);
