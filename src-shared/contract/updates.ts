@@ -17,6 +17,11 @@ export interface UpdateStatus {
   canInstall: boolean;
   /** A feed and a release key are configured in this build. */
   configured: boolean;
+  /**
+   * A standing warning: updates are checked against a key that is not the release key pinned in
+   * this build (`MINERVA_UPDATE_PUBLIC_KEY`, for tests and private builds). Null with the release key.
+   */
+  keyWarning: string | null;
   state: UpdateState;
   /** The newer version the feed offers (signature checked). */
   available: { version: string; releaseDate: string | null; notes: string | null } | null;

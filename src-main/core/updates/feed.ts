@@ -50,10 +50,14 @@ export interface UpdateInfo {
   file: UpdateFile;
 }
 
-/** The channel file a platform reads (electron-updater's names). */
-export function channelFileFor(platform: NodeJS.Platform): string {
+/**
+ * The channel file a platform reads, named as electron-updater names it (checked against its own
+ * Provider in tests/unit/core/updates/electron-updater-format.test.ts): Linux on another CPU than
+ * x64 reads `latest-linux-<arch>.yml`, as electron-builder writes it for that architecture.
+ */
+export function channelFileFor(platform: NodeJS.Platform, arch: string = process.arch): string {
   if (platform === 'darwin') return 'latest-mac.yml';
-  if (platform === 'linux') return 'latest-linux.yml';
+  if (platform === 'linux') return arch === 'x64' ? 'latest-linux.yml' : `latest-linux-${arch}.yml`;
   return 'latest.yml';
 }
 

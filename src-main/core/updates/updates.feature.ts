@@ -1,4 +1,5 @@
 import { defineFeature } from '../kernel/feature';
+import { RELEASE_PUBLIC_KEY } from './release-key';
 import { updatesConfig } from './updates.config';
 import { UpdatesService } from './updates.service';
 
@@ -21,6 +22,7 @@ export const updatesFeature = defineFeature({
       platform: process.platform,
       feedUrl: ctx.config.feedUrl,
       publicKey: ctx.config.publicKey,
+      pinnedKey: RELEASE_PUBLIC_KEY,
       installer: ctx.host.updater,
       log: ctx.log,
       now: ctx.now,

@@ -25,6 +25,8 @@ export interface UpdatesDeps {
   platform: NodeJS.Platform;
   feedUrl: string | null;
   publicKey: string | null;
+  /** The release key pinned in this build (release-key.ts); a different `publicKey` raises `keyWarning`. */
+  pinnedKey: string | null;
   installer: UpdateInstaller | undefined;
   log: ScopedLogger;
   now: () => Date;
@@ -32,6 +34,9 @@ export interface UpdatesDeps {
   /** A verified update waits for the miner's restart. */
   onReady: (version: string) => void;
 }
+
+const KEY_WARNING =
+  'This Minerva trusts an update key that is not the Minerva release key (MINERVA_UPDATE_PUBLIC_KEY is set), so it would install updates that key signs. That is for testing and private builds only: unless you set it on purpose, remove MINERVA_UPDATE_PUBLIC_KEY and restart.';
 
 type Phase = { state: 'idle' | 'checking' | 'up-to-date' } | { state: 'downloading'; info: UpdateInfo; progress: number } | { state: 'available'; info: UpdateInfo } | { state: 'ready'; info: UpdateInfo; file: string } | { state: 'error'; error: AppError; info: UpdateInfo | null };
 
@@ -55,6 +60,7 @@ export class UpdatesService {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly key: KeyObject | null;
   private readonly configError: AppError | null;
+  private readonly keyWarning: string | null;
 
   constructor(private readonly deps: UpdatesDeps) {
     let key: KeyObject | null = null;
@@ -73,6 +79,8 @@ export class UpdatesService {
     }
     this.key = key;
     this.configError = configError;
+    this.keyWarning = deps.publicKey && deps.publicKey !== deps.pinnedKey ? KEY_WARNING : null;
+    if (this.keyWarning) deps.log.warn('updates are checked against a key that is not the release key (MINERVA_UPDATE_PUBLIC_KEY)', { feed: deps.feedUrl });
   }
 
   status(): UpdateStatus {
@@ -84,6 +92,7 @@ export class UpdatesService {
       host: this.deps.host,
       canInstall,
       configured: this.configError === null,
+      keyWarning: this.keyWarning,
       state: p.state,
       available: info && p.state !== 'error' ? { version: info.version, releaseDate: info.releaseDate, notes: info.releaseNotes } : null,
       progress: p.state === 'downloading' ? p.progress : null,
@@ -107,8 +116,9 @@ export class UpdatesService {
       case 'downloading':
         return `Downloading Minerva ${p.info.version} (${Math.round(p.progress * 100)}%). It is checked before anything is installed.`;
       case 'available':
-        return this.deps.installer
-          ? `Minerva ${p.info.version} is available.`
+        if (this.deps.installer) return `Minerva ${p.info.version} is available.`;
+        return this.deps.host === 'electron'
+          ? `Minerva ${p.info.version} is available (signature checked). This installation cannot replace itself (only the AppImage and the Windows installer can), so install the new version from the Minerva website or your package manager; your wallet and data stay as they are.`
           : `Minerva ${p.info.version} is available (signature checked). The desktop app updates itself; this is minerva serve, so install the new version with your package or from the Minerva website and start it again.`;
       case 'ready':
         return `Minerva ${p.info.version} is downloaded and verified. It installs when you restart; your wallet and data stay as they are, and the database is copied before it is upgraded.`;
@@ -173,7 +183,14 @@ export class UpdatesService {
   /** The miner chose to restart: the marker for a rollback first, then the host installs. */
   async restart(): Promise<{ restarting: true }> {
     const installer = this.deps.installer;
-    if (!installer) throw new AppError('UNSUPPORTED', 'This is minerva serve: it has no installer. Install the new version with your package or from the Minerva website, then start it again.');
+    if (!installer) {
+      throw new AppError(
+        'UNSUPPORTED',
+        this.deps.host === 'electron'
+          ? 'This installation cannot replace itself (only the AppImage and the Windows installer can). Install the new version from the Minerva website or your package manager.'
+          : 'This is minerva serve: it has no installer. Install the new version with your package or from the Minerva website, then start it again.',
+      );
+    }
     const p = this.phase;
     if (p.state !== 'ready') throw new AppError('CONFLICT', 'No verified update is waiting. Check for updates first.');
     writePendingUpdate(this.deps.dataDir, { from: this.deps.current, to: p.info.version, previous: installer.keepPrevious() }, this.deps.now());

@@ -1,5 +1,4 @@
-import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,48 +6,34 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '@shared/contract/errors';
 import { downloadVerified, fetchUpdateInfo, refuseDowngrade, releaseKeyFrom } from '@core/updates/feed';
 import { compareVersions } from '@core/updates/version-order';
+import { channelYaml, installerBytes, sha512, startTestFeed, type TestFeed } from '../../../helpers/update-feed';
 
 /**
  * The update feed and its checks against a real generic feed on loopback HTTP: a good update,
  * a tampered file, a wrong signature, a downgrade, a feed naming a file on another host.
  */
-const release = generateKeyPairSync('ed25519');
 const stranger = generateKeyPairSync('ed25519');
-const rawPublic = (key: KeyObject): string => key.export({ format: 'der', type: 'spki' }).subarray(12).toString('base64');
+const installer = installerBytes('0.2.0', 160_000);
 
-const installer = Buffer.from('#!/bin/sh\necho "Minerva 0.2.0"\n'.repeat(5000));
-const sha512 = (b: Buffer): string => createHash('sha512').update(b).digest('base64');
-
-function channel(version: string, file = 'Minerva-0.2.0.AppImage', hash = sha512(installer), size = installer.length): string {
-  return `version: ${version}\nfiles:\n  - url: ${file}\n    sha512: ${hash}\n    size: ${size}\npath: ${file}\nsha512: ${hash}\nreleaseDate: '2026-12-06T04:00:00.000Z'\n`;
-}
-
-// What the feed serves, per test: path -> body.
-let routes = new Map<string, Buffer>();
-function serve(yml: string, { signer = release.privateKey, body = installer }: { signer?: KeyObject; body?: Buffer } = {}): void {
-  const bytes = Buffer.from(yml);
-  routes = new Map([
-    ['/feed/latest-linux.yml', bytes],
-    ['/feed/latest-linux.yml.sig', Buffer.from(sign(null, bytes, signer).toString('base64'))],
-    ['/feed/Minerva-0.2.0.AppImage', body],
-  ]);
-}
-
-let server: Server;
+let feed: TestFeed;
 let feedUrl: string;
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    const body = routes.get(req.url ?? '');
-    if (!body) return void res.writeHead(404).end();
-    res.writeHead(200, { 'content-length': body.length }).end(body);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  feedUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/feed/`;
+  feed = await startTestFeed();
+  feedUrl = feed.url;
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(() => feed.close());
+const serve = (release: { version: string; url?: string; hash?: string; signer?: KeyObject; served?: Buffer; yml?: string }) =>
+  feed.publish({
+    version: release.version,
+    file: installer,
+    ...(release.served ? { served: release.served } : {}),
+    ...(release.signer ? { signer: release.signer } : {}),
+    ...(release.yml || release.url || release.hash
+      ? { yml: release.yml ?? channelYaml({ version: release.version, url: release.url ?? `Minerva-${release.version}.AppImage`, sha512: release.hash ?? sha512(installer), size: installer.length }) }
+      : {}),
+  });
 
-const key = (): KeyObject => releaseKeyFrom(rawPublic(release.publicKey));
+const key = (): KeyObject => releaseKeyFrom(feed.key.publicKey);
 const check = () => fetchUpdateInfo({ feedUrl, publicKey: key(), platform: 'linux' });
 async function refusal(p: Promise<unknown>): Promise<AppError> {
   const error = await p.then(() => null, (e: unknown) => e);
@@ -58,7 +43,7 @@ async function refusal(p: Promise<unknown>): Promise<AppError> {
 
 describe('update feed on loopback', () => {
   it('accepts a signed newer release and downloads the file with a matching sha512', async () => {
-    serve(channel('0.2.0'));
+    serve({ version: '0.2.0' });
     const info = await check();
     expect(info).toMatchObject({ version: '0.2.0', file: { name: 'Minerva-0.2.0.AppImage', size: installer.length } });
     expect(refuseDowngrade('0.1.0', info.version)).toBe('newer');
@@ -69,22 +54,22 @@ describe('update feed on loopback', () => {
   });
 
   it('refuses a channel file signed by another key (or with no valid signature)', async () => {
-    serve(channel('0.2.0'), { signer: stranger.privateKey });
+    serve({ version: '0.2.0', signer: stranger.privateKey });
     const error = await refusal(check());
     expect(error.code).toBe('UPDATE_SIGNATURE_INVALID');
     expect(error.message).toMatch(/not signed by the Minerva release key.*nothing was installed/);
     // A signed file altered afterwards (here: a different hash) fails the same check.
-    serve(channel('0.2.0'));
-    routes.set('/feed/latest-linux.yml', Buffer.from(channel('0.2.0', 'Minerva-0.2.0.AppImage', sha512(Buffer.from('evil')))));
+    serve({ version: '0.2.0' });
+    feed.routes.set('/feed/latest-linux.yml', Buffer.from(channelYaml({ version: '0.2.0', sha512: sha512(Buffer.from('evil')), size: installer.length })));
     expect((await refusal(check())).code).toBe('UPDATE_SIGNATURE_INVALID');
-    routes.set('/feed/latest-linux.yml.sig', Buffer.from('not base64 at all'));
+    feed.routes.set('/feed/latest-linux.yml.sig', Buffer.from('not base64 at all'));
     expect((await refusal(check())).code).toBe('UPDATE_SIGNATURE_INVALID');
   });
 
   it('refuses a tampered file: different bytes, or more bytes than announced, and deletes it', async () => {
     const tampered = Buffer.from(installer);
     tampered[100] = 0x41 ^ tampered[100]!;
-    serve(channel('0.2.0'), { body: tampered });
+    serve({ version: '0.2.0', served: tampered });
     const info = await check();
     const dir = mkdtempSync(join(tmpdir(), 'minerva-upd-'));
     const error = await refusal(downloadVerified(info, dir));
@@ -92,7 +77,7 @@ describe('update feed on loopback', () => {
     expect(error.message).toMatch(/sha512 differs.*deleted and nothing was installed/);
     expect(readdirSync(dir)).toEqual([]);
 
-    serve(channel('0.2.0'), { body: Buffer.concat([installer, Buffer.from('extra')]) });
+    serve({ version: '0.2.0', served: Buffer.concat([installer, Buffer.from('extra')]) });
     const longer = await refusal(downloadVerified(await check(), dir));
     expect(longer.code).toBe('UPDATE_TAMPERED');
     expect(longer.message).toMatch(/larger than/);
@@ -100,7 +85,7 @@ describe('update feed on loopback', () => {
   });
 
   it('refuses a downgrade even when it is signed; the same version is "up to date"', async () => {
-    serve(channel('0.0.9'));
+    serve({ version: '0.0.9' });
     const info = await check();
     const error = (() => {
       try {
@@ -117,7 +102,7 @@ describe('update feed on loopback', () => {
 
   it('refuses a signed feed that names a file on another host or outside the feed folder', async () => {
     for (const file of ['https://evil.example/Minerva.AppImage', '../Minerva-0.2.0.AppImage', '/other/Minerva-0.2.0.AppImage']) {
-      serve(channel('0.2.0', file));
+      serve({ version: '0.2.0', url: file });
       const error = await refusal(check());
       expect(error.code).toBe('UPDATE_FEED_INVALID');
       expect(error.message).toMatch(/outside the feed/);
@@ -125,7 +110,7 @@ describe('update feed on loopback', () => {
   });
 
   it('refuses a signed feed that is not the generic provider format', async () => {
-    serve('version: banana\nfiles: []\n');
+    serve({ version: '0.2.0', yml: 'version: banana\nfiles: []\n' });
     const error = await refusal(check());
     expect(error.code).toBe('UPDATE_FEED_INVALID');
     expect(error.message).toContain('version must look like 1.2.3');

@@ -1,5 +1,3 @@
-import { createHash, generateKeyPairSync, sign } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,36 +6,26 @@ import type { UpdateStatus } from '@shared/contract/updates';
 import { createLogger } from '@core/log/logger';
 import { readPendingUpdate } from '@core/updates/pending';
 import { UpdatesService, feedProblem, type UpdateInstaller } from '@core/updates/updates.service';
+import { startTestFeed, type TestFeed } from '../../../helpers/update-feed';
 
 /**
  * The updates service over a real loopback feed: the desktop app downloads, verifies and waits for
  * the miner's restart (which writes the rollback marker before the host installs); minerva serve
  * only shows what is available; a build without a feed or key says so.
  */
-const release = generateKeyPairSync('ed25519');
-const publicKey = release.publicKey.export({ format: 'der', type: 'spki' }).subarray(12).toString('base64');
-const file = Buffer.alloc(200_000, 7);
-const yml = Buffer.from(`version: 0.3.0\nfiles:\n  - url: Minerva-0.3.0.AppImage\n    sha512: ${createHash('sha512').update(file).digest('base64')}\n    size: ${file.length}\nreleaseDate: '2026-12-06T04:00:00.000Z'\n`);
-const routes = new Map<string, Buffer>([
-  ['/latest-linux.yml', yml],
-  ['/latest-linux.yml.sig', Buffer.from(sign(null, yml, release.privateKey).toString('base64'))],
-  ['/Minerva-0.3.0.AppImage', file],
-]);
-let server: Server;
+let feed: TestFeed;
 let feedUrl: string;
+let publicKey: string;
+let file: Buffer;
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    const body = routes.get(req.url ?? '');
-    if (!body) return void res.writeHead(404).end();
-    res.writeHead(200).end(body);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const a = server.address();
-  feedUrl = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}/`;
+  feed = await startTestFeed({ prefix: '/' });
+  feedUrl = feed.url;
+  publicKey = feed.key.publicKey;
+  file = feed.publish({ version: '0.3.0' }).file;
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(() => feed.close());
 
-function service(options: { installer?: UpdateInstaller; feed?: string | null; key?: string | null; current?: string } = {}) {
+function service(options: { installer?: UpdateInstaller; feed?: string | null; key?: string | null; pinned?: string | null; current?: string; host?: 'electron' | 'headless' } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'minerva-updsvc-'));
   const changes: UpdateStatus[] = [];
   const ready: string[] = [];
@@ -45,10 +33,11 @@ function service(options: { installer?: UpdateInstaller; feed?: string | null; k
   const svc = new UpdatesService({
     dataDir,
     current: options.current ?? '0.1.0',
-    host: options.installer ? 'electron' : 'headless',
+    host: options.host ?? (options.installer ? 'electron' : 'headless'),
     platform: 'linux',
     feedUrl: options.feed === undefined ? feedUrl : options.feed,
     publicKey: options.key === undefined ? publicKey : options.key,
+    pinnedKey: options.pinned === undefined ? null : options.pinned,
     installer: options.installer,
     log,
     now: () => new Date('2026-12-06T05:00:00Z'),
@@ -84,6 +73,24 @@ describe('updates service', () => {
     expect(status.words).toMatch(/The desktop app updates itself; this is minerva serve/);
     expect(ready).toEqual([]);
     await expect(svc.restart()).rejects.toMatchObject({ code: 'UNSUPPORTED' });
+  });
+
+  it('desktop without an installer (deb, macOS, a dev run): says to install from the website; restart is refused in those words', async () => {
+    const { svc } = service({ host: 'electron' });
+    const status = await svc.check();
+    expect(status).toMatchObject({ state: 'available', canInstall: false, host: 'electron' });
+    expect(status.words).toMatch(/cannot replace itself.*Minerva website or your package manager/);
+    await expect(svc.restart()).rejects.toThrow(/cannot replace itself/);
+  });
+
+  it('a key other than the pinned release key raises a standing warning; the pinned key does not', async () => {
+    const test = service();
+    expect(test.svc.status().keyWarning).toMatch(/not the Minerva release key.*MINERVA_UPDATE_PUBLIC_KEY/);
+    expect(test.svc.status().configured).toBe(true);
+    // The warning stays through a check, whatever its outcome.
+    expect((await test.svc.check()).keyWarning).not.toBeNull();
+    expect(service({ pinned: publicKey }).svc.status().keyWarning).toBeNull();
+    expect(service({ feed: null, key: null }).svc.status().keyWarning).toBeNull();
   });
 
   it('the same version is up to date; a newer running version refuses the feed as a downgrade', async () => {
