@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
-import { Worker } from 'node:worker_threads';
 import { AppError } from '@shared/contract/errors';
+import { runWorkerTask } from '../kernel/worker-task';
 import { whatItIs } from './publishable';
 
 /** 64 KiB: each chunk is hashed while still in the CPU cache (see hash-worker.cjs for the figures). */
@@ -41,32 +41,21 @@ export async function hashFile(
   if (!info.isFile()) throw new AppError('VALIDATION', `${path} ${whatItIs(info)}, not a file; a checkpoint is one file.`);
   signal?.throwIfAborted();
   const total = info.size;
-  const result = await new Promise<{ sha256: string; size: number }>((resolve, reject) => {
-    const worker = new Worker(WORKER_URL, { workerData: { path, everyMs, chunkBytes: CHUNK_BYTES } });
-    let settled = false;
-    const finish = (fn: () => void): void => {
-      if (settled) return;
-      settled = true;
-      signal?.removeEventListener('abort', onAbort);
-      fn();
-    };
-    const onAbort = (): void => {
-      const reason: unknown = signal?.reason;
-      finish(() => reject(reason instanceof Error ? reason : new DOMException('Hashing was stopped.', 'AbortError')));
-      void worker.terminate();
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    worker.on('message', (m: { type: 'progress'; done: number } | { type: 'done'; sha256: string; size: number }) => {
-      if (settled) return;
+  const result = await runWorkerTask<{ type: 'progress'; done: number } | { type: 'done'; sha256: string; size: number }, { sha256: string; size: number }>({
+    url: WORKER_URL,
+    workerData: { path, everyMs, chunkBytes: CHUNK_BYTES },
+    signal,
+    onMessage: (m, done) => {
       if (m.type === 'progress') onProgress(m.done, total);
-      else finish(() => resolve({ sha256: m.sha256, size: m.size }));
-    });
-    worker.on('error', (error: NodeJS.ErrnoException) => {
-      // A read that failed carries its syscall; anything else is the thread itself (e.g. a broken install).
-      const failure = error.syscall !== undefined ? readError(path, error) : new AppError('INTERNAL', `Minerva's hashing thread could not run (${error.code ?? error.message}). Reinstall Minerva, then try again.`);
-      finish(() => reject(failure));
-    });
-    worker.on('exit', (code) => finish(() => reject(new AppError('INTERNAL', `The hashing thread stopped (exit ${code}) before it finished ${path}. Try again.`))));
+      else done({ sha256: m.sha256, size: m.size });
+    },
+    aborted: () => {
+      const reason: unknown = signal?.reason;
+      return reason instanceof Error ? reason : new DOMException('Hashing was stopped.', 'AbortError');
+    },
+    // A read that failed carries its syscall; anything else is the thread itself (e.g. a broken install).
+    failed: (error) => (error.syscall !== undefined ? readError(path, error) : new AppError('INTERNAL', `Minerva's hashing thread could not run (${error.code ?? error.message}). Reinstall Minerva, then try again.`)),
+    exited: (code) => new AppError('INTERNAL', `The hashing thread stopped (exit ${code}) before it finished ${path}. Try again.`),
   });
   onProgress(result.size, total);
   return { ...result, mtimeMs: info.mtimeMs };

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { Worker } from 'node:worker_threads';
 import { AppError } from '@shared/contract/errors';
+import { runWorkerTask } from '../../kernel/worker-task';
 
 /**
  * The worker's file. From source it is this folder's pow-worker.mjs; in the bundle
@@ -33,35 +33,18 @@ export interface PowSolution {
  * The expected number of attempts is the difficulty itself.
  */
 export function solvePow(challenge: PowChallenge, onProgress: (attempts: number) => void, signal?: AbortSignal, everyMs = 250): Promise<PowSolution> {
-  if (signal?.aborted) return Promise.reject(cancelled());
   // A random start, so two solves of the same challenge do not repeat each other's work.
   const startNonce = randomBytes(6).readUIntLE(0, 6);
-  return new Promise<PowSolution>((resolve, reject) => {
-    const worker = new Worker(WORKER_URL, {
-      workerData: { blockHash: challenge.blockHash, hotkey: challenge.hotkey, difficulty: challenge.difficulty.toString(), startNonce: String(startNonce), everyMs },
-    });
-    let settled = false;
-    const finish = (fn: () => void): void => {
-      if (settled) return;
-      settled = true;
-      signal?.removeEventListener('abort', onAbort);
-      fn();
-    };
-    const onAbort = (): void => {
-      finish(() => reject(cancelled()));
-      void worker.terminate();
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    worker.on('message', (m: { type: 'progress'; attempts: number } | { type: 'done'; nonce: string; seal: string; attempts: number }) => {
-      if (settled) return;
+  return runWorkerTask<{ type: 'progress'; attempts: number } | { type: 'done'; nonce: string; seal: string; attempts: number }, PowSolution>({
+    url: WORKER_URL,
+    workerData: { blockHash: challenge.blockHash, hotkey: challenge.hotkey, difficulty: challenge.difficulty.toString(), startNonce: String(startNonce), everyMs },
+    signal,
+    onMessage: (m, done) => {
       if (m.type === 'progress') onProgress(m.attempts);
-      else finish(() => resolve({ block: challenge.block, nonce: BigInt(m.nonce), seal: m.seal, attempts: m.attempts }));
-    });
-    worker.on('error', (error: Error) => finish(() => reject(new AppError('INTERNAL', `Minerva's proof-of-work thread could not run (${error.message}). Reinstall Minerva, then try again.`))));
-    worker.on('exit', (code) => finish(() => reject(new AppError('INTERNAL', `The proof-of-work thread stopped (exit ${code}) before it found a solution. Try again.`))));
+      else done({ block: challenge.block, nonce: BigInt(m.nonce), seal: m.seal, attempts: m.attempts });
+    },
+    aborted: () => new AppError('CONFLICT', 'The proof-of-work registration was cancelled. Nothing was sent.', { details: { reason: 'cancelled' } }),
+    failed: (error) => new AppError('INTERNAL', `Minerva's proof-of-work thread could not run (${error.message}). Reinstall Minerva, then try again.`),
+    exited: (code) => new AppError('INTERNAL', `The proof-of-work thread stopped (exit ${code}) before it found a solution. Try again.`),
   });
-}
-
-function cancelled(): AppError {
-  return new AppError('CONFLICT', 'The proof-of-work registration was cancelled. Nothing was sent.', { details: { reason: 'cancelled' } });
 }
