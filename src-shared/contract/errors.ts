@@ -18,6 +18,8 @@ export const APP_ERROR_CODES = [
   'UNAUTHENTICATED',
   'TOO_LARGE',
   'UNSUPPORTED',
+  // stopped because the miner asked (a cancel is not a failure: the UI says it neutrally)
+  'CANCELLED',
   // storage
   'DB_FROM_FUTURE',
   'DB_CORRUPT',

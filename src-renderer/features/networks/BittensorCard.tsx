@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
 import type { BittensorOverview, NeuronView, PowProgress, RegisterQuote, ServeQuote, SwapQuote } from '@shared/contract/bittensor';
-import { rpc } from '../../rpc';
+import { rpc, RpcError } from '../../rpc';
 import { errorText, toastError } from '../../store/actions';
 import { useStore } from '../../store/store';
 import { Card } from '../../components/Card';
@@ -417,8 +417,9 @@ function RegisterByPow({ overview, onDone }: { overview: BittensorOverview; onDo
       push('info', `Registered on subnet ${done.netuid} as UID ${done.uid} in block ${done.blockNumber} (proof of work).`);
       await onDone();
     } catch (e) {
-      // A cancel the miner asked for is shown under the progress bar, not as an error.
-      if ((e as { details?: { reason?: string } }).details?.reason !== 'cancelled') toastError(e);
+      // A cancel the miner asked for is not an error: a neutral note (the bar says how far it got).
+      if (e instanceof RpcError && e.code === 'CANCELLED') push('info', 'Registration cancelled. Nothing was sent.');
+      else toastError(e);
     }
   };
   const cancel = async () => {

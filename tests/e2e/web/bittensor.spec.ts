@@ -142,6 +142,10 @@ test('a miner adds a Bittensor network, registers by burn with the cost shown, c
   expect(await axe(page)).toEqual([]);
   await pow.getByRole('button', { name: 'Cancel' }).click();
   await expect(progress).toContainText(/Cancelled after [\d,]+ attempts\. Nothing was sent\./);
+  // A cancel the miner asked for reads as a neutral note, never as a red error.
+  await expect(page.locator('.toast').filter({ hasText: 'Registration cancelled. Nothing was sent.' })).toHaveAttribute('role', 'status');
+  await expect(page.getByRole('alert').filter({ hasText: /cancelled/i })).toHaveCount(0);
+  await page.screenshot({ path: testInfo.outputPath('bittensor-pow-cancelled.png'), fullPage: true });
   await chain.rpc('dev_setStorage', [{ SubtensorModule: { Difficulty: [[[1], 20_000]] } }]);
   await page.getByRole('button', { name: 'Refresh' }).click();
   await expect(pow.getByLabel('Subnet', { exact: true })).toContainText('about 20,000 attempts');

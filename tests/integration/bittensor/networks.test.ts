@@ -216,7 +216,7 @@ describe('Bittensor network profiles on the spec-218 runtime', () => {
       // The main event loop stays free while the worker solves: another call answers meanwhile.
       expect((await call<BittensorOverview>('bittensor.overview', {})).pow).toMatchObject({ state: 'solving', netuid: 1, expected: '2000000000' });
       expect(await call('bittensor.cancelPow', {})).toEqual({ cancelled: true });
-      await expect(running).rejects.toThrow(/CONFLICT .*cancelled\. Nothing was sent/);
+      await expect(running).rejects.toThrow(/CANCELLED .*cancelled\. Nothing was sent/);
       expect(events.at(-1)?.state).toBe('cancelled');
       expect(events.at(-1)?.detail).toMatch(/^Cancelled after [\d,]+ attempts\. Nothing was sent\.$/);
       expect(events.at(-1)?.attempts).toBeGreaterThan(0);

@@ -29,7 +29,7 @@ export interface PowSolution {
 /**
  * Solves subtensor's registration proof of work on a worker thread (see pow-worker.mjs for the
  * seal), so the event loop that answers the UI stays free. `onProgress(attempts)` at most every
- * `everyMs`; an aborted `signal` terminates the worker and rejects with `CONFLICT` (`details.reason = 'cancelled'`).
+ * `everyMs`; an aborted `signal` terminates the worker and rejects with `CANCELLED`.
  * The expected number of attempts is the difficulty itself.
  */
 export function solvePow(challenge: PowChallenge, onProgress: (attempts: number) => void, signal?: AbortSignal, everyMs = 250): Promise<PowSolution> {
@@ -43,7 +43,7 @@ export function solvePow(challenge: PowChallenge, onProgress: (attempts: number)
       if (m.type === 'progress') onProgress(m.attempts);
       else done({ block: challenge.block, nonce: BigInt(m.nonce), seal: m.seal, attempts: m.attempts });
     },
-    aborted: () => new AppError('CONFLICT', 'The proof-of-work registration was cancelled. Nothing was sent.', { details: { reason: 'cancelled' } }),
+    aborted: () => new AppError('CANCELLED', 'The proof-of-work registration was cancelled. Nothing was sent.'),
     failed: (error) => new AppError('INTERNAL', `Minerva's proof-of-work thread could not run (${error.message}). Reinstall Minerva, then try again.`),
     exited: (code) => new AppError('INTERNAL', `The proof-of-work thread stopped (exit ${code}) before it found a solution. Try again.`),
   });
