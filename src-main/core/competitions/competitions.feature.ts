@@ -50,6 +50,7 @@ export const competitionsFeature = defineFeature({
         ctx.domain.emit('competitions.changed', view);
       },
     });
+    ctx.domain.on('networks.configured', ({ id }) => competitions.networkConfigured(id));
     return {
       api: {
         activeMemberships: () => competitions.activeMemberships(),

@@ -59,6 +59,8 @@ export class CompetitionsService {
   private readonly blockMs = new Map<string, number>();
   private lastError: string | null = null;
   private closed = false;
+  /** Networks whose cached catalogue no longer matches their settings (`networkConfigured`). */
+  private readonly outdated = new Set<string>();
   private readonly unsubscribe: (() => void)[] = [];
 
   constructor(private readonly deps: CompetitionsDeps) {
@@ -141,7 +143,7 @@ export class CompetitionsService {
       return { networkId: '', competitions: [], fetchedAt: null, blockMs: null, error: messageOf(error) };
     }
     const cached = this.cache.get(network.id);
-    const stale = !cached || Date.now() - Date.parse(cached.fetchedAt) > this.deps.config.catalogueTtlMs;
+    const stale = !cached || this.outdated.has(network.id) || Date.now() - Date.parse(cached.fetchedAt) > this.deps.config.catalogueTtlMs;
     if (refresh || stale) {
       try {
         const client = this.deps.clientFor(network);
@@ -149,6 +151,7 @@ export class CompetitionsService {
         const counts = await Promise.all(entries.map((e) => client.participants(e.id).catch(() => null)));
         const withCounts = entries.map((e, i) => ({ ...e, participants: counts[i] ?? null }));
         this.cache.put(network.id, this.deps.now().toISOString(), JSON.stringify(withCounts));
+        this.outdated.delete(network.id);
         this.lastError = null;
       } catch (error) {
         this.lastError = `The competitions list could not be loaded: ${messageOf(error)}`;
@@ -186,6 +189,16 @@ export class CompetitionsService {
       membership: rows.has(e.id) ? toView(rows.get(e.id) as MembershipRow) : null,
     }));
     return { networkId, competitions, fetchedAt: this.cache.get(networkId)?.fetchedAt ?? null, blockMs: this.blockMs.get(networkId) ?? null, error: this.lastError };
+  }
+
+  /**
+   * A network's settings changed, and a Bittensor network's catalogue follows them (the Connito
+   * competition): its cached list is outdated now, whatever its age, and the active network's is
+   * fetched again and pushed, so every page (not only the card that changed it) shows the new list.
+   */
+  networkConfigured(networkId: string): void {
+    this.outdated.add(networkId);
+    this.refreshSoon(networkId);
   }
 
   /** After a join or leave, fetch the catalogue again so participant counts follow. */

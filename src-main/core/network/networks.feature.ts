@@ -32,6 +32,8 @@ declare module '../kernel/domain-events' {
   interface DomainEventMap {
     /** Profiles, the selection or the practice network's state changed. */
     'networks.changed': NetworksView;
+    /** A profile's settings changed (`networks.configure`); what is derived from them (the catalogue) is outdated. */
+    'networks.configured': { id: string };
   }
 }
 
@@ -85,7 +87,11 @@ export const networksFeature = defineFeature({
         'networks.add': (input) => networks.add(input),
         'networks.remove': ({ id }) => networks.remove(id),
         'networks.select': ({ id }) => networks.select(id),
-        'networks.configure': (input) => networks.configure(input),
+        'networks.configure': (input) => {
+          const view = networks.configure(input);
+          ctx.domain.emit('networks.configured', { id: input.id });
+          return view;
+        },
       },
       start() {
         // The practice network is the default: bring it up in the background when it is selected.
