@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { BrowserWindow, app, powerMonitor, safeStorage, session, shell } from 'electron';
+import { BrowserWindow, Notification, app, powerMonitor, safeStorage, session, shell } from 'electron';
 import { secretBoxFrom } from './secret-box';
 import { startControlServer, type ControlServer } from '@core/control/server';
 import { createCore, type Core } from '@core/create-core';
@@ -7,6 +7,8 @@ import { resolveDataDir } from '@core/data-dir';
 import { APP_VERSION } from '@core/version';
 import { handleAppProtocol, registerAppScheme } from './app-protocol';
 import { bridgeIpc } from './ipc';
+import { clickUrl, notificationOptions } from './notifications';
+import type { AppNotification } from '@shared/contract/updates';
 import { utilityProcessPracticeHost } from './practice-host';
 import { APP_ORIGIN, isAllowedNavigation, isAllowedPermission, isSafeExternalUrl, mainWindowOptions } from './security';
 import { startPresence, type PresenceShell } from './tray';
@@ -78,6 +80,23 @@ if (!app.requestSingleInstanceLock()) {
     bridgeIpc(core, window);
     // Tray / menu-bar icon, close-to-tray and start at login (tray.ts). Started at login: no window until asked.
     presence = startPresence({ core, window, iconDir: trayIconDir({ packaged: app.isPackaged, resourcesPath: process.resourcesPath, bundleDir: __dirname }) });
+    // Core's notifications (src-main/core/notifications) as OS notifications; a click shows the window on their page.
+    const shown = new Set<Notification>(); // kept referenced until closed, or the click handler is lost
+    core.events.onAny(({ event, payload }) => {
+      if (event !== 'notifications.posted' || !Notification.isSupported()) return;
+      const n = payload as AppNotification;
+      const note = new Notification(notificationOptions(n));
+      shown.add(note);
+      note.on('close', () => shown.delete(note));
+      note.on('click', () => {
+        shown.delete(note);
+        if (!window) return;
+        void window.loadURL(clickUrl(n.href));
+        window.show();
+        window.focus();
+      });
+      note.show();
+    });
     const hidden = startsHidden(process.argv, process.platform === 'darwin' ? app.getLoginItemSettings() : {});
     window.once('ready-to-show', () => {
       if (!hidden || !presence?.trayShown()) window?.show();

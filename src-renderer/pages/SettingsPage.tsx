@@ -8,6 +8,7 @@ import { DiagnosticsCard } from '../features/diagnostics/DiagnosticsCard';
 import { BittensorCard } from '../features/networks/BittensorCard';
 import { ConnitoCard } from '../features/networks/ConnitoCard';
 import { PlatformHubCard } from '../features/networks/PlatformHubCard';
+import { BrowserNotifications } from '../features/notifications/BrowserNotifications';
 
 const AUTO_LOCK_CHOICES: { value: number; label: string }[] = [
   { value: 5, label: '5 minutes' },
@@ -101,9 +102,13 @@ function SettingsForm({ settings, desktop, saved, setSaved }: { settings: Settin
       </Card>
       <Card title="Notifications and logs">
         <div className="field field-check">
-          <input id={ids.notif} type="checkbox" checked={draft.notifications} onChange={(e) => change({ notifications: e.target.checked })} />
-          <label htmlFor={ids.notif}>Show notifications for finished jobs and verdicts</label>
+          <input id={ids.notif} type="checkbox" checked={draft.notifications} onChange={(e) => change({ notifications: e.target.checked })} aria-describedby={`${ids.notif}-help`} />
+          <label htmlFor={ids.notif}>Show notifications</label>
+          <p id={`${ids.notif}-help`} className="help">
+            When the wallet locks itself, earning stops, a checkpoint gets its verdict, or an update is ready to install.
+          </p>
         </div>
+        <BrowserNotifications describedBy={`${ids.notif}-browser`} />
         <div className="field">
           <label htmlFor={ids.logLevel}>Log detail</label>
           <select id={ids.logLevel} value={draft.logLevel} onChange={(e) => change({ logLevel: e.target.value as Settings['logLevel'] })}>

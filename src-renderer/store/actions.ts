@@ -2,6 +2,7 @@ import type { AddNetworkInput, NetworksView } from '@shared/contract/networks';
 import type { SettingsPatch } from '@shared/contract/settings';
 import { onConnectionState, rpc, RpcError } from '../rpc';
 import { useStore } from './store';
+import { startNotifications } from '../features/notifications/notify-actions';
 
 /** Plain functions that call core and put the answers in the store. */
 
@@ -48,6 +49,7 @@ export function startApp(): void {
     if (switched && useStore.getState().competitions.view) void loadCompetitions(false);
   });
   client.on('competitions.changed', (view) => useStore.getState().setCompetitions({ view }));
+  startNotifications();
   store.setApp({ connection: 'connecting' });
 }
 

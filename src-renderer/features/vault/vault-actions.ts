@@ -27,7 +27,8 @@ export function startVault(): void {
     client.on(event, () => void refreshVault());
   }
   client.on('vault.locked', ({ reason, mining }) => {
-    if (reason !== 'idle') return;
+    // With "Show notifications" on, the lock arrives as a notification (or its in-app message) instead.
+    if (reason !== 'idle' || useStore.getState().settings?.notifications) return;
     useStore
       .getState()
       .pushToast(
