@@ -114,39 +114,43 @@ function Neurons({ neurons, onChanged }: { neurons: NeuronView[]; onChanged: () 
   );
 }
 
-function RegisterByBurn({ overview, onDone }: { overview: BittensorOverview; onDone: () => Promise<void> }) {
-  const id = useId();
-  const open = overview.subnets.filter((s) => s.registrationOpen && !overview.neurons.some((n) => n.netuid === s.netuid && n.uid !== null));
-  const [netuid, setNetuid] = useState<number | null>(open[0]?.netuid ?? null);
-  const [quote, setQuote] = useState<RegisterQuote | null>(null);
+/** A button's work: busy while it runs, a failure shown as a toast (the forms below share it). */
+function useBusy(): { busy: boolean; run: (work: () => Promise<void>) => Promise<void> } {
   const [busy, setBusy] = useState(false);
-  const push = useStore((s) => s.pushToast);
-  if (open.length === 0) return <p className="muted">No subnet here accepts a burn registration of your hotkey right now.</p>;
-  const price = async (event: FormEvent) => {
-    event.preventDefault();
-    if (netuid === null) return;
+  const run = async (work: () => Promise<void>) => {
     setBusy(true);
     try {
-      setQuote(await rpc().invoke('bittensor.quoteRegister', { netuid }));
+      await work();
     } catch (e) {
       toastError(e);
     } finally {
       setBusy(false);
     }
   };
+  return { busy, run };
+}
+
+function RegisterByBurn({ overview, onDone }: { overview: BittensorOverview; onDone: () => Promise<void> }) {
+  const id = useId();
+  const open = overview.subnets.filter((s) => s.registrationOpen && !overview.neurons.some((n) => n.netuid === s.netuid && n.uid !== null));
+  const [netuid, setNetuid] = useState<number | null>(open[0]?.netuid ?? null);
+  const [quote, setQuote] = useState<RegisterQuote | null>(null);
+  const { busy, run } = useBusy();
+  const push = useStore((s) => s.pushToast);
+  if (open.length === 0) return <p className="muted">No subnet here accepts a burn registration of your hotkey right now.</p>;
+  const price = async (event: FormEvent) => {
+    event.preventDefault();
+    if (netuid === null) return;
+    await run(async () => setQuote(await rpc().invoke('bittensor.quoteRegister', { netuid })));
+  };
   const confirm = async () => {
     if (!quote) return;
-    setBusy(true);
-    try {
+    await run(async () => {
       const done = await rpc().invoke('bittensor.register', { netuid: quote.netuid, maxBurn: quote.burn });
       push('info', `Registered on subnet ${done.netuid} as UID ${done.uid} in block ${done.blockNumber}.`);
       setQuote(null);
       await onDone();
-    } catch (e) {
-      toastError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <form className="inline-form" aria-label="Register by burn" onSubmit={(e) => void price(e)}>
@@ -199,21 +203,16 @@ function CommitForm({ netuids, onDone }: { netuids: number[]; onDone: () => Prom
   const ids = { netuid: useId(), hash: useId() };
   const [netuid, setNetuid] = useState(netuids[0] ?? 0);
   const [hash, setHash] = useState('');
-  const [busy, setBusy] = useState(false);
+  const { busy, run } = useBusy();
   const push = useStore((s) => s.pushToast);
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    try {
+    await run(async () => {
       const done = await rpc().invoke('bittensor.commit', { netuid, sha256: hash.trim() });
       push('info', `Committed on subnet ${done.netuid} in block ${done.blockNumber}.`);
       setHash('');
       await onDone();
-    } catch (e) {
-      toastError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <form className="inline-form" aria-label="Publish a commitment" onSubmit={(e) => void submit(e)}>
@@ -338,32 +337,20 @@ function ServeAxonForm({ netuids, onDone }: { netuids: number[]; onDone: () => P
 /** The chain side of a hotkey rotation: the retired hotkey's UIDs move to the new one (swap_hotkey, paid by the coldkey). */
 function Swaps({ overview, onDone }: { overview: BittensorOverview; onDone: () => Promise<void> }) {
   const [quote, setQuote] = useState<SwapQuote | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, run } = useBusy();
   const push = useStore((s) => s.pushToast);
   if (overview.swaps.length === 0) return null;
   const price = async (oldHotkey: string) => {
-    setBusy(true);
-    try {
-      setQuote(await rpc().invoke('bittensor.quoteSwapHotkey', { oldHotkey }));
-    } catch (e) {
-      toastError(e);
-    } finally {
-      setBusy(false);
-    }
+    await run(async () => setQuote(await rpc().invoke('bittensor.quoteSwapHotkey', { oldHotkey })));
   };
   const confirm = async () => {
     if (!quote) return;
-    setBusy(true);
-    try {
+    await run(async () => {
       const done = await rpc().invoke('bittensor.swapHotkey', { oldHotkey: quote.oldHotkey, maxCost: quote.cost });
       push('info', `Hotkey swapped on chain in block ${done.blockNumber}: ${done.uids.map((u) => `UID ${u.uid} on subnet ${u.netuid}`).join(', ')} now belong${done.uids.length === 1 ? 's' : ''} to your new hotkey.`);
       setQuote(null);
       await onDone();
-    } catch (e) {
-      toastError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <section aria-label="Hotkey swap on chain" className="note">
