@@ -10,7 +10,7 @@ import { sourceLine, withSession } from '../session';
 import { bytes, clock, table } from '../table';
 
 /**
- * Report commands: `minerva jobs | competitions | rewards | runner | runtime | networks`.
+ * Report commands: `minerva status | jobs | competitions | rewards | runner | runtime | networks`.
  * Each asks the running app (or, when none runs, the data folder) through the contract and
  * prints a table, or with --json the contract's answer as one JSON document.
  */
@@ -348,7 +348,31 @@ function registerNetworks(program: Command, io: CliIo): void {
     );
 }
 
+/** `minerva status`: what the desktop's tray icon shows (core's `presence.get`), so both agree. */
+function registerStatus(program: Command, io: CliIo): void {
+  withCommon(program.command('status'))
+    .description('the mining state, competitions and earnings of the last 24 hours (what the tray icon shows)')
+    .action(
+      guarded(io, async (opts: ReportOpts) => {
+        await withSession(opts, io, async (session) => {
+          const view = await session.call('presence.get');
+          const c = view.competitions;
+          const human = [
+            view.headline,
+            ...(view.next ? [`  ${view.next}`] : []),
+            `Wallet: ${view.walletUnlocked ? 'unlocked' : view.workKeysInMemory ? 'locked, work keys in memory (mining mode)' : view.state === 'no-wallet' ? 'none' : 'locked'}   Network: ${view.networkName ?? 'not reachable'}`,
+            `Competitions: ${c.joined} joined${c.joining > 0 ? `, ${c.joining} joining` : ''}${c.failed > 0 ? `, ${c.failed} failed` : ''}`,
+            `Earned in the last 24 h: ${view.earnedToday ? `${view.earnedToday.amount} ${view.earnedToday.symbol}` : 'not known'}`,
+            sourceLine(session),
+          ].join('\n');
+          report(io, Boolean(opts.json), view, human);
+        });
+      }),
+    );
+}
+
 export const reportCommands: CliCommand[] = [
+  { name: 'status', register: registerStatus },
   { name: 'jobs', register: registerJobs },
   { name: 'competitions', register: registerCompetitions },
   { name: 'rewards', register: registerRewards },
