@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { z } from 'zod';
+import { fsyncDir, writePrivateFileAtomic, writePrivateTemp } from '@common/private-file';
 import { isProcessAlive } from '@common/process';
 import { AppError } from '@shared/contract/errors';
 import { deriveVaultKey, kdfParamsSchema, withSalt, type KdfChoice, type KdfParams } from './kdf';
@@ -170,40 +171,7 @@ export async function writeVaultAtomic(path: string, text: string, hooks: WriteH
   fsyncDir(dirname(path));
 }
 
-/**
- * One private file, atomically: temp file `<path>.tmp-<pid>` (0600) → fsync → rename → fsync the
- * folder. A crash leaves the old or the new file whole under `path` (and at most a temp file that
- * `removeStaleTemps` clears). The vault, its `.bak`, the mining keys and the unlock attempts use it.
- */
-export function writePrivateFileAtomic(path: string, data: string | Uint8Array): void {
-  const temp = `${path}.tmp-${process.pid}`;
-  writePrivateTemp(temp, data);
-  renameSync(temp, path);
-  fsyncDir(dirname(path));
-}
-
-function writePrivateTemp(temp: string, data: string | Uint8Array): void {
-  const fd = openSync(temp, 'w', 0o600);
-  try {
-    writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function fsyncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // not supported on every platform (Windows); the rename itself is still atomic
-  }
-}
+export { writePrivateFileAtomic } from '@common/private-file';
 
 /** Leftover temp files of an interrupted write (their process is gone): never the live vault. */
 export function removeStaleTemps(path: string, names: readonly string[]): void {

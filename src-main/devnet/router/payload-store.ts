@@ -4,8 +4,9 @@
  * name and renamed, so a reader sees the old or the new envelope, never half of one. Its row in
  * router.db (URN, session, plain/encrypted, key version, size) is what everything else looks at.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writePrivateFileAtomic } from '@common/private-file';
 import { formatUrn, parseUrn } from '@shared/protocol/urn';
 import type { Envelope } from '@shared/protocol/envelope';
 import { routerDir } from './router-config';
@@ -31,9 +32,8 @@ export class PayloadStore {
     const text = JSON.stringify(envelope);
     const file = this.file(urn);
     mkdirSync(join(this.root, String(sessionId)), { recursive: true, mode: 0o700 });
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, text, { mode: 0o600 });
-    renameSync(tmp, file);
+    // fsync'd before and after the rename (the file and its folder), so a crash keeps a whole envelope
+    writePrivateFileAtomic(file, text);
     const now = Date.now();
     const row: PayloadRow = {
       urn,
