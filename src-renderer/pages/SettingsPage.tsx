@@ -5,6 +5,7 @@ import { updateSettings } from '../store/actions';
 import { Card } from '../components/Card';
 import { NetworksCard } from '../features/networks/NetworksCard';
 import { DiagnosticsCard } from '../features/diagnostics/DiagnosticsCard';
+import { UpdatesCard } from '../features/updates/UpdatesCard';
 import { BittensorCard } from '../features/networks/BittensorCard';
 import { ConnitoCard } from '../features/networks/ConnitoCard';
 import { PlatformHubCard } from '../features/networks/PlatformHubCard';
@@ -35,6 +36,7 @@ export function SettingsPage() {
       {/* Remount the form when settings change (here or in another window), so it starts from the stored values. */}
       <SettingsForm key={JSON.stringify(settings)} settings={settings} desktop={desktop} saved={saved} setSaved={setSaved} />
       <div className="page-grid">
+        <UpdatesCard />
         <DiagnosticsCard />
       </div>
     </div>

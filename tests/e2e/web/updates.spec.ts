@@ -1,0 +1,51 @@
+import { expect, test } from '@playwright/test';
+import { startServe, tempDataDir, type ServeHandle } from '../../helpers/serve-process';
+import { startTestFeed, type TestFeed } from '../../helpers/update-feed';
+import { axeFindings } from './axe';
+
+/**
+ * Settings → Updates against a real loopback feed signed with a test key (MINERVA_UPDATE_PUBLIC_KEY,
+ * which raises the standing warning): a newer version verified, a tampered feed refused in words,
+ * a downgrade refused. minerva serve shows what is available and how to update a headless install.
+ */
+let feed: TestFeed;
+let serve: ServeHandle;
+test.beforeAll(async () => {
+  feed = await startTestFeed();
+  serve = await startServe({ dataDir: tempDataDir('minerva-e2e-upd-'), args: ['--block-ms', '300'], env: { MINERVA_UPDATE_FEED_URL: feed.url, MINERVA_UPDATE_PUBLIC_KEY: feed.key.publicKey, MINERVA_UPDATE_CHECK_EVERY_MS: '0' } });
+});
+test.afterAll(async () => {
+  await serve?.stop();
+  await feed?.close();
+});
+
+test('Settings → Updates: a newer version verified, a tampered feed and a downgrade refused in words', async ({ page }, testInfo) => {
+  await page.goto(await serve.newLoginUrl());
+  await expect(page.getByRole('status').filter({ hasText: 'Connected' })).toBeVisible();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
+  const card = page.getByRole('region', { name: 'Updates' });
+  await expect(card.getByRole('alert')).toContainText('not the Minerva release key');
+  await expect(card).toContainText('This is Minerva 0.1.0');
+
+  feed.publish({ version: '0.2.0' });
+  await card.getByRole('button', { name: 'Check now' }).click();
+  await expect(card.getByRole('status')).toContainText('Minerva 0.2.0 is available (signature checked)');
+  await expect(card).toContainText('minerva serve does not replace itself');
+  await expect(card.getByRole('button', { name: 'Restart to update' })).toHaveCount(0);
+  expect(await axeFindings(page)).toEqual([]);
+  await card.screenshot({ path: testInfo.outputPath('updates-available.png') });
+
+  // Signed, then altered: the signature no longer matches.
+  feed.publish({ version: '0.3.0' });
+  feed.routes.set('/feed/latest-linux.yml', Buffer.from(feed.routes.get('/feed/latest-linux.yml')!.toString().replace('0.3.0', '9.9.9')));
+  await card.getByRole('button', { name: 'Check now' }).click();
+  await expect(card.getByRole('status')).toContainText('not signed by the Minerva release key');
+  await expect(card.getByRole('status')).toContainText('nothing was installed');
+  await card.screenshot({ path: testInfo.outputPath('updates-tampered.png') });
+
+  feed.publish({ version: '0.0.9' });
+  await card.getByRole('button', { name: 'Check now' }).click();
+  await expect(card.getByRole('status')).toContainText('offers Minerva 0.0.9, older than this version (0.1.0)');
+  expect(await axeFindings(page)).toEqual([]);
+  await card.screenshot({ path: testInfo.outputPath('updates-downgrade.png') });
+});
