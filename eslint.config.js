@@ -44,7 +44,8 @@ const layers = [
     roots: ['src-main/common'],
     may: ['src-shared'],
     node: true,
-    packages: ['@grpc/grpc-js', '@grpc/proto-loader'],
+    // @polkadot/wasm-crypto-init: wasm-crypto.ts starts util-crypto's WASM when it is wanted.
+    packages: ['@grpc/grpc-js', '@grpc/proto-loader', '@polkadot/wasm-crypto-init'],
     why: 'src-main/common is transport plumbing shared by core and the practice network: it knows neither.',
   },
   {

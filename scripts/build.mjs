@@ -75,6 +75,27 @@ const common = {
   banner: { js: "const importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
 };
 
+// @polkadot/util-crypto starts its WebAssembly when imported (~150 ms of CPU before serve could
+// listen); in the core bundle @polkadot/wasm-crypto gets src-main/common/wasm-crypto.ts instead of
+// its init module, which loads the real one when startWasmCrypto() asks (that file says why the
+// results are the same). Only that one import is redirected; the shim's own import gets the real
+// package, the copy @polkadot/wasm-crypto depends on.
+const wasmCryptoShim = join(root, 'src-main', 'common', 'wasm-crypto.ts');
+const deferWasmCrypto = {
+  name: 'defer-polkadot-wasm-crypto',
+  setup(b) {
+    b.onResolve({ filter: /^@polkadot\/wasm-crypto-init$/ }, async (args) => {
+      if (args.importer === wasmCryptoShim) {
+        const wasmCrypto = dirname(fileURLToPath(import.meta.resolve('@polkadot/wasm-crypto')));
+        const real = await b.resolve(args.path, { kind: args.kind, resolveDir: wasmCrypto });
+        return { path: real.path, external: real.external, sideEffects: real.sideEffects };
+      }
+      if (!/[\\/]@polkadot[\\/]wasm-crypto[\\/]/.test(args.importer)) throw new Error(`build: unexpected importer of @polkadot/wasm-crypto-init: ${args.importer}`);
+      return { path: wasmCryptoShim };
+    });
+  },
+};
+
 const started = Date.now();
 // The one core bundle: the CLI's exports, plus the Electron main process behind a require() that
 // esbuild turns into a lazy initializer, so `minerva` never evaluates the Electron-only modules.
@@ -98,7 +119,7 @@ require('./cli.cjs').startElectron();
 if (!onlyRenderer) {
   rmSync(join(root, 'dist', 'node'), { recursive: true, force: true });
   await Promise.all([
-    build({ ...common, stdin: coreEntry, outfile: 'dist/node/cli.cjs', absWorkingDir: root }),
+    build({ ...common, stdin: coreEntry, outfile: 'dist/node/cli.cjs', absWorkingDir: root, plugins: [deferWasmCrypto] }),
     build({ ...common, entryPoints: { 'hash-worker': 'src-main/core/checkpoints/hash-worker.cjs' }, outdir: 'dist/node', absWorkingDir: root }),
     // An ES module (its hash library is ESM-only): same name from source and in dist/node/.
     build({ ...common, format: 'esm', entryPoints: { 'pow-worker': 'src-main/core/network/bittensor/pow-worker.mjs' }, outdir: 'dist/node', absWorkingDir: root, outExtension: { '.js': '.mjs' }, define: {}, banner: {} }),

@@ -10,6 +10,7 @@
  *   const net = await startOrAttachPracticeNetwork({ dataDir });  // the app: reuse one already running
  */
 import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { startWasmCrypto } from '@common/wasm-crypto';
 import { AppError } from '@shared/contract/errors';
 import { ChainNode } from './chain/chain-node';
 import { startChainServer, type ChainServer } from './chain/rpc-server';
@@ -84,6 +85,9 @@ export interface PracticeNetwork {
 
 /** Starts the parties in this process. Refuses (`CONFLICT`) a party already running for this data dir. */
 export async function startPracticeNetwork(options: PracticeNetworkOptions): Promise<PracticeNetwork> {
+  // The chain hashes every block and signature check: util-crypto's WASM (deferred in the app's
+  // bundle until something needs it, src-main/common/wasm-crypto.ts) loads now.
+  startWasmCrypto();
   await cryptoWaitReady();
   const parties = options.parties ?? ['chain', 'hub', 'router', 'validator'];
   const log = options.log ?? silentLog;

@@ -1,6 +1,7 @@
 import type { ApiPromise } from '@polkadot/api';
 import type { SubmittableExtrinsic } from '@polkadot/api/types';
 import type { Codec, ISubmittableResult } from '@polkadot/types/types';
+import { startWasmCrypto } from '@common/wasm-crypto';
 import { AppError } from '@shared/contract/errors';
 import type { ScopedLogger } from '../../log/logger';
 import { axonIpToString, checkAxonAddress } from './axon-address';
@@ -172,7 +173,9 @@ export async function connectBittensor(options: ConnectOptions): Promise<Bittens
     throw new AppError('VALIDATION', `"${endpoint}" is not a WebSocket endpoint. Enter an address that starts with wss:// (or ws:// for a node on this machine).`);
   }
   const timeoutMs = options.timeoutMs ?? 20_000;
-  // @polkadot/api (with rxjs and the type registry) loads when a Bittensor network is used, not with the app.
+  // @polkadot/api (with rxjs and the type registry) loads when a Bittensor network is used, not with the app;
+  // it waits for util-crypto's WASM (cryptoWaitReady), which starts now (src-main/common/wasm-crypto.ts).
+  startWasmCrypto();
   const { ApiPromise, WsProvider } = await import('@polkadot/api');
   const provider = new WsProvider(endpoint, false, {}, timeoutMs);
   let api: ApiPromise | undefined;
