@@ -1,5 +1,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
+import { ApiPromise, WsProvider } from '@polkadot/api';
+import { Keyring } from '@polkadot/keyring';
 import { test, expect } from './fixtures';
 import { startChopsticks, TAO, type ChopsticksChain } from '../../helpers/chopsticks';
 
@@ -155,10 +157,40 @@ test('a miner adds a Bittensor network, registers by burn with the cost shown, c
   await expect(account).toHaveText('3 TAO');
   await page.screenshot({ path: testInfo.outputPath('bittensor-pow-registered.png'), fullPage: true });
 
+  const ourHotkey = (await page.locator('dl[aria-label="Bittensor account"] dd code').nth(1).textContent()) ?? '';
+  expect(ourHotkey).toMatch(/^5[1-9A-HJ-NP-Za-km-z]{47}$/);
   // The Rewards page reads the metagraph and says why this hotkey is not earning yet.
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Rewards', exact: true }).click();
   await expect(page.getByRole('table', { name: 'Emission per subnet' })).toContainText('not served', { timeout: 60_000 });
   await expect(page.getByRole('list', { name: 'Earning checklist' })).toContainText('Not served on subnet 1: validators do not know where to reach your miner');
   await page.screenshot({ path: testInfo.outputPath('bittensor-rewards.png'), fullPage: true });
+  expect(await axe(page)).toEqual([]);
+
+  // Emission reaching this hotkey: spec 218 splits a subnet's emission by stake alone (weights
+  // never become incentive there: docs/networks.md), so a fresh key stakes 1 TAO to our hotkey
+  // (network setup: the genesis pool's 1 rao of alpha is topped up first, or a stake buys none).
+  const staker = new Keyring({ type: 'sr25519', ss58Format: 42 }).addFromUri('//Staker1');
+  await chain.fund({ [staker.address]: 10n * TAO });
+  await chain.rpc('dev_setStorage', [{ SubtensorModule: { SubnetAlphaIn: [[[1], (11n * TAO).toString()]] } }]);
+  const api = await ApiPromise.create({ provider: new WsProvider(chain.url), noInitWarn: true });
+  try {
+    const nonce = (await api.rpc.system.accountNextIndex(staker.address)).toNumber();
+    const failed = await new Promise<string | null>((resolve, reject) => {
+      api.tx.subtensorModule!.addStake!(ourHotkey, 1, TAO)
+        .signAndSend(staker, { nonce }, (result) => {
+          if (result.status.isInBlock) resolve(result.dispatchError ? result.dispatchError.toString() : null);
+        })
+        .catch(reject);
+    });
+    expect(failed).toBeNull();
+  } finally {
+    await api.disconnect();
+  }
+  await chain.newBlocks(1);
+  await page.reload();
+  const checklist = page.getByRole('list', { name: 'Earning checklist' });
+  await expect(checklist).toContainText(/Last epoch's emission: [\d.]+ α on subnet 1 \(from the stake on your hotkey; mining incentive 0\.00%\)\./, { timeout: 60_000 });
+  await expect(page.getByRole('table', { name: 'Emission per subnet' }).getByRole('row').nth(1)).toContainText(/[1-9][\d.]* α/);
+  await page.screenshot({ path: testInfo.outputPath('bittensor-rewards-emission.png'), fullPage: true });
   expect(await axe(page)).toEqual([]);
 });
