@@ -91,8 +91,12 @@ export function verifyChannelSignature(channelBytes: Buffer, signatureText: stri
   }
 }
 
-/** Parses a verified channel file; the file must be a plain name on the feed (no folders, no other host). */
-export function parseChannel(channelBytes: Buffer, feedUrl: string, channelName: string): UpdateInfo {
+/**
+ * Parses a verified channel file; the file must be a plain name on the feed (no folders, no other
+ * host). With `fileExtension` (the host's installer kind, e.g. `AppImage`), the first file whose
+ * name ends with it — as electron-updater's `findFile` — else the first file.
+ */
+export function parseChannel(channelBytes: Buffer, feedUrl: string, channelName: string, fileExtension?: string): UpdateInfo {
   let doc: unknown;
   try {
     doc = loadYaml(channelBytes.toString('utf8'), { schema: JSON_SCHEMA });
@@ -101,7 +105,10 @@ export function parseChannel(channelBytes: Buffer, feedUrl: string, channelName:
   }
   const parsed = channelSchema.safeParse(doc);
   if (!parsed.success) throw feedInvalid(`${channelName}: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'file'} ${i.message}`).join('; ')}`);
-  const first = parsed.data.files[0]!;
+  const files = parsed.data.files;
+  const wanted = fileExtension ? `.${fileExtension.toLowerCase()}` : null;
+  const first = wanted ? files.find((f) => (f.url.split(/[?#]/)[0] ?? '').toLowerCase().endsWith(wanted)) : files[0]!;
+  if (!first) throw feedInvalid(`${channelName} lists no .${fileExtension} file for this installation`);
   const base = new URL(feedUrl.endsWith('/') ? feedUrl : `${feedUrl}/`);
   let url: URL;
   try {
@@ -140,6 +147,8 @@ export interface FetchFeedOptions {
   feedUrl: string;
   publicKey: KeyObject;
   platform: NodeJS.Platform;
+  /** The host installer's file kind (parseChannel). */
+  fileExtension?: string;
   timeoutMs?: number;
 }
 
@@ -149,7 +158,7 @@ export async function fetchUpdateInfo(options: FetchFeedOptions): Promise<Update
   const base = options.feedUrl.endsWith('/') ? options.feedUrl : `${options.feedUrl}/`;
   const [channelBytes, signature] = await Promise.all([get(new URL(channel, base), options.timeoutMs), get(new URL(`${channel}.sig`, base), options.timeoutMs)]);
   verifyChannelSignature(channelBytes, signature.toString('utf8'), options.publicKey);
-  return parseChannel(channelBytes, base, channel);
+  return parseChannel(channelBytes, base, channel, options.fileExtension);
 }
 
 /** Channel and signature files are small; anything larger is not a feed. */

@@ -9,13 +9,18 @@ import { lastUpdateRecord, updatesDir, writePendingUpdate } from './pending';
 
 /**
  * How a host installs a verified update (the desktop app; `minerva serve` has none). Thin and
- * platform-specific (the Electron shell; not wired yet, docs/updates.md); everything before it is checked in core.
+ * platform-specific (the Electron shell: src-main/electron/update-install.ts, docs/updates.md); everything before it is checked in core.
  */
 export interface UpdateInstaller {
   /** Keeps the running version's installer to roll back to; its path, or null when it cannot. */
   keepPrevious(): string | null;
   /** Installs the verified file and restarts the app. */
   install(file: string, version: string): Promise<void>;
+  /**
+   * The kind of file it installs (`AppImage`, `exe`): a channel file may list several (the AppImage
+   * and the deb share latest-linux.yml), and the one with this extension is downloaded. Absent: the first.
+   */
+  readonly fileExtension?: string;
 }
 
 export interface UpdatesDeps {
@@ -146,7 +151,8 @@ export class UpdatesService {
     let info: UpdateInfo | null = null;
     this.set({ state: 'checking' });
     try {
-      info = await fetchUpdateInfo({ feedUrl: this.deps.feedUrl!, publicKey: this.key!, platform: this.deps.platform });
+      const extension = this.deps.installer?.fileExtension;
+      info = await fetchUpdateInfo({ feedUrl: this.deps.feedUrl!, publicKey: this.key!, platform: this.deps.platform, ...(extension ? { fileExtension: extension } : {}) });
       this.checkedAt = this.deps.now().toISOString();
       if (refuseDowngrade(this.deps.current, info.version) === 'same') {
         this.set({ state: 'up-to-date' });

@@ -116,6 +116,26 @@ describe('update feed on loopback', () => {
     expect(error.message).toContain('version must look like 1.2.3');
   });
 
+  it("picks the file of the installer's kind when the channel file lists several (AppImage and deb share latest-linux.yml)", async () => {
+    const hash = sha512(installer);
+    // electron-builder merges the deb and the AppImage of one Linux build into latest-linux.yml, in either order.
+    const yml = [
+      'version: 0.2.0',
+      'files:',
+      `  - url: minerva_0.2.0_amd64.deb\n    sha512: ${hash}\n    size: ${installer.length}`,
+      `  - url: Minerva-0.2.0-x86_64.AppImage\n    sha512: ${hash}\n    size: ${installer.length}`,
+      '',
+    ].join('\n');
+    serve({ version: '0.2.0', yml });
+    const appImage = await fetchUpdateInfo({ feedUrl, publicKey: key(), platform: 'linux', fileExtension: 'AppImage' });
+    expect(appImage.file.name).toBe('Minerva-0.2.0-x86_64.AppImage');
+    // Without an installer (shown only) the first file is named, as before.
+    expect((await check()).file.name).toBe('minerva_0.2.0_amd64.deb');
+    const error = await refusal(fetchUpdateInfo({ feedUrl, publicKey: key(), platform: 'linux', fileExtension: 'exe' }));
+    expect(error.code).toBe('UPDATE_FEED_INVALID');
+    expect(error.message).toMatch(/lists no \.exe file for this installation/);
+  });
+
   it('says the feed cannot be reached when nothing listens', async () => {
     const error = await refusal(fetchUpdateInfo({ feedUrl: 'http://127.0.0.1:1/feed/', publicKey: key(), platform: 'linux' }));
     expect(error.code).toBe('NETWORK_ERROR');
