@@ -13,6 +13,8 @@ import { utilityProcessPracticeHost } from './practice-host';
 import { APP_ORIGIN, isAllowedNavigation, isAllowedPermission, isSafeExternalUrl, mainWindowOptions } from './security';
 import { startPresence, type PresenceShell } from './tray';
 import { startsHidden, trayIconDir } from './tray-model';
+import { markUpdateHealthy } from './update-install';
+import { startUpdates } from './updater';
 
 /**
  * Electron main: a thin shell around core. Everything the app does lives in core and is tested
@@ -52,8 +54,13 @@ if (!app.requestSingleInstanceLock()) {
     });
   });
 
-  void app.whenReady().then(() => {
+  void app.whenReady().then(async () => {
     const dataDir = resolveDataDir({ flag: process.env.MINERVA_DATA_DIR ?? app.getPath('userData') });
+    // Updates (docs/updates.md): this installation's installer (none on macOS, deb, dev runs) and, before
+    // core opens, the trial count of a fresh update — or its rollback, which relaunches the previous version.
+    const updatesLog = { info: (m: string, f?: Record<string, unknown>) => core?.log.scope('updates').info(m, f), warn: (m: string, f?: Record<string, unknown>) => core?.log.scope('updates').warn(m, f) };
+    const updates = await startUpdates({ dataDir, version: APP_VERSION, log: updatesLog });
+    if (updates.relaunching) return;
     core = createCore({
       dataDir,
       host: 'electron',
@@ -62,7 +69,9 @@ if (!app.requestSingleInstanceLock()) {
       practiceHost: utilityProcessPracticeHost(dataDir, join(__dirname, 'cli.cjs')),
       // "Resume mining after a restart": the work keys sealed by the OS keychain
       secretBox: secretBoxFrom(safeStorage),
+      ...(updates.installer ? { updater: updates.installer } : {}),
     });
+    if (updates.note) core.log.scope('updates').info(updates.note);
     // `minerva` commands reach this app through its control endpoint (src-main/core/control).
     const started = core;
     control = startControlServer({ dataDir, router: started.router, events: started.events, log: started.log.scope('control'), host: 'electron', version: APP_VERSION }).catch((error: unknown) => {
@@ -100,6 +109,8 @@ if (!app.requestSingleInstanceLock()) {
     const hidden = startsHidden(process.argv, process.platform === 'darwin' ? app.getLoginItemSettings() : {});
     window.once('ready-to-show', () => {
       if (!hidden || !presence?.trayShown()) window?.show();
+      // Core is open and the window is up: a freshly installed update stays (pending.ts).
+      markUpdateHealthy(dataDir, APP_VERSION, updatesLog);
     });
     void window.loadURL(`${APP_ORIGIN}/index.html`);
   });
