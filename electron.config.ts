@@ -104,7 +104,12 @@ const config: Configuration = {
     // Uninstalling never deletes the wallet, the database or the logs.
     deleteAppDataOnUninstall: false,
   },
-  publish: null,
+  // The update feed's channel files (latest-linux.yml, latest.yml, latest-mac.yml; docs/updates.md):
+  // electron-builder writes them only when a publish provider is configured (with `publish: null` it
+  // writes none). `generic` names each file relative to the feed; the release workflow passes
+  // `--publish never`, so nothing is uploaded from here — the files are signed and uploaded by hand
+  // (scripts/sign-update-feed.mjs, docs/release.md).
+  publish: { provider: 'generic', url: process.env.MINERVA_UPDATE_FEED_URL || 'https://updates.minerva.invalid/' },
 };
 
 export default config;

@@ -116,6 +116,19 @@ describe('electron-builder configuration', () => {
     expect(JSON.stringify(config)).not.toMatch(/password|CSC_LINK|APPLE_API_KEY/i);
   });
 
+  it("writes the update feed's channel files, naming installers of the kinds the desktop app installs, and uploads nothing", () => {
+    // With `publish: null` electron-builder writes no latest*.yml at all (app-builder-lib's
+    // PublishManager returns before its update-info step), and a release would have no feed
+    // (docs/release.md). A generic provider writes them with file names relative to the feed.
+    expect(config.publish).toMatchObject({ provider: 'generic', url: expect.stringMatching(/^https:\/\//) as unknown });
+    // The desktop installer takes the channel file's `.AppImage` on Linux and `.exe` on Windows
+    // (src-main/electron/update-install.ts): the artifact names must keep those extensions.
+    expect(config.appImage?.artifactName).toMatch(/\.\$\{ext\}$/);
+    expect(config.nsis?.artifactName ?? config.artifactName).toMatch(/\.\$\{ext\}$/);
+    // The release workflow never lets electron-builder upload: the feed is signed first.
+    expect(readFileSync(file('.github/workflows/release.yml'), 'utf8')).toMatch(/electron-builder --config electron\.config\.ts .* --publish never/);
+  });
+
   it('has every icon, at every size, in the format each platform reads', () => {
     expect(config.linux?.icon).toBe('build/icons');
     for (const size of [16, 24, 32, 48, 64, 128, 256, 512, 1024]) expect(pngSize(readFileSync(file(`build/icons/${size}x${size}.png`)))).toEqual([size, size]);
