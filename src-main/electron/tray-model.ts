@@ -1,4 +1,5 @@
 import type { PresenceView } from '@shared/contract/presence';
+import { amountText } from '@shared/format/amount';
 
 /**
  * The tray / menu-bar icon as data (issue 17 part 4): its icon, tooltip and menu for a presence
@@ -42,7 +43,7 @@ export function trayPlatform(platform: string): TrayPlatform {
 export function trayMenu(presence: PresenceView | null, platform: TrayPlatform): TrayModel {
   const mining = presence?.state === 'mining';
   const headline = presence?.headline ?? 'Starting…';
-  const earned = presence?.earnedToday ? `${presence.earnedToday.amount} ${presence.earnedToday.symbol}` : null;
+  const earned = presence?.earnedToday ? amountText(presence.earnedToday.amount, presence.earnedToday.symbol) : null;
   const tooltip = clip(['Minerva', headline, earned ? `${earned} in the last 24 h` : null].filter(Boolean).join(' — '));
   const items: TrayItem[] = [
     { type: 'item', id: 'open', label: 'Open Minerva', enabled: true, action: { kind: 'open' } },

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import type { RewardsRange, RewardsView } from '@shared/contract/rewards';
 import { rpc } from '../rpc';
 import { CompetitionCharts } from '../features/rewards/CompetitionCharts';
-import { formatAmount } from '../features/rewards/RewardsChart';
+import { amountText, SHORT_AMOUNT, sumAmounts } from '@shared/format/amount';
 import { useStore } from '../store/store';
 import { loadCompetitions, refreshHealth } from '../store/actions';
 import { Card } from '../components/Card';
@@ -73,10 +73,10 @@ export function DashboardPage() {
       </Card>
       <Card title="Balance">
         <p className="big-number">
-          {rewards === null || rewards.balance === null ? '—' : formatAmount(Number(rewards.balance))} <span className="muted">{rewards?.symbol ?? ''}</span>
+          {rewards === null || rewards.balance === null ? '—' : amountText(rewards.balance, undefined, SHORT_AMOUNT)} <span className="muted">{rewards?.symbol ?? ''}</span>
         </p>
         <p className="muted">
-          {rewards ? `${formatAmount(rewards.entries.reduce((sum, e) => sum + Number(e.amount), 0))} ${rewards.symbol} earned in the last 7 days.` : 'Loading…'} <a href="#/rewards">Rewards</a>
+          {rewards ? `${amountText(sumAmounts(rewards.entries.map((e) => e.amount)), rewards.symbol, SHORT_AMOUNT)} earned in the last 7 days.` : 'Loading…'} <a href="#/rewards">Rewards</a>
         </p>
       </Card>
       <Card

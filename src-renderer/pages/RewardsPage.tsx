@@ -5,7 +5,7 @@ import { errorText } from '../store/actions';
 import { useStore } from '../store/store';
 import { Card } from '../components/Card';
 import { CompetitionCharts } from '../features/rewards/CompetitionCharts';
-import { formatAmount } from '../features/rewards/RewardsChart';
+import { amountText, SHORT_AMOUNT, sumAmounts } from '@shared/format/amount';
 import { Glossed } from '../components/Term';
 
 export function RewardsPage() {
@@ -35,8 +35,7 @@ export function RewardsPage() {
   }, [load]);
 
   if (!view) return <p className="muted">{error ?? 'Loading…'}</p>;
-  const total = view.entries.reduce((sum, e) => sum + Number(e.amount), 0);
-  const summary = `${formatAmount(total)} ${view.symbol} earned in the last ${range === 'day' ? '24 hours' : '7 days'}.`;
+  const summary = `${amountText(sumAmounts(view.entries.map((e) => e.amount)), view.symbol, SHORT_AMOUNT)} earned in the last ${range === 'day' ? '24 hours' : '7 days'}.`;
 
   return (
     <div className="page-stack">
@@ -48,7 +47,7 @@ export function RewardsPage() {
       <div className="page-grid">
         <Card title="Balance">
           <p className="big-number">
-            {view.balance === null ? '—' : formatAmount(Number(view.balance))} <span className="muted">{view.symbol}</span>
+            {view.balance === null ? '—' : amountText(view.balance, undefined, SHORT_AMOUNT)} <span className="muted">{view.symbol}</span>
           </p>
           <p className="muted">{view.coldkey ? <>Paid to your coldkey <span className="mono">{view.coldkey}</span></> : 'Create or import a wallet to see your balance.'}</p>
         </Card>
@@ -146,7 +145,7 @@ export function RewardsPage() {
                     {p.joined ? null : <span className="muted"> (left)</span>}
                   </td>
                   <td>{p.work ? p.work.words : <span className="muted">—</span>}</td>
-                  <td className="num">{formatAmount(Number(p.amount))}</td>
+                  <td className="num">{amountText(p.amount, undefined, SHORT_AMOUNT)}</td>
                 </tr>
               ))
             )}

@@ -4,6 +4,7 @@ import type { MethodInput } from '@shared/contract';
 import type { MembershipView } from '@shared/contract/competitions';
 import { AppError } from '@shared/contract/errors';
 import { JOB_STATES, type JobState } from '@shared/contract/inference';
+import { amountText } from '@shared/format/amount';
 import type { CliCommand, CliIo } from '../command-registry';
 import { choiceOption, guarded, intOption, report, UsageError } from '../output';
 import { sourceLine, withSession } from '../session';
@@ -126,13 +127,13 @@ function registerRewards(program: Command, io: CliIo): void {
           const view = await session.call('rewards.get', { range: opts.range });
           const mark = (ok: boolean | null) => (ok === true ? 'ok  ' : ok === false ? 'FAIL' : '?   ');
           const human = [
-            `Network: ${view.networkId}   Coldkey: ${view.coldkey ?? '(unlock the wallet to see it)'}   Balance: ${view.balance === null ? 'unknown' : `${view.balance} ${view.symbol}`}`,
+            `Network: ${view.networkId}   Coldkey: ${view.coldkey ?? '(unlock the wallet to see it)'}   Balance: ${view.balance === null ? 'unknown' : amountText(view.balance, view.symbol)}`,
             ...(view.error ? [`! ${view.error}`] : []),
             view.perCompetition.length === 0
               ? `No rewards over the last ${view.range}.`
               : table(
                   ['COMPETITION', 'TITLE', `WORK (LAST ${view.range.toUpperCase()})`, `EARNED (LAST ${view.range.toUpperCase()})`],
-                  view.perCompetition.map((p) => [p.competitionId, p.title, p.work?.words ?? '—', `${p.amount} ${view.symbol}`]),
+                  view.perCompetition.map((p) => [p.competitionId, p.title, p.work?.words ?? '—', amountText(p.amount, view.symbol)]),
                 ),
             '',
             'Checklist:',
@@ -362,7 +363,7 @@ function registerStatus(program: Command, io: CliIo): void {
             ...(view.next ? [`  ${view.next}`] : []),
             `Wallet: ${view.walletUnlocked ? 'unlocked' : view.workKeysInMemory ? 'locked, work keys in memory (mining mode)' : view.state === 'no-wallet' ? 'none' : 'locked'}   Network: ${view.networkName ?? 'not reachable'}`,
             `Competitions: ${c.joined} joined${c.joining > 0 ? `, ${c.joining} joining` : ''}${c.failed > 0 ? `, ${c.failed} failed` : ''}`,
-            `Earned in the last 24 h: ${view.earnedToday ? `${view.earnedToday.amount} ${view.earnedToday.symbol}` : 'not known'}`,
+            `Earned in the last 24 h: ${view.earnedToday ? amountText(view.earnedToday.amount, view.earnedToday.symbol) : 'not known'}`,
             sourceLine(session),
           ].join('\n');
           report(io, Boolean(opts.json), view, human);

@@ -1,6 +1,7 @@
 import { AppError } from '@shared/contract/errors';
+import { formatAmount } from '@shared/protocol/chain-api';
 import type { ScopedLogger } from '../log/logger';
-import { connectBittensor, formatTao, type BittensorClient, type ConnectOptions } from './bittensor/bittensor-client';
+import { connectBittensor, type BittensorClient, type ConnectOptions } from './bittensor/bittensor-client';
 import type { CatalogueEntry, ChainRounds, NetworkClient } from './client';
 import { connitoEntry, connitoId, connitoRounds } from './connito-bittensor';
 import type { ActiveNetwork } from './networks.service';
@@ -75,7 +76,7 @@ function notOnThisNetwork(what: string): AppError {
 
 /** rao → decimal whole TAO ("1.5"), exact. */
 export function taoAmount(rao: bigint, decimals = 9): string {
-  return formatTao(rao, '', decimals).trim();
+  return formatAmount(rao, decimals);
 }
 
 export function createBittensorNetworkClient(network: ActiveNetwork, connections: BittensorConnections, now: () => Date = () => new Date()): NetworkClient & ChainRounds {

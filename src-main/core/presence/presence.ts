@@ -2,6 +2,7 @@ import type { HostKind } from '@shared/contract/app';
 import type { MembershipState } from '@shared/contract/competitions';
 import type { PresenceState, PresenceView } from '@shared/contract/presence';
 import type { VaultState } from '@shared/contract/vault';
+import { sumAmounts } from '@shared/format/amount';
 
 /** What presence is computed from (each read by the feature through another feature's API or contract handler). */
 export interface PresenceInputs {
@@ -41,7 +42,7 @@ export function presenceOf(i: PresenceInputs): PresenceView {
     walletUnlocked,
     networkName: i.networkName,
     competitions,
-    earnedToday: i.paid ? { amount: sumDecimals(i.paid.amounts), symbol: i.paid.symbol } : null,
+    earnedToday: i.paid ? { amount: sumAmounts(i.paid.amounts), symbol: i.paid.symbol } : null,
     updatedAt: i.now.toISOString(),
   };
 }
@@ -61,19 +62,4 @@ function words(state: PresenceState, wallet: VaultState, c: PresenceView['compet
       return { headline: c.joining > 0 ? `Mining — ${joined}, ${c.joining} joining` : `Mining — ${joined}`, next: null };
     }
   }
-}
-
-/** Exact sum of non-negative decimal strings ("1.25" + "0.5" = "1.75"), without float rounding. */
-export function sumDecimals(amounts: readonly string[]): string {
-  const valid = amounts.filter((a) => /^\d+(\.\d+)?$/.test(a));
-  const scale = Math.max(0, ...valid.map((a) => a.split('.')[1]?.length ?? 0));
-  let total = 0n;
-  for (const a of valid) {
-    const [whole = '0', frac = ''] = a.split('.');
-    total += BigInt(whole + frac.padEnd(scale, '0'));
-  }
-  const digits = total.toString().padStart(scale + 1, '0');
-  const whole = digits.slice(0, digits.length - scale);
-  const frac = digits.slice(digits.length - scale).replace(/0+$/, '');
-  return frac ? `${whole}.${frac}` : whole;
 }

@@ -9,6 +9,7 @@
  * chain paid for the competition over the same span.
  */
 import type { ChecklistItem, EarningVerdict } from '@shared/contract/rewards';
+import { amountText, isPositiveAmount, type AmountValue } from '@shared/format/amount';
 
 /** Work older than this many epochs should have been paid (one full epoch end, plus slack for settling). */
 export const PAYABLE_AFTER_EPOCHS = 2;
@@ -33,8 +34,8 @@ export interface EarningInput {
   payableWork: WorkCount | null;
   /** Work done in the last PAYABLE_AFTER_EPOCHS epochs (not expected to be paid yet). */
   recentWork: WorkCount | null;
-  /** What the chain paid for this competition over the lookback (whole tokens). */
-  paid: number;
+  /** What the chain paid for this competition over the lookback (whole tokens; a decimal string keeps it exact). */
+  paid: AmountValue;
   symbol: string;
 }
 
@@ -92,9 +93,9 @@ export function earningVerdict(input: EarningInput): EarningVerdict {
   const lookback = spanWords(Math.min(LOOKBACK_EPOCHS * input.epochMs, DAY_MS));
   const payable = input.payableWork?.count ?? 0;
   const recent = input.recentWork?.count ?? 0;
-  if (input.paid > 0) {
+  if (isPositiveAmount(input.paid)) {
     const work = input.payableWork && payable > 0 ? ` for ${counted(input.payableWork)}` : '';
-    return { ...base, state: 'paid', words: `${input.title}: paid ${formatTokens(input.paid)} ${input.symbol}${work} in the last ${lookback}.`, next: null, fix: null };
+    return { ...base, state: 'paid', words: `${input.title}: paid ${amountText(input.paid, input.symbol, { fractionDigits: 4 })}${work} in the last ${lookback}.`, next: null, fix: null };
   }
   if (payable > 0) {
     const step = nextStep(input.kind);
@@ -131,10 +132,6 @@ export function earningChecklistItem(verdicts: readonly EarningVerdict[]): Check
   if (paid.length > 0) return { id: 'earning', ok: true, label, detail: [...paid, ...waiting].map((v) => v.words).join(' '), fix: null };
   if (waiting.length > 0) return { id: 'earning', ok: null, label, detail: waiting.map((v) => v.words).join(' '), fix: null };
   return { id: 'earning', ok: null, label, detail: verdicts.length === 0 ? 'Join a competition and do its work to earn.' : 'No work done recently, so nothing to be paid for yet.', fix: null };
-}
-
-function formatTokens(value: number): string {
-  return String(Math.round(value * 10_000) / 10_000);
 }
 
 /** One kind of work's latest activity and the page (`#/…`) that shows that work. */

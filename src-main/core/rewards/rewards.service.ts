@@ -11,6 +11,7 @@ import type { WorkDone } from '../module-deps';
 import { earningChecklistItem, earningVerdict, earningWindows } from './earning';
 import { bittensorChecklist } from './bittensor-checklist';
 import type { NeuronView } from '@shared/contract/bittensor';
+import { sumAmounts } from '@shared/format/amount';
 
 /** Whether a competition's worker runs; later features (jobs, runner, checkpoints) report here. */
 export type WorkerStatus = (competitionId: string, kind: string) => { running: boolean; detail: string };
@@ -131,11 +132,12 @@ export class RewardsService {
       const work = this.deps.workDone(network.id, m.competitionId, m.kind, rangeStart, now);
       rows.set(m.competitionId, { competitionId: m.competitionId, title: title(m.competitionId), kind: m.kind, joined: true, amount: '0', work: work && { count: work.count, words: `${work.count} ${work.count === 1 ? work.one : work.many}` } });
     }
-    const totals = new Map<string, number>();
-    for (const e of entries) totals.set(e.competitionId, (totals.get(e.competitionId) ?? 0) + Number(e.amount));
-    for (const [competitionId, amount] of totals) {
+    // Summed as decimal strings: a Number would print a tiny payment as "1e-7".
+    const paidTo = new Map<string, string[]>();
+    for (const e of entries) paidTo.set(e.competitionId, [...(paidTo.get(e.competitionId) ?? []), e.amount]);
+    for (const [competitionId, amounts] of paidTo) {
       const row = rows.get(competitionId) ?? { competitionId, title: title(competitionId), kind: catalogue.find((c) => c.id === competitionId)?.kind ?? null, joined: false, amount: '0', work: null };
-      rows.set(competitionId, { ...row, amount: String(amount) });
+      rows.set(competitionId, { ...row, amount: sumAmounts(amounts) });
     }
     let earning: EarningVerdict[] = [];
     if (coldkey && error === null && memberships.length > 0) {
@@ -174,7 +176,7 @@ export class RewardsService {
       const entry = catalogue.find((c) => c.id === m.competitionId);
       const epochMs = Math.max(1, entry?.rewards.epochBlocks ?? 1) * blockMs;
       const { since, payableUntil } = earningWindows(epochMs, now.getTime());
-      const paid = entries.filter((e) => e.competitionId === m.competitionId && Date.parse(e.at) >= since).reduce((sum, e) => sum + Number(e.amount), 0);
+      const paid = sumAmounts(entries.filter((e) => e.competitionId === m.competitionId && Date.parse(e.at) >= since).map((e) => e.amount));
       verdicts.push(
         earningVerdict({
           competitionId: m.competitionId,

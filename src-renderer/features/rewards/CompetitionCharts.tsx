@@ -1,6 +1,7 @@
 import type { RewardsRange, RewardsView } from '@shared/contract/rewards';
+import { amountText, SHORT_AMOUNT, sumAmounts } from '@shared/format/amount';
 import { bucketRewards } from './buckets';
-import { RewardsChart, formatAmount } from './RewardsChart';
+import { RewardsChart } from './RewardsChart';
 
 const RANGE_WORDS: Record<RewardsRange, string> = { day: 'last 24 hours', week: 'last 7 days' };
 
@@ -19,16 +20,14 @@ export function CompetitionCharts({ view, range, compact = false, now = Date.now
     <div className={`competition-charts${compact ? ' competition-charts-compact' : ''}`}>
       {view.perCompetition.map((p) => {
         const entries = view.entries.filter((e) => e.competitionId === p.competitionId && Date.parse(e.at) >= since);
-        const total = entries.reduce((sum, e) => sum + Number(e.amount), 0);
-        const summary = `${p.title}: ${formatAmount(total)} ${view.symbol} earned in the ${RANGE_WORDS[range]}${p.work ? `, ${p.work.words}` : ''}.`;
+        const total = amountText(sumAmounts(entries.map((e) => e.amount)), view.symbol, SHORT_AMOUNT);
+        const summary = `${p.title}: ${total} earned in the ${RANGE_WORDS[range]}${p.work ? `, ${p.work.words}` : ''}.`;
         return (
           <figure key={p.competitionId} className="competition-chart" aria-label={`Earnings of ${p.title}`}>
             <figcaption>
               <strong>{p.title}</strong>
               {p.joined ? null : <span className="muted"> (left)</span>}{' '}
-              <span className="competition-chart-total">
-                {formatAmount(total)} {view.symbol}
-              </span>
+              <span className="competition-chart-total">{total}</span>
               {!compact && p.work ? <span className="muted"> · {p.work.words}</span> : null}
             </figcaption>
             <RewardsChart buckets={bucketRewards(entries, range, now)} symbol={view.symbol} summary={summary} compact={compact} width={compact ? 360 : 480} />

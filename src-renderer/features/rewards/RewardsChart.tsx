@@ -1,3 +1,4 @@
+import { amountText, SHORT_AMOUNT } from '@shared/format/amount';
 import type { Bucket } from './buckets';
 
 /**
@@ -22,7 +23,7 @@ export function RewardsChart({ buckets, symbol, summary, compact = false, width 
           <g key={f}>
             <line x1={pad.left} x2={width - pad.right} y1={y} y2={y} className="chart-grid" />
             <text x={pad.left - 6} y={y + 4} className="chart-axis" textAnchor="end">
-              {formatAmount(top * f)}
+              {amountText(top * f, undefined, SHORT_AMOUNT)}
             </text>
           </g>
         );
@@ -34,7 +35,7 @@ export function RewardsChart({ buckets, symbol, summary, compact = false, width 
           <g key={b.start}>
             {b.total > 0 ? (
               <rect x={x + barW * 0.15} y={pad.top + innerH - h} width={barW * 0.7} height={Math.max(h, 1)} className="chart-bar">
-                <title>{`${b.label}: ${formatAmount(b.total)} ${symbol}`}</title>
+                <title>{`${b.label}: ${amountText(b.total, symbol, SHORT_AMOUNT)}`}</title>
               </rect>
             ) : null}
             {i % labelEvery === 0 ? (
@@ -53,10 +54,4 @@ function niceCeiling(value: number): number {
   const exp = 10 ** Math.floor(Math.log10(value));
   const f = value / exp;
   return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * exp;
-}
-
-export function formatAmount(value: number): string {
-  if (value === 0) return '0';
-  if (Math.abs(value) >= 1000) return value.toLocaleString(undefined, { maximumFractionDigits: 0 });
-  return value.toLocaleString(undefined, { maximumFractionDigits: 4 });
 }

@@ -39,6 +39,14 @@ describe('the tray menu', () => {
     expect(action(model.items, 'quit')).toEqual({ kind: 'quit' });
   });
 
+  it('tiny and huge earnings as plain decimals with their unit', () => {
+    const tiny = trayMenu(presence({ earnedToday: { amount: '0.0000001', symbol: 'TAO' } }), 'linux');
+    expect(labels(tiny.items)).toContain('Earned in the last 24 h: 0.0000001 TAO (disabled)');
+    expect(tiny.tooltip).toBe('Minerva — Mining — 2 competitions — 0.0000001 TAO in the last 24 h');
+    const huge = trayMenu(presence({ earnedToday: { amount: '1500000000000000000000', symbol: 'PRAC' } }), 'linux');
+    expect(labels(huge.items)).toContain('Earned in the last 24 h: 1,500,000,000,000,000,000,000 PRAC (disabled)');
+  });
+
   it('says that pausing locks the wallet while it is unlocked', () => {
     const model = trayMenu(presence({ walletUnlocked: true }), 'win32');
     expect(labels(model.items)).toContain('Pause mining (locks the wallet)');

@@ -3,6 +3,8 @@ import type { SubmittableExtrinsic } from '@polkadot/api/types';
 import type { Codec, ISubmittableResult } from '@polkadot/types/types';
 import { startWasmCrypto } from '@common/wasm-crypto';
 import { AppError } from '@shared/contract/errors';
+import { amountText } from '@shared/format/amount';
+import { formatAmount } from '@shared/protocol/chain-api';
 import type { ScopedLogger } from '../../log/logger';
 import { axonIpToString, checkAxonAddress } from './axon-address';
 import { dispatchErrorToAppError, poolErrorToAppError, type ChainErrorContext } from './chain-errors';
@@ -216,14 +218,9 @@ async function readIdentity(api: ApiPromise): Promise<ChainIdentity> {
   };
 }
 
-/** rao → "1.5 TAO" (exact: no floating point). */
+/** rao → "1.5 TAO" (exact: no floating point), written as every amount is (src-shared/format/amount.ts). */
 export function formatTao(rao: bigint, symbol = 'TAO', decimals = 9): string {
-  const negative = rao < 0n;
-  const abs = negative ? -rao : rao;
-  const base = 10n ** BigInt(decimals);
-  const whole = abs / base;
-  const frac = (abs % base).toString().padStart(decimals, '0').replace(/0+$/, '');
-  return `${negative ? '-' : ''}${whole.toString()}${frac ? `.${frac}` : ''} ${symbol}`;
+  return amountText(formatAmount(rao, decimals), symbol);
 }
 
 const norm = (name: string) => name.replace(/_/g, '').toLowerCase();

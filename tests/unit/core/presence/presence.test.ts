@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { presenceOf, sumDecimals, type PresenceInputs } from '@core/presence/presence';
+import { presenceOf, type PresenceInputs } from '@core/presence/presence';
 
 const base: PresenceInputs = {
   host: 'electron',
@@ -50,11 +50,9 @@ describe('presence', () => {
     expect(damaged.next).toMatch(/backup/);
   });
 
-  it('adds decimal amounts exactly', () => {
-    expect(sumDecimals(['0.1', '0.2'])).toBe('0.3');
-    expect(sumDecimals(['1', '2.500', '0.000000001'])).toBe('3.500000001');
-    expect(sumDecimals([])).toBe('0');
-    expect(sumDecimals(['0', '0.0'])).toBe('0');
-    expect(sumDecimals(['100', 'NaN', '-1'])).toBe('100');
+  it('sums the last 24 hours exactly, tiny payments included, as a plain decimal', () => {
+    // Per-competition amounts once arrived as String(number): "1e-7" was left out of the sum.
+    expect(presenceOf({ ...base, paid: { amounts: ['0.0000001', '1e-7', '0.1', '0.2'], symbol: 'PRAC' } }).earnedToday).toEqual({ amount: '0.3000002', symbol: 'PRAC' });
+    expect(presenceOf({ ...base, paid: { amounts: ['123456789012345678901234', '0.000000001'], symbol: 'TAO' } }).earnedToday).toEqual({ amount: '123456789012345678901234.000000001', symbol: 'TAO' });
   });
 });

@@ -38,6 +38,9 @@ describe('earningVerdict', () => {
   it('anything paid over the look-back is paid; only recent work is waiting; no work is idle', () => {
     expect(earningVerdict(input({ payableWork: jobs(10), paid: 33.3333 })).state).toBe('paid');
     expect(earningVerdict(input({ payableWork: jobs(10), paid: 33.3333 })).words).toBe('Private inference: paid 33.3333 PRAC for 10 jobs reported in the last 5 minutes.');
+    // A tiny payment is paid, and says how much as a plain decimal (it once read "paid 0 PRAC").
+    expect(earningVerdict(input({ payableWork: jobs(1), paid: '0.0000001' })).words).toBe('Private inference: paid 0.0000001 PRAC for 1 job reported in the last 5 minutes.');
+    expect(earningVerdict(input({ payableWork: jobs(1), paid: '123456789012345678901.5' })).words).toBe('Private inference: paid 123,456,789,012,345,678,901.5 PRAC for 1 job reported in the last 5 minutes.');
     const waiting = earningVerdict(input({ recentWork: jobs(1) }));
     expect(waiting.state).toBe('waiting');
     expect(waiting.words).toContain('1 job reported just now');
