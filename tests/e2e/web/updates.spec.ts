@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test, type Locator } from '@playwright/test';
 import { startServe, tempDataDir, type ServeHandle } from '../../helpers/serve-process';
 import { startTestFeed, type TestFeed } from '../../helpers/update-feed';
 import { axeFindings } from './axe';
@@ -26,6 +26,16 @@ test('Settings → Updates: a newer version verified, a tampered feed and a down
   const card = page.getByRole('region', { name: 'Updates' });
   await expect(card.getByRole('alert')).toContainText('not the Minerva release key');
   await expect(card).toContainText('This is Minerva 0.1.0');
+  // The standing alert lines up with the card's other content (same left and right edges as its
+  // paragraphs and its heading), not indented by the page's banner gutter.
+  const edges = async (l: Locator) => {
+    const box = (await l.boundingBox())!;
+    return { left: Math.round(box.x), right: Math.round(box.x + box.width) };
+  };
+  const alertEdges = await edges(card.getByRole('alert'));
+  expect(alertEdges).toEqual(await edges(card.getByText(/^This is Minerva 0\.1\.0 \(/u)));
+  expect(alertEdges.left).toBe((await edges(card.getByRole('heading', { name: 'Updates' }))).left);
+  await card.screenshot({ path: testInfo.outputPath('updates-key-warning.png') });
 
   feed.publish({ version: '0.2.0' });
   await card.getByRole('button', { name: 'Check now' }).click();
