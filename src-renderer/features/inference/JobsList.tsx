@@ -142,7 +142,7 @@ export function JobsList() {
             <div className="vlist-head" aria-hidden="true">
               <span>State</span>
               <span>Job</span>
-              <span>Session·task</span>
+              <span className="job-where">Session·task</span>
               <span>Steps</span>
               <span className="num">Total</span>
               <span className="job-time">Received</span>

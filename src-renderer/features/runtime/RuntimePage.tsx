@@ -182,14 +182,14 @@ function ContainerRow({ c, selected }: { c: RuntimeContainer; selected: boolean 
   return (
     <tr aria-selected={selected}>
       <td className="mono">{c.name || short(c.id)}</td>
-      <td>{c.job ? `job ${c.job}` : c.runner ? `runner ${c.runner}` : '—'}</td>
+      <td className="runtime-for">{c.job ? `job ${c.job}` : c.runner ? `runner ${c.runner}` : '—'}</td>
       <td>
         {c.model ? <span className="badge">{c.model.state}</span> : <span className="muted">not used by this app</span>}
         {c.model?.lastFailure ? <span className="help help-bad"> {c.model.lastFailure}</span> : null}
       </td>
       <td>{c.status}</td>
-      <td className="num">
-        {mib(c.usage?.memoryBytes)}
+      <td className="num runtime-memory">
+        <span>{mib(c.usage?.memoryBytes)}</span>
         {c.usage?.memoryLimitBytes ? <span className="muted"> / {mib(c.usage.memoryLimitBytes)}</span> : null}
       </td>
       <td className="num">{c.usage?.cpuPercent === null || c.usage?.cpuPercent === undefined ? '—' : `${c.usage.cpuPercent.toFixed(1)} %`}</td>
