@@ -76,11 +76,58 @@ export async function serve(opts: ServeOptions, io: CliIo): Promise<void> {
   }
   const standingToken = opts.tokenFile ? readTokenFile(opts.tokenFile) : undefined;
   const dataDir = resolveDataDir({ flag: opts.dataDir, env: io.env });
+  // Ctrl+C and SIGTERM are caught before core exists: one that arrives while serve is still
+  // starting (its database, its server, its control endpoint) still closes core — the practice
+  // network it started, the data folder's lock, the database — instead of killing the process.
+  const stop = stopSignals();
+  try {
+    await serveUntilStopped({ ...opts, remote, dataDir, ...(standingToken ? { standingToken } : {}) }, io, stop);
+  } finally {
+    stop.dispose();
+  }
+}
+
+interface StopSignals {
+  /** A SIGINT or SIGTERM came. */
+  readonly requested: boolean;
+  /** Resolves at the first SIGINT or SIGTERM. */
+  readonly promise: Promise<void>;
+  dispose(): void;
+}
+
+/** One SIGINT or SIGTERM asks serve to stop (a second one of the same kind ends the process as usual). */
+function stopSignals(): StopSignals {
+  let requested = false;
+  let resolveStop = (): void => undefined;
+  const promise = new Promise<void>((resolve) => {
+    resolveStop = resolve;
+  });
+  const onSignal = (): void => {
+    requested = true;
+    resolveStop();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return {
+    get requested() {
+      return requested;
+    },
+    promise,
+    dispose() {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+async function serveUntilStopped(opts: ServeOptions & { remote: boolean; dataDir: string; standingToken?: string }, io: CliIo, stop: StopSignals): Promise<void> {
+  const { remote, dataDir, standingToken } = opts;
   // The practice network logs into the app's log, which exists once core does.
   const devnet: { log?: ReturnType<typeof core.log.scope> } = {};
   // It starts in the background PRACTICE_START_DELAY_MS after the server listens, so its
   // CPU-heavy start (about a second of one core) does not compete with the browser loading the
-  // first page (README "Performance": startup).
+  // first page (README "Performance": startup). A stop before then gives the start up (core.close
+  // aborts it), so nothing waits for this gate.
   let startPractice = (): void => undefined;
   const practiceGate = new Promise<void>((resolveGate) => {
     startPractice = resolveGate;
@@ -112,39 +159,46 @@ export async function serve(opts: ServeOptions, io: CliIo): Promise<void> {
       : {}),
   });
   devnet.log = core.log.scope('devnet');
-  let server: HeadlessServer;
+  let server: HeadlessServer | undefined;
+  let control: ControlServer | undefined;
+  try {
+    server = await listen(core, dataDir, opts, io, standingToken);
+    links.server = server;
+    if (!stop.requested) setTimeout(startPractice, PRACTICE_START_DELAY_MS).unref();
+    if (!stop.requested) control = await startControl(core, dataDir);
+    if (!stop.requested) printAddress(io, opts, server, dataDir, remote);
+    await stop.promise;
+  } finally {
+    await control?.close();
+    await server?.close();
+    await core.close();
+  }
+}
+
+async function listen(core: Core, dataDir: string, opts: ServeOptions, io: CliIo, standingToken: string | undefined): Promise<HeadlessServer> {
+  const remote = !isLoopbackHost(opts.host);
   try {
     const sessionKeys = loadSessionKeys(dataDir, (why) => core.log.scope('headless').warn('browser sign-ins reset', { why }));
-    server = await startHeadlessServer({ core, rendererDir: rendererDir(io.env), sessionKeys, ...(standingToken ? { standingToken } : {}), host: opts.host, port: opts.port, allowRemote: remote });
-    setTimeout(startPractice, PRACTICE_START_DELAY_MS).unref();
+    return await startHeadlessServer({ core, rendererDir: rendererDir(io.env), sessionKeys, ...(standingToken ? { standingToken } : {}), host: opts.host, port: opts.port, allowRemote: remote });
   } catch (error) {
-    startPractice();
-    await core.close();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new AppError('CONFLICT', `Port ${opts.port} is already in use. Pick another with --port, or 0 for any free port.`);
     throw error;
   }
-  links.server = server;
-  const control = await startControl(core, dataDir);
+}
+
+function printAddress(io: CliIo, opts: ServeOptions, server: HeadlessServer, dataDir: string, remote: boolean): void {
   if (opts.json) {
     io.stdout(`${JSON.stringify({ url: server.url, loginUrl: opts.tokenFile ? server.url : server.loginUrl, dataDir, remote })}\n`);
-  } else {
-    if (remote) {
-      io.stdout(`\n  WARNING: Minerva is reachable from other machines on ${opts.host}. Anyone with the token can control your miner.\n  Keep the token file private and put this behind TLS.\n`);
-    }
-    const address = opts.tokenFile
-      ? `Open this address in your browser, adding ?token= and the token from ${opts.tokenFile}:\n\n  ${server.url}`
-      : `Open this address in your browser (it works once, within the hour; \`minerva open\` makes a new one):\n\n  ${server.loginUrl}`;
-    io.stdout(`\nMinerva is running without a window. ${address}\n\nThe browser stays signed in, also across restarts of this data folder's Minerva.\nData folder: ${dataDir}\nPress Ctrl+C to stop.\n`);
+    return;
   }
-  await new Promise<void>((resolveStop) => {
-    const stop = () => resolveStop();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  await control?.close();
-  await server.close();
-  await core.close();
+  if (remote) {
+    io.stdout(`\n  WARNING: Minerva is reachable from other machines on ${opts.host}. Anyone with the token can control your miner.\n  Keep the token file private and put this behind TLS.\n`);
+  }
+  const address = opts.tokenFile
+    ? `Open this address in your browser, adding ?token= and the token from ${opts.tokenFile}:\n\n  ${server.url}`
+    : `Open this address in your browser (it works once, within the hour; \`minerva open\` makes a new one):\n\n  ${server.loginUrl}`;
+  io.stdout(`\nMinerva is running without a window. ${address}\n\nThe browser stays signed in, also across restarts of this data folder's Minerva.\nData folder: ${dataDir}\nPress Ctrl+C to stop.\n`);
 }
 
 /** The control endpoint for `minerva` commands beside this app (src-main/core/control); the app runs on without it. */

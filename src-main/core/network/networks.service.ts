@@ -48,6 +48,9 @@ export class NetworksService {
   private readonly repo: NetworkProfilesRepo;
   private practice: PracticeStatus;
   private practiceStart: Promise<PracticeEndpoints | null> | undefined;
+  /** Aborts a practice start still under way when the app stops. */
+  private practiceAbort: AbortController | undefined;
+  private stopping = false;
 
   constructor(private readonly deps: NetworksServiceDeps) {
     this.repo = new NetworkProfilesRepo(deps.db);
@@ -165,13 +168,15 @@ export class NetworksService {
   /** Starts the practice network once; concurrent callers share the same start. */
   ensurePractice(): Promise<PracticeEndpoints | null> {
     const host = this.deps.practiceHost;
-    if (!host) return Promise.resolve(null);
+    if (!host || this.stopping) return Promise.resolve(null);
     const current = this.practice.endpoints as PracticeEndpoints | null;
     if (current && (this.practice.state === 'running' || this.practice.state === 'attached')) return Promise.resolve(current);
     if (this.practiceStart) return this.practiceStart;
     this.setPractice({ state: 'starting', detail: 'Starting the practice network on this machine…', endpoints: null });
+    const abort = new AbortController();
+    this.practiceAbort = abort;
     this.practiceStart = host
-      .start()
+      .start(abort.signal)
       .then(({ endpoints, attached }) => {
         this.setPractice({
           state: attached ? 'attached' : 'running',
@@ -182,17 +187,30 @@ export class NetworksService {
         return endpoints;
       })
       .catch((error: unknown) => {
+        if (abort.signal.aborted) {
+          this.deps.log.info('practice network start given up: the app is stopping');
+          this.practice = { state: 'stopped', detail: 'The practice network is not running.', endpoints: null };
+          return null;
+        }
         this.deps.log.error('practice network failed to start', { error });
         this.setPractice({ state: 'failed', detail: `It could not start: ${error instanceof Error ? error.message : String(error)}. Restart Minerva to try again.`, endpoints: null });
         return null;
       })
       .finally(() => {
         this.practiceStart = undefined;
+        this.practiceAbort = undefined;
       });
     return this.practiceStart;
   }
 
+  /**
+   * Stops the practice network if this app started it. A start still under way is aborted: one
+   * that has not begun gives up at once; one already starting parties finishes, then is stopped.
+   * No start begins afterwards.
+   */
   async stop(): Promise<void> {
+    this.stopping = true;
+    this.practiceAbort?.abort();
     if (this.practiceStart) await this.practiceStart;
     if (this.deps.practiceHost && this.practice.endpoints) {
       await this.deps.practiceHost.stop();

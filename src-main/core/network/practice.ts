@@ -10,8 +10,12 @@ export interface PracticeEndpoints {
 }
 
 export interface PracticeNetworkHost {
-  /** Starts the practice network, or attaches to one already running for this data dir. */
-  start(): Promise<{ endpoints: PracticeEndpoints; attached: boolean }>;
+  /**
+   * Starts the practice network, or attaches to one already running for this data dir. `signal`
+   * aborts when the app stops before the start is done: a host still waiting to begin (serve waits
+   * for the first page to load) gives up at once (rejects) instead of starting a network only to stop it.
+   */
+  start(signal?: AbortSignal): Promise<{ endpoints: PracticeEndpoints; attached: boolean }>;
   /** Stops what this host started (an attached network is left running). */
   stop(): Promise<void>;
   /**

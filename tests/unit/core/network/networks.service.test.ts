@@ -79,6 +79,30 @@ describe('networks service', () => {
     await expect(service.active()).rejects.toMatchObject({ code: 'UNAVAILABLE' });
   });
 
+  it('a stop while the start still waits aborts it: nothing to stop, not reported as a failure, and no start afterwards', async () => {
+    const calls = { start: 0, stop: 0 };
+    // Like serve's host: the start waits for a gate that only the abort opens here.
+    const host: PracticeNetworkHost = {
+      start: (signal) => {
+        calls.start += 1;
+        return new Promise((_resolve, reject) => signal?.addEventListener('abort', () => reject(new Error('given up')), { once: true }));
+      },
+      stop: () => {
+        calls.stop += 1;
+        return Promise.resolve();
+      },
+    };
+    const { service, views } = setup(host);
+    const pending = service.ensurePractice();
+    await service.stop();
+    await expect(pending).resolves.toBeNull();
+    expect(calls).toEqual({ start: 1, stop: 0 });
+    expect(service.view().practice.state).toBe('stopped');
+    expect(views.map((v) => v.practice.state)).toEqual(['starting']);
+    await expect(service.ensurePractice()).resolves.toBeNull();
+    expect(calls.start).toBe(1);
+  });
+
   it('adds, selects and removes a custom network, with an audit trail', async () => {
     const { service, db, selected } = setup();
     const added = await service.add({ name: 'Mainnet', chainUrl: 'https://chain.example', hubUrl: 'https://hub.example' });
