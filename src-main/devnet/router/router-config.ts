@@ -8,8 +8,9 @@
  * the variable (or the file), never a value.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, linkSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fsyncDir, writePrivateFileAtomic, writePrivateTemp } from '@common/private-file';
 import { AppError } from '@shared/contract/errors';
 import { parseAllowedList, type AllowedList } from '@shared/protocol/allowed-list';
 import { parseKeyringConfig, seedFingerprint, type Keyring } from '@shared/protocol/hkdf-keys';
@@ -63,20 +64,24 @@ export function checkPrivateFile(file: string): void {
   if ((mode & 0o077) !== 0) throw new AppError('FORBIDDEN', `${file} is readable by others (mode ${mode.toString(8)}); chmod 600 it.`);
 }
 
-/** Writes a new 0600 file atomically; refuses to replace an existing one unless `replace`. */
+/**
+ * Writes a 0600 file atomically and durably (src-main/common/private-file.ts: temp file, fsync,
+ * rename or link, fsync of the folder), so a power cut leaves the old keyring or the new one whole,
+ * never an empty file; refuses (EEXIST) to replace an existing one unless `replace`.
+ */
 export function writePrivateFile(file: string, text: string, options: { replace?: boolean } = {}): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, text, { mode: 0o600 });
-  chmodSync(tmp, 0o600);
   if (options.replace) {
-    renameSync(tmp, file);
+    writePrivateFileAtomic(file, text);
     return;
   }
+  const tmp = `${file}.tmp-${process.pid}`;
+  writePrivateTemp(tmp, text);
   try {
     linkSync(tmp, file);
   } finally {
     unlinkSync(tmp);
   }
+  fsyncDir(dirname(file));
 }
 
 export function generateSeedHex(): string {

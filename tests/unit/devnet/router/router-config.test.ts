@@ -2,11 +2,11 @@
  * The router's start-up configuration (PROTOCOLS §2.1, §2.2, §2.7): every refusal names the
  * variable and never its value; the practice network's own seed and token file is 0600.
  */
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadRouterConfig, parseApiTokens, routerEnvFile, tokenMatches, type RouterEnv } from '@devnet/router/router-config';
+import { loadRouterConfig, parseApiTokens, routerEnvFile, tokenMatches, writePrivateFile, type RouterEnv } from '@devnet/router/router-config';
 import { RouterNode } from '@devnet/router/router-server';
 
 const dirs: string[] = [];
@@ -67,6 +67,19 @@ describe('router configuration', () => {
     expect(tokenMatches(again.tokenHashes, token)).toBe(true);
     chmodSync(file, 0o644);
     expect(() => loadRouterConfig(dataDir)).toThrow(/readable by others/);
+  });
+
+  it('writes the keyring file 0600 through a temp file: a new one never replaces another, a replacement is whole, no temp is left', () => {
+    const dir = temp();
+    const file = join(dir, 'router.env');
+    writePrivateFile(file, 'ENCRYPTION_KEY_VERSION=v1\n');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(() => writePrivateFile(file, 'ENCRYPTION_KEY_VERSION=v2\n')).toThrow(expect.objectContaining({ code: 'EEXIST' }) as Error);
+    expect(readFileSync(file, 'utf8')).toBe('ENCRYPTION_KEY_VERSION=v1\n');
+    writePrivateFile(file, 'ENCRYPTION_KEY_VERSION=v2\n', { replace: true });
+    expect(readFileSync(file, 'utf8')).toBe('ENCRYPTION_KEY_VERSION=v2\n');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readdirSync(dir)).toEqual(['router.env']);
   });
 
   it('compares tokens exactly', () => {
