@@ -23,6 +23,8 @@ export const APP_ERROR_CODES = [
   // storage
   'DB_FROM_FUTURE',
   'DB_CORRUPT',
+  // the copy saved before an upgrade could not be written (disk full, folder not writable): nothing changed
+  'DB_BACKUP_FAILED',
   // vault
   'AUTH_FAILED',
   'VAULT_LOCKED',

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { AppError } from '@shared/contract/errors';
 import { MigrationError, latestVersion, migrate, type Migration } from './migrations';
@@ -11,6 +11,8 @@ export type Db = Database.Database;
  * every feature's migrations (MIGRATIONS in create-core.ts). Before migrating a database that has
  * data (an app update added tables), a copy is written to `<folder>/backups/` first
  * (`backupBeforeMigrate`): a failed start after an update rolls back to it (core/updates/pending.ts).
+ * No copy, no upgrade: a copy that cannot be written (full disk, a folder that refuses writes)
+ * stops the start with DB_BACKUP_FAILED, and the database is left as it was.
  * Errors come back as AppError in words a miner understands.
  */
 export function openDatabase(file: string, migrations: readonly Migration[]): Db {
@@ -32,6 +34,7 @@ export function openDatabase(file: string, migrations: readonly Migration[]): Db
     migrate(db, migrations);
   } catch (error) {
     db.close();
+    if (error instanceof AppError) throw error;
     if (error instanceof MigrationError && error.kind === 'FROM_FUTURE') throw new AppError('DB_FROM_FUTURE', error.message, { cause: error });
     throw new AppError('DB_CORRUPT', 'The app database could not be upgraded. Your data is unchanged; report this with the log file.', { cause: error });
   }
@@ -55,13 +58,47 @@ export function backupBeforeMigrate(db: Db, file: string, migrations: readonly M
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current === 0 || current >= latestVersion(migrations)) return null;
   const dir = backupDirOf(file);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const target = join(dir, `minerva-schema-${current}-${stamp}.db`);
-  db.prepare('VACUUM INTO ?').run(target);
-  const copies = readdirSync(dir).filter((n) => /^minerva-schema-\d+-.*\.db$/.test(n)).sort((a, b) => a.localeCompare(b));
-  // Names sort by time within a schema; order by the time part so the newest are kept.
-  const byTime = copies.sort((a, b) => a.replace(/^minerva-schema-\d+-/, '').localeCompare(b.replace(/^minerva-schema-\d+-/, '')));
-  for (const old of byTime.slice(0, Math.max(0, byTime.length - KEPT_BACKUPS))) rmSync(join(dir, old), { force: true });
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    db.prepare('VACUUM INTO ?').run(target);
+  } catch (error) {
+    // A half-written copy is no copy; the database itself was only read.
+    try {
+      rmSync(target, { force: true });
+    } catch {
+      // the folder refuses even that: nothing of ours is in it
+    }
+    throw backupFailed(error, dir, file);
+  }
+  try {
+    const copies = readdirSync(dir).filter((n) => /^minerva-schema-\d+-.*\.db$/.test(n));
+    // Names sort by time within a schema; order by the time part so the newest are kept.
+    const byTime = copies.sort((a, b) => a.replace(/^minerva-schema-\d+-/, '').localeCompare(b.replace(/^minerva-schema-\d+-/, '')));
+    for (const old of byTime.slice(0, Math.max(0, byTime.length - KEPT_BACKUPS))) rmSync(join(dir, old), { force: true });
+  } catch {
+    // an older copy left over costs disk space only; the next upgrade prunes again
+  }
   return target;
+}
+
+/** The copy could not be written: in words, with what to do (the upgrade did not start). */
+function backupFailed(error: unknown, dir: string, file: string): AppError {
+  const code = (error as { code?: unknown }).code;
+  const full = code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL';
+  let size = '';
+  try {
+    size = ` (about ${Math.max(1, Math.ceil(statSync(file).size / 1_000_000))} MB)`;
+  } catch {
+    // the size is only a hint
+  }
+  const why = full ? 'the disk is full' : `that folder cannot be written to${typeof code === 'string' ? ` (${code})` : ''}`;
+  const next = full
+    ? `Free some disk space${size} and start Minerva again.`
+    : 'Make it a folder your user can write to (or move whatever is in its place away), and check that the disk is not read-only; then start Minerva again.';
+  return new AppError('DB_BACKUP_FAILED', `Minerva saves a copy of its database in ${dir} before upgrading it, and ${why}. Nothing was changed: your data is as it was. ${next}`, {
+    cause: error,
+    details: { code: typeof code === 'string' ? code : null },
+  });
 }
