@@ -4,7 +4,7 @@
 //                                and, loaded lazily by startElectron(), the Electron main process
 //   dist/node/electron-main.cjs  Electron's entry: a stub that starts the main process from cli.cjs
 //   dist/node/preload.cjs        Electron preload (sandboxed: one file, only `electron` external)
-//   dist/node/hash-worker.cjs    the checkpoint hasher's worker thread (beside cli.cjs, which finds
+//   dist/node/hash-worker.cjs    the checkpoint hasher's worker and reader threads (beside cli.cjs, which finds
 //                                it next to itself: core/checkpoints/hash-file.ts)
 //   dist/node/pow-worker.mjs     Bittensor's PoW registration solver (worker thread, same rule:
 //                                core/network/bittensor/pow.ts)

@@ -3,8 +3,12 @@ import { AppError } from '@shared/contract/errors';
 import { runWorkerTask } from '../kernel/worker-task';
 import { whatItIs } from './publishable';
 
-/** 64 KiB: each chunk is hashed while still in the CPU cache (see hash-worker.cjs for the figures). */
-const CHUNK_BYTES = 64 * 1024;
+/**
+ * A ring of 4 slots of 512 KiB between the reader thread and the hashing thread (hash-worker.cjs
+ * has the figures): 2 MiB however large the file.
+ */
+const CHUNK_BYTES = 512 * 1024;
+const DEPTH = 4;
 
 /**
  * The worker's file. From source it is this folder's hash-worker.cjs; in the bundles
@@ -22,7 +26,7 @@ function readError(path: string, error: unknown): AppError {
 }
 
 /**
- * SHA-256 of a file on a worker thread (synchronous reads into one reused 64 KiB buffer, constant
+ * SHA-256 of a file on worker threads (one reads the next chunks while the other hashes, constant
  * memory), so the main event loop stays free however large the file. Reports progress at most
  * every `everyMs`; an aborted `signal` stops the worker and rejects with the signal's reason.
  */
@@ -43,7 +47,9 @@ export async function hashFile(
   const total = info.size;
   const result = await runWorkerTask<{ type: 'progress'; done: number } | { type: 'done'; sha256: string; size: number }, { sha256: string; size: number }>({
     url: WORKER_URL,
-    workerData: { path, everyMs, chunkBytes: CHUNK_BYTES },
+    workerData: { path, everyMs, chunkBytes: CHUNK_BYTES, depth: DEPTH },
+    // Node builtins only: no flags (its reader thread inherits these), e.g. no tsx loader in the bench.
+    execArgv: [],
     signal,
     onMessage: (m, done) => {
       if (m.type === 'progress') onProgress(m.done, total);

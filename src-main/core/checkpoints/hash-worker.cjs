@@ -1,40 +1,154 @@
 // The checkpoint hasher's worker thread (started by hash-file.ts; plain CommonJS with only Node
 // builtins, so the very same file runs from source and, copied by scripts/build.mjs, beside the
-// bundles in dist/node/).
+// bundles in dist/node/, where it starts its reader from its own file too). Being a worker,
+// nothing here touches the main event loop: RPC stays responsive while gigabytes are hashed.
 //
-// Synchronous reads into one reused buffer, each chunk hashed while it is still in the CPU cache:
-// 64 KiB measured fastest here (1 GiB in ~0.8 s against `openssl dgst -sha256`'s ~1.0 s; 4 MiB
-// chunks, and streams, were 1.1–1.6 s). Being a worker, the blocking loop never touches the
-// main event loop: RPC stays responsive while gigabytes are hashed.
+// One SHA-256 stream cannot be split, so the win is on the reads: this thread only hashes, while
+// a reader thread (this same file, `workerData.reader`) copies the next slots out of the page
+// cache into a ring on a SharedArrayBuffer (Atomics.wait/notify hand the slots over). `openssl
+// dgst -sha256` — and this file until #18, synchronous 64 KiB reads into one buffer — reads and
+// hashes in turn. Until the reader thread has started (~20–45 ms measured), this thread reads for
+// itself, so the start-up costs nothing either.
 //
-// workerData: { path, everyMs, chunkBytes }. Messages out: { type: 'progress', done } at most every
-// `everyMs`, then { type: 'done', sha256, size }; a failed read throws (the host's 'error' event,
-// with the errno code kept).
+// Measured on the 2-CPU dev machine (SHA-NI), 1 GiB page-cached, all variants alternating in one
+// process, 7 rounds, medians, at load 8.5 (the machine shared with other work; CPU time of the
+// hashing thread is what a quiet machine's wall time follows, since the reader runs beside it):
+//   openssl dgst -sha256 (read+hash on one thread)        770 ms CPU
+//   64 KiB readSync+hash on one thread (before #18)        792 ms CPU on the thread
+//   reads on libuv's pool (fs.read), 256 KiB–1 MiB slots   682–700 ms on the hashing thread
+//   this ring, 128 KiB×8 / 256 KiB×4 / 512 KiB×4 / 1 MiB×3  658 / 651 / 636 / 627 ms
+// and wall time in the same run 1.10–1.42× openssl's (the 64 KiB loop: 1.00×; on that loaded
+// machine two threads also get more CPU than openssl's one, so read the CPU column for a quiet
+// one: ~1.15× after the ~25 ms of the thread's start). 512 KiB × 4 is used (hash-file.ts): the
+// whole ring is 2 MiB however large the file; `npm run bench -- checkpoint` saw RSS grow 10–15 MiB.
+//
+// workerData: { path, everyMs, chunkBytes, depth, ownBytes? } (ownBytes: at most about this much
+// read here before waiting for the reader; tests set 0 to send every byte through the ring).
+// Messages out: { type: 'progress', done } at
+// most every `everyMs`, then { type: 'done', sha256, size }; a failed read throws (the host's
+// 'error' event, with the errno code and syscall kept), the reader's too.
 'use strict';
 /* eslint-disable @typescript-eslint/no-require-imports -- CommonJS on purpose (see above) */
 const { createHash } = require('node:crypto');
 const { closeSync, openSync, readSync } = require('node:fs');
-const { parentPort, workerData } = require('node:worker_threads');
+const { MessageChannel, Worker, parentPort, receiveMessageOnPort, workerData } = require('node:worker_threads');
 
-const { path, everyMs, chunkBytes } = workerData;
-const buffer = Buffer.allocUnsafe(chunkBytes);
-const hash = createHash('sha256');
-const fd = openSync(path, 'r');
-let done = 0;
-let last = Date.now();
-try {
-  for (;;) {
-    const n = readSync(fd, buffer, 0, chunkBytes, done);
-    if (n === 0) break;
-    hash.update(n === chunkBytes ? buffer : buffer.subarray(0, n));
+// The control block (a SharedArrayBuffer): a double, where the reader starts (files over 2 GiB),
+// then Int32 words, then the length read into each slot.
+const READY = 0; // 1 once the reader thread runs (reader)
+const GO = 1; // GO_READ: read on from the start position; GO_STOP: nothing left to read (hasher)
+const FILLED = 2; // slots filled so far (reader)
+const EMPTIED = 3; // slots hashed so far (hasher)
+const FAILED = 4; // 1: a read threw, its error waits on the port (reader)
+const LENGTHS = 5;
+const GO_READ = 1;
+const GO_STOP = 2;
+
+function views(control, ring, chunkBytes, depth) {
+  return {
+    start: new Float64Array(control, 0, 1),
+    words: new Int32Array(control, 8),
+    slots: Array.from({ length: depth }, (_, i) => Buffer.from(ring, i * chunkBytes, chunkBytes)),
+  };
+}
+
+/** Fills slot after slot from `start`, never more than `depth` ahead of the hasher, until a read returns 0. */
+function readerThread({ fd, chunkBytes, depth, ring, control, errors }) {
+  const { start, words, slots } = views(control, ring, chunkBytes, depth);
+  Atomics.store(words, READY, 1);
+  Atomics.notify(words, READY);
+  while (Atomics.load(words, GO) === 0) Atomics.wait(words, GO, 0);
+  if (Atomics.load(words, GO) === GO_STOP) return;
+  let position = start[0];
+  try {
+    for (let k = 0; ; k += 1) {
+      for (;;) {
+        const emptied = Atomics.load(words, EMPTIED);
+        if (k - emptied < depth) break;
+        Atomics.wait(words, EMPTIED, emptied);
+      }
+      const slot = k % depth;
+      const n = readSync(fd, slots[slot], 0, chunkBytes, position);
+      position += n;
+      words[LENGTHS + slot] = n;
+      Atomics.store(words, FILLED, k + 1);
+      Atomics.notify(words, FILLED);
+      if (n === 0) return;
+    }
+  } catch (error) {
+    // Errors do not keep `code` through postMessage: the fields go as they are.
+    errors.postMessage({ message: error.message, code: error.code, errno: error.errno, syscall: error.syscall });
+    Atomics.store(words, FAILED, 1);
+    Atomics.notify(words, FILLED);
+  }
+}
+
+function hasherThread({ path, everyMs, chunkBytes, depth, ownBytes = Infinity }) {
+  const hash = createHash('sha256');
+  const ring = new SharedArrayBuffer(chunkBytes * depth);
+  const control = new SharedArrayBuffer(8 + 4 * (LENGTHS + depth));
+  const { start, words, slots } = views(control, ring, chunkBytes, depth);
+  const fd = openSync(path, 'r');
+  let done = 0;
+  let last = Date.now();
+  const hashSlot = (slot, n) => {
+    hash.update(n === chunkBytes ? slots[slot] : slots[slot].subarray(0, n));
     done += n;
     const now = Date.now();
     if (now - last >= everyMs) {
       last = now;
       parentPort.postMessage({ type: 'progress', done });
     }
+  };
+  try {
+    const { port1: errors, port2: errorsOut } = new MessageChannel();
+    // Terminated with this thread (an abort); unref'd so it never holds this one open. A reader
+    // that cannot start never sets READY, and the loop below then reads the whole file itself.
+    const reader = new Worker(__filename, { workerData: { reader: true, fd, chunkBytes, depth, ring, control, errors: errorsOut }, transferList: [errorsOut] });
+    reader.unref();
+    reader.on('error', () => undefined);
+    // Until the reader runs, read here too (slot 0 is the reader's only after GO). If it never
+    // starts, this loop simply hashes the whole file, as before #18.
+    let ended = false;
+    while (!ended && Atomics.load(words, READY) === 0) {
+      if (done >= ownBytes) {
+        Atomics.wait(words, READY, 0);
+        continue;
+      }
+      const n = readSync(fd, slots[0], 0, chunkBytes, done);
+      if (n === 0) ended = true;
+      else hashSlot(0, n);
+    }
+    if (ended) {
+      Atomics.store(words, GO, GO_STOP);
+      Atomics.notify(words, GO);
+    } else {
+      start[0] = done;
+      Atomics.store(words, GO, GO_READ);
+      Atomics.notify(words, GO);
+      for (let k = 0; ; k += 1) {
+        for (;;) {
+          if (Atomics.load(words, FAILED) === 1) {
+            const { message } = receiveMessageOnPort(errors);
+            throw Object.assign(new Error(message.message), message);
+          }
+          const filled = Atomics.load(words, FILLED);
+          if (filled > k) break;
+          Atomics.wait(words, FILLED, filled);
+        }
+        const slot = k % depth;
+        const n = words[LENGTHS + slot];
+        if (n === 0) break;
+        hashSlot(slot, n);
+        Atomics.store(words, EMPTIED, k + 1);
+        Atomics.notify(words, EMPTIED);
+      }
+    }
+  } finally {
+    closeSync(fd);
   }
-} finally {
-  closeSync(fd);
+  parentPort.postMessage({ type: 'done', sha256: hash.digest('hex'), size: done });
 }
-parentPort.postMessage({ type: 'done', sha256: hash.digest('hex'), size: done });
+
+if (workerData.reader) readerThread(workerData);
+else hasherThread(workerData);

@@ -5,6 +5,12 @@ export interface WorkerTask<Message, Result> {
   /** The worker's file (`new URL('./x-worker.cjs', import.meta.url)`: scripts/build.mjs puts it beside the bundle). */
   url: URL;
   workerData: unknown;
+  /**
+   * Node flags for the thread; by default the process's own. A worker of plain Node builtins needs
+   * none of them: `[]` spares it a loader such as tsx's (`--import tsx`, the benches and dev runs),
+   * which was measured to take a thread's start from ~25 ms to ~140 ms.
+   */
+  execArgv?: string[];
   /** Stops the worker: the task rejects with `aborted()` and the thread is terminated. */
   signal?: AbortSignal | undefined;
   /** Each message the worker posts; `done(result)` settles the task (later messages are ignored). */
@@ -26,7 +32,7 @@ export function runWorkerTask<Message, Result>(task: WorkerTask<Message, Result>
   const { signal } = task;
   if (signal?.aborted) return Promise.reject(task.aborted());
   return new Promise<Result>((resolve, reject) => {
-    const worker = new Worker(task.url, { workerData: task.workerData });
+    const worker = new Worker(task.url, { workerData: task.workerData, ...(task.execArgv ? { execArgv: task.execArgv } : {}) });
     let settled = false;
     const finish = (fn: () => void): void => {
       if (settled) return;

@@ -2,9 +2,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashFile } from '@core/checkpoints/hash-file';
 import { isAppError } from '@shared/contract/errors';
+import { REPO_ROOT } from '../../../helpers/serve-process';
 
 /** hashFile on real files, through its real worker thread (hash-worker.cjs). */
 let dir: string;
@@ -24,8 +26,8 @@ function sparse(name: string, size: number): string {
 
 describe('hashFile', () => {
   it('gives the SHA-256 of the whole file, with progress that only grows and ends at the size', async () => {
-    // Not a multiple of the 64 KiB chunk: the short last read must be hashed as it is.
-    const bytes = randomBytes(3 * 1024 * 1024 + 12_345);
+    // Not a multiple of the 512 KiB slot: the short last read must be hashed as it is.
+    const bytes = randomBytes(8 * 1024 * 1024 + 12_345);
     const file = join(dir, 'random.bin');
     writeFileSync(file, bytes);
     const seen: [number, number][] = [];
@@ -79,5 +81,46 @@ describe('hashFile', () => {
 
     const already = await hashFile(file, () => undefined, 250, AbortSignal.abort()).catch((e: unknown) => e);
     expect((already as Error).name).toBe('AbortError');
+  });
+});
+
+/**
+ * The worker itself, with the hand-off to its reader thread forced: hashFile's worker reads for
+ * itself until the reader thread runs, which on a small file can be the whole file.
+ */
+describe('hash-worker.cjs ring', () => {
+  const worker = join(REPO_ROOT, 'src-main', 'core', 'checkpoints', 'hash-worker.cjs');
+  function run(path: string, ownBytes: number): Promise<{ sha256: string; size: number; progress: number[] }> {
+    return new Promise((resolve, reject) => {
+      const progress: number[] = [];
+      // Small slots and an odd depth: the ring wraps around many times.
+      const w = new Worker(worker, { workerData: { path, everyMs: 0, chunkBytes: 64 * 1024, depth: 3, ownBytes } });
+      w.on('message', (m: { type: 'progress'; done: number } | { type: 'done'; sha256: string; size: number }) => {
+        if (m.type === 'progress') progress.push(m.done);
+        else resolve({ sha256: m.sha256, size: m.size, progress });
+      });
+      w.on('error', reject);
+    });
+  }
+
+  it('hashes every byte in order when the reader thread reads them all, or takes over part way', async () => {
+    const bytes = randomBytes(5 * 1024 * 1024 + 777);
+    const file = join(dir, 'ring.bin');
+    writeFileSync(file, bytes);
+    const expected = createHash('sha256').update(bytes).digest('hex');
+    for (const ownBytes of [0, 200_000]) {
+      const result = await run(file, ownBytes);
+      expect(result).toMatchObject({ sha256: expected, size: bytes.length });
+      expect(result.progress.length).toBeGreaterThan(50);
+      expect(result.progress.at(-1)).toBe(bytes.length);
+    }
+  });
+
+  it("passes a failed read on the reader thread to the host with its errno code and syscall", async () => {
+    // A folder opens but cannot be read: EISDIR on the reader's first read.
+    const folder = join(dir, 'ring-folder');
+    mkdirSync(folder);
+    const error = (await run(folder, 0).catch((e: unknown) => e)) as NodeJS.ErrnoException;
+    expect(error).toMatchObject({ code: 'EISDIR', syscall: 'read' });
   });
 });
