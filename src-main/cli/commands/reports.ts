@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import type { MethodInput } from '@shared/contract';
 import type { MembershipView } from '@shared/contract/competitions';
 import { AppError } from '@shared/contract/errors';
+import { endpointUrlSchema } from '@shared/contract/networks';
 import { JOB_STATES, type JobState } from '@shared/contract/inference';
 import { amountText } from '@shared/format/amount';
 import type { CliCommand, CliIo } from '../command-registry';
@@ -18,6 +19,25 @@ import { bytes, clock, table } from '../table';
 interface ReportOpts {
   dataDir?: string;
   json?: boolean;
+}
+
+interface ConfigureOpts {
+  actionPrefix?: 'base-upload-v1' | 'platform-upload-v1';
+  connitoNetuid?: number;
+  connitoValidator?: string;
+  connitoRoundBlocks?: number;
+  connitoCommitBlocks?: number;
+  connito: boolean;
+  platformHub?: string;
+  platformNetuid?: number;
+  platform: boolean;
+}
+
+/** An address option checked as the contract checks it (https, or http on this machine only): a usage error in words, before anything runs. */
+function endpointOption(value: string): string {
+  const parsed = endpointUrlSchema.safeParse(value);
+  if (!parsed.success) throw new InvalidArgumentError('use an https:// address (http:// only for 127.0.0.1 or localhost), without user, query or fragment.');
+  return parsed.data;
 }
 
 const withCommon = (cmd: Command) => cmd.option('--data-dir <dir>', 'data folder (default: MINERVA_DATA_DIR or the platform app-data folder)').option('--json', 'print one JSON document');
@@ -285,38 +305,57 @@ function registerNetworks(program: Command, io: CliIo): void {
       }),
     );
   withCommon(networks.command('configure <id>'))
-    .description('settings of a Bittensor network: the signing prefix of miner actions, and the Connito checkpoint competition on a subnet')
+    .description('settings of a Bittensor network: the signing prefix of miner actions, the Connito checkpoint competition and the Platform hub on a subnet')
     .option('--action-prefix <prefix>', 'base-upload-v1 (the public Platform code; the default on Bittensor) or platform-upload-v1 (the practice network’s)', choiceOption(['base-upload-v1', 'platform-upload-v1'] as const))
     .option('--connito-netuid <n>', 'the subnet of the Connito checkpoint competition', intOption(1, 65_535))
-    .option('--connito-validator <url>', 'the validator’s https:// address (its /submit takes the signed messages)')
+    .option('--connito-validator <url>', 'the validator’s https:// address (its /submit takes the signed messages)', endpointOption)
     .option('--connito-round-blocks <n>', 'blocks per round (default 360)', intOption(4, 100_000))
     .option('--connito-commit-blocks <n>', 'blocks of commit phase at the start of each round (default 180)', intOption(2, 100_000))
     .option('--no-connito', 'remove the Connito competition from this network')
+    .option('--platform-hub <url>', 'the Platform hub’s https:// address (its challenges join the catalogue)', endpointOption)
+    .option('--platform-netuid <n>', 'the subnet the Platform hub serves (joining needs a UID on it)', intOption(1, 65_535))
+    .option('--no-platform', 'remove the Platform hub from this network')
     .action(
-      guarded(
-        io,
-        async (
-          id: string,
-          opts: ReportOpts & { actionPrefix?: 'base-upload-v1' | 'platform-upload-v1'; connitoNetuid?: number; connitoValidator?: string; connitoRoundBlocks?: number; connitoCommitBlocks?: number; connito: boolean },
-        ) => {
-          const input: MethodInput<'networks.configure'> = { id, ...(opts.actionPrefix ? { actionPrefix: opts.actionPrefix } : {}) };
-          if (!opts.connito) input.connito = null;
-          else if (opts.connitoNetuid !== undefined || opts.connitoValidator !== undefined) {
-            if (opts.connitoNetuid === undefined || !opts.connitoValidator) throw new UsageError('A Connito competition needs both --connito-netuid and --connito-validator.');
-            input.connito = { netuid: opts.connitoNetuid, validatorUrl: opts.connitoValidator, roundBlocks: opts.connitoRoundBlocks ?? 360, commitBlocks: opts.connitoCommitBlocks ?? 180 };
+      guarded(io, async (id: string, opts: ReportOpts & ConfigureOpts) => {
+        const input: MethodInput<'networks.configure'> = { id, ...(opts.actionPrefix ? { actionPrefix: opts.actionPrefix } : {}) };
+        const connitoFlags = opts.connitoNetuid !== undefined || opts.connitoValidator !== undefined || opts.connitoRoundBlocks !== undefined || opts.connitoCommitBlocks !== undefined;
+        if (!opts.connito) {
+          if (connitoFlags) throw new UsageError('--no-connito removes the Connito competition: give it alone, or leave it out to set the competition with --connito-netuid and --connito-validator.');
+          input.connito = null;
+        } else if (connitoFlags) {
+          if (opts.connitoNetuid === undefined || !opts.connitoValidator) throw new UsageError('A Connito competition needs both --connito-netuid and --connito-validator.');
+          input.connito = { netuid: opts.connitoNetuid, validatorUrl: opts.connitoValidator, roundBlocks: opts.connitoRoundBlocks ?? 360, commitBlocks: opts.connitoCommitBlocks ?? 180 };
+        }
+        const platformFlags = opts.platformHub !== undefined || opts.platformNetuid !== undefined;
+        if (!opts.platform) {
+          if (platformFlags) throw new UsageError('--no-platform removes the Platform hub: give it alone, or leave it out to set the hub with --platform-hub and --platform-netuid.');
+          input.platform = null;
+        }
+        await withSession(opts, io, async (session) => {
+          if (opts.platform && platformFlags) {
+            // One of the two changes the hub already set; a new hub needs both.
+            const profile = (await session.call('networks.list')).profiles.find((p) => p.id === id);
+            if (!profile) throw new AppError('NOT_FOUND', 'That network is not in your list (`minerva networks` lists them).');
+            const before = profile.settings?.platform ?? null;
+            const hubUrl = opts.platformHub ?? before?.hubUrl;
+            const netuid = opts.platformNetuid ?? before?.netuid;
+            if (hubUrl === undefined || netuid === undefined) throw new UsageError('A Platform hub needs both --platform-hub and --platform-netuid (this network has none yet).');
+            input.platform = { hubUrl, netuid };
           }
-          await withSession(opts, io, async (session) => {
-            const view = await session.call('networks.configure', input);
-            const settings = view.profiles.find((p) => p.id === id)?.settings;
-            const c = settings?.connito;
-            const human = [
-              `Signed miner actions use the prefix ${settings?.actionPrefix ?? '?'}.`,
-              c ? `Connito checkpoints: subnet ${c.netuid}, validator ${c.validatorUrl}, rounds of ${c.roundBlocks} blocks opening with ${c.commitBlocks} blocks of commit phase.` : 'No Connito competition on this network.',
-            ].join('\n');
-            report(io, Boolean(opts.json), view, human);
-          });
-        },
-      ),
+          const view = await session.call('networks.configure', input);
+          const settings = view.profiles.find((p) => p.id === id)?.settings;
+          const c = settings?.connito;
+          const p = settings?.platform;
+          const human = [
+            `Signed miner actions use the prefix ${settings?.actionPrefix ?? '?'}.`,
+            c ? `Connito checkpoints: subnet ${c.netuid}, validator ${c.validatorUrl}, rounds of ${c.roundBlocks} blocks opening with ${c.commitBlocks} blocks of commit phase.` : 'No Connito competition on this network.',
+            p
+              ? `Platform hub: ${p.hubUrl} on subnet ${p.netuid}; its active challenges are in \`minerva competitions\` while this network is selected (joining needs a UID on subnet ${p.netuid}).`
+              : 'No Platform hub on this network.',
+          ].join('\n');
+          report(io, Boolean(opts.json), view, human);
+        });
+      }),
     );
   withCommon(networks.command('select <id>'))
     .description('switch to a network (explicit; recorded in the audit log)')
