@@ -120,7 +120,7 @@ export function createBittensorNetworkClient(network: ActiveNetwork, connections
     txStatus: (txId) => (connito ? connito.txStatus(txId) : Promise.reject(notOnThisNetwork('Following a practice transaction'))),
     join: (entry) => onlyHere('Joining a competition')(entry.id),
     leave: (entry) => onlyHere('Leaving a competition')(entry.id),
-    submit: (entry, hotkey, file) => (platform && isPlatform(entry.id) ? platformSubmit(platform, entry, hotkey, file, now) : Promise.reject(notOnThisNetwork('Sending a challenge submission'))),
+    submit: (entry, hotkey, file) => (platform && isPlatform(entry.id) ? platformSubmit(platform, entry, hotkey, file, now, network.expect?.profile) : Promise.reject(notOnThisNetwork('Sending a challenge submission'))),
     async balance(address) {
       const client = await chain();
       const balance = await client.balance(address);

@@ -90,8 +90,18 @@ export interface PlatformSubmission {
   contentType: string;
 }
 
-/** Sends a signed submission; returns the challenge's id and status for it. */
-export async function platformSubmit(p: PlatformSettings, entry: CatalogueEntry, hotkey: KeySigner, file: PlatformSubmission, now: () => Date): Promise<{ id: string | null; status: string | null }> {
+/**
+ * Sends a signed submission; returns the challenge's id and status for it. `networkName` names the
+ * profile in the refusals' "what to do" (its settings card is titled with it).
+ */
+export async function platformSubmit(
+  p: PlatformSettings,
+  entry: CatalogueEntry,
+  hotkey: KeySigner,
+  file: PlatformSubmission,
+  now: () => Date,
+  networkName = 'this network',
+): Promise<{ id: string | null; status: string | null }> {
   if (file.bytes.length === 0) throw new AppError('VALIDATION', 'The file is empty. Choose the file you want to submit.');
   if (file.bytes.length > PLATFORM_MAX_SUBMISSION_BYTES) throw new AppError('TOO_LARGE', `The file is ${file.bytes.length.toLocaleString('en-US')} bytes; the hub takes at most ${PLATFORM_MAX_SUBMISSION_BYTES.toLocaleString('en-US')}.`);
   const path = `/v1/challenges/${entry.slug}/submissions`;
@@ -113,9 +123,30 @@ export async function platformSubmit(p: PlatformSettings, entry: CatalogueEntry,
       details: { status: 401, reason: String((answer.json as { detail: string }).detail) },
     });
   }
-  if (answer.status < 200 || answer.status >= 300) throw httpError('Platform hub', answer);
+  if (answer.status < 200 || answer.status >= 300) throw withWhatToDo(httpError('Platform hub', answer), entry.actionPrefix, networkName);
   const body = (answer.json ?? {}) as { id?: unknown; status?: unknown };
   return { id: typeof body.id === 'string' ? body.id : null, status: typeof body.status === 'string' ? body.status : null };
+}
+
+/**
+ * The hub's signature refusals (`MinerUploadVerifier`'s words) with what the miner can change: the
+ * signing prefix (the one setting that makes a good key's signature "invalid" to a hub) or the clock.
+ */
+function withWhatToDo(error: AppError, prefix: string, networkName: string): AppError {
+  const reason = (error.details as { reason?: unknown } | undefined)?.reason;
+  const where = `Settings → Competitions on ${networkName}`;
+  let next: string | null = null;
+  if (error.code === 'UNAUTHENTICATED' && reason === 'invalid signature') {
+    next =
+      prefix === 'base-upload-v1'
+        ? `This network signs with base-upload-v1, the public Platform code's prefix; if the subnet names another one, set it in ${where}, then submit again.`
+        : `This network signs with ${prefix}; the public Platform code checks base-upload-v1. Choose the prefix the subnet names in ${where} (base-upload-v1 unless it says otherwise), then submit again.`;
+  } else if (error.code === 'UNAUTHENTICATED' && reason === 'stale signature') {
+    next = "The hub takes signatures made within 5 minutes of its own clock: set this computer's clock right (automatic date and time), then submit again.";
+  } else if (error.code === 'CONFLICT') {
+    next = 'Submit again: each try is signed with a fresh nonce.';
+  }
+  return next ? new AppError(error.code, `${error.message} ${next}`, { details: { ...error.details } }) : error;
 }
 
 /** Is the hotkey on the subnet (a UID other than the owner's 0, which the hub refuses)? */

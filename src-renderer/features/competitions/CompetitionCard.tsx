@@ -40,6 +40,7 @@ export function CompetitionCard({ competition: c }: { competition: CompetitionVi
     void membershipAction(action, c.id);
   };
   const blockMs = useStore((st) => st.competitions.view?.blockMs ?? null);
+  const onBittensor = useStore((st) => st.networks?.profiles.find((p) => p.id === st.networks?.selectedId)?.kind === 'bittensor');
   return (
     <article className="card competition" aria-labelledby={titleId}>
       <div className="card-head">
@@ -84,6 +85,12 @@ export function CompetitionCard({ competition: c }: { competition: CompetitionVi
         </details>
       ) : null}
       {m && m.state !== 'left' ? <MembershipProgress membership={m} title={c.title} /> : null}
+      {onBittensor && m?.state === 'failed' && m.steps.some((st) => st.id === 'register' && st.state === 'failed') ? (
+        // On Bittensor, registering is a paid step of its own (Settings → Bittensor, cost shown and asked): the way there.
+        <p className="help">
+          <a href="#/settings">Register on subnet {c.netuid} in Settings → Bittensor</a>
+        </p>
+      ) : null}
       {c.kind === 'challenge' && m?.state === 'joined' ? <ChallengeSubmit competition={c} /> : null}
       <div className="form-row competition-actions">
         {!m || m.state === 'left' ? (

@@ -104,7 +104,9 @@ describe('Platform challenges on the spec-218 runtime', () => {
     // The practice prefix is not what this hub verifies: refused with its own words.
     await call('networks.configure', { id, actionPrefix: 'platform-upload-v1' });
     await call('competitions.list', { refresh: true });
-    await expect(call('competitions.submit', { id: ID, fileName: 'agent.py', contentBase64: file.toString('base64') })).rejects.toThrow(/UNAUTHENTICATED The Platform hub refused the signature: invalid signature/);
+    await expect(call('competitions.submit', { id: ID, fileName: 'agent.py', contentBase64: file.toString('base64') })).rejects.toThrow(
+      /UNAUTHENTICATED The Platform hub refused the signature: invalid signature\. This network signs with platform-upload-v1; the public Platform code checks base-upload-v1\. Choose the prefix the subnet names in Settings → Competitions on Local subtensor/,
+    );
     expect(rx.refused).toEqual([{ status: 401, detail: 'invalid signature' }]);
     expect(rx.accepted).toHaveLength(1);
   }, 300_000);
