@@ -108,6 +108,7 @@ export class NetworksService {
 
   /** A Bittensor profile's settings: the signing prefix, the Connito competition and the Platform hub (or none). */
   configure(input: { id: string; actionPrefix?: BittensorSettings['actionPrefix'] | undefined; connito?: BittensorSettings['connito'] | undefined; platform?: BittensorSettings['platform'] | undefined }): NetworksView {
+    if (input.id === PRACTICE_ID) throw new AppError('UNSUPPORTED', 'The practice network is not a Bittensor network; only Bittensor networks have these settings.');
     const profile = this.repo.list().find((p) => p.id === input.id);
     if (!profile) throw new AppError('NOT_FOUND', 'That network is not in your list.');
     if (profile.kind !== 'bittensor') throw new AppError('UNSUPPORTED', `${profile.name} is not a Bittensor network; only Bittensor networks have these settings.`);
