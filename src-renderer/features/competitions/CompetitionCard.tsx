@@ -160,7 +160,7 @@ function ChallengeSubmit({ competition: c }: { competition: CompetitionView }) {
       </div>
       <FormError error={error} />
       {sent ? (
-        <p role="status" className="membership-ok">
+        <p role="status" className="submission-ok">
           Accepted by the hub{sent.submissionId ? ` as ${sent.submissionId}` : ''}
           {sent.status ? ` (${sent.status})` : ''}: {sent.fileName}, {sent.bytes.toLocaleString('en-US')} bytes, SHA-256 <span className="mono">{sent.sha256.slice(0, 12)}…</span>
         </p>
@@ -200,7 +200,8 @@ function MembershipProgress({ membership: m, title }: { membership: MembershipVi
             <span>
               <span className="step-label">{s.label}</span>
               <span className="visually-hidden"> — {s.state}</span>
-              {s.detail ? <span className="step-detail">{s.detail}</span> : null}
+              {/* A failed step's words are the error below (an alert): said once, not twice. */}
+              {s.detail && !(s.state === 'failed' && s.detail === m.error?.message) ? <span className="step-detail">{s.detail}</span> : null}
             </span>
           </li>
         ))}

@@ -1,10 +1,9 @@
 import { useId, useState, type FormEvent } from 'react';
-import type { NetworkProfile } from '@shared/contract/networks';
+import { endpointUrlSchema, type NetworkProfile } from '@shared/contract/networks';
 import { rpc } from '../../rpc';
 import { errorText, loadCompetitions } from '../../store/actions';
 import { useStore } from '../../store/store';
 import { Card } from '../../components/Card';
-import { FormError } from '../../components/FormError';
 
 /**
  * The selected Bittensor network's Platform hub (`networks.configure` `platform`): its address and
@@ -19,17 +18,20 @@ export function PlatformHubCard() {
 }
 
 function PlatformHubForm({ profile }: { profile: NetworkProfile }) {
-  const ids = { hub: useId(), netuid: useId() };
+  const ids = { hub: useId(), netuid: useId(), error: useId() };
   const current = profile.settings?.platform ?? null;
   const [hubUrl, setHubUrl] = useState(current?.hubUrl ?? '');
   const [netuid, setNetuid] = useState(current ? String(current.netuid) : '');
   const [error, setError] = useState<string | null>(null);
+  /** The field the error is about, when it is one of this form's (marked invalid, described by the error). */
+  const [invalid, setInvalid] = useState<'hub' | 'netuid' | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
   const save = async (platform: { hubUrl: string; netuid: number } | null) => {
     setBusy(true);
     setError(null);
+    setInvalid(null);
     setSaved(null);
     try {
       useStore.getState().setNetworks(await rpc().invoke('networks.configure', { id: profile.id, platform }));
@@ -44,7 +46,25 @@ function PlatformHubForm({ profile }: { profile: NetworkProfile }) {
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    void save({ hubUrl: hubUrl.trim(), netuid: Number(netuid) });
+    // The same checks as core's, said about this form's fields (core's words name the contract's).
+    const n = Number(netuid);
+    const refuse = (field: 'hub' | 'netuid', words: string) => {
+      setSaved(null);
+      setInvalid(field);
+      setError(words);
+    };
+    if (!endpointUrlSchema.safeParse(hubUrl).success) {
+      refuse(
+        'hub',
+        'The hub address must start with https:// (http:// only for a hub on this computer: 127.0.0.1 or localhost), with no user name, query or #fragment. Copy it from the subnet’s instructions.',
+      );
+      return;
+    }
+    if (!Number.isInteger(n) || n < 1 || n > 65_535) {
+      refuse('netuid', 'The subnet is a whole number from 1 to 65535 (the netuid the subnet’s instructions give).');
+      return;
+    }
+    void save({ hubUrl: hubUrl.trim(), netuid: n });
   };
 
   return (
@@ -55,13 +75,38 @@ function PlatformHubForm({ profile }: { profile: NetworkProfile }) {
         </p>
         <div className="field">
           <label htmlFor={ids.hub}>Hub address</label>
-          <input id={ids.hub} type="text" inputMode="url" className="mono" value={hubUrl} onChange={(e) => setHubUrl(e.target.value)} placeholder="https://hub.example" required />
+          <input
+            id={ids.hub}
+            type="text"
+            inputMode="url"
+            className="mono"
+            value={hubUrl}
+            onChange={(e) => setHubUrl(e.target.value)}
+            placeholder="https://hub.example"
+            required
+            aria-invalid={invalid === 'hub' || undefined}
+            aria-describedby={invalid === 'hub' ? ids.error : undefined}
+          />
         </div>
         <div className="field">
           <label htmlFor={ids.netuid}>Subnet (netuid)</label>
-          <input id={ids.netuid} type="number" min={1} max={65535} value={netuid} onChange={(e) => setNetuid(e.target.value)} required />
+          <input
+            id={ids.netuid}
+            type="number"
+            min={1}
+            max={65535}
+            value={netuid}
+            onChange={(e) => setNetuid(e.target.value)}
+            required
+            aria-invalid={invalid === 'netuid' || undefined}
+            aria-describedby={invalid === 'netuid' ? ids.error : undefined}
+          />
         </div>
-        <FormError error={error} />
+        {error ? (
+          <p id={ids.error} role="alert" className="help help-bad">
+            {error}
+          </p>
+        ) : null}
         {saved ? <p role="status" className="membership-ok">{saved}</p> : <p role="status" className="visually-hidden" />}
         <div className="form-row">
           <button type="submit" className="button button-primary" disabled={busy}>

@@ -35,7 +35,8 @@ test('a miner names a Platform hub, is told to register before joining its chall
   await hub.getByLabel('Hub address').fill('http://hub.example.com');
   await hub.getByLabel('Subnet (netuid)').fill('1');
   await hub.getByRole('button', { name: 'Save the hub' }).click();
-  await expect(hub.getByRole('alert')).toContainText('use an https:// address (http:// is accepted only for 127.0.0.1 or localhost)');
+  await expect(hub.getByRole('alert')).toHaveText('The hub address must start with https:// (http:// only for a hub on this computer: 127.0.0.1 or localhost), with no user name, query or #fragment. Copy it from the subnet’s instructions.');
+  await expect(hub.getByLabel('Hub address')).toHaveAccessibleDescription(/The hub address must start with https:\/\//);
   await hub.getByLabel('Hub address').fill(rx.url);
   await hub.getByRole('button', { name: 'Save the hub' }).click();
   await expect(hub.getByRole('status')).toHaveText('Saved: the hub’s challenges on subnet 1 are on the Competitions page.');
