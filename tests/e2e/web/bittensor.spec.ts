@@ -1,9 +1,8 @@
-import AxeBuilder from '@axe-core/playwright';
-import type { Page } from '@playwright/test';
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { test, expect } from './fixtures';
-import { startChopsticks, TAO, type ChopsticksChain } from '../../helpers/chopsticks';
+import { axeFindings as axe } from './axe';
+import { chopsticksForThisFile, fundColdkey, TAO } from './bittensor-fixtures';
 
 /**
  * A miner adds a Bittensor network (the real subtensor runtime, spec 218, run by chopsticks on
@@ -15,22 +14,11 @@ import { startChopsticks, TAO, type ChopsticksChain } from '../../helpers/chopst
  * to PoW, with `dev_setStorage`.
  */
 
-/** axe-core on the card as it stands (serious and critical only). */
-async function axe(page: Page): Promise<string[]> {
-  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
-  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`);
-}
-let chain: ChopsticksChain;
-
-test.beforeAll(async () => {
-  chain = await startChopsticks();
-});
-test.afterAll(async () => {
-  await chain?.stop();
-});
+const bt = chopsticksForThisFile();
 
 test('a miner adds a Bittensor network, registers by burn with the cost shown, commits a hash, serves the axon, swaps a rotated hotkey and registers by proof of work', async ({ app, page }, testInfo) => {
   test.setTimeout(300_000);
+  const chain = bt.chain;
   await app.login(page);
   await app.createWallet(page);
 
@@ -55,12 +43,8 @@ test('a miner adds a Bittensor network, registers by burn with the cost shown, c
   await expect(page.getByRole('banner').getByRole('link', { name: /Network:/ })).toContainText('Local subtensor');
 
   // The card reads the chain: fund the fresh coldkey it shows, then refresh.
-  const coldkey = (await page.getByTestId('bt-coldkey').textContent({ timeout: 60_000 })) ?? '';
-  expect(coldkey).toMatch(/^5[1-9A-HJ-NP-Za-km-z]{47}$/);
-  await chain.fund({ [coldkey]: 5n * TAO });
-  await page.getByRole('button', { name: 'Refresh' }).click();
+  await fundColdkey(page, chain, 5n);
   const account = page.getByRole('definition').filter({ hasText: 'TAO' });
-  await expect(account).toHaveText('5 TAO');
   await expect(page.getByText('Your hotkey is not registered on any subnet of this network.')).toBeVisible();
 
   // Register by burn: the cost first, then an explicit confirmation.

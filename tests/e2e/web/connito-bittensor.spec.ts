@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, expect } from './fixtures';
-import { startChopsticks, TAO, type ChopsticksChain } from '../../helpers/chopsticks';
+import { addBittensorNetwork, chopsticksForThisFile, fundColdkey, registerByBurn } from './bittensor-fixtures';
 import { startConnitoReceiver, type ConnitoReceiver } from '../../helpers/connito-receiver';
 import { tempDataDir } from '../../helpers/serve-process';
 import { trainedCheckpoint } from '../../helpers/trained-checkpoint';
@@ -14,43 +14,28 @@ import { trainedCheckpoint } from '../../helpers/trained-checkpoint';
  * the message sent to a validator written from PROTOCOLS §3 alone: tests/helpers/connito-receiver.ts),
  * then check the exported receipt in the app against the chain.
  */
-let chain: ChopsticksChain;
+const bt = chopsticksForThisFile();
 let rx: ConnitoReceiver;
 let producing: NodeJS.Timeout | undefined;
 const file = trainedCheckpoint();
 const fileSha = createHash('sha256').update(file).digest('hex');
 
 test.beforeAll(async () => {
-  chain = await startChopsticks();
-  rx = await startConnitoReceiver(chain.url, 1, file, fileSha);
+  rx = await startConnitoReceiver(bt.chain.url, 1, file, fileSha);
 });
 test.afterAll(async () => {
   clearInterval(producing);
   await rx?.close();
-  await chain?.stop();
 });
 
 test('a miner describes a Connito competition on a Bittensor network, submits a checkpoint committed on the subnet, and checks its receipt', async ({ app, page }, testInfo) => {
   test.setTimeout(300_000);
+  const chain = bt.chain;
   await app.login(page);
   await app.createWallet(page);
-  await page.getByRole('link', { name: 'Settings' }).click();
-  await page.getByRole('button', { name: 'Add a Bittensor network' }).click();
-  const form = page.getByRole('form', { name: 'Add a Bittensor network' });
-  await form.getByLabel('Bittensor network').selectOption('custom');
-  await form.getByLabel('Endpoint').fill(chain.url);
-  await form.getByLabel('Name (optional)').fill('Local subtensor');
-  await form.getByRole('button', { name: 'Check and add' }).click();
-  await expect(page.getByRole('list', { name: 'Networks' })).toContainText('Local subtensor', { timeout: 60_000 });
-  await page.getByRole('button', { name: 'Switch to Local subtensor' }).click();
-  const coldkey = (await page.getByTestId('bt-coldkey').textContent({ timeout: 60_000 })) ?? '';
-  await chain.fund({ [coldkey]: 5n * TAO });
-  await page.getByRole('button', { name: 'Refresh' }).click();
-  const register = page.getByRole('form', { name: 'Register by burn' });
-  await register.getByLabel('Subnet').selectOption('1');
-  await register.getByRole('button', { name: 'Show the cost' }).click();
-  await page.getByRole('group', { name: 'Confirm the registration' }).getByRole('button', { name: 'Burn 1 TAO and register' }).click();
-  await expect(page.getByRole('status').filter({ hasText: /Registered on subnet 1 as UID \d+/ })).toBeVisible({ timeout: 120_000 });
+  await addBittensorNetwork(page, chain);
+  await fundColdkey(page, chain, 5n);
+  await registerByBurn(page, 1);
 
   // The competition: subnet, validator and rounds, with the public signing prefix kept.
   const settings = page.getByRole('form', { name: 'Competitions on this Bittensor network' });
