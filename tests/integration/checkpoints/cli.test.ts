@@ -1,8 +1,9 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDevnetProcess, type DevnetProcess } from '../../helpers/devnet-process';
 import { CLI, tempDataDir } from '../../helpers/serve-process';
 import { trainedCheckpoint } from '../../helpers/trained-checkpoint';
 
@@ -12,30 +13,21 @@ import { trainedCheckpoint } from '../../helpers/trained-checkpoint';
  */
 const PASSWORD = 'correct horse battery staple 42';
 let dataDir: string;
-let devnet: ChildProcess;
+let devnet: DevnetProcess | undefined;
 
 function run(args: string[], timeout = 180_000) {
   return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout, env: { ...process.env, MINERVA_PASSWORD: PASSWORD } });
 }
 
-
 beforeAll(async () => {
   dataDir = tempDataDir('minerva-ckpt-cli-');
-  devnet = spawn(process.execPath, [CLI, 'devnet', 'start', '--data-dir', dataDir, '--block-ms', '200'], { stdio: 'ignore' });
-  for (let i = 0; i < 150; i += 1) {
-    const state = existsSync(join(dataDir, 'devnet', 'state.json')) ? (JSON.parse(readFileSync(join(dataDir, 'devnet', 'state.json'), 'utf8')) as { parties: Record<string, unknown> }) : null;
-    if (state && ['chain', 'hub', 'validator'].every((p) => p in state.parties)) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('the practice network did not start');
+  // Every party (the coordinator starts last): the CLI attaches only to a whole, healthy practice
+  // network and starts whatever is missing itself — a second coordinator on the same data folder.
+  devnet = await startDevnetProcess(['--data-dir', dataDir, '--block-ms', '200']);
 });
 
 afterAll(async () => {
-  if (devnet.exitCode === null) {
-    const exited = new Promise((r) => devnet.once('exit', r));
-    devnet.kill('SIGTERM');
-    await exited;
-  }
+  await devnet?.stop();
 });
 
 describe('minerva checkpoint', () => {
