@@ -14,21 +14,28 @@ export { TAO };
 
 /**
  * Starts chopsticks in this file's `beforeAll` and stops it in its `afterAll` (one chain per spec
- * file: a cold start takes 10–15 s). Read `.chain` inside tests and later hooks.
+ * file: a cold start takes 10–15 s). Read `.chain` inside tests and later hooks. Parties that hold
+ * a connection to the chain (a receiver's ApiPromise) go to `closeFirst`: they are closed before
+ * the chain stops, so they do not log an abnormal closure.
  */
-export function chopsticksForThisFile(): { readonly chain: ChopsticksChain } {
+export function chopsticksForThisFile(): { readonly chain: ChopsticksChain; closeFirst(close: () => Promise<void> | void): void } {
   let chain: ChopsticksChain | undefined;
+  const parties: (() => Promise<void> | void)[] = [];
   test.beforeAll(async () => {
     test.setTimeout(180_000);
     chain = await startChopsticks();
   });
   test.afterAll(async () => {
+    for (const close of parties.splice(0)) await close();
     await chain?.stop();
   });
   return {
     get chain(): ChopsticksChain {
       if (!chain) throw new Error('chopsticks is not running: read .chain inside a test or a later hook');
       return chain;
+    },
+    closeFirst(close) {
+      parties.push(close);
     },
   };
 }

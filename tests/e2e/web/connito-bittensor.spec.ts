@@ -22,10 +22,10 @@ const fileSha = createHash('sha256').update(file).digest('hex');
 
 test.beforeAll(async () => {
   rx = await startConnitoReceiver(bt.chain.url, 1, file, fileSha);
-});
-test.afterAll(async () => {
-  clearInterval(producing);
-  await rx?.close();
+  bt.closeFirst(async () => {
+    clearInterval(producing);
+    await rx.close();
+  });
 });
 
 test('a miner describes a Connito competition on a Bittensor network, submits a checkpoint committed on the subnet, and checks its receipt', async ({ app, page }, testInfo) => {

@@ -17,9 +17,7 @@ let rx: PlatformReceiver;
 
 test.beforeAll(async () => {
   rx = await startPlatformReceiver(bt.chain.url, 1);
-});
-test.afterAll(async () => {
-  await rx?.close();
+  bt.closeFirst(() => rx.close());
 });
 
 test('a miner names a Platform hub, is told to register before joining its challenge, registers by burn, joins and submits a file the hub accepts', async ({ app, page }, testInfo) => {
