@@ -1,25 +1,15 @@
-import { createRequire } from 'node:module';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { _electron as electron, expect, test } from '@playwright/test';
+import { electronOrSkipReason } from './electron-binary';
 import { REPO_ROOT } from '../../helpers/serve-process';
 
 /**
  * Shell behaviour that only a real Electron can show: the hardened window, the app:// protocol,
  * refused navigation and window.open. Everything else is tested through `minerva serve`.
  */
-function electronBinary(): { path?: string; reason?: string } {
-  try {
-    const path = createRequire(import.meta.url)('electron') as unknown;
-    return typeof path === 'string' && existsSync(path) ? { path } : { reason: 'the electron package has no binary' };
-  } catch (error) {
-    return { reason: String((error as Error).message).split('\n')[0] };
-  }
-}
-
-const binary = electronBinary();
-if (!binary.path) console.log(`[electron suite] skipped: the Electron runtime is not installed here (${binary.reason}).`);
+const binary = electronOrSkipReason();
 
 test.describe('Electron shell', () => {
   test.skip(!binary.path, `Electron runtime not installed: ${binary.reason ?? ''}`);

@@ -1,8 +1,8 @@
-import { createRequire } from 'node:module';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { _electron as electron, expect, test } from '@playwright/test';
+import { electronOrSkipReason } from './electron-binary';
 import { lastUpdateRecord, readPendingUpdate, writePendingUpdate } from '@core/updates/pending';
 import { REPO_ROOT } from '../../helpers/serve-process';
 import { startTestFeed, type TestFeed } from '../../helpers/update-feed';
@@ -15,17 +15,7 @@ import { startTestFeed, type TestFeed } from '../../helpers/update-feed';
  * website and no Restart button. The AppImage and NSIS installers themselves are unit-tested on
  * real files (tests/unit/electron/update-install.test.ts); a packaged build is needed to run them.
  */
-function electronBinary(): { path?: string; reason?: string } {
-  try {
-    const path = createRequire(import.meta.url)('electron') as unknown;
-    return typeof path === 'string' && existsSync(path) ? { path } : { reason: 'the electron package has no binary' };
-  } catch (error) {
-    return { reason: String((error as Error).message).split('\n')[0] };
-  }
-}
-
-const binary = electronBinary();
-if (!binary.path) console.log(`[electron suite] skipped: the Electron runtime is not installed here (${binary.reason}).`);
+const binary = electronOrSkipReason();
 const version = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 test.describe('Electron updates', () => {

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Page } from '@playwright/test';
 import { CLI, startServe, tempDataDir, type ServeHandle } from '../../helpers/serve-process';
 import { expect, test } from './fixtures';
+import { recordBrowserNotifications, recordedNotifications } from './notification-recorder';
 
 /**
  * "Not earning" in `minerva serve` (issue 17): the practice chain and router run as their own
@@ -91,23 +92,11 @@ async function joinWithOwnRouter(page: Page) {
   return { router, nav, session };
 }
 
-const recorded = (page: Page) => page.evaluate(() => (window as unknown as { __notifications: { title: string; body: string }[] }).__notifications);
+const recorded = recordedNotifications;
 
 test('a worker that stops earning shows one browser notification after the grace time, none while it works', async ({ page, context }, testInfo) => {
   test.setTimeout(240_000);
-  await context.grantPermissions(['notifications']);
-  await context.addInitScript(() => {
-    const Real = window.Notification;
-    const seen: { title: string; body: string }[] = [];
-    (window as unknown as { __notifications: typeof seen }).__notifications = seen;
-    class Recording extends Real {
-      constructor(title: string, options?: NotificationOptions) {
-        super(title, options);
-        seen.push({ title, body: options?.body ?? '' });
-      }
-    }
-    Object.defineProperty(window, 'Notification', { value: Recording, configurable: true, writable: true });
-  });
+  await recordBrowserNotifications(context);
 
   const { router, session } = await joinWithOwnRouter(page);
 

@@ -1,6 +1,7 @@
 import type { Page } from '@playwright/test';
 import { axeFindings } from './axe';
 import { expect, test } from './fixtures';
+import { recordBrowserNotifications, recordedNotifications } from './notification-recorder';
 import { startServe, tempDataDir, type ServeHandle } from '../../helpers/serve-process';
 
 /**
@@ -30,23 +31,11 @@ async function start(page: Page): Promise<void> {
   await expect(page.getByRole('button', { name: 'Hold to show the recovery phrase' })).toBeVisible();
 }
 
-const recorded = (page: Page) => page.evaluate(() => (window as unknown as { __notifications: { title: string; body: string }[] }).__notifications);
+const recorded = recordedNotifications;
 
 test('the idle lock shows a browser notification when allowed; none with the setting off', async ({ page, context }, testInfo) => {
   test.setTimeout(180_000);
-  await context.grantPermissions(['notifications']);
-  await context.addInitScript(() => {
-    const Real = window.Notification;
-    const seen: { title: string; body: string }[] = [];
-    (window as unknown as { __notifications: typeof seen }).__notifications = seen;
-    class Recording extends Real {
-      constructor(title: string, options?: NotificationOptions) {
-        super(title, options);
-        seen.push({ title, body: options?.body ?? '' });
-      }
-    }
-    Object.defineProperty(window, 'Notification', { value: Recording, configurable: true, writable: true });
-  });
+  await recordBrowserNotifications(context);
   await start(page);
 
   // Nobody touches the page: the wallet locks itself and the browser shows it.
