@@ -55,6 +55,11 @@ async function overflow(page: Page): Promise<string[]> {
   });
 }
 
+/** From the top: a full-page screenshot taken while scrolled draws the sticky top bar mid-page. */
+async function shot(page: Page): Promise<void> {
+  await page.evaluate(() => window.scrollTo(0, 0));
+}
+
 async function sidebarPages(page: Page): Promise<string[]> {
   // The link's own text, without its decorative glyph.
   return page
@@ -79,11 +84,13 @@ async function checkEveryPage(page: Page, testInfo: TestInfo, stage: string): Pr
         await page.getByRole('button', { name: form, exact: true }).click();
         await expect(page.getByRole('form', { name: form })).toBeVisible();
         findings.push(...(await overflow(page)).map((f) => `${stage} ${label} (${form} open): ${f}`));
+        await shot(page);
         await page.screenshot({ path: testInfo.outputPath(`${stage}-${slug}-${form.toLowerCase().replace(/[^a-z]+/gu, '-')}-${WIDTH}x${HEIGHT}.png`), fullPage: true });
         await page.getByRole('form', { name: form }).getByRole('button', { name: 'Cancel' }).click();
       }
     }
     findings.push(...(await overflow(page)).map((f) => `${stage} ${label}: ${f}`));
+    await shot(page);
     await page.screenshot({ path: testInfo.outputPath(`${stage}-${slug}-${WIDTH}x${HEIGHT}.png`), fullPage: true });
   }
   return findings;
