@@ -244,7 +244,7 @@ export class CompetitionsService {
       hotkey: hotkey.address,
       state: 'joining',
       intent: 'join',
-      steps: joinSteps(),
+      steps: joinSteps(network.kind),
       pendingTx: null,
       attempts: 0,
       retryAt: null,
@@ -264,7 +264,7 @@ export class CompetitionsService {
     const existing = this.memberships.get(network.id, competitionId);
     if (!existing || existing.state === 'left') throw new AppError('NOT_FOUND', 'You are not in this competition.');
     this.requireKeys();
-    const row: MembershipRow = { ...existing, state: 'leaving', intent: 'leave', steps: leaveSteps(), pendingTx: null, attempts: 0, retryAt: null, errorCode: null, errorMessage: null, updatedAt: this.deps.now().toISOString() };
+    const row: MembershipRow = { ...existing, state: 'leaving', intent: 'leave', steps: leaveSteps(network.kind), pendingTx: null, attempts: 0, retryAt: null, errorCode: null, errorMessage: null, updatedAt: this.deps.now().toISOString() };
     this.deps.audit.append({ at: row.updatedAt, actor: 'user', action: 'competitions.leave', detail: { network: network.id, competition: competitionId } });
     await this.restart(row);
     return toView(row);

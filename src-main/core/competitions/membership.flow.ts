@@ -26,11 +26,26 @@ export const MEMBERSHIP_FLOW = 'competitions.membership';
 
 export type MembershipStepId = MembershipStep['id'];
 
-export const joinSteps = (): MembershipStep[] => [
-  { id: 'register', label: 'Register your hotkey on the chain', state: 'pending', detail: null },
-  { id: 'join', label: 'Send your signed join to the hub', state: 'pending', detail: null },
+/**
+ * The steps as the miner reads them. On Bittensor nothing is sent to join or leave: the hotkey's
+ * UID on the subnet is what counts (registering by burn is the Bittensor card's explicit,
+ * confirmed act), and Minerva only starts or stops its own work — the words say so.
+ */
+export const joinSteps = (networkKind: ActiveNetwork['kind'] = 'practice'): MembershipStep[] =>
+  networkKind === 'bittensor'
+    ? [
+        { id: 'register', label: 'Check that your hotkey has a UID on the subnet', state: 'pending', detail: null },
+        { id: 'join', label: 'Start taking part (Bittensor needs no signed join)', state: 'pending', detail: null },
+      ]
+    : [
+        { id: 'register', label: 'Register your hotkey on the chain', state: 'pending', detail: null },
+        { id: 'join', label: 'Send your signed join to the hub', state: 'pending', detail: null },
+      ];
+export const leaveSteps = (networkKind: ActiveNetwork['kind'] = 'practice'): MembershipStep[] => [
+  networkKind === 'bittensor'
+    ? { id: 'leave', label: 'Stop taking part (your UID stays on the subnet)', state: 'pending', detail: null }
+    : { id: 'leave', label: 'Send your signed leave to the hub', state: 'pending', detail: null },
 ];
-export const leaveSteps = (): MembershipStep[] => [{ id: 'leave', label: 'Send your signed leave to the hub', state: 'pending', detail: null }];
 
 const WINDOW_SECONDS = 300;
 const LOCKED_WORDS = 'Waiting for you to unlock your wallet.';
@@ -61,12 +76,12 @@ export function membershipFlow(deps: MembershipFlowDeps): FlowSpec<MembershipRow
   type Ctx = StepContext<MembershipRow>;
 
   /** Everything a step needs, or a wait while another network is selected (it resumes when it is again). */
-  async function prepare(row: MembershipRow, ctx: Ctx): Promise<{ entry: CatalogueEntry; client: NetworkClient; keys: MinerKeys; hotkey: KeySigner } | FlowWait<MembershipRow>> {
+  async function prepare(row: MembershipRow, ctx: Ctx): Promise<{ entry: CatalogueEntry; client: NetworkClient; keys: MinerKeys; hotkey: KeySigner; onChain: boolean } | FlowWait<MembershipRow>> {
     const network = await deps.activeNetwork();
     if (network.id !== row.networkId) return ctx.wait(new Date(ctx.now().getTime() + 60_000), `Waits until the network ${row.networkId} is selected again.`);
     const { entry } = await deps.entry(row.competitionId);
     const keys = deps.keys();
-    return { entry, client: deps.clientFor(network), keys, hotkey: keys.hotkey(entry.hotkeyScheme) };
+    return { entry, client: deps.clientFor(network), keys, hotkey: keys.hotkey(entry.hotkeyScheme), onChain: network.kind === 'bittensor' };
   }
 
   const withStep = (row: MembershipRow, id: MembershipStepId, patch: Partial<MembershipStep>): MembershipStep[] => row.steps.map((s) => (s.id === id ? { ...s, ...patch } : s));
@@ -103,7 +118,7 @@ export function membershipFlow(deps: MembershipFlowDeps): FlowSpec<MembershipRow
     const ready = await prepare(row, ctx);
     if (!('entry' in ready)) return ready;
     const { entry, client, keys, hotkey } = ready;
-    row = show(ctx, row, 'join', 'active', 'Sending your signed join…');
+    row = show(ctx, row, 'join', 'active', ready.onChain ? 'Starting…' : 'Sending your signed join…');
     const body: Record<string, unknown> = {};
     if (entry.kind === 'private-inference') {
       const proof = keys.eoaSign(`minerva-join:${entry.id}:${hotkey.address}`);
@@ -118,7 +133,7 @@ export function membershipFlow(deps: MembershipFlowDeps): FlowSpec<MembershipRow
   async function leave(row: MembershipRow, ctx: Ctx): Promise<Partial<MembershipRow> | FlowWait<MembershipRow>> {
     const ready = await prepare(row, ctx);
     if (!('entry' in ready)) return ready;
-    row = show(ctx, row, 'leave', 'active', 'Sending your signed leave…');
+    row = show(ctx, row, 'leave', 'active', ready.onChain ? 'Stopping…' : 'Sending your signed leave…');
     await ready.client.leave(ready.entry, ready.hotkey);
     deps.log.info('left competition', { competition: ready.entry.id });
     return { ...settled, state: 'left', steps: withStep(row, 'leave', { state: 'done', detail: 'Left.' }) };

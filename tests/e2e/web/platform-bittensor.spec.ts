@@ -58,6 +58,9 @@ test('a miner names a Platform hub, is told to register before joining its chall
   await expect(card.getByRole('alert')).toHaveText('Register your hotkey on subnet 1 first: Settings → Bittensor shows the cost and asks before it spends TAO. Then join again.', { timeout: 60_000 });
   await expect(card.getByRole('button', { name: 'Retry Demo challenge' })).toBeVisible();
   await expect(card.getByRole('form', { name: 'Submit to Demo challenge' })).toHaveCount(0);
+  // The steps say what happens on Bittensor: a UID is checked, nothing is sent to a hub to join.
+  const steps = card.getByRole('list', { name: 'Joining Demo challenge' });
+  await expect(steps.getByRole('listitem')).toHaveText([/Check that your hotkey has a UID on the subnet — failed/, /Start taking part \(Bittensor needs no signed join\) — pending/]);
   await page.screenshot({ path: testInfo.outputPath('platform-join-refused.png'), fullPage: true });
   expect(await axeFindings(page)).toEqual([]);
   await card.getByRole('link', { name: 'Register on subnet 1 in Settings → Bittensor' }).click();
