@@ -1,6 +1,6 @@
 /**
  * Checkpoint hashing: the app's hashFile (a hashing worker thread fed by a reader thread through
- * a 4 × 512 KiB SharedArrayBuffer ring, hash-worker.cjs) on a 1 GiB file, next to `openssl dgst -sha256` on the same file, alternating
+ * a 2 × 256 KiB SharedArrayBuffer ring, hash-worker.cjs) on a 1 GiB file, next to `openssl dgst -sha256` on the same file, alternating
  * round by round (tests/bench/_rounds.ts). Target ≥ 1.0× (as fast as OpenSSL's own tool).
  *
  * In three more rounds of the app alone, this process's event loop — the one core's RPC runs on — is watched two

@@ -19,8 +19,15 @@
 //   this ring, 128 KiB×8 / 256 KiB×4 / 512 KiB×4 / 1 MiB×3  658 / 651 / 636 / 627 ms
 // and wall time in the same run 1.10–1.42× openssl's (the 64 KiB loop: 1.00×; on that loaded
 // machine two threads also get more CPU than openssl's one, so read the CPU column for a quiet
-// one: ~1.15× after the ~25 ms of the thread's start). 512 KiB × 4 is used (hash-file.ts): the
-// whole ring is 2 MiB however large the file; `npm run bench -- checkpoint` saw RSS grow 10–15 MiB.
+// one: ~1.15× after the ~25 ms of the thread's start).
+// On a quiet machine (load ~1, 2026-12-06 19:48) wall time said otherwise: 512 KiB × 4 was level
+// with openssl (0.98×) and the bench gave 0.86×. The hasher reads what the reader's core just
+// wrote, and a small ring keeps that cheap — wall time per GiB against openssl's, this file run
+// directly from dist/ in plain node, 7 rounds alternating, medians:
+//   64 KiB × 2 0.98×, × 4 1.06×; 128 KiB × 2 1.09×, × 3 1.11×, × 4 1.08×, × 8 0.99×;
+//   192 KiB × 2 1.13×; 256 KiB × 2 1.14–1.16×, × 3 1.11×, × 4 1.03×, × 8 1.00×;
+//   320 KiB × 2 1.16×; 384 KiB × 2 1.13×; 512 KiB × 2 1.10×, × 4 0.98×; 1 MiB × 2 0.97×.
+// 256 KiB × 2 is used (hash-file.ts): the whole ring is 512 KiB however large the file.
 //
 // workerData: { path, everyMs, chunkBytes, depth, ownBytes? } (ownBytes: at most about this much
 // read here before waiting for the reader; tests set 0 to send every byte through the ring).

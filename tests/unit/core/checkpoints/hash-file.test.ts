@@ -26,7 +26,7 @@ function sparse(name: string, size: number): string {
 
 describe('hashFile', () => {
   it('gives the SHA-256 of the whole file, with progress that only grows and ends at the size', async () => {
-    // Not a multiple of the 512 KiB slot: the short last read must be hashed as it is.
+    // Not a multiple of the 256 KiB slot: the short last read must be hashed as it is.
     const bytes = randomBytes(8 * 1024 * 1024 + 12_345);
     const file = join(dir, 'random.bin');
     writeFileSync(file, bytes);
