@@ -188,7 +188,9 @@ describe('gateway mode: the runner behind a TLS-terminating proxy, signed x-gate
   const refusals: [string, RunnerRefusalReason, () => grpc.Metadata][] = [
     ['a bad signature', 'gateway.signature', () => gatewayMetadata(coordinatorKey.privateKeyPem, MODEL_ID, nowS(), (sig) => (sig[10] = sig[10]! ^ 1))],
     ['a stale timestamp (31 s old)', 'gateway.timestamp', () => gatewayMetadata(coordinatorKey.privateKeyPem, MODEL_ID, nowS() - 31)],
-    ['a timestamp 31 s ahead', 'gateway.timestamp', () => gatewayMetadata(coordinatorKey.privateKeyPem, MODEL_ID, nowS() + 31)],
+    // nowS() floors (up to 1 s early) and the runner checks a moment later: 33 s keeps the token
+    // more than the allowed 30 s ahead however late in the second it was made (31 failed once in CI).
+    ['a timestamp 33 s ahead', 'gateway.timestamp', () => gatewayMetadata(coordinatorKey.privateKeyPem, MODEL_ID, nowS() + 33)],
     ['a token for another model', 'gateway.model_id', () => gatewayMetadata(coordinatorKey.privateKeyPem, '9999', nowS())],
     ['a valid signature by a key not on chain', 'gateway.cert_hash', () => gatewayMetadata(strangerKey.privateKeyPem, MODEL_ID, nowS())],
     ['no x-gateway-auth-* at all', 'gateway.metadata', () => new grpc.Metadata()],
