@@ -62,12 +62,7 @@ export function UpdatesCard() {
       <p>
         This is Minerva <strong>{status.current}</strong> ({status.host === 'electron' ? 'desktop app' : 'minerva serve'}).
       </p>
-      {!status.configured ? (
-        <p className="help">
-          This build has no update feed: it never looks for updates by itself. New versions are published on the Minerva website; updates are checked against a signed feed only in builds
-          that carry the release key.
-        </p>
-      ) : null}
+      {/* Without a feed, core's status words say so and where new versions are (said once). */}
       {status.state === 'downloading' && status.progress !== null ? <progress className="progress" max={1} value={status.progress} aria-label="Download progress" /> : null}
       <p role="status" className={status.state === 'error' ? 'help help-warn' : 'help'}>
         {status.words}

@@ -59,3 +59,21 @@ test('Settings → Updates: a newer version verified, a tampered feed and a down
   expect(await axeFindings(page)).toEqual([]);
   await card.screenshot({ path: testInfo.outputPath('updates-downgrade.png') });
 });
+
+test('a build without a feed says so once, with where new versions are, and offers no check', async ({ page }, testInfo) => {
+  const bare = await startServe({ dataDir: tempDataDir('minerva-e2e-upd-none-'), args: ['--block-ms', '300'] });
+  try {
+    await page.goto(await bare.newLoginUrl());
+    await expect(page.getByRole('status').filter({ hasText: 'Connected' })).toBeVisible();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
+    const card = page.getByRole('region', { name: 'Updates' });
+    await expect(card.getByRole('status')).toHaveText('This build has no update feed or release key, so it cannot check for updates. Download new versions from the Minerva website.');
+    // Said once: core's words, not a second paraphrase beside them.
+    await expect(card.getByText(/no update feed/u)).toHaveCount(1);
+    await expect(card.getByRole('button', { name: 'Check now' })).toBeDisabled();
+    await expect(card.getByRole('alert')).toHaveCount(0);
+    await card.screenshot({ path: testInfo.outputPath('updates-no-feed.png') });
+  } finally {
+    await bare.stop();
+  }
+});
