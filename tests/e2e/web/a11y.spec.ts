@@ -93,8 +93,9 @@ test('axe: no serious or critical violations on any page with a wallet and every
   const nav = page.getByRole('navigation', { name: 'Main' });
   await nav.getByRole('link', { name: 'Competitions' }).click();
   const list = page.getByRole('list', { name: 'Competitions' });
+  // allTextContents() does not wait: let the catalogue arrive first (under load it takes a moment).
+  await expect(list.getByRole('heading', { level: 2 })).toHaveCount(3, { timeout: 30_000 });
   const titles = (await list.getByRole('heading', { level: 2 }).allTextContents()).map((t) => t.trim());
-  expect(titles).toHaveLength(3);
   for (const title of titles) await page.getByRole('button', { name: `Join ${title}` }).click();
   for (const title of titles) {
     await expect(page.getByRole('article', { name: title }).getByRole('status')).toContainText('Joined with hotkey', { timeout: 60_000 });
