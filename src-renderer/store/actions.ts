@@ -20,7 +20,8 @@ export function toastError(error: unknown): void {
   // Offline, the standing banner says it once; the state is read again when the connection returns.
   if (code === 'UNAVAILABLE' && useStore.getState().app.connection !== 'open') return;
   const action = code === 'VAULT_LOCKED' ? { label: 'Unlock your wallet', href: '#/wallet' } : code === 'VAULT_MISSING' ? { label: 'Create a wallet', href: '#/wallet' } : undefined;
-  useStore.getState().pushToast('error', errorText(error), action);
+  // About the wallet's state: gone once it is unlocked (a wallet made or unlocked meanwhile).
+  useStore.getState().pushToast('error', errorText(error), action, action ? 'wallet' : undefined);
 }
 
 let started = false;

@@ -44,10 +44,31 @@ export interface ToastAction {
   href: string;
 }
 
+/**
+ * What a toast is about, when it only holds while some state lasts: 'wallet' says the wallet is
+ * missing or locked, and is dropped the moment it is unlocked (vault-actions.ts), so "Create or
+ * import a wallet first" never stands next to an unlocked wallet.
+ */
+export type ToastTopic = 'wallet';
+
+export interface Toast {
+  id: number;
+  kind: 'info' | 'error';
+  text: string;
+  action?: ToastAction;
+  topic?: ToastTopic;
+}
+
 export interface ToastSlice {
-  toasts: { id: number; kind: 'info' | 'error'; text: string; action?: ToastAction }[];
-  pushToast: (kind: 'info' | 'error', text: string, action?: ToastAction) => void;
+  toasts: Toast[];
+  /**
+   * Shows a message. The same message again replaces the one on screen (three Join clicks without
+   * a wallet say it once, with a fresh timer); at most four are shown, the oldest goes first.
+   */
+  pushToast: (kind: Toast['kind'], text: string, action?: ToastAction, topic?: ToastTopic) => void;
   dismissToast: (id: number) => void;
+  /** Drops every toast about `topic`: what it said no longer holds. */
+  dropToasts: (topic: ToastTopic) => void;
 }
 
 export type Store = AppSlice & SettingsSlice & LogsSlice & NetworksSlice & CompetitionsSlice & ToastSlice;
@@ -87,8 +108,13 @@ const competitionsSlice: StateCreator<Store, [], [], CompetitionsSlice> = (set) 
 let toastSeq = 0;
 const toastSlice: StateCreator<Store, [], [], ToastSlice> = (set) => ({
   toasts: [],
-  pushToast: (kind, text, action) => set((s) => ({ toasts: [...s.toasts.slice(-3), { id: (toastSeq += 1), kind, text, ...(action ? { action } : {}) }] })),
+  pushToast: (kind, text, action, topic) =>
+    set((s) => {
+      const others = s.toasts.filter((t) => t.kind !== kind || t.text !== text || t.action?.href !== action?.href);
+      return { toasts: [...others.slice(-3), { id: (toastSeq += 1), kind, text, ...(action ? { action } : {}), ...(topic ? { topic } : {}) }] };
+    }),
   dismissToast: (id) => set((s) => ({ toasts: s.toasts.filter((t) => t.id !== id) })),
+  dropToasts: (topic) => set((s) => (s.toasts.some((t) => t.topic === topic) ? { toasts: s.toasts.filter((t) => t.topic !== topic) } : s)),
 });
 
 export const useStore = create<Store>()((...a) => ({

@@ -36,7 +36,13 @@ export function startVault(): void {
         mining
           ? 'The wallet locked itself after a while without activity. Mining goes on with the work keys; your coldkey and recovery phrase need the password.'
           : 'The wallet locked itself after a while without activity, and mining stopped. Unlock it to continue.',
+        undefined,
+        'wallet',
       );
+  });
+  // A wallet just made, imported or unlocked: messages saying it is missing or locked are wrong now.
+  useVaultStore.subscribe((now, before) => {
+    if (now.overview?.status.state === 'unlocked' && before.overview?.status.state !== 'unlocked') useStore.getState().dropToasts('wallet');
   });
   const touch = () => {
     const now = Date.now();
