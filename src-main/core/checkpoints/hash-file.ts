@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { AppError } from '@shared/contract/errors';
-import { runWorkerTask } from '../kernel/worker-task';
+import { WarmWorkers } from '../kernel/worker-task';
 import { whatItIs } from './publishable';
 
 /**
@@ -18,6 +18,14 @@ const DEPTH = 2;
  */
 const WORKER_URL = new URL('./hash-worker.cjs', import.meta.url);
 
+/**
+ * Hashing threads stay warm for a minute after a hash (the preview and the submission hash the
+ * same file seconds apart); idle, they hold nothing open. Node builtins only: no flags (the
+ * reader thread inherits them), e.g. no tsx loader in the bench.
+ */
+const IDLE_MS = 60_000;
+export const hashWorkers = new WarmWorkers(WORKER_URL, { execArgv: [], idleMs: IDLE_MS });
+
 function readError(path: string, error: unknown): AppError {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'EACCES' || code === 'EPERM') return new AppError('NOT_FOUND', `Minerva may not read ${path}. Check its permissions.`);
@@ -28,7 +36,7 @@ function readError(path: string, error: unknown): AppError {
 
 /**
  * SHA-256 of a file on worker threads (one reads the next chunks while the other hashes, constant
- * memory), so the main event loop stays free however large the file. Reports progress at most
+ * memory; kept warm between hashes), so the main event loop stays free however large the file. Reports progress at most
  * every `everyMs`; an aborted `signal` stops the worker and rejects with the signal's reason.
  */
 export async function hashFile(
@@ -46,11 +54,8 @@ export async function hashFile(
   if (!info.isFile()) throw new AppError('VALIDATION', `${path} ${whatItIs(info)}, not a file; a checkpoint is one file.`);
   signal?.throwIfAborted();
   const total = info.size;
-  const result = await runWorkerTask<{ type: 'progress'; done: number } | { type: 'done'; sha256: string; size: number }, { sha256: string; size: number }>({
-    url: WORKER_URL,
+  const result = await hashWorkers.run<{ type: 'progress'; done: number } | { type: 'done'; sha256: string; size: number }, { sha256: string; size: number }>({
     workerData: { path, everyMs, chunkBytes: CHUNK_BYTES, depth: DEPTH },
-    // Node builtins only: no flags (its reader thread inherits these), e.g. no tsx loader in the bench.
-    execArgv: [],
     signal,
     onMessage: (m, done) => {
       if (m.type === 'progress') onProgress(m.done, total);

@@ -29,11 +29,18 @@
 //   320 KiB × 2 1.16×; 384 KiB × 2 1.13×; 512 KiB × 2 1.10×, × 4 0.98×; 1 MiB × 2 0.97×.
 // 256 KiB × 2 is used (hash-file.ts): the whole ring is 512 KiB however large the file.
 //
-// workerData: { path, everyMs, chunkBytes, depth, ownBytes? } (ownBytes: at most about this much
-// read here before waiting for the reader; tests set 0 to send every byte through the ring).
-// Messages out: { type: 'progress', done } at
-// most every `everyMs`, then { type: 'done', sha256, size }; a failed read throws (the host's
-// 'error' event, with the errno code and syscall kept), the reader's too.
+// Kept warm (hash-file.ts, WarmWorkers): a checkpoint is hashed twice within seconds (the publish
+// preview, then the submission), and a thread's start costs ~25–35 ms, 3–4 % of a GiB. With
+// workerData { warm: true } this thread takes one job per message and keeps its ring and reader
+// thread between jobs; otherwise workerData is the one job. Measured at load 1.0 (2026-12-06,
+// AMD EPYC, SHA-256 alone 834 ms/GiB, the bench's medians): a fresh thread per hash 1.02–1.06×
+// openssl; warm 1.15–1.16× (the thread's start, its JIT warm-up and the reader's start all gone).
+//
+// A job: { path, everyMs, chunkBytes, depth, ownBytes? } (ownBytes: at most about this much read
+// here before waiting for the reader; tests set 0 to send every byte through the ring).
+// Messages out: { type: 'progress', done } at most every `everyMs`, then { type: 'done', sha256,
+// size }; a failed read throws (the host's 'error' event, with the errno code and syscall kept),
+// the reader's too — the thread is then not used again.
 'use strict';
 /* eslint-disable @typescript-eslint/no-require-imports -- CommonJS on purpose (see above) */
 const { createHash } = require('node:crypto');
@@ -43,13 +50,12 @@ const { MessageChannel, Worker, parentPort, receiveMessageOnPort, workerData } =
 // The control block (a SharedArrayBuffer): a double, where the reader starts (files over 2 GiB),
 // then Int32 words, then the length read into each slot.
 const READY = 0; // 1 once the reader thread runs (reader)
-const GO = 1; // GO_READ: read on from the start position; GO_STOP: nothing left to read (hasher)
-const FILLED = 2; // slots filled so far (reader)
-const EMPTIED = 3; // slots hashed so far (hasher)
+const JOB = 1; // jobs handed to the reader so far; a new value starts the next (hasher)
+const FILLED = 2; // slots filled so far in this job (reader; reset by the hasher between jobs)
+const EMPTIED = 3; // slots hashed so far in this job (hasher)
 const FAILED = 4; // 1: a read threw, its error waits on the port (reader)
-const LENGTHS = 5;
-const GO_READ = 1;
-const GO_STOP = 2;
+const FD = 5; // the job's file descriptor (hasher)
+const LENGTHS = 6;
 
 function views(control, ring, chunkBytes, depth) {
   return {
@@ -59,42 +65,62 @@ function views(control, ring, chunkBytes, depth) {
   };
 }
 
-/** Fills slot after slot from `start`, never more than `depth` ahead of the hasher, until a read returns 0. */
-function readerThread({ fd, chunkBytes, depth, ring, control, errors }) {
+/** Job after job: fills slot after slot from `start`, never more than `depth` ahead of the hasher, until a read returns 0. */
+function readerThread({ chunkBytes, depth, ring, control, errors }) {
   const { start, words, slots } = views(control, ring, chunkBytes, depth);
   Atomics.store(words, READY, 1);
   Atomics.notify(words, READY);
-  while (Atomics.load(words, GO) === 0) Atomics.wait(words, GO, 0);
-  if (Atomics.load(words, GO) === GO_STOP) return;
-  let position = start[0];
-  try {
-    for (let k = 0; ; k += 1) {
-      for (;;) {
-        const emptied = Atomics.load(words, EMPTIED);
-        if (k - emptied < depth) break;
-        Atomics.wait(words, EMPTIED, emptied);
+  let job = 0;
+  for (;;) {
+    while (Atomics.load(words, JOB) === job) Atomics.wait(words, JOB, job);
+    job = Atomics.load(words, JOB);
+    const fd = words[FD];
+    let position = start[0];
+    try {
+      for (let k = 0; ; k += 1) {
+        for (;;) {
+          const emptied = Atomics.load(words, EMPTIED);
+          if (k - emptied < depth) break;
+          Atomics.wait(words, EMPTIED, emptied);
+        }
+        const slot = k % depth;
+        const n = readSync(fd, slots[slot], 0, chunkBytes, position);
+        position += n;
+        words[LENGTHS + slot] = n;
+        Atomics.store(words, FILLED, k + 1);
+        Atomics.notify(words, FILLED);
+        if (n === 0) break;
       }
-      const slot = k % depth;
-      const n = readSync(fd, slots[slot], 0, chunkBytes, position);
-      position += n;
-      words[LENGTHS + slot] = n;
-      Atomics.store(words, FILLED, k + 1);
+    } catch (error) {
+      // Errors do not keep `code` through postMessage: the fields go as they are.
+      errors.postMessage({ message: error.message, code: error.code, errno: error.errno, syscall: error.syscall });
+      Atomics.store(words, FAILED, 1);
       Atomics.notify(words, FILLED);
-      if (n === 0) return;
     }
-  } catch (error) {
-    // Errors do not keep `code` through postMessage: the fields go as they are.
-    errors.postMessage({ message: error.message, code: error.code, errno: error.errno, syscall: error.syscall });
-    Atomics.store(words, FAILED, 1);
-    Atomics.notify(words, FILLED);
   }
 }
 
-function hasherThread({ path, everyMs, chunkBytes, depth, ownBytes = Infinity }) {
-  const hash = createHash('sha256');
+/** This thread's ring and reader thread, made by the first job and kept for the next ones. */
+let ringState;
+
+function ringFor(chunkBytes, depth) {
+  if (ringState && ringState.chunkBytes === chunkBytes && ringState.depth === depth) return ringState;
+  if (ringState) void ringState.reader.terminate();
   const ring = new SharedArrayBuffer(chunkBytes * depth);
   const control = new SharedArrayBuffer(8 + 4 * (LENGTHS + depth));
-  const { start, words, slots } = views(control, ring, chunkBytes, depth);
+  const { port1: errors, port2: errorsOut } = new MessageChannel();
+  // Unref'd so it never holds this thread open; stopped with it. A reader that cannot start
+  // never sets READY, and hashJob then reads the whole file itself.
+  const reader = new Worker(__filename, { workerData: { reader: true, chunkBytes, depth, ring, control, errors: errorsOut }, transferList: [errorsOut] });
+  reader.unref();
+  reader.on('error', () => undefined);
+  ringState = { chunkBytes, depth, reader, errors, ...views(control, ring, chunkBytes, depth) };
+  return ringState;
+}
+
+function hashJob({ path, everyMs, chunkBytes, depth, ownBytes = Infinity }) {
+  const hash = createHash('sha256');
+  const { start, words, slots, errors } = ringFor(chunkBytes, depth);
   const fd = openSync(path, 'r');
   let done = 0;
   let last = Date.now();
@@ -108,14 +134,8 @@ function hasherThread({ path, everyMs, chunkBytes, depth, ownBytes = Infinity })
     }
   };
   try {
-    const { port1: errors, port2: errorsOut } = new MessageChannel();
-    // Terminated with this thread (an abort); unref'd so it never holds this one open. A reader
-    // that cannot start never sets READY, and the loop below then reads the whole file itself.
-    const reader = new Worker(__filename, { workerData: { reader: true, fd, chunkBytes, depth, ring, control, errors: errorsOut }, transferList: [errorsOut] });
-    reader.unref();
-    reader.on('error', () => undefined);
-    // Until the reader runs, read here too (slot 0 is the reader's only after GO). If it never
-    // starts, this loop simply hashes the whole file, as before #18.
+    // Until the reader runs (the first job of a new thread), read here too. If it never starts,
+    // this loop simply hashes the whole file, as before #18.
     let ended = false;
     while (!ended && Atomics.load(words, READY) === 0) {
       if (done >= ownBytes) {
@@ -126,13 +146,14 @@ function hasherThread({ path, everyMs, chunkBytes, depth, ownBytes = Infinity })
       if (n === 0) ended = true;
       else hashSlot(0, n);
     }
-    if (ended) {
-      Atomics.store(words, GO, GO_STOP);
-      Atomics.notify(words, GO);
-    } else {
+    if (!ended) {
+      // The reader waits for the next job (the last one ended with its read of 0 bytes).
       start[0] = done;
-      Atomics.store(words, GO, GO_READ);
-      Atomics.notify(words, GO);
+      words[FD] = fd;
+      Atomics.store(words, FILLED, 0);
+      Atomics.store(words, EMPTIED, 0);
+      Atomics.add(words, JOB, 1);
+      Atomics.notify(words, JOB);
       for (let k = 0; ; k += 1) {
         for (;;) {
           if (Atomics.load(words, FAILED) === 1) {
@@ -158,4 +179,5 @@ function hasherThread({ path, everyMs, chunkBytes, depth, ownBytes = Infinity })
 }
 
 if (workerData.reader) readerThread(workerData);
-else hasherThread(workerData);
+else if (workerData.warm) parentPort.on('message', hashJob);
+else hashJob(workerData);

@@ -1,10 +1,13 @@
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashFile } from '@core/checkpoints/hash-file';
+import { WarmWorkers } from '@core/kernel/worker-task';
 import { isAppError } from '@shared/contract/errors';
 import { REPO_ROOT } from '../../../helpers/serve-process';
 
@@ -122,5 +125,95 @@ describe('hash-worker.cjs ring', () => {
     mkdirSync(folder);
     const error = (await run(folder, 0).catch((e: unknown) => e)) as NodeJS.ErrnoException;
     expect(error).toMatchObject({ code: 'EISDIR', syscall: 'read' });
+  });
+});
+
+/** The warm threads (WarmWorkers): one thread, its ring and its reader serve hash after hash. */
+describe('hashing threads kept warm', () => {
+  const workerUrl = pathToFileURL(join(REPO_ROOT, 'src-main', 'core', 'checkpoints', 'hash-worker.cjs'));
+  type Out = { type: 'progress'; done: number } | { type: 'done'; sha256: string; size: number };
+  const job = (pool: WarmWorkers, path: string, ownBytes: number): Promise<{ sha256: string; size: number }> =>
+    pool.run<Out, { sha256: string; size: number }>({
+      workerData: { path, everyMs: 0, chunkBytes: 64 * 1024, depth: 3, ownBytes },
+      onMessage: (m, done) => {
+        if (m.type === 'done') done({ sha256: m.sha256, size: m.size });
+      },
+      aborted: () => new Error('aborted'),
+      failed: (error) => error,
+      exited: (code) => new Error(`exit ${code}`),
+    });
+  const file = (name: string, size: number): { path: string; sha256: string } => {
+    const bytes = randomBytes(size);
+    const path = join(dir, name);
+    writeFileSync(path, bytes);
+    return { path, sha256: createHash('sha256').update(bytes).digest('hex') };
+  };
+
+  it('hashes files of every size one after another on the same thread, each through the ring', async () => {
+    const pool = new WarmWorkers(workerUrl, { execArgv: [], idleMs: 60_000 });
+    try {
+      // Larger, smaller, empty, odd: the ring's counters start again at every job.
+      const files = [file('w1.bin', 3 * 1024 * 1024 + 5), file('w2.bin', 70_000), file('w3.bin', 0), file('w4.bin', 1024 * 1024 + 1)];
+      for (const [i, f] of files.entries()) {
+        // The first job reads 0 bytes itself, then waits for its reader; later jobs find it running.
+        expect(await job(pool, f.path, 0)).toMatchObject({ sha256: f.sha256 });
+        expect(pool.idleCount, `after job ${i}`).toBe(1);
+      }
+    } finally {
+      await pool.close();
+    }
+    expect(pool.idleCount).toBe(0);
+  });
+
+  it('never reuses a thread whose read failed or whose task was aborted', async () => {
+    const pool = new WarmWorkers(workerUrl, { execArgv: [], idleMs: 60_000 });
+    try {
+      const good = file('w5.bin', 200_000);
+      await job(pool, good.path, 0);
+      const folder = join(dir, 'warm-folder');
+      mkdirSync(folder);
+      const error = (await job(pool, folder, 0).catch((e: unknown) => e)) as NodeJS.ErrnoException;
+      expect(error).toMatchObject({ code: 'EISDIR', syscall: 'read' });
+      expect(pool.idleCount).toBe(0);
+      expect(await job(pool, good.path, 0)).toMatchObject({ sha256: good.sha256 });
+      expect(pool.idleCount).toBe(1);
+
+      const big = sparse('warm-big.bin', 1024 * 1024 * 1024);
+      const controller = new AbortController();
+      const run = pool.run<Out, unknown>({
+        workerData: { path: big, everyMs: 0, chunkBytes: 64 * 1024, depth: 3 },
+        signal: controller.signal,
+        onMessage: (m) => {
+          if (m.type === 'progress') controller.abort();
+        },
+        aborted: () => new Error('stopped'),
+        failed: (e) => e,
+        exited: (code) => new Error(`exit ${code}`),
+      });
+      await expect(run).rejects.toThrow('stopped');
+      expect(pool.idleCount).toBe(0);
+      expect(await job(pool, good.path, 0)).toMatchObject({ sha256: good.sha256 });
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('stops an idle thread after its idle time', async () => {
+    const pool = new WarmWorkers(workerUrl, { execArgv: [], idleMs: 50 });
+    const f = file('w6.bin', 1000);
+    await job(pool, f.path, Infinity);
+    expect(pool.idleCount).toBe(1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(pool.idleCount).toBe(0);
+  });
+
+  it('lets a process end right after a hash: a warm thread holds nothing open', () => {
+    const f = file('w7.bin', 4 * 1024 * 1024);
+    const script = `import { hashFile } from ${JSON.stringify(join(REPO_ROOT, 'src-main/core/checkpoints/hash-file.ts'))};
+const r = await hashFile(${JSON.stringify(f.path)}, () => undefined);
+console.log(r.sha256);`;
+    // Without the unref the thread would keep this process alive for the whole idle minute.
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000 });
+    expect(out.trim()).toBe(f.sha256);
   });
 });
