@@ -1,8 +1,7 @@
-import type { PracticeNetworkHost } from '@core/network/practice';
+import { practiceStartCancelled, untilOrAborted, type PracticeNetworkHost } from '@core/network/practice';
 import type { ScopedLogger } from '@core/log/logger';
 import type { AttachedOrStarted } from '@devnet/index';
 import { practiceApiToken } from '@devnet/router/router-config';
-import { AppError } from '@shared/contract/errors';
 
 /**
  * `minerva serve` runs the practice network in its own process (or attaches to one already
@@ -21,7 +20,7 @@ export function inProcessPracticeHost(dataDir: string, options: { blockTimeMs?: 
     async start(signal) {
       // Stopped before the gate opened (serve stopped within its first second): nothing to start.
       await untilOrAborted(options.startAfter, signal);
-      if (signal?.aborted) throw new AppError('CANCELLED', 'Minerva is stopping: the practice network was not started.');
+      if (signal?.aborted) throw practiceStartCancelled();
       const { startOrAttachPracticeNetwork } = await import('@devnet/index');
       running = await startOrAttachPracticeNetwork({
         dataDir,
@@ -39,24 +38,4 @@ export function inProcessPracticeHost(dataDir: string, options: { blockTimeMs?: 
     // The router's own 0600 env file in this data dir (the Playground's bearer token; main process only).
     routerApiToken: () => Promise.resolve(practiceApiToken(dataDir) || null),
   };
-}
-
-/** Resolves when `gate` does or `signal` aborts, whichever comes first. */
-function untilOrAborted(gate: Promise<void> | undefined, signal: AbortSignal | undefined): Promise<void> {
-  if (!gate || !signal) return gate ?? Promise.resolve();
-  if (signal.aborted) return Promise.resolve();
-  return new Promise<void>((resolve, reject) => {
-    const onAbort = () => resolve();
-    signal.addEventListener('abort', onAbort, { once: true });
-    void gate.then(
-      () => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
 }

@@ -5,6 +5,7 @@ import type { PartyHealth, StartableParty } from '@devnet/index';
 import { checkPracticeNetworkHealth, isProcessAlive, readPracticeNetworkState } from '@devnet/state';
 import type { CliCommand, CliIo } from '../command-registry';
 import { fail, report, UsageError } from '../output';
+import { stopSignals, type StopSignals } from '../stop-signals';
 
 // The practice network's code loads when a devnet command runs, not with every `minerva` start
 // (it pulls in x509, gRPC and the chain; README "Performance": startup).
@@ -40,6 +41,22 @@ async function start(opts: { dataDir?: string; party: string; blockMs?: string; 
   const parties = parseParty(opts.party);
   const blockTimeMs = opts.blockMs === undefined ? 2000 : parseBlockMs(opts.blockMs);
   const demoMs = opts.demoMs === undefined ? 10_000 : parseDemoMs(opts.demoMs);
+  // Caught before the start: a SIGTERM while the parties start (the desktop app quitting in its
+  // first seconds) stops them once they are up, instead of killing the process half-way.
+  const stopRequest = stopSignals();
+  try {
+    await startUntilStopped({ dataDir, parties, blockTimeMs, demoMs, json: Boolean(opts.json) }, io, stopRequest);
+  } finally {
+    stopRequest.dispose();
+  }
+}
+
+async function startUntilStopped(
+  o: { dataDir: string; parties: StartableParty[]; blockTimeMs: number; demoMs: number; json: boolean },
+  io: CliIo,
+  stopRequest: StopSignals,
+): Promise<void> {
+  const { dataDir, parties, blockTimeMs, demoMs } = o;
   const line = (level: string) => (message: string, fields?: Record<string, unknown>) => io.stderr(`${new Date().toISOString()} ${level} devnet: ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}\n`);
   const { startPracticeNetwork } = await import('@devnet/index');
   const net = await startPracticeNetwork({
@@ -52,17 +69,13 @@ async function start(opts: { dataDir?: string; party: string; blockMs?: string; 
   const summary = { dataDir, pid: process.pid, parties, endpoints: net.endpoints, blockTimeMs };
   report(
     io,
-    Boolean(opts.json),
+    o.json,
     summary,
     `The practice network is running (pid ${process.pid}).\n${parties.map((p) => `  ${p.padEnd(6)} ${net.endpoints[p] ?? ''}`).join('\n')}\nData folder: ${dataDir}\nPress Ctrl+C to stop.`,
   );
-  await new Promise<void>((resolveStop) => {
-    const stop = (): void => resolveStop();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await stopRequest.promise;
   await net.stop();
-  if (!opts.json) io.stdout('The practice network stopped.\n');
+  if (!o.json) io.stdout('The practice network stopped.\n');
 }
 
 async function status(opts: { dataDir?: string; json?: boolean }, io: CliIo): Promise<void> {

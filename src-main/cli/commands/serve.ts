@@ -12,6 +12,7 @@ import { startHeadlessServer, type HeadlessServer } from '@headless/server';
 import type { CliCommand, CliIo } from '../command-registry';
 import { fail } from '../output';
 import { inProcessPracticeHost } from '../practice-host';
+import { stopSignals, type StopSignals } from '../stop-signals';
 import { printUrl } from './open';
 
 /** Same pace as `minerva devnet start` (the desktop app's practice network). */
@@ -85,39 +86,6 @@ export async function serve(opts: ServeOptions, io: CliIo): Promise<void> {
   } finally {
     stop.dispose();
   }
-}
-
-interface StopSignals {
-  /** A SIGINT or SIGTERM came. */
-  readonly requested: boolean;
-  /** Resolves at the first SIGINT or SIGTERM. */
-  readonly promise: Promise<void>;
-  dispose(): void;
-}
-
-/** One SIGINT or SIGTERM asks serve to stop (a second one of the same kind ends the process as usual). */
-function stopSignals(): StopSignals {
-  let requested = false;
-  let resolveStop = (): void => undefined;
-  const promise = new Promise<void>((resolve) => {
-    resolveStop = resolve;
-  });
-  const onSignal = (): void => {
-    requested = true;
-    resolveStop();
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  return {
-    get requested() {
-      return requested;
-    },
-    promise,
-    dispose() {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    },
-  };
 }
 
 async function serveUntilStopped(opts: ServeOptions & { remote: boolean; dataDir: string; standingToken?: string }, io: CliIo, stop: StopSignals): Promise<void> {

@@ -66,6 +66,23 @@ afterAll(() => {
 });
 
 describe('minerva devnet start / status / stop', () => {
+  it('a SIGTERM while the parties start (the desktop app quitting in its first seconds): they finish starting, then stop; exit 0, none left running', async () => {
+    const dataDir = tempDir();
+    const child = spawn(process.execPath, ['bin/minerva.cjs', 'devnet', 'start', '--json', '--data-dir', dataDir, '--block-ms', '300', '--demo-ms', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('exit', (code, signal) => resolve([code, signal])));
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    // The first log line: the start is under way, no summary printed yet.
+    await new Promise<void>((resolve) => child.stderr.once('data', () => resolve()));
+    expect(out).toBe('');
+    child.kill('SIGTERM');
+    const [code, signal] = await exited;
+    expect({ code, signal }).toEqual({ code: 0, signal: null }); // before: killed by the signal half-way
+    const status = await run(['devnet', 'status', '--json', '--data-dir', dataDir]);
+    expect(JSON.parse(status.stdout)).toMatchObject({ running: false });
+  }, 60_000);
+
   it('starts chain and hub, reports both healthy, and stops on `devnet stop`', async () => {
     const dataDir = tempDir();
     const before = await run(['devnet', 'status', '--json', '--data-dir', dataDir]);
