@@ -4,6 +4,7 @@
 // Releases: .github/workflows/release.yml and docs/release.md. Signing and notarization come from
 // the environment only (CSC_LINK, WIN_CSC_LINK, APPLE_API_KEY…); nothing secret is written here.
 import type { Configuration } from 'electron-builder';
+import { releaseFields } from './build/release-fields.cjs';
 
 /** Every Electron fuse, explicitly: `Required` makes a fuse electron-builder adds a type error here. */
 type Fuses = Required<NonNullable<Configuration['electronFuses']>>;
@@ -19,11 +20,10 @@ const electronFuses: Fuses = {
   resetAdHocDarwinSignature: false,
 };
 
-// The deb's Homepage and Maintainer fields (fpm refuses to build without them). The release
-// workflow passes the repository's address and the MINERVA_MAINTAINER repository variable.
-const homepage = process.env.MINERVA_HOMEPAGE || 'https://github.com/minerva/minerva';
-const maintainer = process.env.MINERVA_MAINTAINER || 'Minerva maintainers <maintainers@minerva.invalid>';
-const author = { name: maintainer.replace(/\s*<.*$/, ''), email: /<([^>]+)>/.exec(maintainer)?.[1] ?? '' };
+// The deb's Homepage and Maintainer (fpm refuses to build without them) and the feed's address come
+// from package.json's "minervaRelease" (build/release-fields.cjs): placeholders under .invalid
+// until it is filled, which a release build (MINERVA_RELEASE=1) refuses (docs/release.md).
+const { homepage, maintainer, author, publishUrl } = releaseFields();
 
 const config: Configuration = {
   appId: 'io.minerva.desktop',
@@ -109,7 +109,7 @@ const config: Configuration = {
   // writes none). `generic` names each file relative to the feed; the release workflow passes
   // `--publish never`, so nothing is uploaded from here — the files are signed and uploaded by hand
   // (scripts/sign-update-feed.mjs, docs/release.md).
-  publish: { provider: 'generic', url: process.env.MINERVA_UPDATE_FEED_URL || 'https://updates.minerva.invalid/' },
+  publish: { provider: 'generic', url: publishUrl },
 };
 
 export default config;

@@ -113,7 +113,7 @@ const layers = [
   {
     name: 'tests',
     roots: ['tests'],
-    may: [...app, 'root config'],
+    may: [...app, 'root config', 'build'],
     node: true,
     // protobufjs is not declared in package.json: it comes with @grpc/proto-loader (declare it).
     packages: [...declared, 'protobufjs'],
@@ -127,7 +127,7 @@ const layers = [
   {
     name: 'root config',
     roots: ['eslint.config.js', 'vitest.config.ts', 'vite.config.ts', 'playwright.config.ts', 'electron.config.ts'],
-    may: ['eslint-rules'],
+    may: ['eslint-rules', 'build'],
     node: true,
     packages: declared,
     packagesText: 'the packages of package.json',
@@ -165,6 +165,8 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,
   },
+  // CommonJS (electron-builder's hooks load them with require): require is how they import.
+  { files: ['**/*.cjs'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
   {
     files: ['src-renderer/**/*.{ts,tsx}'],
     plugins: { 'react-hooks': reactHooks },

@@ -4,7 +4,9 @@
 // notarizes on macOS (mac.notarize) when Apple's credentials are in the environment; without them
 // it quietly produces an unsigned app. That is fine for a local `npm run dist`, never for a release:
 // with MINERVA_RELEASE=1 (set by .github/workflows/release.yml) this hook stops the build and says
-// which secret is missing. It reads only whether variables are set, never their values.
+// which secret is missing. It reads only whether variables are set, never their values. A release
+// also stops while package.json's "minervaRelease" still lacks a value (release-fields.cjs).
+const { releaseFieldProblems } = require('./release-fields.cjs');
 
 /** The notarization credentials electron-builder accepts (any one complete set). */
 const APPLE_CREDENTIALS = [
@@ -35,6 +37,8 @@ function releaseSigningProblem(platform, env) {
 async function afterSign(context) {
   const problem = releaseSigningProblem(context.electronPlatformName, process.env);
   if (problem) throw new Error(problem);
+  const missing = releaseFieldProblems(undefined, process.env);
+  if (missing.length > 0) throw new Error(`Release: ${missing.join(' ')}`);
 }
 
 module.exports = { default: afterSign, afterSign, releaseSigningProblem, APPLE_CREDENTIALS };

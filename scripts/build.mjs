@@ -19,6 +19,7 @@
 // than every source file), --no-minify (readable bundles, for stepping through in a debugger).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,6 +49,15 @@ if (args.has('--if-stale') && existsSync(stamp)) {
 }
 
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const releaseFieldsModule = createRequire(import.meta.url)('../build/release-fields.cjs');
+const release = releaseFieldsModule.releaseFields(pkg);
+// A release build (MINERVA_RELEASE=1) bakes the feed and the release key into the app: it stops
+// here, before building, while package.json's "minervaRelease" lacks them (docs/release.md).
+const missing = releaseFieldsModule.releaseFieldProblems(pkg, process.env);
+if (missing.length > 0) {
+  process.stderr.write(`Not a release build:\n${missing.map((m) => `  - ${m}`).join('\n')}\n`);
+  process.exit(1);
+}
 // Native modules and packages with optional native parts stay in node_modules.
 const external = ['electron', 'better-sqlite3', 'dockerode', 'ssh2', 'cpu-features', 'bufferutil', 'utf-8-validate'];
 const alias = {
@@ -71,7 +81,13 @@ const common = {
   alias,
   external,
   // Bundled ESM packages may read import.meta.url; give them the bundle's own URL.
-  define: { 'import.meta.url': 'importMetaUrl', __MINERVA_VERSION__: JSON.stringify(pkg.version) },
+  define: {
+    'import.meta.url': 'importMetaUrl',
+    __MINERVA_VERSION__: JSON.stringify(pkg.version),
+    // package.json "minervaRelease" (build/release-fields.cjs): null until a release fills them.
+    __MINERVA_RELEASE_PUBLIC_KEY__: JSON.stringify(release.updatePublicKey),
+    __MINERVA_UPDATE_FEED_URL__: JSON.stringify(release.updateFeedUrl),
+  },
   banner: { js: "const importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
 };
 

@@ -5,11 +5,14 @@
  * size (read from the files' own headers), what `files` packs (electron-builder's FileMatcher),
  * the fuses against the schema's list, and the release signing policy of build/after-sign.cjs.
  */
+import { spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Configuration } from 'electron-builder';
+import type * as ReleaseFieldsModule from '../../../build/release-fields.cjs';
 import config from '../../../electron.config';
 import { loadBuilderConfig, packsFile, validateBuilderConfig } from '../../helpers/electron-builder';
 import { REPO_ROOT } from '../../helpers/serve-process';
@@ -179,6 +182,68 @@ describe('electron-builder configuration', () => {
   it('points package.json "main" at the Electron entry the build writes', () => {
     const pkg = JSON.parse(readFileSync(file('package.json'), 'utf8')) as { main: string };
     expect(pkg.main).toBe('dist/node/electron-main.cjs');
+  });
+});
+
+describe('release fields (package.json "minervaRelease", build/release-fields.cjs)', () => {
+  const fields = createRequire(import.meta.url)(file('build/release-fields.cjs')) as typeof ReleaseFieldsModule;
+  const pkg = fields.readPackage(REPO_ROOT);
+  const release = { MINERVA_RELEASE: '1' };
+  const filled = {
+    minervaRelease: {
+      homepage: 'https://github.com/someone/minerva',
+      maintainer: 'Ana Maintainer <ana@example.org>',
+      updateFeedUrl: 'https://updates.someone.org/minerva/',
+      updatePublicKey: generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' }).subarray(12).toString('base64'),
+    },
+  };
+
+  // THE gate: the release workflow runs this file with MINERVA_RELEASE=1 before packaging, so a
+  // release with a field still unset (or a placeholder) fails here, naming each field; every other
+  // run (development, CI tests) passes, because it is not a release.
+  it('this build may be a release: with MINERVA_RELEASE=1, every field of package.json "minervaRelease" is filled', () => {
+    expect(fields.releaseFieldProblems(pkg, process.env)).toEqual([]);
+  });
+
+  it('package.json declares the four fields, in one block (null until a release fills them; nothing invented)', () => {
+    expect(Object.keys((pkg as { minervaRelease: object }).minervaRelease).sort()).toEqual(['homepage', 'maintainer', 'updateFeedUrl', 'updatePublicKey']);
+  });
+
+  it('a release stops on each unset or placeholder field, in words naming it and what to put there; other builds do not', () => {
+    const unset = fields.releaseFieldProblems({ minervaRelease: { homepage: null, maintainer: null, updateFeedUrl: null, updatePublicKey: null } }, release);
+    expect(unset).toHaveLength(4);
+    expect(unset[0]).toMatch(/^package\.json minervaRelease\.homepage is not set: set it to .*docs\/release\.md/);
+    expect(unset.join('\n')).toMatch(/minervaRelease\.updatePublicKey is not set: .*node scripts\/sign-update-feed\.mjs --keygen/);
+    const placeholders = fields.releaseFieldProblems({ minervaRelease: { ...fields.PLACEHOLDERS, updatePublicKey: 'c2hvcnQ=' } }, release);
+    expect(placeholders.map((m) => /minervaRelease\.(\w+)/.exec(m)?.[1])).toEqual(['homepage', 'maintainer', 'updateFeedUrl', 'updatePublicKey']);
+    expect(fields.releaseFieldProblems({}, release)).toHaveLength(4);
+    expect(fields.releaseFieldProblems(filled, release)).toEqual([]);
+    expect(fields.releaseFieldProblems({ minervaRelease: { ...filled.minervaRelease, updateFeedUrl: 'http://updates.someone.org/' } }, release)).toHaveLength(1);
+    // A private key's PEM pasted by mistake is not the public half.
+    expect(fields.releaseFieldProblems({ minervaRelease: { ...filled.minervaRelease, updatePublicKey: '-----BEGIN PRIVATE KEY-----' } }, release)).toHaveLength(1);
+    for (const env of [{}, { MINERVA_RELEASE: '0' }]) expect(fields.releaseFieldProblems({}, env)).toEqual([]);
+  });
+
+  it('the deb, the feed and the app take their values from there: placeholders under .invalid until filled', () => {
+    const dev = fields.releaseFields({});
+    expect(dev).toMatchObject({ homepage: 'https://minerva.invalid/minerva', maintainer: 'Minerva maintainers <maintainers@minerva.invalid>', publishUrl: 'https://updates.minerva.invalid/', updateFeedUrl: null, updatePublicKey: null });
+    expect(fields.releaseFields(filled)).toMatchObject({ ...filled.minervaRelease, publishUrl: filled.minervaRelease.updateFeedUrl, author: { name: 'Ana Maintainer', email: 'ana@example.org' } });
+    const used = fields.releaseFields(pkg);
+    expect(config.linux?.maintainer).toBe(used.maintainer);
+    expect(config.extraMetadata).toMatchObject({ homepage: used.homepage, author: used.author });
+    expect(config.publish).toMatchObject({ url: used.publishUrl });
+    // The app gets the feed and key from the build (scripts/build.mjs defines), not from a constant in the source.
+    expect(readFileSync(file('scripts/build.mjs'), 'utf8')).toMatch(/__MINERVA_RELEASE_PUBLIC_KEY__: JSON\.stringify\(release\.updatePublicKey\)/);
+    expect(readFileSync(file('src-main/core/updates/release-key.ts'), 'utf8')).toMatch(/__MINERVA_RELEASE_PUBLIC_KEY__/);
+  });
+
+  it('electron-builder itself stops a release with an unset field (the afterSign hook), and a release build of the app does too', () => {
+    const hook = readFileSync(file('build/after-sign.cjs'), 'utf8');
+    expect(hook).toMatch(/releaseFieldProblems\(undefined, process\.env\)/);
+    if (fields.releaseFieldProblems(pkg, release).length === 0) return; // filled: a release build would build
+    const build = spawnSync(process.execPath, [file('scripts/build.mjs'), '--renderer'], { cwd: REPO_ROOT, env: { ...process.env, MINERVA_RELEASE: '1' }, encoding: 'utf8' });
+    expect(build.status).toBe(1);
+    expect(build.stderr).toMatch(/^Not a release build:\n {2}- package\.json minervaRelease\./);
   });
 });
 
