@@ -93,6 +93,12 @@ export interface CoreOptions {
   secretBox?: SecretBox;
   /** How this host installs a verified update (Electron); absent: updates are only shown. */
   updater?: UpdateInstaller;
+  /**
+   * Without `updater`: why this installation does not replace itself and what the miner does
+   * instead, in words (a per-machine Windows install: run the installer as an administrator).
+   * Absent: core's words (install from the website or the package manager).
+   */
+  noUpdaterWords?: string;
   /** `minerva serve`: one-time browser sign-in addresses for `app.loginLink`. */
   loginLinks?: LoginLinkIssuer;
 }
@@ -145,7 +151,7 @@ export function createCore(options: CoreOptions): Core {
     audit: new AuditRepo(db),
     ui: events,
     now,
-    host: { info, homeDir, practiceHost: options.practiceHost, background: options.background ?? true, ...(options.secretBox ? { secretBox: options.secretBox } : {}), ...(options.updater ? { updater: options.updater } : {}), ...(options.loginLinks ? { loginLinks: options.loginLinks } : {}) },
+    host: { info, homeDir, practiceHost: options.practiceHost, background: options.background ?? true, ...(options.secretBox ? { secretBox: options.secretBox } : {}), ...(options.updater ? { updater: options.updater } : {}), ...(options.noUpdaterWords ? { noUpdaterWords: options.noUpdaterWords } : {}), ...(options.loginLinks ? { loginLinks: options.loginLinks } : {}) },
     config: { env: process.env, flags: options.flags ?? {} },
     settings: (use) => use('settings').get(),
     gate: (use) => use('vault').gate,

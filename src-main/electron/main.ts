@@ -70,6 +70,7 @@ if (!app.requestSingleInstanceLock()) {
       // "Resume mining after a restart": the work keys sealed by the OS keychain
       secretBox: secretBoxFrom(safeStorage),
       ...(updates.installer ? { updater: updates.installer } : {}),
+      ...(updates.words ? { noUpdaterWords: updates.words } : {}),
     });
     if (updates.note) core.log.scope('updates').info(updates.note);
     // `minerva` commands reach this app through its control endpoint (src-main/core/control).

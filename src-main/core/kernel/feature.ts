@@ -45,6 +45,8 @@ export interface HostFacts {
   secretBox?: SecretBox;
   /** How this host installs a verified update (the desktop app); absent headless. */
   updater?: UpdateInstaller;
+  /** Without `updater`: why this installation does not replace itself, and what to do, in words. */
+  noUpdaterWords?: string;
   /** `minerva serve`: makes one-time browser sign-in addresses (`app.loginLink`); absent on the desktop. */
   loginLinks?: LoginLinkIssuer;
 }

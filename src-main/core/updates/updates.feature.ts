@@ -24,6 +24,7 @@ export const updatesFeature = defineFeature({
       publicKey: ctx.config.publicKey,
       pinnedKey: RELEASE_PUBLIC_KEY,
       installer: ctx.host.updater,
+      ...(ctx.host.noUpdaterWords ? { noInstallerWords: ctx.host.noUpdaterWords } : {}),
       log: ctx.log,
       now: ctx.now,
       onChange: (status) => ctx.ui.emit('updates.changed', status),

@@ -12,8 +12,11 @@ import { lastUpdateRecord, updatesDir, writePendingUpdate } from './pending';
  * platform-specific (the Electron shell: src-main/electron/update-install.ts, docs/updates.md); everything before it is checked in core.
  */
 export interface UpdateInstaller {
-  /** Keeps the running version's installer to roll back to; its path, or null when it cannot. */
-  keepPrevious(): string | null;
+  /**
+   * Keeps the running version's installer to roll back to; its path, or null when it cannot.
+   * Asynchronous: keeping an AppImage may copy ~150 MB, and the main process must stay responsive.
+   */
+  keepPrevious(): Promise<string | null>;
   /** Installs the verified file and restarts the app. */
   install(file: string, version: string): Promise<void>;
   /**
@@ -33,6 +36,8 @@ export interface UpdatesDeps {
   /** The release key pinned in this build (release-key.ts); a different `publicKey` raises `keyWarning`. */
   pinnedKey: string | null;
   installer: UpdateInstaller | undefined;
+  /** Without an installer: the host's words for why, and what to do (replaces the generic ones). */
+  noInstallerWords?: string;
   log: ScopedLogger;
   now: () => Date;
   onChange: (status: UpdateStatus) => void;
@@ -62,6 +67,7 @@ export class UpdatesService {
   private phase: Phase = { state: 'idle' };
   private checkedAt: string | null = null;
   private running: Promise<UpdateStatus> | null = null;
+  private restarting: Promise<{ restarting: true }> | null = null;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly key: KeyObject | null;
   private readonly configError: AppError | null;
@@ -122,6 +128,7 @@ export class UpdatesService {
         return `Downloading Minerva ${p.info.version} (${Math.round(p.progress * 100)}%). It is checked before anything is installed.`;
       case 'available':
         if (this.deps.installer) return `Minerva ${p.info.version} is available.`;
+        if (this.deps.noInstallerWords) return `Minerva ${p.info.version} is available (signature checked). ${this.deps.noInstallerWords}`;
         return this.deps.host === 'electron'
           ? `Minerva ${p.info.version} is available (signature checked). This installation cannot replace itself (only the AppImage and the Windows installer can), so install the new version from the Minerva website or your package manager; your wallet and data stay as they are.`
           : `Minerva ${p.info.version} is available (signature checked). The desktop app updates itself; this is minerva serve, so install the new version with your package or from the Minerva website and start it again.`;
@@ -192,14 +199,24 @@ export class UpdatesService {
     if (!installer) {
       throw new AppError(
         'UNSUPPORTED',
-        this.deps.host === 'electron'
-          ? 'This installation cannot replace itself (only the AppImage and the Windows installer can). Install the new version from the Minerva website or your package manager.'
-          : 'This is minerva serve: it has no installer. Install the new version with your package or from the Minerva website, then start it again.',
+        this.deps.noInstallerWords ??
+          (this.deps.host === 'electron'
+            ? 'This installation cannot replace itself (only the AppImage and the Windows installer can). Install the new version from the Minerva website or your package manager.'
+            : 'This is minerva serve: it has no installer. Install the new version with your package or from the Minerva website, then start it again.'),
       );
     }
     const p = this.phase;
     if (p.state !== 'ready') throw new AppError('CONFLICT', 'No verified update is waiting. Check for updates first.');
-    writePendingUpdate(this.deps.dataDir, { from: this.deps.current, to: p.info.version, previous: installer.keepPrevious() }, this.deps.now());
+    // A second press while the first is still keeping the previous version joins it (one install).
+    this.restarting ??= this.install(installer, p).finally(() => {
+      this.restarting = null;
+    });
+    return this.restarting;
+  }
+
+  private async install(installer: UpdateInstaller, p: Extract<Phase, { state: 'ready' }>): Promise<{ restarting: true }> {
+    const previous = await installer.keepPrevious();
+    writePendingUpdate(this.deps.dataDir, { from: this.deps.current, to: p.info.version, previous }, this.deps.now());
     this.deps.log.info('installing the verified update on restart', { from: this.deps.current, to: p.info.version });
     await installer.install(p.file, p.info.version);
     return { restarting: true };

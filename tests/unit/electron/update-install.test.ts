@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -5,7 +7,10 @@ import { createLogger } from '@core/log/logger';
 import { lastUpdateRecord, readPendingUpdate, updatesDir, writePendingUpdate } from '@core/updates/pending';
 import { UpdatesService } from '@core/updates/updates.service';
 import {
+  COPY_CHUNK_BYTES,
   NSIS_ARGS,
+  canWriteFolder,
+  perMachineWords,
   createDesktopInstaller,
   installPlan,
   keptFileName,
@@ -82,6 +87,49 @@ describe('which installer', () => {
     expect(installPlan({ platform: 'darwin', packaged: true, env: { APPIMAGE: '/a/Minerva.AppImage' } })).toMatchObject({ kind: 'none', why: expect.stringMatching(/macOS/) as unknown });
   });
 
+  it('Windows installed for every user (a folder this user cannot write): no silent install, and words saying what to do instead', () => {
+    const win = { platform: 'win32', packaged: true, env: {} };
+    expect(installPlan({ ...win, installDir: 'C:\\Users\\ana\\AppData\\Local\\Programs\\Minerva', installDirWritable: true })).toEqual({ kind: 'nsis' });
+    const perMachine = installPlan({ ...win, installDir: 'C:\\Program Files\\Minerva', installDirWritable: false });
+    expect(perMachine).toMatchObject({ kind: 'none', why: expect.stringMatching(/all users in C:\\Program Files\\Minerva .*administrator/) as unknown });
+    if (perMachine.kind !== 'none') return;
+    expect(perMachine.words).toBe(perMachineWords('C:\\Program Files\\Minerva'));
+    expect(perMachine.words).toMatch(/installed for every user of this computer \(in C:\\Program Files\\Minerva\), so only an administrator can update it/);
+    expect(perMachine.words).toMatch(/Download the new installer from the Minerva website and run it; Windows asks for an administrator's permission/);
+    // An elevated app (it can write there) updates as usual: the installer it starts inherits the rights.
+    expect(installPlan({ ...win, installDir: 'C:\\Program Files\\Minerva', installDirWritable: true })).toEqual({ kind: 'nsis' });
+    // The other platforms never ask.
+    expect(installPlan({ platform: 'linux', packaged: true, env: { APPIMAGE: '/a/M.AppImage' }, installDirWritable: false }).kind).toBe('appimage');
+  });
+
+  it('finds whether a folder can be written by writing in it (real folders), leaving nothing behind', (context) => {
+    const dir = temp('upd-probe');
+    expect(canWriteFolder(dir)).toBe(true);
+    expect(readdirSync(dir)).toEqual([]);
+    expect(canWriteFolder(join(dir, 'missing'))).toBe(false);
+    writeFileSync(join(dir, 'a-file'), '');
+    expect(canWriteFolder(join(dir, 'a-file'))).toBe(false);
+    const locked = join(dir, 'locked');
+    mkdirSync(locked);
+    if (process.getuid?.() === 0) {
+      // root writes through a chmod: a read-only mount is the folder it cannot write.
+      try {
+        execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'tmpfs', locked], { stdio: 'ignore' });
+      } catch {
+        context.skip('running as root without the right to mount a read-only folder');
+      }
+      try {
+        expect(canWriteFolder(locked)).toBe(false);
+      } finally {
+        execFileSync('umount', [locked]);
+      }
+    } else {
+      chmodSync(locked, 0o500);
+      expect(canWriteFolder(locked)).toBe(false);
+      chmodSync(locked, 0o700);
+    }
+  });
+
   it('relaunches with the same arguments, never hidden; runs NSIS as electron-updater does', () => {
     expect(relaunchArgs(['/tmp/.mount_x/minerva', '--hidden', '--no-sandbox'])).toEqual(['--no-sandbox']);
     expect(NSIS_ARGS).toEqual(['--updated', '/S', '--force-run']);
@@ -89,21 +137,93 @@ describe('which installer', () => {
 });
 
 describe('atomic replacement', () => {
-  it('replaces the file with the new bytes, mode 0755, and leaves no temp file', () => {
-    const dir = temp('upd-replace');
-    const target = join(dir, 'Minerva.AppImage');
-    writeFileSync(target, 'old');
-    chmodSync(target, 0o700);
-    const source = join(temp('upd-src'), 'new.AppImage');
-    writeFileSync(source, 'new version bytes', { mode: 0o600 });
-    replaceFileAtomic(source, target, { mode: 0o755 });
-    expect(readFileSync(target, 'utf8')).toBe('new version bytes');
-    expect(mode(target)).toBe(0o755);
-    expect(readdirSync(dir)).toEqual(['Minerva.AppImage']);
-    expect(readFileSync(source, 'utf8')).toBe('new version bytes'); // a copy: the source stays
+  it('replaces the file with the new bytes, mode 0755, and leaves no temp file (a copy, and a hard link)', async () => {
+    for (const link of [false, true]) {
+      const dir = temp('upd-replace');
+      const target = join(dir, 'Minerva.AppImage');
+      writeFileSync(target, 'old');
+      chmodSync(target, 0o700);
+      const source = join(temp('upd-src'), 'new.AppImage');
+      writeFileSync(source, 'new version bytes', { mode: 0o600 });
+      // Both temp folders are on one file system here, so the default links.
+      await expect(replaceFileAtomic(source, target, { mode: 0o755, link })).resolves.toBe(link ? 'link' : 'copy');
+      expect(readFileSync(target, 'utf8')).toBe('new version bytes');
+      expect(mode(target)).toBe(0o755);
+      expect(readdirSync(dir)).toEqual(['Minerva.AppImage']);
+      expect(readFileSync(source, 'utf8')).toBe('new version bytes'); // the source stays
+      expect(statSync(target).ino === statSync(source).ino).toBe(link);
+    }
   });
 
-  it('a failure mid-way (after the copy, before the rename) leaves the old file whole and removes the temp file', () => {
+  it('copies a large file in chunks with progress, leaving the event loop free, byte for byte', async () => {
+    const dir = temp('upd-large');
+    const source = join(dir, 'Minerva-0.2.0.AppImage');
+    const body = randomBytes(24 * COPY_CHUNK_BYTES + 12345);
+    writeFileSync(source, body);
+    const target = join(dir, 'Minerva.AppImage');
+    writeFileSync(target, 'old');
+    const progress: number[] = [];
+    let ticks = 0;
+    const ticker = setInterval(() => (ticks += 1), 1);
+    try {
+      await replaceFileAtomic(source, target, { link: false, mode: 0o755, onProgress: (copied, total) => progress.push(copied / total) });
+    } finally {
+      clearInterval(ticker);
+    }
+    // A synchronous copy would run in one turn of the event loop: no timer in between.
+    expect(ticks).toBeGreaterThan(3);
+    expect(progress).toHaveLength(25);
+    expect(progress.at(-1)).toBe(1);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+    expect(createHash('sha256').update(readFileSync(target)).digest('hex')).toBe(createHash('sha256').update(body).digest('hex'));
+    expect(statSync(target).ino).not.toBe(statSync(source).ino);
+  });
+
+  it('a failure mid-copy leaves the old file whole and removes the temp file', async () => {
+    const dir = temp('upd-replace');
+    const target = join(dir, 'Minerva.AppImage');
+    writeFileSync(target, 'old, still running');
+    chmodSync(target, 0o755);
+    const source = join(temp('upd-src'), 'new.AppImage');
+    writeFileSync(source, randomBytes(3 * COPY_CHUNK_BYTES));
+    let sawTemp = -1;
+    const failing = replaceFileAtomic(source, target, {
+      link: false,
+      onProgress: (copied) => {
+        const temps = readdirSync(dir).filter((n) => n.endsWith('.tmp'));
+        sawTemp = temps.length === 1 ? statSync(join(dir, temps[0]!)).size : -1;
+        if (copied >= COPY_CHUNK_BYTES) throw new Error('disk gone');
+      },
+    });
+    await expect(failing).rejects.toThrow('disk gone');
+    expect(sawTemp).toBe(COPY_CHUNK_BYTES); // the copy was under way beside the target
+    expect(readFileSync(target, 'utf8')).toBe('old, still running');
+    expect(mode(target)).toBe(0o755);
+    expect(readdirSync(dir)).toEqual(['Minerva.AppImage']);
+  });
+
+  it('a full disk mid-copy (a real 2 MiB tmpfs, another file system: no link) leaves the old file whole', async (context) => {
+    if (process.getuid?.() !== 0) context.skip('mounting a small tmpfs needs root');
+    const dir = temp('upd-full');
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', dir], { stdio: 'ignore' });
+    } catch {
+      context.skip('running as root without the right to mount a tmpfs');
+    }
+    try {
+      const target = join(dir, 'Minerva.AppImage');
+      writeFileSync(target, 'old, still running');
+      const source = join(temp('upd-src'), 'new.AppImage');
+      writeFileSync(source, randomBytes(6 * COPY_CHUNK_BYTES));
+      await expect(replaceFileAtomic(source, target, { mode: 0o755 })).rejects.toMatchObject({ code: 'ENOSPC' });
+      expect(readFileSync(target, 'utf8')).toBe('old, still running');
+      expect(readdirSync(dir)).toEqual(['Minerva.AppImage']);
+    } finally {
+      execFileSync('umount', [dir]);
+    }
+  });
+
+  it('a failure after the copy, before the rename, leaves the old file whole and removes the temp file', async () => {
     const dir = temp('upd-replace');
     const target = join(dir, 'Minerva.AppImage');
     writeFileSync(target, 'old, still running');
@@ -111,41 +231,46 @@ describe('atomic replacement', () => {
     const source = join(temp('upd-src'), 'new.AppImage');
     writeFileSync(source, 'new');
     let sawTemp = '';
-    expect(() =>
+    await expect(
       replaceFileAtomic(source, target, {
         beforeRename: (t) => {
           sawTemp = readFileSync(t, 'utf8');
           throw new Error('power cut');
         },
       }),
-    ).toThrow('power cut');
-    expect(sawTemp).toBe('new'); // the copy was complete beside the target
+    ).rejects.toThrow('power cut');
+    expect(sawTemp).toBe('new'); // the file was complete beside the target
     expect(readFileSync(target, 'utf8')).toBe('old, still running');
     expect(mode(target)).toBe(0o755);
     expect(readdirSync(dir)).toEqual(['Minerva.AppImage']);
   });
 
-  it('a source that cannot be read fails before anything is touched', () => {
+  it('a source that cannot be read fails before anything is touched', async () => {
     const dir = temp('upd-replace');
     const target = join(dir, 'Minerva.AppImage');
     writeFileSync(target, 'old');
-    expect(() => replaceFileAtomic(join(dir, 'missing.AppImage'), target)).toThrow(/ENOENT/);
-    expect(() => replaceFileAtomic(temp('upd-a-folder'), target)).toThrow();
+    await expect(replaceFileAtomic(join(dir, 'missing.AppImage'), target)).rejects.toThrow(/ENOENT/);
+    await expect(replaceFileAtomic(temp('upd-a-folder'), target)).rejects.toThrow(/not a file/);
     expect(readFileSync(target, 'utf8')).toBe('old');
     expect(readdirSync(dir)).toEqual(['Minerva.AppImage']);
   });
 });
 
 describe('AppImage installer', () => {
-  it('keeps the running AppImage for a rollback (one kept file at a time)', () => {
+  it('keeps the running AppImage for a rollback (one kept file at a time): a hard link, which the install does not change', async () => {
     const h = appImageHost();
     const stale = verified(h.dataDir, keptFileName('previous', '0.0.9', 'AppImage'), 'older');
-    const kept = h.installer.keepPrevious();
+    const kept = await h.installer.keepPrevious();
     expect(kept).toBe(join(updatesDir(h.dataDir), 'previous-0.1.0.AppImage'));
     expect(readFileSync(kept!, 'utf8')).toBe('the running Minerva 0.1.0');
     expect(mode(kept!)).toBe(0o755);
+    expect(statSync(kept!).ino).toBe(statSync(h.appImage).ino); // same file system: no copy
     expect(existsSync(stale)).toBe(false);
     expect(h.installer.fileExtension).toBe('AppImage');
+    // The install renames a new file over $APPIMAGE: the kept name still holds the old bytes.
+    await h.installer.install(verified(h.dataDir, 'Minerva-0.2.0.AppImage', 'Minerva 0.2.0'), '0.2.0');
+    expect(readFileSync(h.appImage, 'utf8')).toBe('Minerva 0.2.0');
+    expect(readFileSync(kept!, 'utf8')).toBe('the running Minerva 0.1.0');
   });
 
   it('replaces $APPIMAGE with the verified file, executable, then relaunches from $APPIMAGE (not the old mount) and quits', async () => {
@@ -198,7 +323,7 @@ describe('NSIS installer', () => {
 
   it('starts the verified installer detached with --updated /S --force-run, keeps it for the next rollback, and quits', async () => {
     const h = nsisHost();
-    expect(h.installer.keepPrevious()).toBeNull(); // 0.1.0 was not installed by an update: nothing to roll back to
+    expect(await h.installer.keepPrevious()).toBeNull(); // 0.1.0 was not installed by an update: nothing to roll back to
     await h.installer.install(h.setup('0.2.0'), '0.2.0');
     const dir = updatesDir(h.dataDir);
     await expect.poll(() => (existsSync(join(dir, 'args.txt')) ? readFileSync(join(dir, 'args.txt'), 'utf8') : '')).toBe('--updated\n/S\n--force-run\n');
@@ -206,7 +331,7 @@ describe('NSIS installer', () => {
     expect(readdirSync(dir).filter((n) => n.endsWith('.exe'))).toEqual(['installer-0.2.0.exe']);
     // The next update, from 0.2.0, keeps that installer as its rollback.
     const next = createDesktopInstaller({ plan: { kind: 'nsis' }, dataDir: h.dataDir, version: '0.2.0', argv: [], relaunch: () => undefined, quit: () => undefined });
-    expect(next.keepPrevious()).toBe(join(dir, 'installer-0.2.0.exe'));
+    expect(await next.keepPrevious()).toBe(join(dir, 'installer-0.2.0.exe'));
   });
 
   it('says so in words when the installer cannot be started, and does not quit', async () => {

@@ -25,7 +25,7 @@ beforeAll(async () => {
 });
 afterAll(() => feed.close());
 
-function service(options: { installer?: UpdateInstaller; feed?: string | null; key?: string | null; pinned?: string | null; current?: string; host?: 'electron' | 'headless' } = {}) {
+function service(options: { installer?: UpdateInstaller; feed?: string | null; key?: string | null; pinned?: string | null; current?: string; host?: 'electron' | 'headless'; noInstallerWords?: string } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'minerva-updsvc-'));
   const changes: UpdateStatus[] = [];
   const ready: string[] = [];
@@ -39,6 +39,7 @@ function service(options: { installer?: UpdateInstaller; feed?: string | null; k
     publicKey: options.key === undefined ? publicKey : options.key,
     pinnedKey: options.pinned === undefined ? null : options.pinned,
     installer: options.installer,
+    ...(options.noInstallerWords ? { noInstallerWords: options.noInstallerWords } : {}),
     log,
     now: () => new Date('2026-12-06T05:00:00Z'),
     onChange: (s) => changes.push(s),
@@ -50,10 +51,19 @@ function service(options: { installer?: UpdateInstaller; feed?: string | null; k
 describe('updates service', () => {
   it('desktop: downloads and verifies, then waits; the restart writes the rollback marker before installing', async () => {
     const installed: string[] = [];
-    const installer: UpdateInstaller = { keepPrevious: () => '/opt/Minerva-0.1.0.AppImage', install: (path) => {
+    let kept = 0;
+    const installer: UpdateInstaller = {
+      // Keeping an AppImage takes a while (a copy when it cannot be a hard link): a second press joins the first.
+      keepPrevious: async () => {
+        kept += 1;
+        await new Promise((r) => setTimeout(r, 50));
+        return '/opt/Minerva-0.1.0.AppImage';
+      },
+      install: (path) => {
         installed.push(readFileSync(path).length.toString());
         return Promise.resolve();
-      } };
+      },
+    };
     const { svc, dataDir, changes, ready } = service({ installer });
     const status = await svc.check();
     expect(status).toMatchObject({ state: 'ready', available: { version: '0.3.0' }, canInstall: true });
@@ -61,7 +71,8 @@ describe('updates service', () => {
     expect(changes.map((c) => c.state)).toEqual(expect.arrayContaining(['checking', 'downloading', 'ready']));
     expect(ready).toEqual(['0.3.0']);
     expect(installed).toEqual([]); // nothing is installed until the miner restarts
-    await svc.restart();
+    await Promise.all([svc.restart(), svc.restart()]);
+    expect(kept).toBe(1);
     expect(installed).toEqual([String(file.length)]);
     expect(readPendingUpdate(dataDir)).toMatchObject({ from: '0.1.0', to: '0.3.0', previous: '/opt/Minerva-0.1.0.AppImage', attempts: 0 });
   });
@@ -81,6 +92,15 @@ describe('updates service', () => {
     expect(status).toMatchObject({ state: 'available', canInstall: false, host: 'electron' });
     expect(status.words).toMatch(/cannot replace itself.*Minerva website or your package manager/);
     await expect(svc.restart()).rejects.toThrow(/cannot replace itself/);
+  });
+
+  it("desktop without an installer but with the host's words (a per-machine Windows install): those words, not the generic ones", async () => {
+    const words = 'Minerva is installed for every user of this computer, so only an administrator can update it. Download the new installer from the Minerva website and run it.';
+    const { svc } = service({ host: 'electron', noInstallerWords: words });
+    const status = await svc.check();
+    expect(status).toMatchObject({ state: 'available', canInstall: false });
+    expect(status.words).toBe(`Minerva 0.3.0 is available (signature checked). ${words}`);
+    await expect(svc.restart()).rejects.toMatchObject({ code: 'UNSUPPORTED', message: words });
   });
 
   it('a key other than the pinned release key raises a standing warning; the pinned key does not', async () => {
