@@ -300,8 +300,12 @@ export function createDesktopInstaller(d: InstallerDeps): DesktopInstaller {
     }
     if (d.plan.kind === 'appimage') {
       const appImage = d.plan.appImage;
+      // The download goes once installed, so $APPIMAGE may take its file (a hard link); a kept
+      // rollback file stays, so it is copied — never one file under both names, which a later
+      // in-place write to $APPIMAGE (cp over it) would change in the kept copy too.
+      const dropAfter = dirname(file) === dir && !basename(file).startsWith(PREVIOUS_PREFIX);
       try {
-        await replaceFileAtomic(file, appImage, { mode: 0o755 });
+        await replaceFileAtomic(file, appImage, { mode: 0o755, link: dropAfter });
       } catch (error) {
         d.log?.warn('the AppImage could not be replaced; the running version stays', { error: (error as Error).message });
         throw new AppError(
@@ -311,7 +315,7 @@ export function createDesktopInstaller(d: InstallerDeps): DesktopInstaller {
         );
       }
       // The download is no longer needed (a kept rollback file stays where it is).
-      if (dirname(file) === dir && !basename(file).startsWith(PREVIOUS_PREFIX)) await rm(file, { force: true });
+      if (dropAfter) await rm(file, { force: true });
       d.log?.info('AppImage replaced; relaunching', { version });
       d.relaunch({ execPath: appImage, args: relaunchArgs(d.argv) });
       d.quit();

@@ -423,6 +423,7 @@ describe('the whole AppImage update over a real loopback feed', () => {
     expect(readFileSync(h.appImage, 'utf8')).toBe('Minerva 0.1.0 bytes');
     expect(mode(h.appImage)).toBe(0o755);
     expect(existsSync(step.previous)).toBe(true); // the kept file stays until the next update replaces it
+    expect(statSync(h.appImage).ino).not.toBe(statSync(step.previous).ino); // a copy: the two names never share a file
     expect(lastUpdateRecord(h.dataDir)).toMatchObject({ outcome: 'rolled-back' });
   });
 });
