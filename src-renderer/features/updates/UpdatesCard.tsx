@@ -28,6 +28,7 @@ export function UpdatesCard() {
   const [status, setStatus] = useUpdateStatus();
   const [failure, setFailure] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [restarting, setRestarting] = useState(false);
   if (!status) return null;
   const check = async () => {
     setBusy(true);
@@ -43,12 +44,16 @@ export function UpdatesCard() {
       setBusy(false);
     }
   };
+  // Keeping the running version for a rollback can take seconds (a ~150 MB AppImage copied when
+  // it cannot be hard-linked): the button says so until the app quits, or the refusal arrives.
   const restart = async () => {
     setFailure(null);
+    setRestarting(true);
     try {
       await rpc().invoke('updates.restart', {});
     } catch (error) {
       setFailure(errorText(error));
+      setRestarting(false);
     }
   };
   const working = busy || status.state === 'checking' || status.state === 'downloading';
@@ -83,8 +88,8 @@ export function UpdatesCard() {
           {working ? 'Checking…' : 'Check now'}
         </button>
         {status.canInstall && status.state === 'ready' ? (
-          <button type="button" className="button button-primary" onClick={() => void restart()}>
-            Restart to update
+          <button type="button" className="button button-primary" disabled={restarting} onClick={() => void restart()}>
+            {restarting ? 'Installing… Minerva restarts in a moment' : 'Restart to update'}
           </button>
         ) : null}
       </div>
