@@ -82,6 +82,22 @@ export function closeAction(o: { quitting: boolean; closeToTray: boolean; traySh
 }
 
 /**
+ * What to say the first time in a run that closing the window hid it instead of quitting. On
+ * Linux a desktop without a tray host (GNOME without its AppIndicator extension) accepts the tray
+ * icon and shows nothing, so the hidden app would look gone while it mines on: the notice says
+ * where it is and how to get it back (starting Minerva again opens the running one). Nothing when
+ * notifications are off or it was said already.
+ */
+export function hiddenNotice(o: { platform: TrayPlatform; told: boolean; notifications: boolean }): { title: string; body: string } | null {
+  if (o.told || !o.notifications) return null;
+  const where = o.platform === 'darwin' ? 'in the menu bar' : o.platform === 'win32' ? 'in the notification area' : 'in the tray (if your desktop shows one)';
+  return {
+    title: 'Minerva is still running',
+    body: `Mining goes on with the window closed. Open Minerva ${where} or start it again from your applications; choose Quit there to stop it.`,
+  };
+}
+
+/**
  * Started by the login item: the window stays hidden (the tray is there). `--hidden` is the
  * argument the login item passes on Windows and in the Linux autostart entry; macOS says so in
  * `getLoginItemSettings()` (wasOpenedAsHidden on older macOS, wasOpenedAtLogin on all).

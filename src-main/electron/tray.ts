@@ -1,11 +1,11 @@
 import { join } from 'node:path';
-import { Menu, Tray, app, nativeImage, type BrowserWindow, type MenuItemConstructorOptions } from 'electron';
+import { Menu, Notification, Tray, app, nativeImage, type BrowserWindow, type MenuItemConstructorOptions } from 'electron';
 import type { Core } from '@core/create-core';
 import type { CallContext } from '@core/rpc/handlers';
 import type { PresenceView } from '@shared/contract/presence';
 import type { Settings } from '@shared/contract/settings';
 import { autostartDir, loginItemPlan, syncAutostart } from './login-item';
-import { closeAction, isAppRoute, trayMenu, trayPlatform, type TrayAction, type TrayModel } from './tray-model';
+import { closeAction, hiddenNotice, isAppRoute, trayMenu, trayPlatform, type TrayAction, type TrayModel } from './tray-model';
 
 const CALLER: CallContext = { transport: 'electron', clientId: 'tray' };
 
@@ -26,6 +26,7 @@ export function startPresence(o: { core: Core; window: BrowserWindow; iconDir: s
   const log = core.log.scope('tray');
   const platform = trayPlatform(process.platform);
   let quitting = false;
+  let toldHidden = false;
   let tray: Tray | undefined;
 
   const show = (href?: string): void => {
@@ -97,6 +98,13 @@ export function startPresence(o: { core: Core; window: BrowserWindow; iconDir: s
     if (closeAction({ quitting, closeToTray: core.settings().closeToTray, trayShown: tray !== undefined }) === 'hide') {
       event.preventDefault();
       window.hide();
+      const notice = hiddenNotice({ platform, told: toldHidden, notifications: core.settings().notifications });
+      toldHidden = true;
+      if (notice && Notification.isSupported()) {
+        const shown = new Notification({ title: notice.title, body: notice.body });
+        shown.on('click', () => show());
+        shown.show();
+      }
     }
   });
   // macOS: a click on the Dock icon brings the hidden window back.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PresenceView } from '@shared/contract/presence';
-import { closeAction, isAppRoute, startsHidden, trayIconDir, trayMenu, trayPlatform, type TrayItem, type TrayPlatform } from '../../../src-main/electron/tray-model';
+import { closeAction, hiddenNotice, isAppRoute, startsHidden, trayIconDir, trayMenu, trayPlatform, type TrayItem, type TrayPlatform } from '../../../src-main/electron/tray-model';
 
 const PLATFORMS: TrayPlatform[] = ['darwin', 'win32', 'linux'];
 
@@ -120,5 +120,21 @@ describe('the window and the tray', () => {
     expect(isAppRoute('#/wallet"; alert(1); "')).toBe(false);
     expect(trayPlatform('freebsd')).toBe('linux');
     expect(trayPlatform('darwin')).toBe('darwin');
+  });
+});
+
+describe('the notice when closing hides the window', () => {
+  it('says once per run, where Minerva is, that mining goes on and how to quit — unless notifications are off', () => {
+    for (const platform of ['linux', 'darwin', 'win32'] as const) {
+      const notice = hiddenNotice({ platform, told: false, notifications: true });
+      expect(notice?.title).toBe('Minerva is still running');
+      expect(notice?.body).toMatch(/Mining goes on/);
+      expect(notice?.body).toMatch(/start it again/);
+      expect(notice?.body).toMatch(/Quit/);
+      expect(hiddenNotice({ platform, told: true, notifications: true })).toBeNull();
+      expect(hiddenNotice({ platform, told: false, notifications: false })).toBeNull();
+    }
+    expect(hiddenNotice({ platform: 'linux', told: false, notifications: true })?.body).toMatch(/if your desktop shows one/);
+    expect(hiddenNotice({ platform: 'darwin', told: false, notifications: true })?.body).toMatch(/menu bar/);
   });
 });
