@@ -1,9 +1,10 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { _electron as electron, expect, test } from '@playwright/test';
 import { electronOrSkipReason } from './electron-binary';
 import { REPO_ROOT } from '../../helpers/serve-process';
+import { AUTOSTART_FILE } from '../../../src-main/electron/login-item';
 
 /**
  * Shell behaviour that only a real Electron can show: the hardened window, the app:// protocol,
@@ -61,6 +62,77 @@ test.describe('Electron shell', () => {
       });
       await expect.poll(() => app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows().map((w) => w.isVisible()))).toEqual([false]);
       expect(app.process().exitCode).toBeNull();
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('the first close that hides the window says so in one OS notification, once per run', async () => {
+    const app = await electron.launch({
+      executablePath: binary.path,
+      args: [REPO_ROOT],
+      env: { ...process.env, MINERVA_DATA_DIR: mkdtempSync(join(tmpdir(), 'minerva-electron-')) },
+    });
+    try {
+      const win = await app.firstWindow();
+      await expect(win.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
+      // Record what main shows: the electron module main imports is the one evaluate gets.
+      await app.evaluate(({ Notification }) => {
+        const shown: { title: string; body: string }[] = [];
+        (globalThis as unknown as { shownNotices: typeof shown }).shownNotices = shown;
+        // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with the instance as `this`
+        const original = Notification.prototype.show;
+        Notification.prototype.show = function (this: Electron.Notification) {
+          shown.push({ title: this.title, body: this.body });
+          original.call(this);
+        };
+      });
+      const notices = (): Promise<{ title: string; body: string }[]> => app.evaluate(() => (globalThis as unknown as { shownNotices: { title: string; body: string }[] }).shownNotices);
+      const closeAndExpectHidden = async (): Promise<void> => {
+        await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0]?.close());
+        await expect.poll(() => app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows().map((w) => w.isVisible()))).toEqual([false]);
+      };
+      await closeAndExpectHidden();
+      await expect.poll(notices).toHaveLength(1);
+      expect((await notices())[0]).toMatchObject({ title: 'Minerva is still running', body: expect.stringMatching(/Mining goes on/) as unknown as string });
+      // Shown again and closed again: nothing more to say in this run.
+      await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0]?.show());
+      await closeAndExpectHidden();
+      expect(await notices()).toHaveLength(1);
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('"Start Minerva when I log in" registers the login item, hidden, and turning it off removes it', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'minerva-electron-home-'));
+    const config = join(home, '.config');
+    const app = await electron.launch({
+      executablePath: binary.path,
+      args: [REPO_ROOT],
+      env: { ...process.env, HOME: home, XDG_CONFIG_HOME: config, MINERVA_DATA_DIR: mkdtempSync(join(tmpdir(), 'minerva-electron-')) },
+    });
+    const registered = async (): Promise<boolean> =>
+      process.platform === 'linux'
+        ? existsSync(join(config, 'autostart', AUTOSTART_FILE))
+        : app.evaluate(({ app: electronApp }) => electronApp.getLoginItemSettings().openAtLogin);
+    try {
+      const win = await app.firstWindow();
+      await win.getByRole('link', { name: 'Settings' }).click();
+      const box = win.getByLabel('Start Minerva when I log in');
+      await expect(box).not.toBeChecked();
+      expect(await registered()).toBe(false);
+      await box.check();
+      await win.getByRole('button', { name: 'Save settings' }).click();
+      await expect(win.getByText('Saved.')).toBeVisible();
+      await expect.poll(registered).toBe(true);
+      if (process.platform === 'linux') {
+        const entry = readFileSync(join(config, 'autostart', AUTOSTART_FILE), 'utf8');
+        expect(entry).toMatch(/^Exec=.*--hidden/m);
+      }
+      await box.uncheck();
+      await win.getByRole('button', { name: 'Save settings' }).click();
+      await expect.poll(registered).toBe(false);
     } finally {
       await app.close();
     }
