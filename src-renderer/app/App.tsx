@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'react';
 import { useStore } from '../store/store';
-import { ROUTES } from './routes';
-import { useHashRoute } from './use-hash-route';
+import { ROUTES, showTarget } from './routes';
+import { useHash, useHashRoute } from './use-hash-route';
 import { useTheme } from './use-theme';
 import { Toasts } from '../components/Toasts';
 import { Logo } from '../components/Logo';
@@ -12,6 +12,7 @@ import { ConnectionBanner } from './ConnectionBanner';
 export function App() {
   useTheme();
   const route = useHashRoute();
+  const target = showTarget(useHash());
   const info = useStore((s) => s.app.info);
   const connection = useStore((s) => s.app.connection);
   const networks = useStore((s) => s.networks);
@@ -21,17 +22,23 @@ export function App() {
   const headingRef = useRef<HTMLHeadingElement>(null);
   const firstRender = useRef(true);
 
-  // Move focus to the new page's heading so keyboard and screen-reader users land on it.
+  // Move focus to the new page's heading so keyboard and screen-reader users land on it — or, for
+  // a link to one part of a page (`?show=<name>`, routes.tsx), to that part's heading, scrolled to.
   useEffect(() => {
     document.title = `${route.label} — Minerva`;
-    // A new page starts at its top, not at the previous page's scroll position.
-    window.scrollTo(0, 0);
-    if (firstRender.current) {
-      firstRender.current = false;
+    const first = firstRender.current;
+    firstRender.current = false;
+    // The page's parts have rendered by now (children's effects run first): the target is in the DOM if the page shows it.
+    const part = target ? document.querySelector<HTMLElement>(`[data-show="${target}"]`) : null;
+    if (part) {
+      part.focus({ preventScroll: true });
+      part.scrollIntoView({ block: 'start' });
       return;
     }
-    headingRef.current?.focus({ preventScroll: true });
-  }, [route.id, route.label]);
+    // A new page starts at its top, not at the previous page's scroll position.
+    window.scrollTo(0, 0);
+    if (!first) headingRef.current?.focus({ preventScroll: true });
+  }, [route.id, route.label, target]);
 
   return (
     // Offline: the live status on screen is stale; it is greyed until the connection returns.

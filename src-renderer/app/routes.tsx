@@ -41,3 +41,15 @@ export function routeFromHash(hash: string): RouteDef {
   const id = hash.replace(/^#\/?/, '').split(/[/?]/)[0] ?? '';
   return ROUTES.find((r) => r.id === id) ?? (ROUTES.find((r) => r.id === DEFAULT_ROUTE) as RouteDef);
 }
+
+/**
+ * Hash routes have no anchors, so a link to one part of a page says `?show=<name>`
+ * (`#/settings?show=bittensor`): the app scrolls to the element marked `data-show="<name>"` (a
+ * card's heading, see Card's `showId`) and moves the focus there instead of to the page's heading.
+ */
+export function showTarget(hash: string): string | null {
+  const query = hash.split('?')[1];
+  if (!query) return null;
+  const name = new URLSearchParams(query).get('show');
+  return name && /^[a-z0-9-]{1,40}$/.test(name) ? name : null;
+}

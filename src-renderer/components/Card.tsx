@@ -4,7 +4,11 @@ import { useEffect, useRef, type ReactNode } from 'react';
  * A titled section. `focusHeading`: the heading takes the focus when the card appears — for a
  * wizard's next step, so keyboard and screen-reader users land on it instead of on <body>.
  */
-export function Card({ title, children, actions, focusHeading = false }: { title: string; children: ReactNode; actions?: ReactNode; focusHeading?: boolean }) {
+/**
+ * `showId`: a link can land on this card (`#/<page>?show=<showId>`, routes.tsx `showTarget`): its
+ * heading is marked and focusable, and the app scrolls to it and focuses it.
+ */
+export function Card({ title, children, actions, focusHeading = false, showId }: { title: string; children: ReactNode; actions?: ReactNode; focusHeading?: boolean; showId?: string }) {
   const id = `card-${title.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
   const heading = useRef<HTMLHeadingElement>(null);
   // Also when the title changes: React reuses one Card for two wizard steps in the same place.
@@ -14,7 +18,7 @@ export function Card({ title, children, actions, focusHeading = false }: { title
   return (
     <section className="card" aria-labelledby={id}>
       <div className="card-head">
-        <h2 id={id} ref={heading} tabIndex={focusHeading ? -1 : undefined}>
+        <h2 id={id} ref={heading} tabIndex={focusHeading || showId ? -1 : undefined} data-show={showId}>
           {title}
         </h2>
         {actions}

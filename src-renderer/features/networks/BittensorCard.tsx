@@ -35,6 +35,7 @@ export function BittensorCard() {
   return (
     <Card
       title={`Bittensor — ${selected.name}`}
+      showId="bittensor"
       actions={
         <button type="button" className="button button-quiet" onClick={() => void load()} disabled={loading}>
           {loading ? 'Reading…' : 'Refresh'}
