@@ -22,6 +22,8 @@ export interface CompetitionView {
   rules: string[];
   participants: number | null;
   membership: MembershipView | null;
+  /** A Platform challenge's submissions from this app, newest first (at most 5); empty for other kinds. */
+  submissions: ChallengeSubmissionView[];
 }
 
 export type MembershipState = 'joining' | 'joined' | 'leaving' | 'left' | 'failed';
@@ -48,17 +50,47 @@ export interface MembershipView {
   updatedAt: string;
 }
 
-/** What a Platform hub answered for a signed submission. */
+/**
+ * Where a challenge's evaluation of a submission stands, as the challenge says it. The public
+ * Platform hub passes its challenge's answer through (`GET /v1/challenges/<slug>/submissions/<id>`);
+ * the words below are PRISM's (`SubmissionStatus`: pending, running, held, then completed,
+ * failed or rejected). Another challenge's word is kept as it came.
+ */
+export type ChallengeSubmissionStatus = 'pending' | 'running' | 'held' | 'completed' | 'failed' | 'rejected' | (string & {});
+
+/** The challenge's statuses after which nothing changes any more: Minerva stops asking. */
+export const TERMINAL_SUBMISSION_STATUSES: readonly string[] = ['completed', 'failed', 'rejected'];
+
+/**
+ * A signed submission to a Platform challenge: what was sent, what the hub answered, and where its
+ * evaluation stands (followed by core until a final status; docs/networks.md "Platform").
+ */
 export interface ChallengeSubmissionView {
   competitionId: string;
-  /** The challenge's id for it and its status, when the hub said (`{"id","status"}`). */
+  /** The challenge's id for it and its status, when the hub said (`{"id","status",…}`). */
   submissionId: string | null;
-  status: string | null;
+  /** The last status the challenge gave (the first answer's until it is asked again). */
+  status: ChallengeSubmissionStatus | null;
+  /** The challenge's score once it says one (`final_score`), else null. */
+  score: number | null;
+  /** The challenge's own words about it (`error`: why it failed, was rejected or is held), else null. */
+  reason: string | null;
   hotkey: string;
   fileName: string;
   bytes: number;
   sha256: string;
   at: string;
+  /**
+   * Whether core still asks the hub: `following` (a check is due at `nextCheckAt`), `done` (a final
+   * status arrived), `stopped` (Minerva gave up asking: the hub did not answer, forgot it, or the
+   * follow window ended; `error` says which; "Check again" asks once more).
+   */
+  following: 'following' | 'done' | 'stopped';
+  /** When the hub last answered about it (iso), and when core asks next. */
+  checkedAt: string | null;
+  nextCheckAt: string | null;
+  /** The last check's problem in words (the hub not answering, …); the status above stays the last known. */
+  error: { code: string; message: string } | null;
 }
 
 export interface CompetitionsView {
@@ -92,6 +124,10 @@ export const competitionsMethods = {
       })
       .strict(),
     summary: 'Send a file to a joined Platform challenge, signed by your hotkey (PROTOCOLS §4).',
+  }),
+  'competitions.checkSubmission': method<ChallengeSubmissionView>()({
+    input: z.object({ id: idSchema, submissionId: z.string().min(1).max(200) }).strict(),
+    summary: 'Ask the hub now where a submission’s evaluation stands (and keep following it).',
   }),
 };
 

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApiPromise, WsProvider } from '@polkadot/api';
@@ -11,7 +11,21 @@ import { decodeAddress, sr25519Verify } from '@polkadot/util-crypto';
  *   (`bridge_upload`: active challenge else 404 "Challenge not found"; body over
  *   `upload_max_body_bytes` = 2,000,000 → 413 before any check; `MinerAuthError` → 401 and
  *   `NonceReplayError` → 409, both as FastAPI `{"detail": str(exc)}`; the signed path is
- *   `request.url.path`; success answers what the challenge's bridge answers, `{"id","status"}`);
+ *   `request.url.path`; success answers what the challenge's bridge answers; `bridge_status`:
+ *   `GET /v1/challenges/{challenge_name}/submissions/{submission_id}`, unsigned, active challenge
+ *   else 404 "Challenge not found", forwarded to the challenge's `GET /v1/submissions/{id}` and its
+ *   answer passed through, 502 "Challenge unavailable" when the challenge cannot be reached);
+ * - PlatformNetwork/prism @ 113ed55e30882f182497b84e964747faeeb78621 as the challenge behind the hub:
+ *   `src/prism_challenge/app.py` (`bridge_submission`: a non-JSON body becomes `code` = its base64),
+ *   `repository.py` (`create_submission`: id `uuid4()`, `epoch_id` = unix seconds // `epoch_seconds`
+ *   (21,600, `config.py`), status `pending`, `code_hash` = sha256 hex of `code`; `get_submission`:
+ *   the scores are null until scored), `models.py` (`SubmissionResponse` {id, hotkey, epoch_id,
+ *   status, code_hash, created_at}; `SubmissionStatusResponse` adds error, final_score, q_arch,
+ *   q_recipe, anti_cheat_multiplier, diversity_bonus, penalty; `SubmissionStatus` pending, running,
+ *   completed, failed, rejected, held), `routes.py` (`submission_status`: 404 "submission not
+ *   found"), `queue.py` (the worker moves pending → running → completed with the scores, or failed /
+ *   rejected with `error`; a held one carries its reason in `error`). Here the test moves a
+ *   submission through those states (`evaluate`) instead of PRISM's worker;
  * - BaseIntelligence/base `src/base/security/miner_auth.py` @ d98db9385af416c4e0be4cd2b2b6f2d9099daf05
  *   (`MinerUploadVerifier.verify`, order: headers x-hotkey/x-signature/x-nonce/x-timestamp
  *   ("missing …"), `int(timestamp)` ("invalid timestamp"), `|now − ts| > 300` ("stale
@@ -24,12 +38,40 @@ import { decodeAddress, sr25519Verify } from '@polkadot/util-crypto';
  * Differences: the metagraph is read live from the chain per request (the public hub reads a
  * cached metagraph); the nonce store is in memory.
  */
+/** PRISM's `SubmissionStatusResponse` (models.py), as FastAPI sends it. */
+export interface ChallengeSubmission {
+  id: string;
+  hotkey: string;
+  epoch_id: number;
+  status: 'pending' | 'running' | 'completed' | 'failed' | 'rejected' | 'held';
+  code_hash: string;
+  created_at: string;
+  error: string | null;
+  final_score: number | null;
+  q_arch: number | null;
+  q_recipe: number | null;
+  anti_cheat_multiplier: number | null;
+  diversity_bonus: number | null;
+  penalty: number | null;
+}
+
 export interface PlatformReceiver {
   url: string;
-  /** Every submission that passed, with the canonical text the receiver built. */
-  accepted: { hotkey: string; uid: number; slug: string; body: Buffer; fileName: string | null; canonical: string }[];
+  /** Every submission that passed, with the canonical text the receiver built and the challenge's id for it. */
+  accepted: { hotkey: string; uid: number; slug: string; body: Buffer; fileName: string | null; canonical: string; id: string }[];
   /** Every refusal: status and detail. */
   refused: { status: number; detail: string }[];
+  /** Every status question: the path asked and the HTTP status answered. */
+  statusAsked: { path: string; status: number }[];
+  /** The challenge's record of a submission, as its status route answers it. */
+  submission(id: string): ChallengeSubmission | undefined;
+  /** Moves a submission as PRISM's worker would (running, then completed with scores, or failed/rejected/held with `error`). */
+  evaluate(id: string, change: Partial<Pick<ChallengeSubmission, 'status' | 'error' | 'final_score' | 'q_arch' | 'q_recipe' | 'anti_cheat_multiplier' | 'diversity_bonus' | 'penalty'>>): void;
+  /** The challenge container unreachable behind the hub: status questions get 502 "Challenge unavailable". */
+  setChallengeReachable(reachable: boolean): void;
+  /** The hub itself down (connections refused) or back on the same address. */
+  stopListening(): Promise<void>;
+  listenAgain(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -46,7 +88,11 @@ export async function startPlatformReceiver(chainUrl: string, netuid: number, op
   const nonces = new Map<string, number>();
   const accepted: PlatformReceiver['accepted'] = [];
   const refused: PlatformReceiver['refused'] = [];
-  let count = 0;
+  const statusAsked: PlatformReceiver['statusAsked'] = [];
+  const records = new Map<string, ChallengeSubmission>();
+  let challengeReachable = true;
+  // FastAPI/pydantic send an aware UTC datetime with microseconds and a Z.
+  const isoMicros = (ms: number) => new Date(ms).toISOString().replace(/Z$/, '000Z');
 
   class Refusal extends Error {
     constructor(readonly status: number, detail: string) {
@@ -96,6 +142,19 @@ export async function startPlatformReceiver(chainUrl: string, netuid: number, op
     };
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (req.method === 'GET' && path === '/v1/registry') return answer(200, { network: 'base', api_version: '1.0', master_uid: 0, challenges });
+    const statusMatch = /^\/v1\/challenges\/([^/]+)\/submissions\/([^/]+)$/.exec(path);
+    if (req.method === 'GET' && statusMatch) {
+      const reply = (status: number, json: unknown) => {
+        statusAsked.push({ path, status });
+        answer(status, json);
+      };
+      const challenge = challenges.find((c) => c.slug === decodeURIComponent(statusMatch[1] ?? '') && c.status === 'active');
+      if (!challenge) return reply(404, { detail: 'Challenge not found' });
+      if (!challengeReachable) return reply(502, { detail: 'Challenge unavailable' });
+      const record = records.get(decodeURIComponent(statusMatch[2] ?? ''));
+      if (!record) return reply(404, { detail: 'submission not found' });
+      return reply(200, record);
+    }
     const match = /^\/v1\/challenges\/([^/]+)\/submissions$/.exec(path);
     if (req.method !== 'POST' || !match) return answer(404, { detail: 'Not Found' });
     const chunks: Buffer[] = [];
@@ -109,9 +168,27 @@ export async function startPlatformReceiver(chainUrl: string, netuid: number, op
           if (body.length > 2_000_000) throw new Refusal(413, 'Submission too large');
           const who = await verify(req.method ?? 'POST', path, req.headers, body, challenge.slug);
           const fileName = typeof req.headers['x-submission-filename'] === 'string' ? req.headers['x-submission-filename'] : null;
-          accepted.push({ ...who, slug: challenge.slug, body, fileName });
-          count += 1;
-          answer(200, { id: `sub-${count}`, status: 'pending' });
+          // PRISM's bridge_submission + create_submission: the body becomes base64 `code`; answered as SubmissionResponse.
+          const created = Date.now();
+          const record: ChallengeSubmission = {
+            id: randomUUID(),
+            hotkey: who.hotkey,
+            epoch_id: Math.floor(created / 1000 / 21_600),
+            status: 'pending',
+            code_hash: createHash('sha256').update(body.toString('base64')).digest('hex'),
+            created_at: isoMicros(created),
+            error: null,
+            final_score: null,
+            q_arch: null,
+            q_recipe: null,
+            anti_cheat_multiplier: null,
+            diversity_bonus: null,
+            penalty: null,
+          };
+          records.set(record.id, record);
+          accepted.push({ ...who, slug: challenge.slug, body, fileName, id: record.id });
+          const { id, hotkey, epoch_id, status, code_hash, created_at } = record;
+          answer(200, { id, hotkey, epoch_id, status, code_hash, created_at });
         } catch (error) {
           const status = error instanceof Refusal ? error.status : 500;
           const detail = error instanceof Error ? error.message : String(error);
@@ -123,12 +200,41 @@ export async function startPlatformReceiver(chainUrl: string, netuid: number, op
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  let listening = true;
+  const stopListening = async () => {
+    if (!listening) return;
+    listening = false;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
   return {
     url: `http://127.0.0.1:${port}`,
     accepted,
     refused,
+    statusAsked,
+    submission: (id) => records.get(id),
+    evaluate(id, change) {
+      const record = records.get(id);
+      if (!record) throw new Error(`no submission ${id}`);
+      Object.assign(record, change);
+    },
+    setChallengeReachable(reachable) {
+      challengeReachable = reachable;
+    },
+    stopListening,
+    async listenAgain() {
+      if (listening) return;
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, '127.0.0.1', () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      listening = true;
+    },
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await stopListening();
       await api.disconnect();
     },
   };

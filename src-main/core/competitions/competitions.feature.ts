@@ -64,6 +64,7 @@ export const competitionsFeature = defineFeature({
         'competitions.leave': ({ id }) => competitions.leave(id),
         'competitions.retry': ({ id }) => competitions.retry(id),
         'competitions.submit': (input) => competitions.submit(input),
+        'competitions.checkSubmission': (input) => competitions.checkSubmission(input),
       },
       start: () => competitions.start(),
       close: () => competitions.close(),

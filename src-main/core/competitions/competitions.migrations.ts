@@ -32,4 +32,37 @@ export const competitionsMigrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 160,
+    name: 'challenge submissions and their status',
+    up(db) {
+      // A Platform challenge submission sent from this app and where its evaluation stands, followed
+      // by core (submission-status.flow.ts) until the challenge gives a final status.
+      db.exec(`
+        CREATE TABLE challenge_submissions (
+          key TEXT PRIMARY KEY NOT NULL,
+          network_id TEXT NOT NULL,
+          competition_id TEXT NOT NULL,
+          submission_id TEXT,
+          hotkey TEXT NOT NULL,
+          file_name TEXT NOT NULL,
+          bytes INTEGER NOT NULL,
+          sha256 TEXT NOT NULL,
+          submitted_at TEXT NOT NULL,
+          status TEXT,
+          score REAL,
+          reason TEXT,
+          following TEXT NOT NULL CHECK (following IN ('following', 'done', 'stopped')),
+          checks INTEGER NOT NULL DEFAULT 0,
+          failures INTEGER NOT NULL DEFAULT 0,
+          checked_at TEXT,
+          next_check_at TEXT,
+          error_code TEXT,
+          error_message TEXT,
+          updated_at TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX challenge_submissions_by_competition ON challenge_submissions(network_id, competition_id, submitted_at);
+      `);
+    },
+  },
 ];

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { AppError, isAppError } from '@shared/contract/errors';
-import type { ChallengeSubmissionView, CompetitionView, CompetitionsView, MembershipView } from '@shared/contract/competitions';
+import { TERMINAL_SUBMISSION_STATUSES, type ChallengeSubmissionView, type CompetitionView, type CompetitionsView, type MembershipView } from '@shared/contract/competitions';
 import type { AuditRepo } from '../db/audit.repo';
 import type { Db } from '../db/open';
 import type { ScopedLogger } from '../log/logger';
@@ -10,6 +10,11 @@ import type { FlowEngine, FlowHandle, FlowStore } from '../kernel/flow-engine';
 import type { CompetitionsConfig } from './competitions.config';
 import { joinSteps, leaveSteps, membershipFlow, membershipId } from './membership.flow';
 import { CatalogueCacheRepo, MembershipsRepo, type MembershipRow } from './memberships.repo';
+import { SubmissionsRepo, submissionView, type SubmissionRow } from './submissions.repo';
+import { submissionStatusFlow } from './submission-status.flow';
+
+/** Submissions per challenge in the view (the newest); older ones stay in the database. */
+const SUBMISSIONS_SHOWN = 5;
 
 /** The miner's keys as the join flow needs them; the vault provides it and never hands out a key. */
 export interface MinerKeys {
@@ -54,6 +59,8 @@ export class CompetitionsService {
   private readonly cache: CatalogueCacheRepo;
   private readonly store: FlowStore<MembershipRow>;
   private readonly flow: FlowHandle<MembershipRow>;
+  private readonly submissions: SubmissionsRepo;
+  private readonly statusFlow: FlowHandle<SubmissionRow>;
   private readonly background = new Set<Promise<unknown>>();
   /** The chain's block time per network, once read (epochs and phases in time as well as blocks). */
   private readonly blockMs = new Map<string, number>();
@@ -80,6 +87,20 @@ export class CompetitionsService {
         onChanged: (rows) => this.flowChanged(rows),
       }),
     );
+    this.submissions = new SubmissionsRepo(deps.db);
+    this.statusFlow = deps.flows.register(
+      submissionStatusFlow({
+        store: this.submissions.flowStore(deps.now),
+        log: deps.log,
+        config: deps.config,
+        activeNetwork: deps.activeNetwork,
+        entry: (id) => this.entry(id),
+        clientFor: deps.clientFor,
+        onChanged: (rows) => {
+          for (const networkId of new Set(rows.map((r) => r.networkId))) this.changed(networkId);
+        },
+      }),
+    );
   }
 
   /** Resumes the active network's flows a previous run left unfinished (crash, restart, locked wallet). */
@@ -92,6 +113,7 @@ export class CompetitionsService {
     try {
       const network = await this.deps.activeNetwork();
       this.flow.resume((row) => row.networkId === network.id);
+      this.followSubmissions(network.id);
     } catch (error) {
       this.deps.log.warn('memberships not resumed: no active network', { error });
     }
@@ -129,6 +151,7 @@ export class CompetitionsService {
     this.closed = true;
     this.unsubscribe.splice(0).forEach((off) => off());
     await this.flow.stop();
+    await this.statusFlow.stop();
     await Promise.allSettled([...this.background]);
   }
 
@@ -158,6 +181,7 @@ export class CompetitionsService {
         this.deps.log.warn('catalogue fetch failed', { network: network.id, error });
       }
     }
+    this.followSubmissions(network.id);
     if (!this.blockMs.has(network.id)) {
       const ms = await this.deps
         .clientFor(network)
@@ -187,6 +211,7 @@ export class CompetitionsService {
       rules: e.rules,
       participants: e.participants,
       membership: rows.has(e.id) ? toView(rows.get(e.id) as MembershipRow) : null,
+      submissions: e.kind === 'challenge' ? this.submissions.latest(networkId, e.id, SUBMISSIONS_SHOWN).map(submissionView) : [],
     }));
     return { networkId, competitions, fetchedAt: this.cache.get(networkId)?.fetchedAt ?? null, blockMs: this.blockMs.get(networkId) ?? null, error: this.lastError };
   }
@@ -297,8 +322,8 @@ export class CompetitionsService {
     if (entry.kind !== 'challenge') throw new AppError('UNSUPPORTED', `${entry.title} does not take file submissions here.`);
     const keys = this.requireKeys();
     const hotkey = keys.hotkey('sr25519');
-    const row = this.memberships.get(network.id, input.id);
-    if (!row || row.state !== 'joined') throw new AppError('FORBIDDEN', `Join ${entry.title} first (Competitions), then submit.`);
+    const membership = this.memberships.get(network.id, input.id);
+    if (!membership || membership.state !== 'joined') throw new AppError('FORBIDDEN', `Join ${entry.title} first (Competitions), then submit.`);
     const client = this.deps.clientFor(network);
     if (!client.submit) throw new AppError('UNSUPPORTED', 'This network takes no challenge submissions.');
     if (!(await client.isRegistered(input.id, hotkey.address))) {
@@ -307,19 +332,68 @@ export class CompetitionsService {
     const bytes = Buffer.from(input.contentBase64, 'base64');
     if (bytes.toString('base64') !== input.contentBase64) throw new AppError('VALIDATION', 'The file did not arrive intact (bad base64). Choose it again.');
     const answer = await client.submit(entry, hotkey, { bytes: new Uint8Array(bytes), fileName: input.fileName, contentType: input.contentType });
-    const view: ChallengeSubmissionView = {
+    const at = this.deps.now();
+    // Followed from here on (submission-status.flow.ts) unless the first answer is already final or has no id to ask about.
+    const follow = answer.id !== null && !(answer.status !== null && TERMINAL_SUBMISSION_STATUSES.includes(answer.status));
+    const row: SubmissionRow = {
+      key: `${network.id}/${input.id}/${answer.id ?? `local-${randomUUID()}`}`,
+      networkId: network.id,
       competitionId: input.id,
       submissionId: answer.id,
-      status: answer.status,
       hotkey: hotkey.address,
       fileName: input.fileName,
       bytes: bytes.length,
       sha256: createHash('sha256').update(bytes).digest('hex'),
-      at: this.deps.now().toISOString(),
+      submittedAt: at.toISOString(),
+      status: answer.status,
+      score: null,
+      reason: null,
+      following: follow ? 'following' : answer.id === null ? 'stopped' : 'done',
+      checks: 0,
+      failures: 0,
+      checkedAt: at.toISOString(),
+      nextCheckAt: follow ? new Date(at.getTime() + this.deps.config.statusPollBaseMs).toISOString() : null,
+      errorCode: null,
+      errorMessage: answer.id === null ? 'The hub gave no id for this submission, so Minerva cannot ask where it stands.' : null,
+      updatedAt: at.toISOString(),
     };
+    this.submissions.save(row);
+    const view = submissionView(row);
     this.deps.audit.append({ at: view.at, actor: 'user', action: 'competitions.submit', detail: { network: network.id, competition: input.id, hotkey: view.hotkey, bytes: view.bytes, sha256: view.sha256, submissionId: view.submissionId } });
     this.deps.log.info('challenge submission sent', { competition: input.id, bytes: view.bytes, submissionId: view.submissionId, status: view.status });
+    this.changed(network.id);
+    if (follow) void this.statusFlow.start(row.key);
     return view;
+  }
+
+  /** Asks the hub now where a submission stands, and follows it again if Minerva had stopped asking. */
+  async checkSubmission(input: { id: string; submissionId: string }): Promise<ChallengeSubmissionView> {
+    const network = await this.deps.activeNetwork();
+    const key = `${network.id}/${input.id}/${input.submissionId}`;
+    const row = this.submissions.get(key);
+    if (!row || row.submissionId === null) throw new AppError('NOT_FOUND', 'Minerva sent no such submission on this network.');
+    if (row.following === 'done') return submissionView(row);
+    await this.statusFlow.stop((id) => id === key);
+    const again: SubmissionRow = { ...row, following: 'following', failures: 0, nextCheckAt: this.deps.now().toISOString(), updatedAt: this.deps.now().toISOString() };
+    // The follow window starts again from this request for a submission Minerva had stopped asking about.
+    if (row.following === 'stopped' && this.deps.now().getTime() - Date.parse(row.submittedAt) > this.deps.config.statusFollowMs) again.submittedAt = this.deps.now().toISOString();
+    this.submissions.save(again);
+    this.changed(network.id);
+    void this.statusFlow.start(key);
+    return submissionView(again);
+  }
+
+  /**
+   * Starts following the network's submissions that still await a final status: at core start,
+   * and when the network is listed again after another one was selected (their check rested).
+   */
+  private followSubmissions(networkId: string): void {
+    if (this.closed) return;
+    for (const row of this.submissions.flowStore(this.deps.now).unfinished()) {
+      if (row.networkId !== networkId || this.statusFlow.isRunning(row.key)) continue;
+      if (row.nextCheckAt === null) this.submissions.save({ ...row, nextCheckAt: this.deps.now().toISOString(), updatedAt: this.deps.now().toISOString() });
+      void this.statusFlow.start(row.key);
+    }
   }
 
   /** Memberships of the active network (for workers and the rewards checklist). */

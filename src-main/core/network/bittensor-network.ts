@@ -5,7 +5,7 @@ import { connectBittensor, type BittensorClient, type ConnectOptions } from './b
 import type { CatalogueEntry, ChainRounds, NetworkClient } from './client';
 import { connitoEntry, connitoId, connitoRounds } from './connito-bittensor';
 import type { ActiveNetwork } from './networks.service';
-import { isPlatformId, platformCatalogue, platformRegistered, platformSubmit } from './platform-bittensor';
+import { isPlatformId, platformCatalogue, platformRegistered, platformSubmissionStatus, platformSubmit } from './platform-bittensor';
 
 /**
  * The NetworkClient of a Bittensor profile, and the one connection per profile it reads through.
@@ -121,6 +121,8 @@ export function createBittensorNetworkClient(network: ActiveNetwork, connections
     join: (entry) => onlyHere('Joining a competition')(entry.id),
     leave: (entry) => onlyHere('Leaving a competition')(entry.id),
     submit: (entry, hotkey, file) => (platform && isPlatform(entry.id) ? platformSubmit(platform, entry, hotkey, file, now, network.expect?.profile) : Promise.reject(notOnThisNetwork('Sending a challenge submission'))),
+    submissionStatus: (entry, submissionId) =>
+      platform && isPlatform(entry.id) ? platformSubmissionStatus(platform, entry.slug, submissionId) : Promise.reject(notOnThisNetwork('Reading a challenge submission’s status')),
     async balance(address) {
       const client = await chain();
       const balance = await client.balance(address);

@@ -8,7 +8,7 @@ import type { CompetitionView } from '@shared/contract/competitions';
  * UNAUTHENTICATED with `details.reason` ('unknown hotkey', 'stale signature', 'bad signature')
  * and `details.serverTime` (iso) when the network says so; CONFLICT for a replayed nonce.
  */
-export interface CatalogueEntry extends Omit<CompetitionView, 'participants' | 'membership'> {
+export interface CatalogueEntry extends Omit<CompetitionView, 'participants' | 'membership' | 'submissions'> {
   /** Signature scheme of the hotkey this competition registers (checkpoint: ed25519 by default). */
   hotkeyScheme: 'sr25519' | 'ed25519';
   /** Prefix of the signed miner actions (PROTOCOLS §4), e.g. `platform-upload-v1`. */
@@ -55,6 +55,8 @@ export interface NetworkClient {
   leave(entry: CatalogueEntry, hotkey: KeySigner): Promise<void>;
   /** A signed file submission to a Platform challenge (kind `challenge`, PROTOCOLS §4); absent where there are none. */
   submit?(entry: CatalogueEntry, hotkey: KeySigner, file: { bytes: Uint8Array<ArrayBuffer>; fileName: string; contentType: string }): Promise<{ id: string | null; status: string | null }>;
+  /** Where a submission's evaluation stands, as the challenge says (kind `challenge`); absent where there are none. */
+  submissionStatus?(entry: CatalogueEntry, submissionId: string): Promise<{ status: string; score: number | null; reason: string | null }>;
   /** The reward token's balance of an account, as a decimal string of whole tokens. */
   balance(address: string): Promise<{ amount: string; symbol: string }>;
   /** The chain's block time in ms (epochs in time for the earning checklist); absent: 12 s is assumed. */

@@ -21,7 +21,15 @@ import { httpError, httpJson } from './http';
  * - a submission is `POST /v1/challenges/<slug>/submissions` with the raw file as the body,
  *   signed per §4 with the profile's prefix (`base-upload-v1` for the public code), `netuid` the
  *   subnet's, `path` exactly that path; the hub answers what the challenge answers
- *   (`{"id","status"}`), refusals as FastAPI's `{"detail": "…"}`.
+ *   (`{"id","status"}`), refusals as FastAPI's `{"detail": "…"}`;
+ * - a submission's status is `GET /v1/challenges/<slug>/submissions/<id>`, unsigned (app_proxy.py
+ *   `bridge_status`: the challenge must be active, else 404 "Challenge not found"; the hub asks the
+ *   challenge's `GET /v1/submissions/<id>` and passes its answer through, 502 "Challenge
+ *   unavailable" when it cannot reach it). PRISM's answer (PlatformNetwork/prism
+ *   `src/prism_challenge/routes.py` `submission_status`, `models.py` `SubmissionStatusResponse` @
+ *   113ed55e30882f182497b84e964747faeeb78621) is `{id, hotkey, epoch_id, status, code_hash,
+ *   created_at, error, final_score, q_arch, q_recipe, anti_cheat_multiplier, diversity_bonus,
+ *   penalty}`, 404 "submission not found" for an id it does not know.
  */
 export const PLATFORM_ID_PREFIX = 'platform-sn';
 /** The public hub's default cap on a submission body (`upload_max_body_bytes`), checked before the signature. */
@@ -147,6 +155,42 @@ function withWhatToDo(error: AppError, prefix: string, networkName: string): App
     next = 'Submit again: each try is signed with a fresh nonce.';
   }
   return next ? new AppError(error.code, `${error.message} ${next}`, { details: { ...error.details } }) : error;
+}
+
+/** What Minerva reads of a challenge's status answer; the rest of PRISM's fields are allowed and ignored. */
+const statusSchema = z.object({
+  status: z.string().min(1).max(64),
+  error: z.string().max(4000).nullable().optional(),
+  final_score: z.number().finite().nullable().optional(),
+});
+
+export interface PlatformSubmissionStatus {
+  status: string;
+  score: number | null;
+  reason: string | null;
+}
+
+/**
+ * Where a submission's evaluation stands, as the challenge says (through the hub). Throws an
+ * AppError in words: UNAVAILABLE / NETWORK_ERROR / TIMEOUT when the hub or its challenge does not
+ * answer (worth asking again later), NOT_FOUND when the challenge is gone or does not know the id.
+ */
+export async function platformSubmissionStatus(p: PlatformSettings, slug: string, submissionId: string): Promise<PlatformSubmissionStatus> {
+  const path = `/v1/challenges/${slug}/submissions/${encodeURIComponent(submissionId)}`;
+  const answer = await httpJson('Platform hub', hubUrl(p, path), { method: 'GET', timeoutMs: 30_000 });
+  if (answer.status === 404) {
+    const raw = (answer.json as { detail?: unknown } | null)?.detail;
+    const detail = typeof raw === 'string' ? raw : '';
+    const words =
+      detail === 'Challenge not found'
+        ? `The hub no longer offers this challenge (${detail}), so it cannot say how submission ${submissionId} was judged.`
+        : `The challenge does not know submission ${submissionId} (${detail || 'HTTP 404'}).`;
+    throw new AppError('NOT_FOUND', words, { details: { status: 404, reason: detail.toLowerCase(), permanent: true } });
+  }
+  if (answer.status < 200 || answer.status >= 300) throw httpError('Platform hub', answer);
+  const parsed = statusSchema.safeParse(answer.json);
+  if (!parsed.success) throw new AppError('NETWORK_ERROR', `The Platform hub sent a submission status Minerva cannot read (GET ${path}).`, { details: { permanent: true } });
+  return { status: parsed.data.status, score: parsed.data.final_score ?? null, reason: parsed.data.error ?? null };
 }
 
 /** Is the hotkey on the subnet (a UID other than the owner's 0, which the hub refuses)? */

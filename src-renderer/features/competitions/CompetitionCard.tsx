@@ -4,7 +4,7 @@ import type { ChallengeSubmissionView, CompetitionKind, CompetitionView, Members
 import { errorText, membershipAction } from '../../store/actions';
 import { rpc } from '../../rpc';
 import { FormError } from '../../components/FormError';
-import { formatBlocks } from '@shared/format/time';
+import { formatBlocks, formatClock } from '@shared/format/time';
 import { Glossed } from '../../components/Term';
 import { useStore } from '../../store/store';
 
@@ -88,10 +88,11 @@ export function CompetitionCard({ competition: c }: { competition: CompetitionVi
       {onBittensor && m?.state === 'failed' && m.steps.some((st) => st.id === 'register' && st.state === 'failed') ? (
         // On Bittensor, registering is a paid step of its own (Settings → Bittensor, cost shown and asked): the way there.
         <p className="help">
-          <a href="#/settings">Register on subnet {c.netuid} in Settings → Bittensor</a>
+          <a href="#/settings?show=bittensor">Register on subnet {c.netuid} in Settings → Bittensor</a>
         </p>
       ) : null}
       {c.kind === 'challenge' && m?.state === 'joined' ? <ChallengeSubmit competition={c} /> : null}
+      {c.kind === 'challenge' && c.submissions.length > 0 ? <SubmissionList competition={c} /> : null}
       <div className="form-row competition-actions">
         {!m || m.state === 'left' ? (
           <button type="button" className="button button-primary" onClick={() => act('join')} aria-label={`Join ${c.title}`}>
@@ -173,6 +174,97 @@ function ChallengeSubmit({ competition: c }: { competition: CompetitionView }) {
         </button>
       </div>
     </form>
+  );
+}
+
+/** A submission's status in words: the challenge's words (PRISM's statuses), its score, its reason. */
+export function submissionVerdict(s: ChallengeSubmissionView): { text: string; tone: 'ok' | 'bad' | 'wait' } {
+  const reason = s.reason ? `: ${s.reason}` : '';
+  switch (s.status) {
+    case 'pending':
+      return { text: 'Waiting for the challenge to evaluate it', tone: 'wait' };
+    case 'running':
+      return { text: 'Being evaluated by the challenge', tone: 'wait' };
+    case 'held':
+      return { text: `Held for review by the challenge${reason}`, tone: 'wait' };
+    case 'completed':
+      return { text: s.score !== null ? `Scored ${scoreText(s.score)} by the challenge` : 'Evaluated by the challenge (no score given)', tone: 'ok' };
+    case 'failed':
+      return { text: `The challenge’s evaluation failed${reason}`, tone: 'bad' };
+    case 'rejected':
+      return { text: `Rejected by the challenge${reason}`, tone: 'bad' };
+    case null:
+      return { text: 'The hub gave no status for it', tone: 'wait' };
+    default:
+      return { text: `The challenge says “${s.status}”${reason}`, tone: 'wait' };
+  }
+}
+
+function scoreText(score: number): string {
+  return Number.isInteger(score) ? String(score) : String(Number(score.toFixed(4)));
+}
+
+/** The challenge's submissions from this app, newest first, each with where its evaluation stands (core follows it). */
+function SubmissionList({ competition: c }: { competition: CompetitionView }) {
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const checkAgain = async (submissionId: string) => {
+    setBusy(submissionId);
+    setError(null);
+    try {
+      await rpc().invoke('competitions.checkSubmission', { id: c.id, submissionId });
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setBusy(null);
+    }
+  };
+  return (
+    <section className="submissions" aria-labelledby={`${c.id}-submissions`}>
+      <h3 id={`${c.id}-submissions`}>Your submissions</h3>
+      {/* Only the newest verdict is read out as it changes, not each check's time. */}
+      <p role="status" className="visually-hidden">
+        {c.submissions[0] ? `${c.submissions[0].fileName}: ${submissionVerdict(c.submissions[0]).text}` : ''}
+      </p>
+      <ul className="submission-list">
+        {c.submissions.map((s) => {
+          const verdict = submissionVerdict(s);
+          const key = s.submissionId ?? `${s.at}-${s.sha256}`;
+          return (
+            <li key={key} className="submission">
+              <p className="submission-head">
+                <span className="submission-file">{s.fileName}</span> <span className="muted">sent {formatClock(s.at)}</span>
+              </p>
+              <p className={`submission-verdict tone-${verdict.tone}`}>
+                <span className={`dot dot-${verdict.tone}`} aria-hidden="true" /> {verdict.text}
+              </p>
+              {s.following === 'following' ? (
+                <p className="help">
+                  {s.status === null || s.status === 'pending' || s.status === 'running' || s.status === 'held' ? 'Not final yet: ' : ''}Minerva asks the hub again at {formatClock(s.nextCheckAt)}
+                  {s.checkedAt ? ` (last answer ${formatClock(s.checkedAt)})` : ''}.
+                </p>
+              ) : s.following === 'done' ? (
+                <p className="help">Final{s.checkedAt ? ` (the hub said so at ${formatClock(s.checkedAt)})` : ''}.</p>
+              ) : null}
+              {s.error ? <p className={s.following === 'stopped' ? 'help help-bad' : 'help help-warn'}>{s.error.message}</p> : null}
+              {s.submissionId ? (
+                <p className="help">
+                  The challenge’s id for it: <span className="mono submission-id">{s.submissionId}</span>
+                </p>
+              ) : null}
+              {s.following === 'stopped' && s.submissionId ? (
+                <div className="form-row">
+                  <button type="button" className="button" disabled={busy === s.submissionId} onClick={() => void checkAgain(s.submissionId as string)} aria-label={`Check ${s.fileName} again`}>
+                    {busy === s.submissionId ? 'Asking…' : 'Check again'}
+                  </button>
+                </div>
+              ) : null}
+            </li>
+          );
+        })}
+      </ul>
+      <FormError error={error} />
+    </section>
   );
 }
 

@@ -16,13 +16,15 @@ export interface AppFixture {
   join(page: Page, title: string): Promise<void>;
 }
 
-export const test = base.extend<{ app: AppFixture }>({
-  // eslint-disable-next-line no-empty-pattern -- Playwright requires the destructuring form for fixtures without dependencies.
-  app: async ({}, use) => {
+export const test = base.extend<{ app: AppFixture; serveEnv: Record<string, string> }>({
+  /** Environment variables for the spec's `minerva serve` (`test.use({ serveEnv: {…} })`), e.g. a faster pace. */
+  serveEnv: [{}, { option: true }],
+  app: async ({ serveEnv }, use) => {
     const dataDir = tempDataDir('minerva-e2e-');
     // Fast blocks keep the practice network's flows (registration, rounds) quick in tests.
     const args = ['--block-ms', '300'];
-    let serve = await startServe({ dataDir, args });
+    const env = serveEnv;
+    let serve = await startServe({ dataDir, args, env });
     const fixture: AppFixture = {
       get serve() {
         return serve;
@@ -30,7 +32,7 @@ export const test = base.extend<{ app: AppFixture }>({
       dataDir,
       async restart() {
         await serve.stop();
-        serve = await startServe({ dataDir, args });
+        serve = await startServe({ dataDir, args, env });
       },
       async createWallet(page, password = 'orbit lantern walnut cascade') {
         await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Wallet & Security' }).click();

@@ -9,10 +9,14 @@ import { startPlatformReceiver, type PlatformReceiver } from '../../helpers/plat
  * chopsticks on loopback) with a Platform hub written from the public Platform code
  * (tests/helpers/platform-receiver.ts, with its citations; it reads UIDs from the same chain). A
  * miner names the hub in Settings, sees its active challenge on the Competitions page, is told to
- * register before joining, registers by burn, joins, submits a file and reads the hub's answer;
- * then a signature with the practice prefix is refused by the hub, in words with what to do.
+ * register before joining (the link lands on Settings' Bittensor card), registers by burn, joins,
+ * submits a file and reads the hub's answer, then follows its status as core asks the hub (progress,
+ * a dead hub, Check again, the score; kept across a reload); a signature with the practice prefix is
+ * refused by the hub, in words with what to do; and leaving the challenge is shown and kept.
  */
 const bt = chopsticksForThisFile();
+// Status questions every 0.5–1 s, and three unanswered ones stop them (defaults: 5 s doubling to 5 min, 20).
+test.use({ serveEnv: { MINERVA_COMPETITIONS_STATUS_POLL_BASE_MS: '500', MINERVA_COMPETITIONS_STATUS_POLL_MAX_MS: '1000', MINERVA_COMPETITIONS_STATUS_MAX_FAILURES: '3' } });
 let rx: PlatformReceiver;
 
 test.beforeAll(async () => {
@@ -64,6 +68,13 @@ test('a miner names a Platform hub, is told to register before joining its chall
   await page.screenshot({ path: testInfo.outputPath('platform-join-refused.png'), fullPage: true });
   expect(await axeFindings(page)).toEqual([]);
   await card.getByRole('link', { name: 'Register on subnet 1 in Settings → Bittensor' }).click();
+  // The link lands on the Bittensor card, not the top of Settings: its heading scrolled to, with the focus.
+  const btHeading = page.getByRole('heading', { name: 'Bittensor — Local subtensor' });
+  await expect(btHeading).toBeFocused();
+  await expect(btHeading).toBeInViewport();
+  expect(await page.evaluate(() => window.scrollY)).toBeGreaterThan(0);
+  expect(page.url()).toMatch(/#\/settings\?show=bittensor$/);
+  await page.screenshot({ path: testInfo.outputPath('platform-register-link-lands.png') });
 
   // Register by burn (the cost shown first), then join again.
   const uid = await registerByBurn(page, 1);
@@ -87,17 +98,57 @@ test('a miner names a Platform hub, is told to register before joining its chall
   const sha = createHash('sha256').update(file).digest('hex');
   await submit.getByLabel('File to submit').setInputFiles({ name: 'agent.py', mimeType: 'text/x-python', buffer: file });
   await submit.getByRole('button', { name: 'Sign and submit' }).click();
-  await expect(submit.getByRole('status')).toHaveText(`Accepted by the hub as sub-1 (pending): agent.py, ${file.length} bytes, SHA-256 ${sha.slice(0, 12)}…`, { timeout: 60_000 });
+  await expect(submit.getByRole('status')).toContainText('Accepted by the hub as ', { timeout: 60_000 });
   await expect(submit.getByRole('alert')).toHaveCount(0);
   expect(rx.refused).toEqual([]);
   expect(rx.accepted).toHaveLength(1);
   const got = rx.accepted[0];
+  const id = got?.id ?? '?';
+  await expect(submit.getByRole('status')).toHaveText(`Accepted by the hub as ${id} (pending): agent.py, ${file.length} bytes, SHA-256 ${sha.slice(0, 12)}…`);
   expect(got).toMatchObject({ uid, slug: 'demo-challenge', fileName: 'agent.py' });
   expect(got?.body.equals(file)).toBe(true);
   expect(got?.hotkey.startsWith(joinedHotkey?.[1] ?? '?')).toBe(true);
   expect(got?.hotkey.endsWith(joinedHotkey?.[2] ?? '?')).toBe(true);
   expect(got?.canonical).toMatch(new RegExp(`^base-upload-v1:1:demo-challenge:POST:/v1/challenges/demo-challenge/submissions:${got?.hotkey}:[0-9a-f]{32}:\\d+:${sha}$`));
+
+  // Core follows it after that first answer: where the challenge's evaluation stands, in words, with when it asks next.
+  const mine = card.getByRole('region', { name: 'Your submissions' }).getByRole('listitem').filter({ hasText: id });
+  await expect(mine).toContainText('Waiting for the challenge to evaluate it');
+  await expect(mine).toContainText(/Not final yet: Minerva asks the hub again at \d\d:\d\d:\d\d/);
   await page.screenshot({ path: testInfo.outputPath('platform-submitted.png'), fullPage: true });
+  expect(await axeFindings(page)).toEqual([]);
+  rx.evaluate(id, { status: 'running' });
+  await expect(mine).toContainText('Being evaluated by the challenge', { timeout: 30_000 });
+  await expect(mine).toContainText(/\(last answer \d\d:\d\d:\d\d\)/);
+
+  // The hub goes down: the last known status stays, the problem is said in words, and after three
+  // unanswered questions Minerva stops asking and offers to check again.
+  await rx.stopListening();
+  await expect(mine).toContainText('The Platform hub is not answering (connection refused).', { timeout: 30_000 });
+  await expect(mine).toContainText('Being evaluated by the challenge');
+  const checkAgain = mine.getByRole('button', { name: 'Check agent.py again' });
+  await expect(checkAgain).toBeVisible({ timeout: 30_000 });
+  await expect(mine).toContainText('Minerva asked 3 times in a row without an answer and stopped; the status shown is the last one the hub gave. Check again once the hub is back.');
+  await mine.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: testInfo.outputPath('platform-status-hub-down.png') });
+  expect(await axeFindings(page)).toEqual([]);
+
+  // The hub is back and the challenge has scored it: Check again brings the final verdict.
+  await rx.listenAgain();
+  rx.evaluate(id, { status: 'completed', final_score: 0.8125, q_arch: 0.9, q_recipe: 0.6, anti_cheat_multiplier: 1, diversity_bonus: 0, penalty: 0 });
+  await checkAgain.click();
+  await expect(mine).toContainText('Scored 0.8125 by the challenge', { timeout: 30_000 });
+  await expect(mine).toContainText(/Final \(the hub said so at \d\d:\d\d:\d\d\)\./);
+  await expect(mine).not.toContainText('not answering');
+  await expect(checkAgain).toHaveCount(0);
+  await mine.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: testInfo.outputPath('platform-status-scored.png') });
+  // Kept by core: a reload shows the same verdict, and nothing asks the hub about it any more.
+  await page.reload();
+  await expect(mine).toContainText('Scored 0.8125 by the challenge', { timeout: 30_000 });
+  const asked = rx.statusAsked.length;
+  await page.waitForTimeout(2500);
+  expect(rx.statusAsked.length).toBe(asked);
   expect(await axeFindings(page)).toEqual([]);
 
   // Signed with the practice network's prefix, the hub refuses the signature: said in words, with what to check.
@@ -118,5 +169,34 @@ test('a miner names a Platform hub, is told to register before joining its chall
   await page.setViewportSize({ width: 800, height: 600 });
   await refusal.scrollIntoViewIfNeeded();
   await page.screenshot({ path: testInfo.outputPath('platform-refused-800x600.png') });
+  expect(await axeFindings(page)).toEqual([]);
+
+  // Leaving: the steps are shown (on Bittensor nothing is sent; the UID stays), then the challenge is not joined, also after a reload.
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.evaluate(() => {
+    const seen: string[] = [];
+    (window as unknown as { leaveSteps: string[] }).leaveSteps = seen;
+    new MutationObserver(() => {
+      const list = document.querySelector('ol[aria-label="Leaving Demo challenge"]');
+      if (list && !seen.includes(list.textContent ?? '')) seen.push(list.textContent ?? '');
+    }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+  });
+  await card.getByRole('button', { name: 'Leave Demo challenge' }).click();
+  await expect(card.getByRole('button', { name: 'Join Demo challenge' })).toBeVisible({ timeout: 60_000 });
+  const seen = await page.evaluate(() => (window as unknown as { leaveSteps: string[] }).leaveSteps);
+  expect(seen.some((t) => t.includes('Stop taking part (your UID stays on the subnet)'))).toBe(true);
+  await expect(card.getByRole('heading', { name: 'Demo challenge' })).toBeFocused();
+  const notJoined = async () => {
+    await expect(card.getByRole('button', { name: 'Join Demo challenge' })).toBeVisible({ timeout: 30_000 });
+    await expect(card.getByRole('status').filter({ hasText: 'Joined with hotkey' })).toHaveCount(0);
+    await expect(card.getByRole('button', { name: 'Leave Demo challenge' })).toHaveCount(0);
+    await expect(card.getByRole('form', { name: 'Submit to Demo challenge' })).toHaveCount(0);
+    // What was sent stays listed with its verdict.
+    await expect(mine).toContainText('Scored 0.8125 by the challenge');
+  };
+  await notJoined();
+  await page.screenshot({ path: testInfo.outputPath('platform-left.png'), fullPage: true });
+  await page.reload();
+  await notJoined();
   expect(await axeFindings(page)).toEqual([]);
 });

@@ -16,22 +16,32 @@ import { startPlatformReceiver, type PlatformReceiver } from '../../helpers/plat
  * (tests/helpers/platform-receiver.ts, with the citations): the profile names the hub and the
  * subnet; the challenges come from the hub's `/v1/registry`; joining needs a UID on the subnet
  * (registered by burn through the adapter); a submission signed `base-upload-v1` is accepted, and
- * the same bytes signed with the practice prefix are refused as the public hub refuses them.
+ * the same bytes signed with the practice prefix are refused as the public hub refuses them. Then
+ * core follows a submission's status after the first answer (the hub's unsigned status route,
+ * PRISM's answers): progress, a dead hub (typed error in words, the last known status kept, bounded
+ * questions), a restart (resumed from the database) and the final verdict.
  */
 let chain: ChopsticksChain;
 let core: Core | undefined;
 let rx: PlatformReceiver;
+let dataDir: string;
+let hotkeyAddress = '';
 const KDF = { name: 'argon2id', memoryKiB: 64 * 1024, iterations: 3, parallelism: 1 } as const;
 const NETUID = 1;
 const ID = 'platform-sn1-demo-challenge';
 
+// Status questions every 200 ms, doubling to 800 ms; four unanswered ones in a row stop them.
+const ENV = { MINERVA_COMPETITIONS_STATUS_POLL_BASE_MS: '200', MINERVA_COMPETITIONS_STATUS_POLL_MAX_MS: '800', MINERVA_COMPETITIONS_STATUS_MAX_FAILURES: '4' };
+
 beforeAll(async () => {
+  Object.assign(process.env, ENV);
   await cryptoWaitReady();
   chain = await startChopsticks();
   rx = await startPlatformReceiver(chain.url, NETUID);
 }, 180_000);
 
 afterAll(async () => {
+  for (const key of Object.keys(ENV)) delete process.env[key];
   await core?.close();
   await rx?.close();
   await chain?.stop();
@@ -58,7 +68,8 @@ describe('Platform challenges on the spec-218 runtime', () => {
     const phrase = mnemonicGenerate(12);
     const coldkey = new Keyring({ type: 'sr25519', ss58Format: 42 }).addFromUri(phrase).address;
     await chain.fund({ [coldkey]: 3n * TAO });
-    core = createCore({ dataDir: tempDataDir('minerva-platform-bt-'), host: 'headless', version: 'test', logConsole: false });
+    dataDir = tempDataDir('minerva-platform-bt-');
+    core = createCore({ dataDir, host: 'headless', version: 'test', logConsole: false });
     (core.vault.service as unknown as { kdf: unknown }).kdf = KDF;
     await call('vault.import', { password: 'orbit-lantern-walnut-cascade', source: { kind: 'mnemonic', phrase } });
 
@@ -94,7 +105,9 @@ describe('Platform challenges on the spec-218 runtime', () => {
     expect(joined.competitions[0]?.membership?.hotkey).toBe(quote.hotkey);
 
     const sent = await call<ChallengeSubmissionView>('competitions.submit', { id: ID, fileName: 'agent.py', contentBase64: file.toString('base64'), contentType: 'text/x-python' });
-    expect(sent).toMatchObject({ submissionId: 'sub-1', status: 'pending', hotkey: quote.hotkey, bytes: file.length, sha256: createHash('sha256').update(file).digest('hex') });
+    hotkeyAddress = quote.hotkey;
+    expect(sent).toMatchObject({ status: 'pending', hotkey: quote.hotkey, bytes: file.length, sha256: createHash('sha256').update(file).digest('hex'), following: 'following', score: null, error: null });
+    expect(sent.submissionId).toBe(rx.accepted[0]?.id);
     expect(rx.refused).toEqual([]);
     expect(rx.accepted).toHaveLength(1);
     expect(rx.accepted[0]).toMatchObject({ hotkey: quote.hotkey, uid: done.uid, slug: 'demo-challenge', fileName: 'agent.py' });
@@ -110,4 +123,74 @@ describe('Platform challenges on the spec-218 runtime', () => {
     expect(rx.refused).toEqual([{ status: 401, detail: 'invalid signature' }]);
     expect(rx.accepted).toHaveLength(1);
   }, 300_000);
+
+  it('follows a submission’s status after the hub’s first answer: progress, a dead hub, a restart, the verdict', async () => {
+    const file = Buffer.from('print("scored, please")\n');
+    const profileId = (await call<NetworksView>('networks.list', {})).selectedId;
+    await call('networks.configure', { id: profileId, actionPrefix: 'base-upload-v1' });
+    await call('competitions.list', { refresh: true });
+    const submissions = async () => (await call<CompetitionsView>('competitions.list', {})).competitions[0]?.submissions ?? [];
+    const mine = async (id: string) => (await submissions()).find((s) => s.submissionId === id);
+
+    // The first test's submission, still followed: the challenge's evaluation fails, with its words.
+    const first = rx.accepted[0]?.id ?? '';
+    rx.evaluate(first, { status: 'failed', error: 'Traceback: NameError' });
+    expect(await until('first failed', () => mine(first), (s) => s?.following === 'done')).toMatchObject({ status: 'failed', reason: 'Traceback: NameError', score: null });
+
+    const sent = await call<ChallengeSubmissionView>('competitions.submit', { id: ID, fileName: 'agent.py', contentBase64: file.toString('base64'), contentType: 'text/x-python' });
+    const id = sent.submissionId ?? '';
+    expect(rx.submission(id)).toMatchObject({ status: 'pending', hotkey: hotkeyAddress, code_hash: createHash('sha256').update(file.toString('base64')).digest('hex') });
+    expect(sent).toMatchObject({ status: 'pending', following: 'following' });
+    expect(Date.parse(sent.nextCheckAt ?? '')).toBeGreaterThan(Date.parse(sent.at));
+    // The newest first, the earlier (still followed) one after it.
+    expect((await submissions()).map((s) => s.submissionId)).toEqual([id, first]);
+
+    // The challenge starts on it: the next question brings the new status, unsigned, on the hub's status route.
+    rx.evaluate(id, { status: 'running' });
+    const running = await until('running', () => mine(id), (s) => s?.status === 'running' && s.checkedAt !== sent.checkedAt);
+    expect(running).toMatchObject({ following: 'following', error: null, score: null });
+    expect(rx.statusAsked.some((q) => q.path === `/v1/challenges/demo-challenge/submissions/${id}` && q.status === 200)).toBe(true);
+
+    // The challenge container unreachable behind the hub (502): a typed error in words, the status kept.
+    rx.setChallengeReachable(false);
+    const unreachable = await until('502 seen', () => mine(id), (s) => Boolean(s?.error));
+    expect(unreachable).toMatchObject({ status: 'running', following: 'following', error: { code: 'UNAVAILABLE' } });
+    expect(unreachable?.error?.message).toBe('The Platform hub had a problem (Challenge unavailable). The status shown is the last one the hub gave; Minerva asks again.');
+    rx.setChallengeReachable(true);
+    await until('answered again', () => mine(id), (s) => s !== undefined && s.error === null);
+
+    // The hub itself dead: asked a bounded number of times, then Minerva stops asking and says so.
+    await rx.stopListening();
+    const stopped = await until('stopped asking', () => mine(id), (s) => s?.following === 'stopped', 30_000);
+    expect(stopped).toMatchObject({ status: 'running', nextCheckAt: null, error: { code: 'UNAVAILABLE' } });
+    expect(stopped?.error?.message).toMatch(/^The Platform hub is not answering \(connection refused\)\. Minerva asked 4 times in a row without an answer and stopped; the status shown is the last one the hub gave\. Check again once the hub is back\.$/);
+
+    // A second submission is followed while core stops; the verdict arrives while it is down, and
+    // the next core (same data folder) resumes from the database and reads it. The stopped one stays stopped.
+    await rx.listenAgain();
+    const second = await call<ChallengeSubmissionView>('competitions.submit', { id: ID, fileName: 'agent2.py', contentBase64: Buffer.from('print(2)\n').toString('base64'), contentType: 'text/x-python' });
+    const id2 = second.submissionId ?? '';
+    await (core as Core).close();
+    core = undefined;
+    const askedWhileDown = rx.statusAsked.length;
+    rx.evaluate(id2, { status: 'completed', final_score: 0.8125, q_arch: 0.9, q_recipe: 0.6, anti_cheat_multiplier: 1, diversity_bonus: 0, penalty: 0 });
+    rx.evaluate(id, { status: 'rejected', error: 'l1: model.py defines no build_model()' });
+    core = createCore({ dataDir, host: 'headless', version: 'test', logConsole: false });
+    const scored = await until('resumed and scored', () => mine(id2), (s) => s?.status === 'completed');
+    expect(scored).toMatchObject({ following: 'done', score: 0.8125, reason: null, error: null, nextCheckAt: null });
+    expect(await mine(id)).toMatchObject({ status: 'running', following: 'stopped' });
+    expect(rx.statusAsked.slice(askedWhileDown).every((q) => q.path.endsWith(id2))).toBe(true);
+
+    // Check again: asked at once, and the challenge's final word (rejected, with its reason) is kept.
+    const again = await call<ChallengeSubmissionView>('competitions.checkSubmission', { id: ID, submissionId: id });
+    expect(again).toMatchObject({ following: 'following', error: { code: 'UNAVAILABLE' } });
+    const rejected = await until('rejected', () => mine(id), (s) => s?.following === 'done');
+    expect(rejected).toMatchObject({ status: 'rejected', reason: 'l1: model.py defines no build_model()', score: null, error: null });
+
+    // Final statuses are not asked about again.
+    const asked = rx.statusAsked.length;
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(rx.statusAsked.length).toBe(asked);
+    await expect(call('competitions.checkSubmission', { id: ID, submissionId: 'not-mine' })).rejects.toThrow(/NOT_FOUND Minerva sent no such submission/);
+  }, 120_000);
 });

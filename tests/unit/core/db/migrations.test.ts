@@ -114,6 +114,21 @@ describe('migration 30: memberships and catalogue cache', () => {
   });
 });
 
+describe('migration 160: challenge submissions', () => {
+  it('keeps one row per key, only the three follow states, and a submission without the hub’s id', () => {
+    const db = new Database(':memory:');
+    migrate(db, MIGRATIONS.filter((m) => m.version <= 160));
+    const insert = db.prepare(
+      "INSERT INTO challenge_submissions (key, network_id, competition_id, submission_id, hotkey, file_name, bytes, sha256, submitted_at, status, following, updated_at) VALUES (?, 'bt', 'platform-sn1-x', ?, '5H', 'a.py', 3, 'ab', 'now', 'pending', ?, 'now')",
+    );
+    insert.run('bt/platform-sn1-x/s1', 's1', 'following');
+    insert.run('bt/platform-sn1-x/local-1', null, 'stopped');
+    expect(() => insert.run('bt/platform-sn1-x/s1', 's1', 'done')).toThrow(/UNIQUE/);
+    expect(() => insert.run('bt/platform-sn1-x/s2', 's2', 'guessing')).toThrow(/CHECK/);
+    expect(db.prepare('SELECT checks, failures, score FROM challenge_submissions WHERE key = ?').get('bt/platform-sn1-x/s1')).toEqual({ checks: 0, failures: 0, score: null });
+  });
+});
+
 describe('migration 40: checkpoint submissions', () => {
   it('stores a submission with a checked state', () => {
     const db = new Database(':memory:');
