@@ -9,7 +9,17 @@ import { practiceApiToken } from '@devnet/router/router-config';
  * Its code loads on start(), and start() waits for `startAfter` (serve: the UI has loaded), so the
  * page is served before the chain, x509 and gRPC are even read (README "Performance": startup).
  */
-export function inProcessPracticeHost(dataDir: string, options: { blockTimeMs?: number; demoTrafficMs?: number; log: () => ScopedLogger | undefined; startAfter?: Promise<void> }): PracticeNetworkHost {
+export function inProcessPracticeHost(
+  dataDir: string,
+  options: {
+    blockTimeMs?: number;
+    demoTrafficMs?: number;
+    log: () => ScopedLogger | undefined;
+    startAfter?: Promise<void>;
+    /** Words while waiting for a start under way in another process (`minerva devnet start`); also logged. */
+    onProgress?: (words: string) => void;
+  },
+): PracticeNetworkHost {
   let running: AttachedOrStarted | undefined;
   const log = {
     info: (msg: string, fields?: Record<string, unknown>) => options.log()?.info(msg, fields),
@@ -25,6 +35,12 @@ export function inProcessPracticeHost(dataDir: string, options: { blockTimeMs?: 
       running = await startOrAttachPracticeNetwork({
         dataDir,
         log,
+        ...(signal ? { signal } : {}),
+        // A `minerva devnet start` still starting its parties is waited for, then attached to.
+        onProgress: (words) => {
+          log.info(words);
+          options.onProgress?.(words);
+        },
         ...(options.blockTimeMs === undefined ? {} : { blockTimeMs: options.blockTimeMs }),
         ...(options.demoTrafficMs ? { router: { demoTraffic: { intervalMs: options.demoTrafficMs } } } : {}),
       });

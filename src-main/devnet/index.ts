@@ -9,7 +9,9 @@
  *
  *   const net = await startOrAttachPracticeNetwork({ dataDir });  // the app: reuse one already running
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { acquireStartLock, type StartLock } from '@common/practice-start-lock';
 import { startWasmCrypto } from '@common/wasm-crypto';
 import { AppError } from '@shared/contract/errors';
 import { ChainNode } from './chain/chain-node';
@@ -62,6 +64,16 @@ export interface PracticeNetworkOptions {
    * (default `MINERVA_COORDINATOR_ROUND_MS` or 10 000), ended epochs paid; `false` = no rounds.
    */
   coordinatorRounds?: { intervalMs?: number; ticks?: number } | false;
+  /**
+   * How long to wait for a start of this data folder's network still under way (another process's
+   * `devnet start`, serve, or another start in this process) before giving up with `TIMEOUT`
+   * (default 60 000 ms). The wait ends early when that process is gone (killed mid-start).
+   */
+  startWaitMs?: number;
+  /** Progress of that wait, in words (default: the log's info). */
+  onProgress?: (words: string) => void;
+  /** Stops that wait with `CANCELLED` (the app is stopping). */
+  signal?: AbortSignal;
 }
 
 /** The practice pace of rounds: one every 10 s (an epoch of 60 two-second blocks holds about 12). */
@@ -83,14 +95,48 @@ export interface PracticeNetwork {
   stop(): Promise<void>;
 }
 
-/** Starts the parties in this process. Refuses (`CONFLICT`) a party already running for this data dir. */
+/** Tests: `MINERVA_DEVNET_START_STEP_MS` pauses after each party starts, so a test can meet a start under way (README, "Environment variables"). */
+function startStepMs(): number {
+  const raw = Number(process.env.MINERVA_DEVNET_START_STEP_MS);
+  return Number.isInteger(raw) && raw > 0 && raw <= 10_000 ? raw : 0;
+}
+
+/**
+ * Takes this data folder's start lock (src-main/common/practice-start-lock.ts), first waiting for
+ * a start under way elsewhere to finish: what that start records is then read, not started again.
+ */
+function lockStart(options: PracticeNetworkOptions, parties: readonly StartableParty[]): Promise<StartLock> {
+  const log = options.log ?? silentLog;
+  return acquireStartLock(options.dataDir, parties, {
+    onProgress: options.onProgress ?? ((words) => log.info(words)),
+    ...(options.startWaitMs === undefined ? {} : { timeoutMs: options.startWaitMs }),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+}
+
+/**
+ * Starts the parties in this process. Refuses (`CONFLICT`) a party already running for this data
+ * dir — after waiting for a start under way to finish, so that the answer is final.
+ */
 export async function startPracticeNetwork(options: PracticeNetworkOptions): Promise<PracticeNetwork> {
+  const parties = options.parties ?? ['chain', 'hub', 'router', 'validator'];
+  const lock = await lockStart(options, parties);
+  try {
+    return await startParties(options, parties);
+  } finally {
+    lock.release();
+  }
+}
+
+/** Starts `parties` here; the caller holds the start lock. */
+async function startParties(options: PracticeNetworkOptions, parties: readonly StartableParty[]): Promise<PracticeNetwork> {
   // The chain hashes every block and signature check: util-crypto's WASM (deferred in the app's
   // bundle until something needs it, src-main/common/wasm-crypto.ts) loads now.
   startWasmCrypto();
   await cryptoWaitReady();
-  const parties = options.parties ?? ['chain', 'hub', 'router', 'validator'];
   const log = options.log ?? silentLog;
+  const stepMs = startStepMs();
+  const step = (): Promise<void> => (stepMs > 0 ? sleep(stepMs) : Promise.resolve());
   const recorded = readPracticeNetworkState(options.dataDir);
   const running = recorded && (await withoutVanished(recorded));
   // A party that ran before (its process gone) gets its old port back when free, so that clients
@@ -142,6 +188,7 @@ export async function startPracticeNetwork(options: PracticeNetworkOptions): Pro
       const url = await routerNode.start();
       started.router = { url, pid: process.pid, started_at: at };
       recordParties(options.dataDir, { router: started.router });
+      await step();
       log.info('practice router running', { url });
     }
     if (parties.includes('chain')) {
@@ -158,6 +205,7 @@ export async function startPracticeNetwork(options: PracticeNetworkOptions): Pro
       chainSource = chainUrl;
       started.chain = { url: chainUrl, pid: process.pid, started_at: at };
       recordParties(options.dataDir, { chain: started.chain });
+      await step();
       log.info('practice chain running', { url: chainUrl, genesis: chain.genesisHash, blockTimeMs: chain.blockTimeMs });
     } else {
       const url = options.chainUrl ?? running?.parties.chain?.url;
@@ -181,6 +229,7 @@ export async function startPracticeNetwork(options: PracticeNetworkOptions): Pro
       const url = await hub.start();
       started.hub = { url, pid: process.pid, started_at: at };
       recordParties(options.dataDir, { hub: started.hub });
+      await step();
       log.info('practice hub running', { url, chain: chainUrl });
     }
     if (parties.includes('validator')) {
@@ -188,6 +237,7 @@ export async function startPracticeNetwork(options: PracticeNetworkOptions): Pro
       const url = await validator.start();
       started.validator = { url, pid: process.pid, started_at: at };
       recordParties(options.dataDir, { validator: started.validator });
+      await step();
       log.info('practice validator running', { url, chain: chainUrl });
     }
     if (parties.includes('coordinator')) {
@@ -221,9 +271,20 @@ export interface AttachedOrStarted {
 
 /**
  * For the app: attach to a healthy chain, hub, router, validator and coordinator already running for this data dir, else start
- * what is missing in this process. `stop()` stops only what this call started.
+ * what is missing in this process. `stop()` stops only what this call started. A start under way
+ * for this data dir (`minerva devnet start` still starting its parties) is waited for first
+ * (`startWaitMs`, progress in words), so what it starts is attached to, not started a second time.
  */
 export async function startOrAttachPracticeNetwork(options: Omit<PracticeNetworkOptions, 'parties' | 'chainUrl'>): Promise<AttachedOrStarted> {
+  const lock = await lockStart(options, []);
+  try {
+    return await attachOrStartMissing(options);
+  } finally {
+    lock.release();
+  }
+}
+
+async function attachOrStartMissing(options: Omit<PracticeNetworkOptions, 'parties' | 'chainUrl'>): Promise<AttachedOrStarted> {
   const state = readPracticeNetworkState(options.dataDir);
   const health = state ? await checkPracticeNetworkHealth(state) : [];
   const healthy = (p: Party): string | undefined => health.find((h) => h.party === p && h.healthy)?.url;
@@ -236,7 +297,7 @@ export async function startOrAttachPracticeNetwork(options: Omit<PracticeNetwork
     return { endpoints: { chain: chainUrl, hub: hubUrl, router: routerUrl, validator: validatorUrl, coordinator: coordinatorUrl }, attached: true, network: null, stop: () => Promise.resolve() };
   const missing = (['chain', 'hub', 'router', 'validator', 'coordinator'] as const).filter((p) => !healthy(p));
   // A recorded but unhealthy party of a live process would block the start: say so.
-  const network = await startPracticeNetwork({ ...options, parties: missing, ...(chainUrl ? { chainUrl } : {}) });
+  const network = await startParties({ ...options, ...(chainUrl ? { chainUrl } : {}) }, missing);
   const endpoints = {
     chain: network.endpoints.chain,
     hub: network.endpoints.hub ?? hubUrl!,

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readStartLock, waitForPracticeStart } from '@common/practice-start-lock';
 import { readPracticeNetworkState } from '@common/practice-state';
 import { practiceStartCancelled, waitForPracticeEndpoints, type PracticeEndpoints, type PracticeNetworkHost } from '@core/network/practice';
 
@@ -86,6 +87,9 @@ export function childPracticeHost(dataDir: string, launch: () => PracticeChild, 
   return {
     async start(signal) {
       if (signal?.aborted) throw practiceStartCancelled();
+      // A start under way for this data dir (`minerva devnet start`, serve) is waited for: its
+      // parties are then read, not found half-started (src-main/common/practice-start-lock.ts).
+      await waitForPracticeStart(dataDir, signal ? { signal } : {});
       const existing = readEndpoints(dataDir);
       if (existing) return { endpoints: existing, attached: true };
       const r = launchChild(launch);
@@ -99,7 +103,8 @@ export function childPracticeHost(dataDir: string, launch: () => PracticeChild, 
           () => {
             const code = r.exitCode();
             if (code !== undefined) throw new Error(`the practice network stopped at start (exit ${code})`);
-            return readEndpoints(dataDir, pid);
+            // Chain and hub recorded, and the child done starting (router, validator, coordinator recorded too).
+            return readStartLock(dataDir)?.pid === pid ? null : readEndpoints(dataDir, pid);
           },
           { signal, intervalMs: options.intervalMs ?? 200, timeoutMs: options.timeoutMs ?? 30_000 },
         );

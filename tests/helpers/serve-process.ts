@@ -24,6 +24,29 @@ export function tempDataDir(prefix = 'minerva-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * A `minerva` command (built bundle) to its end. Asynchronous on purpose: a synchronous spawn
+ * would stop this process from draining the pipes of the children it runs meanwhile (serve,
+ * devnet) or answering them from a server of its own.
+ */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 /** `minerva serve --print-url --json` for the serve running with this data folder. */
 export function printUrl(dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -33,16 +33,24 @@ interface SubmitOptions {
   yes?: boolean;
 }
 
-/** Without a running app this command runs the app's checkpoint flow itself, practice network included. */
-function localCoreWithPracticeNetwork(dataDir: string): Core {
-  const holder: { log?: ReturnType<Core['log']['scope']> } = {};
-  const core = createCore({ dataDir, host: 'headless', version: APP_VERSION, logConsole: false, practiceHost: inProcessPracticeHost(dataDir, { log: () => holder.log }) });
-  holder.log = core.log.scope('devnet');
-  return core;
+/**
+ * Without a running app this command runs the app's checkpoint flow itself, practice network
+ * included; a practice network still starting in another process is waited for, and said so.
+ */
+function localCoreWithPracticeNetwork(io: CliIo, json: boolean): (dataDir: string) => Core {
+  return (dataDir) => {
+    const holder: { log?: ReturnType<Core['log']['scope']> } = {};
+    const onProgress = (words: string): void => {
+      if (!json) io.stderr(`${words}\n`);
+    };
+    const core = createCore({ dataDir, host: 'headless', version: APP_VERSION, logConsole: false, practiceHost: inProcessPracticeHost(dataDir, { log: () => holder.log, onProgress }) });
+    holder.log = core.log.scope('devnet');
+    return core;
+  };
 }
 
 async function submit(file: string, opts: SubmitOptions, io: CliIo): Promise<void> {
-  await withSession({ dataDir: opts.dataDir, localCore: localCoreWithPracticeNetwork }, io, async (session) => {
+  await withSession({ dataDir: opts.dataDir, localCore: localCoreWithPracticeNetwork(io, Boolean(opts.json)) }, io, async (session) => {
     // Events first, so that no change between a call and its wait is missed.
     const waiter = eventWaiter(session);
     await waiter.ready;
