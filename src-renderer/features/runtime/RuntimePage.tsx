@@ -150,17 +150,9 @@ function ContainersCard() {
           <thead>
             <tr>
               <th scope="col">Container</th>
-              <th scope="col">For</th>
-              <th scope="col">Model</th>
-              <th scope="col">Docker</th>
+              <th scope="col">State</th>
               <th scope="col" className="num">
-                Memory
-              </th>
-              <th scope="col" className="num">
-                CPU
-              </th>
-              <th scope="col" className="num">
-                Restarts
+                Use
               </th>
               <th scope="col">
                 <span className="visually-hidden">Actions</span>
@@ -178,31 +170,47 @@ function ContainersCard() {
   );
 }
 
+/**
+ * One container in four columns, two lines a cell where it needs them (as Docker Desktop puts an
+ * image under its container's name): what it is and what it is for; the model's state over
+ * Docker's; memory over CPU. Eight columns of one line each ran 95 px past a 900 px window, with
+ * "job inference:practice-inference" broken a letter a line.
+ */
 function ContainerRow({ c, selected }: { c: RuntimeContainer; selected: boolean }) {
+  const purpose = c.job ? `job ${c.job}` : c.runner ? `runner ${c.runner}` : null;
+  const restarts = c.model?.restarts ?? 0;
   return (
     <tr aria-selected={selected}>
-      <td className="mono">{c.name || short(c.id)}</td>
-      <td className="runtime-for">{c.job ? `job ${c.job}` : c.runner ? `runner ${c.runner}` : '—'}</td>
       <td>
-        {c.model ? <span className="badge">{c.model.state}</span> : <span className="muted">not used by this app</span>}
-        {c.model?.lastFailure ? <span className="help help-bad"> {c.model.lastFailure}</span> : null}
+        <div className="mono">{c.name || short(c.id)}</div>
+        <div className="muted runtime-for">{purpose ? `for ${purpose}` : 'for nothing this app runs'}</div>
       </td>
-      <td>{c.status}</td>
-      <td className="num runtime-memory">
-        <span>{mib(c.usage?.memoryBytes)}</span>
-        {c.usage?.memoryLimitBytes ? <span className="muted"> / {mib(c.usage.memoryLimitBytes)}</span> : null}
-      </td>
-      <td className="num">{c.usage?.cpuPercent === null || c.usage?.cpuPercent === undefined ? '—' : `${c.usage.cpuPercent.toFixed(1)} %`}</td>
-      <td className="num">{c.model?.restarts ?? 0}</td>
       <td>
-        <button type="button" className="button button-quiet" onClick={() => void selectContainer(c.id)} aria-label={`Details of ${c.name || short(c.id)}`}>
-          Details
-        </button>
-        {c.model ? (
-          <button type="button" className="button button-quiet" onClick={() => void stopModel(c.model!.key)} aria-label={`Stop ${c.model.key}`}>
-            Stop
+        <div>
+          {c.model ? <span className="badge">{c.model.state}</span> : <span className="muted">not used by this app</span>}
+          {restarts > 0 ? <span className="help-warn"> restarted {restarts}×</span> : null}
+        </div>
+        <div className="muted">Docker: {c.status}</div>
+        {c.model?.lastFailure ? <div className="help help-bad">{c.model.lastFailure}</div> : null}
+      </td>
+      <td className="num">
+        <div className="runtime-memory">
+          <span>{mib(c.usage?.memoryBytes)}</span>
+          {c.usage?.memoryLimitBytes ? <span className="muted"> / {mib(c.usage.memoryLimitBytes)}</span> : null}
+        </div>
+        <div className="muted">CPU {c.usage?.cpuPercent === null || c.usage?.cpuPercent === undefined ? '—' : `${c.usage.cpuPercent.toFixed(1)} %`}</div>
+      </td>
+      <td>
+        <div className="runtime-actions">
+          <button type="button" className="button button-quiet" onClick={() => void selectContainer(c.id)} aria-label={`Details of ${c.name || short(c.id)}`}>
+            Details
           </button>
-        ) : null}
+          {c.model ? (
+            <button type="button" className="button button-quiet" onClick={() => void stopModel(c.model!.key)} aria-label={`Stop ${c.model.key}`}>
+              Stop
+            </button>
+          ) : null}
+        </div>
       </td>
     </tr>
   );

@@ -1,59 +1,22 @@
 import type { Page, TestInfo } from '@playwright/test';
 import { test, expect } from './fixtures';
+import { overflow } from './layout-checks';
 
 /**
- * A small window (800×600): every page fits its width — the page never scrolls sideways and no
- * element's box runs past the right (or left) edge of the window, so nothing is cut off. Checked
- * on every page the sidebar offers, before a wallet exists and with a wallet and every practice
- * competition joined and working (the runner serving, jobs reported: the widest tables and
- * figures), with the forms of Settings open. A screenshot of each is saved to look at.
+ * Small windows: every page fits its width — the page never scrolls sideways and no element's box
+ * runs past the right (or left) edge of the window, so nothing is cut off. 800×600 has the sidebar
+ * folded above the page; from 821 px on it is at the side, which leaves the page less room than at
+ * 800 (840: about 525 px inside a card, 900: 585). Checked on every page the sidebar offers at
+ * each size, before a wallet exists and with a wallet and every practice competition joined and
+ * working (the runner serving, jobs reported: the widest tables and figures), with the forms of
+ * Settings open. A screenshot of each is saved to look at.
  */
-const WIDTH = 800;
-const HEIGHT = 600;
-
-/**
- * What sticks out: the page's own sideways scroll; each outermost element past an edge of the
- * window; and each box whose content runs past its own right edge — spilling over (overflow
- * visible) or needing a sideways scroll of its own (auto/scroll). Boxes that clip on purpose
- * (overflow hidden: an ellipsis, visually hidden text) are left alone.
- */
-async function overflow(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const root = document.scrollingElement ?? document.documentElement;
-    const width = document.documentElement.clientWidth;
-    const found: string[] = [];
-    const name = (el: Element): string => {
-      const cls = typeof el.className === 'string' && el.className ? `.${el.className.trim().split(/\s+/u).join('.')}` : '';
-      const text = (el.textContent ?? '').replace(/\s+/gu, ' ').trim().slice(0, 60);
-      return `${el.tagName.toLowerCase()}${cls} "${text}"`;
-    };
-    if (root.scrollWidth > root.clientWidth) found.push(`the page scrolls sideways: scrollWidth ${root.scrollWidth} > clientWidth ${root.clientWidth}`);
-    const past = new Set<Element>();
-    const spilling = new Set<Element>();
-    for (const el of document.querySelectorAll('body *')) {
-      const r = el.getBoundingClientRect();
-      const style = getComputedStyle(el);
-      if (r.width === 0 || r.height === 0 || style.visibility === 'hidden') continue;
-      if (r.right > width + 0.5 || r.left < -0.5) past.add(el);
-      // Block boxes only (an inline box has no clientWidth); SVG draws in its own coordinates.
-      if (el instanceof HTMLElement && el.clientWidth > 0 && style.overflowX !== 'hidden' && style.overflowX !== 'clip' && el.scrollWidth > el.clientWidth + 1) spilling.add(el);
-    }
-    for (const el of past) {
-      // The outermost one says where the problem is; its children stick out with it.
-      if (el.parentElement && past.has(el.parentElement)) continue;
-      const r = el.getBoundingClientRect();
-      found.push(`${name(el)} spans ${Math.round(r.left)}–${Math.round(r.right)} px of ${width}`);
-    }
-    for (const el of spilling) {
-      // The innermost one: its ancestors only spill because it does.
-      if ([...spilling].some((other) => other !== el && el.contains(other))) continue;
-      const html = el as HTMLElement;
-      const how = getComputedStyle(el).overflowX === 'visible' ? 'spills' : 'scrolls sideways';
-      found.push(`${name(el)} ${how}: content ${html.scrollWidth} px in a box of ${html.clientWidth}`);
-    }
-    return found;
-  });
-}
+const SIZES = [
+  { width: 800, height: 600 },
+  { width: 840, height: 600 },
+  { width: 900, height: 600 },
+  { width: 1024, height: 640 },
+] as const;
 
 /** From the top: a full-page screenshot taken while scrolled draws the sticky top bar mid-page. */
 async function shot(page: Page): Promise<void> {
@@ -66,6 +29,20 @@ async function sidebarPages(page: Page): Promise<string[]> {
     .getByRole('navigation', { name: 'Main' })
     .getByRole('link')
     .evaluateAll((links) => links.map((a) => [...a.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE).map((n) => n.textContent).join('').trim()));
+}
+
+/** At each size: what sticks out, and a screenshot named after the stage, page and size. */
+async function checkSizes(page: Page, testInfo: TestInfo, where: string, name: string): Promise<string[]> {
+  const findings: string[] = [];
+  for (const size of SIZES) {
+    await page.setViewportSize(size);
+    // Laid out at the new size: two frames later.
+    await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+    findings.push(...(await overflow(page)).map((f) => `${where} at ${size.width}×${size.height}: ${f}`));
+    await shot(page);
+    await page.screenshot({ path: testInfo.outputPath(`${name}-${size.width}x${size.height}.png`), fullPage: true });
+  }
+  return findings;
 }
 
 async function checkEveryPage(page: Page, testInfo: TestInfo, stage: string): Promise<string[]> {
@@ -83,32 +60,30 @@ async function checkEveryPage(page: Page, testInfo: TestInfo, stage: string): Pr
       for (const form of ['Add a network', 'Add a Bittensor network']) {
         await page.getByRole('button', { name: form, exact: true }).click();
         await expect(page.getByRole('form', { name: form })).toBeVisible();
-        findings.push(...(await overflow(page)).map((f) => `${stage} ${label} (${form} open): ${f}`));
-        await shot(page);
-        await page.screenshot({ path: testInfo.outputPath(`${stage}-${slug}-${form.toLowerCase().replace(/[^a-z]+/gu, '-')}-${WIDTH}x${HEIGHT}.png`), fullPage: true });
+        findings.push(...(await checkSizes(page, testInfo, `${stage} ${label} (${form} open)`, `${stage}-${slug}-${form.toLowerCase().replace(/[^a-z]+/gu, '-')}`)));
         await page.getByRole('form', { name: form }).getByRole('button', { name: 'Cancel' }).click();
       }
     }
-    findings.push(...(await overflow(page)).map((f) => `${stage} ${label}: ${f}`));
-    await shot(page);
-    await page.screenshot({ path: testInfo.outputPath(`${stage}-${slug}-${WIDTH}x${HEIGHT}.png`), fullPage: true });
+    findings.push(...(await checkSizes(page, testInfo, `${stage} ${label}`, `${stage}-${slug}`)));
   }
   return findings;
 }
 
-test(`at ${WIDTH}×${HEIGHT} no page runs past the window, before a wallet and with every practice competition at work`, async ({ app, page }, testInfo) => {
-  test.setTimeout(480_000);
-  await page.setViewportSize({ width: WIDTH, height: HEIGHT });
+test('in windows 800, 840, 900 and 1024 px wide no page runs past the window, before a wallet and with every practice competition at work', async ({ app, page }, testInfo) => {
+  test.setTimeout(600_000);
+  await page.setViewportSize(SIZES[0]);
   await app.login(page);
   const findings = await checkEveryPage(page, testInfo, 'fresh');
 
+  await page.setViewportSize(SIZES[0]);
   await app.createWallet(page);
-  findings.push(...(await overflow(page)).map((f) => `wallet backup: ${f}`));
-  await page.screenshot({ path: testInfo.outputPath(`backup-${WIDTH}x${HEIGHT}.png`), fullPage: true });
+  findings.push(...(await checkSizes(page, testInfo, 'wallet backup', 'backup')));
+  await page.setViewportSize(SIZES[0]);
   const nav = page.getByRole('navigation', { name: 'Main' });
   await nav.getByRole('link', { name: 'Competitions' }).click();
-  const titles = (await page.getByRole('list', { name: 'Competitions' }).getByRole('heading', { level: 2 }).allTextContents()).map((t) => t.trim());
-  expect(titles).toHaveLength(3);
+  const list = page.getByRole('list', { name: 'Competitions' });
+  await expect(list.getByRole('heading', { level: 2 })).toHaveCount(3);
+  const titles = (await list.getByRole('heading', { level: 2 }).allTextContents()).map((t) => t.trim());
   for (const title of titles) await page.getByRole('button', { name: `Join ${title}` }).click();
   for (const title of titles) {
     await expect(page.getByRole('article', { name: title }).getByRole('status')).toContainText('Joined with hotkey', { timeout: 60_000 });
