@@ -1,29 +1,36 @@
 import { amountText, SHORT_AMOUNT } from '@shared/format/amount';
+import { labelWidth, useDrawnSize } from '../../components/use-drawn-size';
 import type { Bucket } from './buckets';
 
 /**
  * A bar chart of rewards over time, drawn as SVG. Hand-written: one bar chart does not justify a
  * charting library, and the table next to it carries the same numbers for screen readers (the SVG
  * is marked as an image with a text summary).
+ *
+ * It draws at the size CSS gives it (useDrawnSize), in pixels: the left margin is as wide as its
+ * longest amount label — a tiny payment's scale is "0.00000005", ten characters, which a fixed
+ * 44 px margin cut off — and the time labels thin out so they never touch in a narrow card.
  */
-export function RewardsChart({ buckets, symbol, summary, compact = false, width = 640 }: { buckets: Bucket[]; symbol: string; summary: string; compact?: boolean; width?: number }) {
-  const height = compact ? 120 : 180;
-  const pad = { top: 12, right: 8, bottom: 22, left: 44 };
+export function RewardsChart({ buckets, symbol, summary, compact = false, width: initialWidth = 640 }: { buckets: Bucket[]; symbol: string; summary: string; compact?: boolean; width?: number }) {
+  const [ref, { width, height }] = useDrawnSize<SVGSVGElement>({ width: initialWidth, height: compact ? 110 : 200 });
   const max = Math.max(...buckets.map((b) => b.total), 0);
   const top = max > 0 ? niceCeiling(max) : 1;
-  const innerW = width - pad.left - pad.right;
-  const innerH = height - pad.top - pad.bottom;
+  const ticks = [0, 0.5, 1].map((f) => ({ f, label: amountText(top * f, undefined, SHORT_AMOUNT) }));
+  const pad = { top: 12, right: 8, bottom: 22, left: Math.max(28, labelWidth(ticks.map((t) => t.label)) + 10) };
+  const innerW = Math.max(1, width - pad.left - pad.right);
+  const innerH = Math.max(1, height - pad.top - pad.bottom);
   const barW = innerW / buckets.length;
-  const labelEvery = Math.ceil(buckets.length / (compact ? 4 : 8));
+  // A time label ("14:00", "Mon") wants about 48 px of its own.
+  const labelEvery = Math.max(1, Math.ceil(buckets.length / Math.max(1, Math.floor(innerW / 48))));
   return (
-    <svg className={compact ? 'chart chart-compact' : 'chart'} viewBox={`0 0 ${width} ${height}`} role="img" aria-label={summary} preserveAspectRatio="none">
-      {[0, 0.5, 1].map((f) => {
+    <svg ref={ref} className={compact ? 'chart chart-compact' : 'chart'} viewBox={`0 0 ${width} ${height}`} role="img" aria-label={summary} preserveAspectRatio="none">
+      {ticks.map(({ f, label }) => {
         const y = pad.top + innerH * (1 - f);
         return (
           <g key={f}>
             <line x1={pad.left} x2={width - pad.right} y1={y} y2={y} className="chart-grid" />
             <text x={pad.left - 6} y={y + 4} className="chart-axis" textAnchor="end">
-              {amountText(top * f, undefined, SHORT_AMOUNT)}
+              {label}
             </text>
           </g>
         );

@@ -1,25 +1,26 @@
 import type { RunnerPredictionView } from '@shared/contract/runner';
+import { labelWidth, useDrawnSize } from '../../components/use-drawn-size';
 
 /**
  * Scores of scored predictions as bars, oldest left (SVG like the Rewards chart). Scores may be
  * negative (e.g. minus an error), so bars grow from zero either way. The SVG is an image with a
- * text summary; the table next to it carries the numbers for screen readers.
+ * text summary; the table next to it carries the numbers for screen readers. Drawn at its CSS
+ * size in pixels (useDrawnSize), with a left margin as wide as its longest score label.
  */
 export function ScoresChart({ predictions, summary }: { predictions: RunnerPredictionView[]; summary: string }) {
-  const width = 640;
-  const height = 160;
-  const pad = { top: 10, right: 8, bottom: 10, left: 48 };
+  const [ref, { width, height }] = useDrawnSize<SVGSVGElement>({ width: 640, height: 150 });
   const scores = predictions.map((p) => p.score ?? 0);
   const hi = Math.max(0, ...scores);
   const lo = Math.min(0, ...scores);
   const span = hi - lo || 1;
-  const innerW = width - pad.left - pad.right;
-  const innerH = height - pad.top - pad.bottom;
+  const ticks = [...new Set([hi, 0, lo])];
+  const pad = { top: 10, right: 8, bottom: 10, left: Math.max(28, labelWidth(ticks.map(formatScore)) + 10) };
+  const innerW = Math.max(1, width - pad.left - pad.right);
+  const innerH = Math.max(1, height - pad.top - pad.bottom);
   const y = (v: number) => pad.top + ((hi - v) / span) * innerH;
   const barW = innerW / Math.max(scores.length, 1);
-  const ticks = [...new Set([hi, 0, lo])];
   return (
-    <svg className="chart runner-chart" viewBox={`0 0 ${width} ${height}`} role="img" aria-label={summary} preserveAspectRatio="none">
+    <svg ref={ref} className="chart runner-chart" viewBox={`0 0 ${width} ${height}`} role="img" aria-label={summary} preserveAspectRatio="none">
       {ticks.map((t) => (
         <g key={t}>
           <line x1={pad.left} x2={width - pad.right} y1={y(t)} y2={y(t)} className="chart-grid" />

@@ -4,7 +4,8 @@ import type { Page } from '@playwright/test';
  * What sticks out: the page's own sideways scroll; each outermost element past an edge of the
  * window; and each box whose content runs past its own right edge — spilling over (overflow
  * visible) or needing a sideways scroll of its own (auto/scroll). Boxes that clip on purpose
- * (overflow hidden: an ellipsis, visually hidden text) are left alone.
+ * (overflow hidden: an ellipsis, visually hidden text) are left alone. A chart's text that runs past
+ * its SVG's box is cut off there (an axis label of a tiny amount in too narrow a margin).
  */
 export async function overflow(page: Page): Promise<string[]> {
   return page.evaluate(() => {
@@ -39,6 +40,15 @@ export async function overflow(page: Page): Promise<string[]> {
       const html = el as HTMLElement;
       const how = getComputedStyle(el).overflowX === 'visible' ? 'spills' : 'scrolls sideways';
       found.push(`${name(el)} ${how}: content ${html.scrollWidth} px in a box of ${html.clientWidth}`);
+    }
+    for (const label of document.querySelectorAll('svg text')) {
+      const svg = (label as SVGTextElement).ownerSVGElement;
+      const r = label.getBoundingClientRect();
+      if (!svg || r.width === 0) continue;
+      const box = svg.getBoundingClientRect();
+      if (r.left < box.left - 0.5 || r.right > box.right + 0.5 || r.top < box.top - 0.5 || r.bottom > box.bottom + 0.5) {
+        found.push(`chart text "${label.textContent ?? ''}" spans ${Math.round(r.left)}–${Math.round(r.right)} × ${Math.round(r.top)}–${Math.round(r.bottom)} px, past its chart's ${Math.round(box.left)}–${Math.round(box.right)} × ${Math.round(box.top)}–${Math.round(box.bottom)}`);
+      }
     }
     return found;
   });

@@ -1,14 +1,17 @@
 import type { Page, TestInfo } from '@playwright/test';
+import { payPracticeReward } from '../../helpers/practice-reward';
+import { connectRpc } from '../../helpers/ws-rpc';
 import { test, expect } from './fixtures';
 import { overflow } from './layout-checks';
 
 /**
- * Small windows: every page fits its width — the page never scrolls sideways and no element's box
- * runs past the right (or left) edge of the window, so nothing is cut off. 800×600 has the sidebar
- * folded above the page; from 821 px on it is at the side, which leaves the page less room than at
- * 800 (840: about 525 px inside a card, 900: 585). Checked on every page the sidebar offers at
- * each size, before a wallet exists and with a wallet and every practice competition joined and
- * working (the runner serving, jobs reported: the widest tables and figures), with the forms of
+ * Small windows: every page fits its width — the page never scrolls sideways, no element's box
+ * runs past the right (or left) edge of the window and no chart's text past its chart, so nothing
+ * is cut off. 800×600 has the sidebar folded above the page; from 821 px on it is at the side,
+ * which leaves the page less room than at 800 (840: about 525 px inside a card, 900: 585). Checked
+ * on every page the sidebar offers at each size, before a wallet exists and with a wallet and
+ * every practice competition joined and working (the runner serving, jobs reported: the widest
+ * tables and figures; a payment of 0.0000001 PRAC: the widest chart labels), with the forms of
  * Settings open. A screenshot of each is saved to look at.
  */
 const SIZES = [
@@ -36,7 +39,7 @@ async function checkSizes(page: Page, testInfo: TestInfo, where: string, name: s
   const findings: string[] = [];
   for (const size of SIZES) {
     await page.setViewportSize(size);
-    // Laid out at the new size: two frames later.
+    // Charts measure their box and draw again (a ResizeObserver): two frames later they have.
     await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
     findings.push(...(await overflow(page)).map((f) => `${where} at ${size.width}×${size.height}: ${f}`));
     await shot(page);
@@ -88,11 +91,21 @@ test('in windows 800, 840, 900 and 1024 px wide no page runs past the window, be
   for (const title of titles) {
     await expect(page.getByRole('article', { name: title }).getByRole('status')).toContainText('Joined with hotkey', { timeout: 60_000 });
   }
+  // A tiny payment (0.0000001 PRAC) to the checkpoint competition, which pays nothing else here:
+  // its chart's scale is the longest amount label there is.
+  const rpc = await connectRpc(app.serve.loginUrl);
+  const { competitions } = await rpc.call<{ competitions: { id: string; membership: { hotkey: string } | null }[] }>('competitions.list', {});
+  rpc.close();
+  const hotkey = competitions.find((c) => c.id === 'practice-checkpoint')?.membership?.hotkey;
+  expect(hotkey).toBeTruthy();
+  await payPracticeReward(app.dataDir, 'practice-checkpoint', hotkey!, 100n);
   // The runner serving and jobs reported: the pages show their working state, tables filled.
   await nav.getByRole('link', { name: 'Model runner' }).click();
   await expect(page.getByRole('region', { name: /^Time-series model runner/ }).getByRole('heading', { level: 2 })).toContainText('Serving', { timeout: 150_000 });
   await nav.getByRole('link', { name: 'Jobs' }).click();
   await expect(page.getByText(/Reported/).first()).toBeVisible({ timeout: 120_000 });
+  await nav.getByRole('link', { name: 'Rewards' }).click();
+  await expect(page.getByRole('figure', { name: 'Earnings of Checkpoint training (practice)' })).toContainText('0.0000001 PRAC', { timeout: 45_000 });
   findings.push(...(await checkEveryPage(page, testInfo, 'joined')));
 
   expect(findings, findings.join('\n')).toEqual([]);
