@@ -78,9 +78,11 @@ export function App() {
           <a className="network-pill" href="#/settings" title={selected?.kind === 'practice' ? networks?.practice.detail : 'The network Minerva works on. Change it in Settings.'}>
             <span className={`dot ${networkOk ? 'dot-ok' : practiceState === 'failed' ? 'dot-bad' : 'dot-wait'}`} aria-hidden="true" />
             <span className="visually-hidden">Network: </span>
-            {selected?.name ?? 'Practice network'}
-            {selected?.kind === 'practice' && practiceState === 'starting' ? ' (starting…)' : ''}
-            {selected?.kind === 'practice' && practiceState === 'failed' ? ' (not running)' : ''}
+            <span className="network-pill-name">
+              {selected?.name ?? 'Practice network'}
+              {selected?.kind === 'practice' && practiceState === 'starting' ? ' (starting…)' : ''}
+              {selected?.kind === 'practice' && practiceState === 'failed' ? ' (not running)' : ''}
+            </span>
           </a>
           <span className="topbar-spacer" />
           <VaultPill />

@@ -14,7 +14,21 @@ export function VaultPill() {
   if (!overview) return null;
   const { state, mining } = overview.status;
   const count = overview.warnings.length;
-  const text = state === 'unlocked' ? 'Wallet unlocked' : mining ? 'Mining — work keys in memory' : state === 'locked' ? 'Wallet locked' : state === 'missing' ? 'No wallet yet' : 'Wallet damaged';
+  // Mining: in a narrow top bar only "Mining" shows; the rest is still read out (vault.css).
+  const text =
+    state === 'unlocked' ? (
+      'Wallet unlocked'
+    ) : mining ? (
+      <>
+        Mining<span className="vault-pill-more"> — work keys in memory</span>
+      </>
+    ) : state === 'locked' ? (
+      'Wallet locked'
+    ) : state === 'missing' ? (
+      'No wallet yet'
+    ) : (
+      'Wallet damaged'
+    );
   const tone = state === 'unlocked' || mining ? 'dot-ok' : state === 'locked' ? 'dot-wait' : 'dot-bad';
   return (
     <span className="vault-pill" role="group" aria-label="Wallet">

@@ -7,12 +7,13 @@ import { overflow } from './layout-checks';
 /**
  * Small windows: every page fits its width — the page never scrolls sideways, no element's box
  * runs past the right (or left) edge of the window and no chart's text past its chart, so nothing
- * is cut off. 800×600 has the sidebar folded above the page; from 821 px on it is at the side,
- * which leaves the page less room than at 800 (840: about 525 px inside a card, 900: 585). Checked
- * on every page the sidebar offers at each size, before a wallet exists and with a wallet and
- * every practice competition joined and working (the runner serving, jobs reported: the widest
- * tables and figures; a payment of 0.0000001 PRAC: the widest chart labels), with the forms of
- * Settings open. A screenshot of each is saved to look at.
+ * is cut off; and the top bar keeps its height whatever the wallet's state. 800×600 has the
+ * sidebar folded above the page; from 821 px on it is at the side, which leaves the page less room
+ * than at 800 (840: about 525 px inside a card, 900: 585). Checked on every page the sidebar
+ * offers at each size, before a wallet exists and with a wallet and every practice competition
+ * joined and working (the runner serving, jobs reported: the widest tables and figures; a payment
+ * of 0.0000001 PRAC: the widest chart labels), with the forms of Settings open, and locked with
+ * mining going on (the top bar's longest state). A screenshot of each is saved to look at.
  */
 const SIZES = [
   { width: 800, height: 600 },
@@ -34,6 +35,9 @@ async function sidebarPages(page: Page): Promise<string[]> {
     .evaluateAll((links) => links.map((a) => [...a.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE).map((n) => n.textContent).join('').trim()));
 }
 
+/** The top bar's heights seen at each window width, with where: one each, whatever the wallet's state. */
+const topbarHeights = new Map<number, Map<number, string>>();
+
 /** At each size: what sticks out, and a screenshot named after the stage, page and size. */
 async function checkSizes(page: Page, testInfo: TestInfo, where: string, name: string): Promise<string[]> {
   const findings: string[] = [];
@@ -42,6 +46,10 @@ async function checkSizes(page: Page, testInfo: TestInfo, where: string, name: s
     // Charts measure their box and draw again (a ResizeObserver): two frames later they have.
     await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
     findings.push(...(await overflow(page)).map((f) => `${where} at ${size.width}×${size.height}: ${f}`));
+    const bar = await page.getByRole('banner').boundingBox();
+    const heights = topbarHeights.get(size.width) ?? new Map<number, string>();
+    if (bar && !heights.has(Math.round(bar.height))) heights.set(Math.round(bar.height), where);
+    topbarHeights.set(size.width, heights);
     await shot(page);
     await page.screenshot({ path: testInfo.outputPath(`${name}-${size.width}x${size.height}.png`), fullPage: true });
   }
@@ -108,5 +116,19 @@ test('in windows 800, 840, 900 and 1024 px wide no page runs past the window, be
   await expect(page.getByRole('figure', { name: 'Earnings of Checkpoint training (practice)' })).toContainText('0.0000001 PRAC', { timeout: 45_000 });
   findings.push(...(await checkEveryPage(page, testInfo, 'joined')));
 
+  // Locked with mining going on: the top bar's longest state ("Mining — work keys in memory" and
+  // Stop mining), with the toast that says so.
+  await page.setViewportSize(SIZES[0]);
+  await nav.getByRole('link', { name: 'Dashboard' }).click();
+  await page.getByRole('banner').getByRole('button', { name: 'Lock' }).click();
+  await page.getByRole('dialog', { name: 'Lock the wallet' }).getByRole('button', { name: 'Lock, keep mining' }).click();
+  await expect(page.getByRole('banner')).toContainText('Mining — work keys in memory');
+  await expect(page.getByRole('status').filter({ hasText: 'Locked. Mining goes on' })).toBeVisible();
+  findings.push(...(await checkSizes(page, testInfo, 'mining while locked: Dashboard', 'mining-locked-dashboard')));
+
+  // The top bar does not jump as the wallet's state changes (a Lock button taller than the pills made it 11 px taller).
+  for (const [width, heights] of topbarHeights) {
+    if (heights.size > 1) findings.push(`at ${width} px the top bar is ${[...heights].map(([h, where]) => `${h} px (${where})`).join(', ')}`);
+  }
   expect(findings, findings.join('\n')).toEqual([]);
 });
