@@ -1,10 +1,11 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
-import { CLI, REPO_ROOT, startServe, tempDataDir, type ServeHandle } from '../../helpers/serve-process';
-import { test, expect } from './fixtures';
+import { startDevnetProcess, type DevnetProcess } from '../../helpers/devnet-process';
+import { REPO_ROOT, startServe, tempDataDir, type ServeHandle } from '../../helpers/serve-process';
+import { E2E_PASSWORD, expect, joinPracticeInferenceInUi, test } from './fixtures';
 
 /**
  * Private inference end to end in Chromium: the practice network runs as `minerva devnet start`
@@ -18,33 +19,11 @@ test.skip(process.env.MINERVA_SKIP_DOCKER === '1', 'MINERVA_SKIP_DOCKER=1: the m
 
 interface Practice {
   dataDir: string;
-  devnet: ChildProcess;
+  devnet: DevnetProcess;
   serve: ServeHandle;
 }
 
 let running: Practice | undefined;
-
-async function startDevnet(dataDir: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [CLI, 'devnet', 'start', '--data-dir', dataDir, '--block-ms', '300', '--demo-ms', '1500', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stderr.setEncoding('utf8').on('data', (c: string) => (out = (out + c).slice(-20_000)));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the practice network did not start:\n${out}`)), 60_000);
-    let buffered = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      buffered += chunk;
-      if (buffered.includes('"endpoints"')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the practice network exited with ${code}:\n${out}`));
-    });
-  });
-  return child;
-}
 
 /** SIGTERM, then at most `ms` for the process to exit; a process that does not is killed and reported. */
 async function stopChild(child: ChildProcess, ms = 60_000): Promise<boolean> {
@@ -65,7 +44,7 @@ test.afterEach(async () => {
   if (!r) return;
   const pid = r.serve.process.pid;
   const serveExited = await stopChild(r.serve.process);
-  await stopChild(r.devnet);
+  await stopChild(r.devnet.child);
   if (!serveExited && pid) {
     // Killed: remove the model containers it left behind (labelled with its pid).
     const ids = execFileSync('docker', ['ps', '-aq', '--filter', `label=io.minerva.owner-pid=${pid}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
@@ -75,27 +54,18 @@ test.afterEach(async () => {
   expect(serveExited, `minerva serve did not exit within 60 s of SIGTERM; its log ends with:\n${r.serve.output().slice(-3000)}`).toBe(true);
 });
 
-/** A fresh miner on a practice network with demo traffic: logged in, wallet created, joined. */
-async function joinPracticeInference(page: Page, createWallet: (page: Page) => Promise<void>, env: NodeJS.ProcessEnv = {}) {
+/** A fresh miner on a practice network with demo traffic (every 1.5 s): logged in, wallet created, joined; on the Jobs page. */
+async function joinPracticeInference(page: Page, env: NodeJS.ProcessEnv = {}) {
   const dataDir = tempDataDir('minerva-e2e-inference-');
-  const devnet = await startDevnet(dataDir);
+  const devnet = await startDevnetProcess(['--data-dir', dataDir, '--block-ms', '300', '--demo-ms', '1500']);
   const serve = await startServe({ dataDir, args: ['--block-ms', '300'], env });
   running = { dataDir, devnet, serve };
-  await page.setViewportSize({ width: 1400, height: 1000 });
-  await page.goto(serve.loginUrl);
-  await expect(page.getByRole('status').filter({ hasText: 'Connected' })).toBeVisible();
-  await createWallet(page);
-  const nav = page.getByRole('navigation', { name: 'Main' });
-  await nav.getByRole('link', { name: 'Competitions' }).click();
-  await page.getByRole('button', { name: 'Join Private inference (practice)' }).click();
-  await expect(page.getByRole('article', { name: 'Private inference (practice)' }).getByRole('status')).toContainText('Joined with hotkey', { timeout: 60_000 });
-  await nav.getByRole('link', { name: 'Jobs' }).click();
-  return nav;
+  return joinPracticeInferenceInUi(page, serve);
 }
 
-test('demo traffic flows through this miner: jobs appear live and reach reported, with steps, sessions and figures', async ({ app, page }, testInfo) => {
+test('demo traffic flows through this miner: jobs appear live and reach reported, with steps, sessions and figures', async ({ page }, testInfo) => {
   test.setTimeout(300_000);
-  const nav = await joinPracticeInference(page, (p) => app.createWallet(p));
+  const nav = await joinPracticeInference(page);
 
   const sessions = page.getByRole('region', { name: 'Sessions' });
   await expect(sessions.getByRole('row', { name: /Private inference \(practice\)/ })).toContainText('Working', { timeout: 60_000 });
@@ -146,7 +116,7 @@ test('demo traffic flows through this miner: jobs appear live and reach reported
   await expect(paused).toBeVisible();
   await expect(page.getByRole('region', { name: 'Sessions' })).toContainText('Paused: wallet locked');
   await paused.getByRole('button', { name: 'Unlock your wallet' }).click();
-  await paused.getByLabel('Wallet password').fill('orbit lantern walnut cascade');
+  await paused.getByLabel('Wallet password').fill(E2E_PASSWORD);
   await paused.getByRole('button', { name: 'Unlock', exact: true }).click();
   await expect(paused).toBeHidden();
   await expect(page.getByRole('region', { name: 'Sessions' })).toContainText('Working');
@@ -164,9 +134,9 @@ test('demo traffic flows through this miner: jobs appear live and reach reported
   await page.screenshot({ path: testInfo.outputPath('inference-dashboard-dark.png') });
 });
 
-test('an address that is not on the session allowed list: the router refuses it and the Jobs page and the Dashboard warn with what to do', async ({ app, page }, testInfo) => {
+test('an address that is not on the session allowed list: the router refuses it and the Jobs page and the Dashboard warn with what to do', async ({ page }, testInfo) => {
   test.setTimeout(300_000);
-  const nav = await joinPracticeInference(page, (p) => app.createWallet(p));
+  const nav = await joinPracticeInference(page);
   await expect(page.getByRole('region', { name: 'Sessions' })).toContainText('Working', { timeout: 60_000 });
 
   // The wallet's EVM address is replaced by another key (it overrides the derived one): the chain's
@@ -205,9 +175,9 @@ test('an address that is not on the session allowed list: the router refuses it 
   await page.screenshot({ path: testInfo.outputPath('inference-forbidden-dashboard-dark.png') });
 });
 
-test('Playground: a prompt goes through the router and this miner and comes back as the model computes it', async ({ app, page }, testInfo) => {
+test('Playground: a prompt goes through the router and this miner and comes back as the model computes it', async ({ page }, testInfo) => {
   test.setTimeout(300_000);
-  await joinPracticeInference(page, (p) => app.createWallet(p));
+  await joinPracticeInference(page);
   // Wait until the worker has answered a demo job (the model image is built by then).
   const list = page.getByRole('listbox', { name: 'Jobs, newest first' });
   await expect(list.getByRole('option', { name: /^Reported: job/ }).first()).toBeVisible({ timeout: 180_000 });
@@ -242,10 +212,10 @@ test('Playground: a prompt goes through the router and this miner and comes back
   await page.screenshot({ path: testInfo.outputPath('inference-playground-light.png'), fullPage: true });
 });
 
-test('mining mode: left idle past the auto-lock, the miner keeps answering jobs and earning; Stop mining stops both', async ({ app, page }, testInfo) => {
+test('mining mode: left idle past the auto-lock, the miner keeps answering jobs and earning; Stop mining stops both', async ({ page }, testInfo) => {
   test.setTimeout(540_000);
   // a short idle lock for the test (MINERVA_AUTO_LOCK_SECONDS); the default is the 15 minutes of the settings
-  const nav = await joinPracticeInference(page, (p) => app.createWallet(p), { MINERVA_AUTO_LOCK_SECONDS: '45' });
+  const nav = await joinPracticeInference(page, { MINERVA_AUTO_LOCK_SECONDS: '45' });
   // The router pays per epoch: every wait for a payment below is bounded by the epoch's length (blocks × 300 ms).
   await nav.getByRole('link', { name: 'Competitions' }).click();
   const epochBlocks = Number(/per epoch of (\d+) blocks/u.exec((await page.getByRole('article', { name: 'Private inference (practice)' }).textContent()) ?? '')?.[1]);

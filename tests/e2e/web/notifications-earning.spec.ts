@@ -1,7 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import type { Page } from '@playwright/test';
-import { CLI, startServe, tempDataDir, type ServeHandle } from '../../helpers/serve-process';
-import { expect, test } from './fixtures';
+import { startDevnetProcess, type DevnetProcess } from '../../helpers/devnet-process';
+import { startServe, tempDataDir, type ServeHandle } from '../../helpers/serve-process';
+import { expect, joinPracticeInferenceInUi, test } from './fixtures';
 import { recordBrowserNotifications, recordedNotifications } from './notification-recorder';
 
 /**
@@ -15,47 +15,21 @@ import { recordBrowserNotifications, recordedNotifications } from './notificatio
  */
 test.skip(process.env.MINERVA_SKIP_DOCKER === '1', 'MINERVA_SKIP_DOCKER=1: joining private inference needs the Docker engine');
 
-const PASSWORD = 'orbit lantern walnut cascade';
 const GRACE_MS = 3000;
-const children: ChildProcess[] = [];
+const parties: DevnetProcess[] = [];
 let serve: ServeHandle | undefined;
 
 test.afterEach(async () => {
   await serve?.stop();
   serve = undefined;
-  for (const child of children.splice(0).reverse()) await stopChild(child);
+  for (const party of parties.splice(0).reverse()) await party.stop();
 });
 
 /** `minerva devnet start --party <party>` on this data dir; resolves once it printed its endpoints. */
-async function startParty(dataDir: string, party: 'chain' | 'router'): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [CLI, 'devnet', 'start', '--data-dir', dataDir, '--party', party, '--block-ms', '300', '--demo-ms', '0', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  child.stderr.setEncoding('utf8').on('data', (c: string) => (out = (out + c).slice(-20_000)));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the practice ${party} did not start:\n${out}`)), 60_000);
-    let buffered = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      buffered += chunk;
-      if (buffered.includes('"endpoints"')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the practice ${party} exited with ${code}:\n${out}`));
-    });
-  });
-  return child;
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise<void>((done) => {
-    child.once('exit', () => done());
-    child.kill('SIGTERM');
-  });
+async function startParty(dataDir: string, party: 'chain' | 'router'): Promise<DevnetProcess> {
+  const started = await startDevnetProcess(['--data-dir', dataDir, '--party', party, '--block-ms', '300', '--demo-ms', '0']);
+  parties.push(started);
+  return started;
 }
 
 /**
@@ -71,22 +45,8 @@ async function joinWithOwnRouter(page: Page) {
     args: ['--block-ms', '300', '--demo-ms', '0'],
     env: { MINERVA_NOTIFY_EARNING_CHECK_MS: '300', MINERVA_NOTIFY_EARNING_GRACE_MS: String(GRACE_MS), MINERVA_INFERENCE_BACKOFF_BASE_MS: '200', MINERVA_INFERENCE_BACKOFF_MAX_MS: '1000' },
   });
-  await page.setViewportSize({ width: 1400, height: 1000 });
-  await page.goto(serve.loginUrl);
-  await expect(page.getByRole('status').filter({ hasText: 'Connected' })).toBeVisible();
-  const nav = page.getByRole('navigation', { name: 'Main' });
-  await nav.getByRole('link', { name: 'Wallet & Security' }).click();
-  await page.getByRole('button', { name: 'Create a new wallet' }).click();
-  const form = page.getByRole('form', { name: 'Create a new wallet' });
-  await form.getByLabel('Wallet password').fill(PASSWORD);
-  await form.getByLabel('Type it again').fill(PASSWORD);
-  await form.getByRole('button', { name: 'Create wallet' }).click();
-  await expect(page.getByRole('button', { name: 'Hold to show the recovery phrase' })).toBeVisible();
-  await nav.getByRole('link', { name: 'Competitions' }).click();
-  await page.getByRole('button', { name: 'Join Private inference (practice)' }).click();
-  await expect(page.getByRole('article', { name: 'Private inference (practice)' }).getByRole('status')).toContainText('Joined with hotkey', { timeout: 60_000 });
+  const nav = await joinPracticeInferenceInUi(page, serve);
   // Working: the worker polls the router.
-  await nav.getByRole('link', { name: 'Jobs' }).click();
   const session = page.getByRole('region', { name: 'Sessions' }).getByRole('row', { name: /Private inference \(practice\)/ });
   await expect(session).toContainText('Working', { timeout: 60_000 });
   return { router, nav, session };
@@ -106,7 +66,7 @@ test('a worker that stops earning shows one browser notification after the grace
   expect(await recorded(page)).toEqual([]);
 
   // The router goes away: one notification, once the worker has stayed stopped for the grace time.
-  await stopChild(router);
+  await router.stop();
   await expect.poll(() => recorded(page), { timeout: 60_000 }).toHaveLength(1);
   const [shown] = await recorded(page);
   expect(shown?.title).toBe('Private inference (practice): not earning');
@@ -127,7 +87,7 @@ test('without the browser’s permission, "not earning" is an in-app message who
   // Long enough for the notifications feature (every 300 ms) to have seen the worker running.
   await page.waitForTimeout(1500);
   await nav.getByRole('link', { name: 'Dashboard' }).click();
-  await stopChild(router);
+  await router.stop();
   const message = page.getByRole('status').filter({ hasText: 'Private inference (practice): not earning. Minerva stopped doing its work for Private inference (practice).' });
   await expect(message).toBeVisible({ timeout: 60_000 });
   await expect(message).toHaveCount(1);

@@ -1,6 +1,6 @@
 import type { Page } from '@playwright/test';
 import { axeFindings } from './axe';
-import { expect, test } from './fixtures';
+import { createWalletInUi, expect, loginAt, test } from './fixtures';
 import { recordBrowserNotifications, recordedNotifications } from './notification-recorder';
 import { startServe, tempDataDir, type ServeHandle } from '../../helpers/serve-process';
 
@@ -20,15 +20,8 @@ test.afterEach(async () => {
 
 async function start(page: Page): Promise<void> {
   serve = await startServe({ dataDir: tempDataDir('minerva-e2e-notify-'), args: ['--block-ms', '300', '--demo-ms', '0'], env: { MINERVA_AUTO_LOCK_SECONDS: '6' } });
-  await page.goto(await serve.newLoginUrl());
-  await expect(page.getByRole('status').filter({ hasText: 'Connected' })).toBeVisible();
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Wallet & Security' }).click();
-  await page.getByRole('button', { name: 'Create a new wallet' }).click();
-  const form = page.getByRole('form', { name: 'Create a new wallet' });
-  await form.getByLabel('Wallet password').fill(PASSWORD);
-  await form.getByLabel('Type it again').fill(PASSWORD);
-  await form.getByRole('button', { name: 'Create wallet' }).click();
-  await expect(page.getByRole('button', { name: 'Hold to show the recovery phrase' })).toBeVisible();
+  await loginAt(page, await serve.newLoginUrl());
+  await createWalletInUi(page, PASSWORD);
 }
 
 const recorded = recordedNotifications;

@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CompetitionsView } from '@shared/contract/competitions';
 import type { NetworksView } from '@shared/contract/networks';
 import { startChopsticks, type ChopsticksChain } from '../../helpers/chopsticks';
 import { startPlatformReceiver, type PlatformReceiver } from '../../helpers/platform-receiver';
-import { CLI, startServe, tempDataDir, type ServeHandle } from '../../helpers/serve-process';
+import { runCli, startServe, tempDataDir, type CliRun, type ServeHandle } from '../../helpers/serve-process';
 
 /**
  * `minerva networks configure <id> --platform-hub URL --platform-netuid N | --no-platform` (issue
@@ -32,20 +31,9 @@ afterAll(async () => {
   await chain?.stop();
 });
 
-/**
- * The CLI as a child process. Asynchronous on purpose: the Platform hub runs in this process, and a
- * synchronous spawn would block it from answering the app while the command waits.
- */
-function minerva(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args, '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+/** The CLI as a child process, asynchronously: the Platform hub runs in this process and must answer the app meanwhile. */
+function minerva(args: string[]): Promise<CliRun> {
+  return runCli([...args, '--data-dir', dataDir]);
 }
 
 async function ok<T>(args: string[]): Promise<T> {

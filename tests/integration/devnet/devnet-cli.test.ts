@@ -1,64 +1,28 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { CatalogueWire } from '@shared/protocol/hub-api';
+import { spawnDevnetProcess, type DevnetProcess } from '../../helpers/devnet-process';
+import { runCli as run, tempDataDir } from '../../helpers/serve-process';
 
-const root = join(__dirname, '..', '..', '..');
 const dirs: string[] = [];
 const children: ChildProcess[] = [];
 
 function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'minerva-devnet-cli-'));
+  const d = tempDataDir('minerva-devnet-cli-');
   dirs.push(d);
   return d;
 }
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/minerva.cjs', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-interface Started {
-  child: ChildProcess;
-  summary: { pid: number; endpoints: { chain: string; hub: string | null } };
-  exited: Promise<number | null>;
-}
-
 /** `minerva devnet start --json` in the background; resolves with its first stdout line. */
-function start(args: string[]): Promise<Started> {
-  const child = spawn(process.execPath, ['bin/minerva.cjs', 'devnet', 'start', '--json', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-      const nl = out.indexOf('\n');
-      if (nl >= 0) resolve({ child, summary: JSON.parse(out.slice(0, nl)) as Started['summary'], exited });
-    });
-    child.on('exit', (code) => reject(new Error(`devnet start exited (${code}): ${out} ${err}`)));
-  });
+async function start(args: string[]): Promise<DevnetProcess> {
+  const starting = spawnDevnetProcess(args);
+  children.push(starting.child);
+  return starting.running;
 }
 
 afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
 
 afterAll(() => {
@@ -68,15 +32,18 @@ afterAll(() => {
 describe('minerva devnet start / status / stop', () => {
   it('a SIGTERM while the parties start (the desktop app quitting in its first seconds): they finish starting, then stop; exit 0, none left running', async () => {
     const dataDir = tempDir();
-    const child = spawn(process.execPath, ['bin/minerva.cjs', 'devnet', 'start', '--json', '--data-dir', dataDir, '--block-ms', '300', '--demo-ms', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(child);
-    const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('exit', (code, signal) => resolve([code, signal])));
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const devnet = spawnDevnetProcess(['--data-dir', dataDir, '--block-ms', '300', '--demo-ms', '0']);
+    children.push(devnet.child);
+    const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => devnet.child.on('exit', (code, signal) => resolve([code, signal])));
+    let summaryPrinted = false;
+    void devnet.running.then(
+      () => (summaryPrinted = true),
+      () => undefined, // it stops before printing one: what this test asks
+    );
     // The first log line: the start is under way, no summary printed yet.
-    await new Promise<void>((resolve) => child.stderr.once('data', () => resolve()));
-    expect(out).toBe('');
-    child.kill('SIGTERM');
+    await devnet.stderrMatch(/./);
+    expect(summaryPrinted).toBe(false);
+    devnet.child.kill('SIGTERM');
     const [code, signal] = await exited;
     expect({ code, signal }).toEqual({ code: 0, signal: null }); // before: killed by the signal half-way
     const status = await run(['devnet', 'status', '--json', '--data-dir', dataDir]);

@@ -14,6 +14,8 @@ import { createCore, type Core } from '@core/create-core';
 import type { PracticeNetworkHost } from '@core/network/practice';
 import { startPracticeNetwork, type PracticeNetwork, type PracticeNetworkOptions } from '@devnet/index';
 import { practiceApiToken } from '@devnet/router/router-config';
+import { RouterNode } from '@devnet/router/router-server';
+import { recordParties } from '@devnet/state';
 import { REPO_ROOT, tempDataDir } from '../../helpers/serve-process';
 import { startRouterProxy, type RouterProxy } from './proxy';
 
@@ -76,6 +78,8 @@ export interface Parties {
   token: string;
   /** Present when started with `proxy: true`: core reaches the router only through it. */
   proxy: RouterProxy | null;
+  /** With `withRouter: false`: the test's own router, started (and restarted) by the test; stopped with the rest. */
+  ownRouter: AllowedListRouter;
   open(): Core;
   stop(): Promise<void>;
 }
@@ -98,14 +102,17 @@ export async function startParties(options: { router?: PracticeNetworkOptions['r
     return core;
   };
   const core = open();
+  const ownRouter = new AllowedListRouter(dataDir);
   return {
     dataDir,
     network,
     core,
     token: practiceApiToken(dataDir),
     proxy,
+    ownRouter,
     open,
     async stop() {
+      await ownRouter.stop();
       proxy?.release();
       await Promise.allSettled(cores.map((c) => c.close()));
       await proxy?.close();
@@ -113,6 +120,39 @@ export async function startParties(options: { router?: PracticeNetworkOptions['r
       for (const k of Object.keys(options.env ?? {})) delete process.env[k];
     },
   };
+}
+
+/**
+ * A router of the test's own that decides by `ENCRYPTION_ALLOWED_LIST` alone (no chain
+ * membership), for `startParties({ withRouter: false })`: each `restart` stops it and starts it
+ * again on the same port with another list, recorded in the state file, so the miner keeps
+ * polling the same address.
+ */
+export class AllowedListRouter {
+  node: RouterNode | undefined;
+  private port = 0;
+
+  constructor(private readonly dataDir: string) {}
+
+  async restart(allowed: string, options: { taskScopedInputs?: boolean } = {}): Promise<RouterNode> {
+    await this.node?.stop();
+    this.node = new RouterNode({ dataDir: this.dataDir, chainUrl: null, env: { ENCRYPTION_ALLOWED_LIST: allowed }, taskScopedInputs: options.taskScopedInputs ?? false, ...(this.port ? { port: this.port } : {}) });
+    const url = await this.node.start();
+    this.port = Number(new URL(url).port);
+    recordParties(this.dataDir, { router: { url, pid: process.pid, started_at: new Date().toISOString() } });
+    return this.node;
+  }
+
+  /** The running router (after the first `restart`). */
+  get running(): RouterNode {
+    if (!this.node) throw new Error('the router has not been started: call restart(allowed) first');
+    return this.node;
+  }
+
+  async stop(): Promise<void> {
+    await this.node?.stop();
+    this.node = undefined;
+  }
 }
 
 /** New wallet, join the practice inference competition, wait for the worker to answer jobs. */

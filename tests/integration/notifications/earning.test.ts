@@ -3,8 +3,6 @@ import type { CompetitionsView } from '@shared/contract/competitions';
 import type { InferenceStatus } from '@shared/contract/inference';
 import type { AppNotification } from '@shared/contract/updates';
 import type { VaultOverview } from '@shared/contract/vault';
-import { RouterNode } from '@devnet/router/router-server';
-import { recordParties } from '@devnet/state';
 import { call, completion, COMPETITION, expectedCompletion, PASSWORD, startParties, untilStatus, waitFor, type Parties } from '../inference/harness';
 
 /**
@@ -21,10 +19,7 @@ const GRACE_MS = 2000;
 const OTHER = `0x${'cd'.repeat(20)}`;
 
 let parties: Parties | undefined;
-let router: RouterNode | undefined;
 afterEach(async () => {
-  await router?.stop();
-  router = undefined;
   await parties?.stop();
   parties = undefined;
 });
@@ -45,17 +40,9 @@ describe('notifications: earning stopped', () => {
         MINERVA_INFERENCE_BACKOFF_MAX_MS: '300',
       },
     });
-    const { core, dataDir, token } = parties;
-    let port = 0;
+    const { core, token, ownRouter: own } = parties;
     // The router this miner polls, restarted on the same port with another allowed list.
-    const restart = async (allowed: string): Promise<RouterNode> => {
-      await router?.stop();
-      router = new RouterNode({ dataDir, chainUrl: null, env: { ENCRYPTION_ALLOWED_LIST: allowed }, ...(port ? { port } : {}) });
-      const url = await router.start();
-      port = Number(new URL(url).port);
-      recordParties(dataDir, { router: { url, pid: process.pid, started_at: new Date().toISOString() } });
-      return router;
-    };
+    const restart = (allowed: string) => own.restart(allowed);
     const posted: AppNotification[] = [];
     core.events.onAny((m) => {
       if (m.event === 'notifications.posted') posted.push(m.payload as AppNotification);
@@ -75,7 +62,7 @@ describe('notifications: earning stopped', () => {
     let answered = 0;
     while (Date.now() - earningFrom < 3 * GRACE_MS) {
       const prompt = `earning prompt ${answered}`;
-      const r = await completion(router!.url, token, prompt, 60);
+      const r = await completion(own.running.url, token, prompt, 60);
       expect(r.json.output).toBe(expectedCompletion(prompt));
       answered += 1;
     }
