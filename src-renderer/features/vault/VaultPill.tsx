@@ -19,9 +19,9 @@ export function VaultPill() {
     state === 'unlocked' ? (
       'Wallet unlocked'
     ) : mining ? (
-      <>
+      <span>
         Mining<span className="vault-pill-more"> — work keys in memory</span>
-      </>
+      </span>
     ) : state === 'locked' ? (
       'Wallet locked'
     ) : state === 'missing' ? (
