@@ -49,7 +49,12 @@ export function startApp(): void {
     const switched = previous && (previous.selectedId !== view.selectedId || previous.practice.state !== view.practice.state);
     if (switched && useStore.getState().competitions.view) void loadCompetitions(false);
   });
-  client.on('competitions.changed', (view) => useStore.getState().setCompetitions({ view }));
+  // Core says when any network's competitions change (a submission of a network not selected
+  // now rests, for one): only the selected network's view is the page's.
+  client.on('competitions.changed', (view) => {
+    const selected = useStore.getState().networks?.selectedId;
+    if (selected === undefined || view.networkId === selected) useStore.getState().setCompetitions({ view });
+  });
   startNotifications();
   store.setApp({ connection: 'connecting' });
 }

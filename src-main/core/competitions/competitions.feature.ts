@@ -51,6 +51,7 @@ export const competitionsFeature = defineFeature({
       },
     });
     ctx.domain.on('networks.configured', ({ id }) => competitions.networkConfigured(id));
+    ctx.domain.on('networks.changed', (view) => competitions.networkSelected(view));
     return {
       api: {
         activeMemberships: () => competitions.activeMemberships(),

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { AppError, isAppError } from '@shared/contract/errors';
 import { TERMINAL_SUBMISSION_STATUSES, type ChallengeSubmissionView, type CompetitionView, type CompetitionsView, type MembershipView } from '@shared/contract/competitions';
+import type { NetworksView } from '@shared/contract/networks';
 import type { AuditRepo } from '../db/audit.repo';
 import type { Db } from '../db/open';
 import type { ScopedLogger } from '../log/logger';
@@ -66,6 +67,9 @@ export class CompetitionsService {
   private readonly blockMs = new Map<string, number>();
   private lastError: string | null = null;
   private closed = false;
+  /** The network whose submissions were last followed (the selected one), and the followed runs to look at again once they end. */
+  private selectedNetwork: string | null = null;
+  private readonly lookAgain = new Set<string>();
   /** Networks whose cached catalogue no longer matches their settings (`networkConfigured`). */
   private readonly outdated = new Set<string>();
   private readonly unsubscribe: (() => void)[] = [];
@@ -94,7 +98,7 @@ export class CompetitionsService {
         log: deps.log,
         config: deps.config,
         activeNetwork: deps.activeNetwork,
-        entry: (id) => this.entry(id),
+        entry: (network, id) => this.entryOn(network, id),
         clientFor: deps.clientFor,
         onChanged: (rows) => {
           for (const networkId of new Set(rows.map((r) => r.networkId))) this.changed(networkId);
@@ -224,6 +228,18 @@ export class CompetitionsService {
   networkConfigured(networkId: string): void {
     this.outdated.add(networkId);
     this.refreshSoon(networkId);
+  }
+
+  /**
+   * The selected network may have changed (networks.changed): its submissions that rested while
+   * another network was selected are followed again at once, without waiting for someone to open
+   * the Competitions page (`minerva serve` has no page). A practice network that is not up yet is
+   * left alone here: its coming up is another networks.changed.
+   */
+  networkSelected(view: Pick<NetworksView, 'selectedId' | 'practice'>): void {
+    if (view.selectedId !== this.selectedNetwork) this.selectedNetwork = null;
+    if (view.selectedId === 'practice' && view.practice.state !== 'running' && view.practice.state !== 'attached') return;
+    this.followSubmissions(view.selectedId);
   }
 
   /** After a join or leave, fetch the catalogue again so participant counts follow. */
@@ -385,12 +401,25 @@ export class CompetitionsService {
 
   /**
    * Starts following the network's submissions that still await a final status: at core start,
-   * and when the network is listed again after another one was selected (their check rested).
+   * and when the network is selected or listed again after another one was selected (their check
+   * rested). A check running at that moment may have seen the other network and be resting its
+   * submission right now: it is looked at again once that run ends, if this network is still the
+   * selected one (one such look per submission at a time).
    */
   private followSubmissions(networkId: string): void {
     if (this.closed) return;
+    this.selectedNetwork = networkId;
     for (const row of this.submissions.flowStore(this.deps.now).unfinished()) {
-      if (row.networkId !== networkId || this.statusFlow.isRunning(row.key)) continue;
+      if (row.networkId !== networkId) continue;
+      if (this.statusFlow.isRunning(row.key)) {
+        if (this.lookAgain.has(row.key)) continue;
+        this.lookAgain.add(row.key);
+        void this.statusFlow.start(row.key).then(() => {
+          this.lookAgain.delete(row.key);
+          if (this.selectedNetwork === networkId) this.followSubmissions(networkId);
+        });
+        continue;
+      }
       if (row.nextCheckAt === null) this.submissions.save({ ...row, nextCheckAt: this.deps.now().toISOString(), updatedAt: this.deps.now().toISOString() });
       void this.statusFlow.start(row.key);
     }
@@ -405,13 +434,22 @@ export class CompetitionsService {
   /** The catalogue entry of a competition of the active network (fetching the catalogue if needed). */
   async entry(competitionId: string): Promise<{ network: ActiveNetwork; entry: CatalogueEntry }> {
     const network = await this.deps.activeNetwork();
+    return { network, entry: await this.entryOn(network, competitionId) };
+  }
+
+  /**
+   * The competition in this network's catalogue. Refreshed through `list` only while the network
+   * is still the selected one: a status check whose network was switched away meanwhile must not
+   * look in (or fetch) the other network's list and find its challenge "gone".
+   */
+  private async entryOn(network: ActiveNetwork, competitionId: string): Promise<CatalogueEntry> {
     let entry = this.catalogue(network.id).find((e) => e.id === competitionId);
-    if (!entry) {
+    if (!entry && (await this.deps.activeNetwork().catch(() => null))?.id === network.id) {
       await this.list(true);
       entry = this.catalogue(network.id).find((e) => e.id === competitionId);
     }
     if (!entry) throw new AppError('NOT_FOUND', 'This competition is not in the network’s catalogue any more. Refresh the list.');
-    return { network, entry };
+    return entry;
   }
 
   private requireKeys(): MinerKeys {

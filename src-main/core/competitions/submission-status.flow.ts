@@ -29,7 +29,8 @@ export interface SubmissionStatusFlowDeps {
   log: ScopedLogger;
   config: CompetitionsConfig;
   activeNetwork: () => Promise<ActiveNetwork>;
-  entry: (competitionId: string) => Promise<{ network: ActiveNetwork; entry: CatalogueEntry }>;
+  /** The competition in `network`'s catalogue (never another network's, were the selection to change meanwhile). */
+  entry: (network: ActiveNetwork, competitionId: string) => Promise<CatalogueEntry>;
   clientFor: (network: ActiveNetwork) => NetworkClient;
   onChanged: (rows: SubmissionRow[]) => void;
 }
@@ -48,10 +49,12 @@ export function submissionStatusFlow(deps: SubmissionStatusFlowDeps): FlowSpec<S
     const now = ctx.now();
     if (row.nextCheckAt && Date.parse(row.nextCheckAt) > now.getTime()) return waitFor(ctx, new Date(row.nextCheckAt), {});
     if (row.submissionId === null) return { following: 'stopped', nextCheckAt: null };
-    const network = await deps.activeNetwork();
-    // Another network is selected: its hub is not asked now (no next check: the flow rests); the
-    // service asks again when this network is listed again (CompetitionsService.followSubmissions).
-    if (network.id !== row.networkId) return { nextCheckAt: null };
+    // Another network is selected, or the selected one is not up (the practice network stopped):
+    // its hub is not asked now (no next check: the flow rests, nothing is counted against the
+    // hub); the service follows it again when its network is selected again or listed
+    // (CompetitionsService.followSubmissions).
+    const network = await deps.activeNetwork().catch(() => null);
+    if (network?.id !== row.networkId) return { nextCheckAt: null };
     if (now.getTime() - Date.parse(row.submittedAt) > config.statusFollowMs) {
       return {
         following: 'stopped',
@@ -61,7 +64,7 @@ export function submissionStatusFlow(deps: SubmissionStatusFlowDeps): FlowSpec<S
       };
     }
     try {
-      const { entry } = await deps.entry(row.competitionId);
+      const entry = await deps.entry(network, row.competitionId);
       const client = deps.clientFor(network);
       if (!client.submissionStatus) return { following: 'stopped', nextCheckAt: null, errorCode: 'UNSUPPORTED', errorMessage: 'This network cannot say where a submission stands.' };
       const answer = await client.submissionStatus(entry, row.submissionId);

@@ -26,6 +26,7 @@ let core: Core | undefined;
 let rx: PlatformReceiver;
 let dataDir: string;
 let hotkeyAddress = '';
+const PASSWORD = 'orbit-lantern-walnut-cascade';
 const KDF = { name: 'argon2id', memoryKiB: 64 * 1024, iterations: 3, parallelism: 1 } as const;
 const NETUID = 1;
 const ID = 'platform-sn1-demo-challenge';
@@ -71,7 +72,7 @@ describe('Platform challenges on the spec-218 runtime', () => {
     dataDir = tempDataDir('minerva-platform-bt-');
     core = createCore({ dataDir, host: 'headless', version: 'test', logConsole: false });
     (core.vault.service as unknown as { kdf: unknown }).kdf = KDF;
-    await call('vault.import', { password: 'orbit-lantern-walnut-cascade', source: { kind: 'mnemonic', phrase } });
+    await call('vault.import', { password: PASSWORD, source: { kind: 'mnemonic', phrase } });
 
     let view = await call<NetworksView>('networks.add', { kind: 'bittensor', preset: 'custom', endpoint: chain.url, name: 'Local subtensor' });
     const id = view.profiles[1]?.id ?? '';
@@ -192,5 +193,63 @@ describe('Platform challenges on the spec-218 runtime', () => {
     await new Promise((r) => setTimeout(r, 1500));
     expect(rx.statusAsked.length).toBe(asked);
     await expect(call('competitions.checkSubmission', { id: ID, submissionId: 'not-mine' })).rejects.toThrow(/NOT_FOUND Minerva sent no such submission/);
+  }, 120_000);
+
+  it('a followed submission rests while another network is selected, also across a restart, and resumes when its network is selected again', async () => {
+    const home = (await call<NetworksView>('networks.list', {})).selectedId;
+    await call('vault.unlock', { password: PASSWORD }); // the core restarted by the test before starts locked
+    const submissions = async () => (await call<CompetitionsView>('competitions.list', {})).competitions[0]?.submissions ?? [];
+    const askedAbout = (id: string) => rx.statusAsked.filter((q) => q.path === `/v1/challenges/demo-challenge/submissions/${id}`).length;
+    const before = (await submissions()).map((s) => s.submissionId);
+    const sent = await call<ChallengeSubmissionView>('competitions.submit', { id: ID, fileName: 'agent3.py', contentBase64: Buffer.from('print(3)\n').toString('base64'), contentType: 'text/x-python' });
+    const id = sent.submissionId ?? '';
+    rx.evaluate(id, { status: 'running' });
+    await until('asked once', () => Promise.resolve(askedAbout(id)), (n) => n > 0);
+
+    // Every event core sends to the pages from here on.
+    const events: { event: string; payload: unknown }[] = [];
+    const listen = () => (core as Core).events.onAny((m) => events.push({ event: m.event, payload: m.payload }));
+    let off = listen();
+
+    // Another network: the same chain reached by another address, a profile with no Platform hub.
+    const added = await call<NetworksView>('networks.add', { kind: 'bittensor', preset: 'custom', endpoint: chain.url.replace('127.0.0.1', 'localhost'), name: 'Other subtensor' });
+    const other = added.profiles.find((p) => p.name === 'Other subtensor')?.id ?? '';
+    expect(other).not.toBe(home);
+    await call('networks.select', { id: other });
+    // A question in flight when the selection changed may still land; after the longest wait (800 ms) none does.
+    await new Promise((r) => setTimeout(r, 1200));
+    const askedBeforeRest = askedAbout(id);
+    rx.evaluate(id, { status: 'completed', final_score: 0.5, q_arch: 0.5, q_recipe: 0.5, anti_cheat_multiplier: 1, diversity_bonus: 0, penalty: 0 });
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(askedAbout(id)).toBe(askedBeforeRest);
+    const otherView = await call<CompetitionsView>('competitions.list', {});
+    expect(otherView.networkId).toBe(other);
+    expect(otherView.error).toBeNull();
+
+    // Core restarts with the other network still selected: nothing is asked, nothing fails.
+    off();
+    await (core as Core).close();
+    core = createCore({ dataDir, host: 'headless', version: 'test', logConsole: false });
+    off = listen();
+    expect((await call<NetworksView>('networks.list', {})).selectedId).toBe(other);
+    expect((await call<CompetitionsView>('competitions.list', {})).error).toBeNull();
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(askedAbout(id)).toBe(askedBeforeRest);
+
+    // Its network selected again (no page lists the competitions: as under `minerva serve`): the
+    // rested submission is asked about at once and its verdict read.
+    await call('networks.select', { id: home });
+    await until('asked again', () => Promise.resolve(askedAbout(id)), (n) => n > askedBeforeRest, 10_000);
+    const scored = await until('scored', async () => (await submissions()).find((s) => s.submissionId === id), (s) => s?.following === 'done', 10_000);
+    expect(scored).toMatchObject({ status: 'completed', score: 0.5, error: null, nextCheckAt: null });
+    // Nothing was lost on the way: every earlier submission is still listed, newest first.
+    expect((await submissions()).map((s) => s.submissionId)).toEqual([id, ...before]);
+    off();
+
+    // No error reached the pages meanwhile: the resting submission was never shown as failed or stopped.
+    const views = events.filter((e) => e.event === 'competitions.changed').map((e) => e.payload as CompetitionsView);
+    expect(views.filter((v) => v.error !== null)).toEqual([]);
+    expect(views.flatMap((v) => v.competitions.flatMap((c) => c.submissions)).filter((s) => s.error !== null || s.following === 'stopped').map((s) => s.submissionId)).not.toContain(id);
+    expect(events.filter((e) => e.event === 'notifications.posted')).toEqual([]);
   }, 120_000);
 });
