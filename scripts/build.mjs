@@ -112,6 +112,49 @@ const deferWasmCrypto = {
   },
 };
 
+// Packages whose top level costs serve's start CPU time while nothing at start calls them (README
+// "Performance": startup; ~40 ms for keyring + util-crypto, ~30 ms for gRPC + protobufjs, ~10 ms
+// fflate, on the CI machine): in the core bundle, an import of one of them from our own sources
+// gets a stand-in whose exports are getters; the first read of any export require()s the real
+// module (esbuild's lazy initializer), synchronously, so a synchronous first use (the vault's
+// unlock, a signature check) gets the real function with no await and no race. The real module
+// is the file an ESM import resolves to, so other packages' imports of it (@polkadot/api's,
+// keyring's of util-crypto) share that one copy. Run from source (tests, `tsx`) nothing changes.
+// The stand-in's export names are the package's own (read here, at build time), so a name the
+// package has is always there; TypeScript checks that our imports use such names.
+const requireFromRoot = createRequire(join(root, 'package.json'));
+const deferredPackages = ['@polkadot/keyring', '@polkadot/keyring/pair/decode', '@polkadot/util-crypto', '@polkadot/util', '@grpc/grpc-js', '@grpc/proto-loader', 'fflate'];
+const sourceDirs = ['src-main', 'src-shared'].map((d) => join(root, d));
+const deferOnFirstUse = {
+  name: 'defer-on-first-use',
+  setup(b) {
+    const filter = new RegExp(`^(${deferredPackages.map((p) => p.replace(/[/.]/g, '\\$&')).join('|')})$`);
+    b.onResolve({ filter }, async (args) => {
+      if (!sourceDirs.some((d) => args.importer.startsWith(d)) || args.kind !== 'import-statement') return undefined;
+      const real = await b.resolve(args.path, { kind: 'import-statement', resolveDir: args.resolveDir });
+      if (real.errors.length > 0) return { errors: real.errors };
+      return { path: args.path, namespace: 'deferred', pluginData: { real: real.path } };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'deferred' }, (args) => {
+      const names = Object.keys(requireFromRoot(args.path)).filter((n) => n !== '__esModule');
+      const getters = names.map((n) => `  ${JSON.stringify(n)}: { enumerable: true, get: () => load()[${JSON.stringify(n)}] },`);
+      return {
+        contents: [
+          `// ${args.path}, loaded when one of its exports is first read (scripts/build.mjs).`,
+          'let real;',
+          `const load = () => (real ??= require(${JSON.stringify(args.pluginData.real)}));`,
+          "Object.defineProperty(exports, '__esModule', { value: true });",
+          'Object.defineProperties(exports, {',
+          ...getters,
+          '});',
+        ].join('\n'),
+        loader: 'js',
+        resolveDir: dirname(args.pluginData.real),
+      };
+    });
+  },
+};
+
 const started = Date.now();
 // The one core bundle: the CLI's exports, plus the Electron main process behind a require() that
 // esbuild turns into a lazy initializer, so `minerva` never evaluates the Electron-only modules.
@@ -135,7 +178,7 @@ require('./cli.cjs').startElectron();
 if (!onlyRenderer) {
   rmSync(join(root, 'dist', 'node'), { recursive: true, force: true });
   await Promise.all([
-    build({ ...common, stdin: coreEntry, outfile: 'dist/node/cli.cjs', absWorkingDir: root, plugins: [deferWasmCrypto] }),
+    build({ ...common, stdin: coreEntry, outfile: 'dist/node/cli.cjs', absWorkingDir: root, plugins: [deferWasmCrypto, deferOnFirstUse] }),
     build({ ...common, entryPoints: { 'hash-worker': 'src-main/core/checkpoints/hash-worker.cjs' }, outdir: 'dist/node', absWorkingDir: root }),
     // An ES module (its hash library is ESM-only): same name from source and in dist/node/.
     build({ ...common, format: 'esm', entryPoints: { 'pow-worker': 'src-main/core/network/bittensor/pow-worker.mjs' }, outdir: 'dist/node', absWorkingDir: root, outExtension: { '.js': '.mjs' }, define: {}, banner: {} }),
