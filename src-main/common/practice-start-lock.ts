@@ -14,6 +14,10 @@
  * ```json
  * {"pid":4242,"id":"…uuid…","started_at":"2026-…Z","parties":["chain","hub"]}
  * ```
+ *
+ * A holder asked to stop while it starts (SIGTERM to `minerva devnet start`) adds `"stopping":true`
+ * and stops what it started before it releases the lock: a waiter then finds nothing to attach to
+ * and starts its own, instead of attaching to parties about to stop.
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -29,11 +33,15 @@ export interface StartLockInfo {
   started_at: string;
   /** What the holder starts; empty when it first looks what is missing (attach). */
   parties: string[];
+  /** Set when the holder was asked to stop while starting: it stops what it started before releasing the lock, and a waiter starts its own. */
+  stopping?: boolean;
 }
 
 export interface StartLock {
   /** Removes the lock if it is still this one; safe to call twice. */
   release(): void;
+  /** Says in the lock that this start ends in a stop (written whole; waiters' words follow). */
+  markStopping(): void;
 }
 
 export interface StartWaitOptions {
@@ -59,7 +67,7 @@ function readLock(file: string): StartLockInfo | null {
   try {
     const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<StartLockInfo>;
     if (typeof parsed.pid !== 'number' || typeof parsed.id !== 'string') return null;
-    return { pid: parsed.pid, id: parsed.id, started_at: String(parsed.started_at ?? ''), parties: Array.isArray(parsed.parties) ? parsed.parties.map(String) : [] };
+    return { pid: parsed.pid, id: parsed.id, started_at: String(parsed.started_at ?? ''), parties: Array.isArray(parsed.parties) ? parsed.parties.map(String) : [], ...(parsed.stopping === true ? { stopping: true } : {}) };
   } catch {
     return null;
   }
@@ -146,13 +154,18 @@ async function untilFree(dataDir: string, options: StartWaitOptions, take: Start
         `Process ${holder.pid} is still starting ${what(holder)} for this data folder after ${Math.round(waited / 1000)} s. Wait for it (minerva devnet status), or stop it (minerva devnet stop), and try again.`,
       );
     }
-    if (waitingFor !== holder.id) {
-      waitingFor = holder.id;
+    const seen = `${holder.id}${holder.stopping ? ':stopping' : ''}`;
+    if (waitingFor !== seen) {
+      waitingFor = seen;
       lastWord = Date.now();
-      say(`Waiting for process ${holder.pid} to finish starting ${what(holder)}, then using what it started…`);
+      say(
+        holder.stopping
+          ? `Process ${holder.pid} was asked to stop while it started ${what(holder)}: waiting for it to stop them, then going on without them…`
+          : `Waiting for process ${holder.pid} to finish starting ${what(holder)}, then using what it started…`,
+      );
     } else if (Date.now() - lastWord >= everyMs) {
       lastWord = Date.now();
-      say(`Still waiting for process ${holder.pid} to finish starting ${what(holder)} (${Math.round(waited / 1000)} s of at most ${Math.round(timeoutMs / 1000)} s)…`);
+      say(`Still waiting for process ${holder.pid} to ${holder.stopping ? 'stop' : 'finish starting'} ${what(holder)} (${Math.round(waited / 1000)} s of at most ${Math.round(timeoutMs / 1000)} s)…`);
     }
     try {
       await sleep(pollMs, undefined, options.signal ? { signal: options.signal } : undefined);
@@ -177,6 +190,13 @@ export async function acquireStartLock(dataDir: string, parties: readonly string
       if (released) return;
       released = true;
       if (readLock(file)?.id === info.id) rmSync(file, { force: true });
+    },
+    markStopping() {
+      if (released || readLock(file)?.id !== info.id) return;
+      // Replaced whole (rename over it): a waiter never reads half a lock.
+      const temp = `${file}.${info.pid}-${info.id}.stopping.tmp`;
+      writeFileSync(temp, `${JSON.stringify({ ...info, stopping: true })}\n`, { mode: 0o600 });
+      renameSync(temp, file);
     },
   };
 }

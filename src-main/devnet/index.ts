@@ -74,6 +74,13 @@ export interface PracticeNetworkOptions {
   onProgress?: (words: string) => void;
   /** Stops that wait with `CANCELLED` (the app is stopping). */
   signal?: AbortSignal;
+  /**
+   * Asked once every party is up, the start lock still held: true (a SIGTERM came while they
+   * started) stops them before the lock is released, so that a command waiting on the lock never
+   * attaches to parties about to stop — it finds none and starts its own. The returned network is
+   * then already stopped (its `stop()` does nothing more).
+   */
+  stopRequested?: () => boolean;
 }
 
 /** The practice pace of rounds: one every 10 s (an epoch of 60 two-second blocks holds about 12). */
@@ -95,7 +102,7 @@ export interface PracticeNetwork {
   stop(): Promise<void>;
 }
 
-/** Tests: `MINERVA_DEVNET_START_STEP_MS` pauses after each party starts, so a test can meet a start under way (README, "Environment variables"). */
+/** Tests: `MINERVA_DEVNET_START_STEP_MS` pauses after each party starts (and before a start asked to stop stops them), so a test can meet a start under way (README, "Environment variables"). */
 function startStepMs(): number {
   const raw = Number(process.env.MINERVA_DEVNET_START_STEP_MS);
   return Number.isInteger(raw) && raw > 0 && raw <= 10_000 ? raw : 0;
@@ -122,7 +129,16 @@ export async function startPracticeNetwork(options: PracticeNetworkOptions): Pro
   const parties = options.parties ?? ['chain', 'hub', 'router', 'validator'];
   const lock = await lockStart(options, parties);
   try {
-    return await startParties(options, parties);
+    const net = await startParties(options, parties);
+    if (options.stopRequested?.()) {
+      // The waiters are told (in the lock) that this start ends in a stop, not in parties to use.
+      lock.markStopping();
+      (options.log ?? silentLog).info('asked to stop while starting: stopping the practice parties before anyone attaches to them');
+      const stepMs = startStepMs();
+      if (stepMs > 0) await sleep(stepMs); // tests: a waiter meets the stop under way
+      await net.stop();
+    }
+    return net;
   } finally {
     lock.release();
   }
@@ -159,7 +175,11 @@ async function startParties(options: PracticeNetworkOptions, parties: readonly S
   let coordinator: CoordinatorNode | null = null;
   const started: Partial<Record<Party, PartyEntry>> = {};
   const at = new Date().toISOString();
-  const stop = async (): Promise<void> => {
+  let stopping: Promise<void> | null = null;
+  // Once only: a second stop (the start stopped it already) must not write the state file again,
+  // where another process may be recording its own parties by then.
+  const stop = (): Promise<void> => (stopping ??= stopOnce());
+  const stopOnce = async (): Promise<void> => {
     forgetParties(options.dataDir, Object.keys(started) as Party[]);
     if (coordinator) await coordinator.stop();
     if (validator) await validator.stop();

@@ -65,8 +65,16 @@ async function startUntilStopped(
     blockTimeMs,
     log: { info: line('info'), warn: line('warn'), error: line('error') },
     ...(demoMs > 0 ? { router: { demoTraffic: { intervalMs: demoMs } } } : {}),
+    // A stop asked while the parties start stops them before the start lock is released (a waiting `serve` starts its own).
+    stopRequested: () => stopRequest.requested,
   });
   const summary = { dataDir, pid: process.pid, parties, endpoints: net.endpoints, blockTimeMs };
+  if (stopRequest.requested) {
+    // Already stopped inside the start, or stopped just below: no endpoints to announce.
+    await net.stop();
+    if (!o.json) io.stdout('Asked to stop while starting: the practice network stopped.\n');
+    return;
+  }
   report(
     io,
     o.json,

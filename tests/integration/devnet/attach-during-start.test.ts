@@ -114,6 +114,31 @@ describe('attaching while `minerva devnet start` is still starting', () => {
     expect(devnetStatus(dir)).toMatchObject({ running: true, healthy: true });
   });
 
+  it('a starter asked to stop (SIGTERM) mid-start stops its parties before it releases the lock: the waiter does not attach to them, it starts its own', async () => {
+    const dir = dataDir();
+    const { devnet, serve, pid } = await serveDuringDevnetStart(dir);
+    devnet.child.kill('SIGTERM');
+    // It finishes starting, then stops what it started — the lock still held — and exits cleanly.
+    expect(await devnet.exited).toBe(0);
+    expect(devnet.stderr()).toMatch(/asked to stop while starting: stopping the practice parties before anyone attaches to them/);
+    // serve saw the stop under way in the lock (the stop slowed by one step), not parties to use.
+    await serveLogs(serve, new RegExp(`Process ${pid} was asked to stop while it started the practice chain, hub, router, validator, coordinator: waiting for it to stop them, then going on without them…`));
+
+    // Before: serve attached to the five parties the moment the lock was released, and they stopped under it.
+    await serveLogs(serve, /practice network started/);
+    expect(serve.output()).not.toMatch(/attached to the practice network|CONFLICT|failed to start/);
+    const servePid = serve.process.pid!;
+    expect(servePid).not.toBe(pid);
+    const parties = await partiesOf(dir);
+    expect(Object.keys(parties).sort()).toEqual([...PARTIES].sort());
+    for (const p of PARTIES) expect(parties[p]).toEqual({ pid: servePid, health: servePid });
+    expect(existsSync(startLockFile(dir))).toBe(false);
+    expect(devnetStatus(dir)).toMatchObject({ running: true, healthy: true });
+
+    await serve.stop();
+    expect(devnetStatus(dir)).toMatchObject({ running: false });
+  });
+
   it('recovers when the starter is killed (SIGKILL) mid-start: the waiter notices, clears the stale lock and starts the network itself', async () => {
     const dir = dataDir();
     const { devnet, serve, pid } = await serveDuringDevnetStart(dir);

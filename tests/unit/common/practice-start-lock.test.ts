@@ -41,6 +41,29 @@ describe('the practice network start lock (one start at a time per data folder)'
     expect(readdirSync(join(dir, 'devnet'))).toEqual([]);
   });
 
+  it('a holder asked to stop while starting says so in the lock (replaced whole, still 0600); waiters say they wait for the stop, then go on', async () => {
+    const dir = dataDir();
+    const first = await acquireStartLock(dir, ['chain', 'hub']);
+    const words: string[] = [];
+    const second = acquireStartLock(dir, ['chain'], { pollMs: 10, progressEveryMs: 60_000, onProgress: (w) => words.push(w) });
+    await new Promise((r) => setTimeout(r, 100));
+    first.markStopping();
+    expect(readStartLock(dir)).toMatchObject({ pid: process.pid, parties: ['chain', 'hub'], stopping: true });
+    expect(statSync(startLockFile(dir)).mode & 0o777).toBe(0o600);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(words).toEqual([
+      `Waiting for process ${process.pid} to finish starting the practice chain, hub, then using what it started…`,
+      `Process ${process.pid} was asked to stop while it started the practice chain, hub: waiting for it to stop them, then going on without them…`,
+    ]);
+    first.release();
+    first.markStopping(); // released: leaves the next holder's lock alone
+    const lock = await second;
+    expect(readStartLock(dir)).toMatchObject({ parties: ['chain'] });
+    expect(readStartLock(dir)?.stopping).toBeUndefined();
+    lock.release();
+    expect(readdirSync(join(dir, 'devnet'))).toEqual([]);
+  });
+
   it('makes a second start wait for the first, saying so in words, and go on once it is released', async () => {
     const dir = dataDir();
     const first = await acquireStartLock(dir, ['chain', 'hub']);
