@@ -4,12 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RpcReply } from '@shared/contract';
 import type { CheckpointSubmissionView, PublishPreview } from '@shared/contract/checkpoints';
 import type { CompetitionsView } from '@shared/contract/competitions';
 import { createCore, type Core } from '@core/create-core';
 import type { PracticeNetworkHost } from '@core/network/practice';
 import { startPracticeNetwork, type PracticeNetwork } from '@devnet/index';
+import { call, waitFor } from '../../helpers/core-calls';
 import { tempDataDir } from '../../helpers/serve-process';
 import { trainedCheckpoint } from '../../helpers/trained-checkpoint';
 
@@ -23,25 +23,6 @@ afterEach(async () => {
   await network?.stop();
   network = undefined;
 });
-
-async function call<T>(core: Core, method: string, input: unknown = {}): Promise<T> {
-  const reply: RpcReply = await core.router.call(method, input, { transport: 'test', clientId: 't' });
-  if (!reply.ok) throw new Error(`${method}: ${reply.error.code} ${reply.error.message}`);
-  return reply.result as T;
-}
-
-function waitFor<T>(core: Core, event: string, check: (payload: T) => boolean, timeoutMs = 60_000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => (off(), reject(new Error(`timed out waiting for ${event}`))), timeoutMs);
-    const off = core.events.onAny((m) => {
-      if (m.event === event && check(m.payload as T)) {
-        clearTimeout(timer);
-        off();
-        resolve(m.payload as T);
-      }
-    });
-  });
-}
 
 async function chainRpc<T>(method: string, params: Record<string, unknown>): Promise<T> {
   const res = await fetch(`${network?.endpoints.chain}/rpc`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });

@@ -7,7 +7,6 @@
 import { request as httpRequest } from 'node:http';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import type { RpcReply } from '@shared/contract';
 import type { CompetitionsView } from '@shared/contract/competitions';
 import type { InferenceStatus, JobView } from '@shared/contract/inference';
 import { createCore, type Core } from '@core/create-core';
@@ -16,6 +15,7 @@ import { startPracticeNetwork, type PracticeNetwork, type PracticeNetworkOptions
 import { practiceApiToken } from '@devnet/router/router-config';
 import { RouterNode } from '@devnet/router/router-server';
 import { recordParties } from '@devnet/state';
+import { call, waitFor as waitForEvent } from '../../helpers/core-calls';
 import { REPO_ROOT, tempDataDir } from '../../helpers/serve-process';
 import { startRouterProxy, type RouterProxy } from './proxy';
 
@@ -23,23 +23,11 @@ export const PASSWORD = 'correct horse battery staple 42';
 export const COMPETITION = 'practice-inference';
 export const SESSION = 101;
 
-export async function call<T>(core: Core, method: string, input: unknown = {}): Promise<T> {
-  const reply: RpcReply = await core.router.call(method, input, { transport: 'test', clientId: 't' });
-  if (!reply.ok) throw new Error(`${method}: ${reply.error.code} ${reply.error.message}`);
-  return reply.result as T;
-}
+export { call };
 
+/** The next matching event, with the inference tests' longer default wait (a container may be starting). */
 export function waitFor<T>(core: Core, event: string, check: (payload: T) => boolean, timeoutMs = 90_000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => (off(), reject(new Error(`timed out waiting for ${event}`))), timeoutMs);
-    const off = core.events.onAny((m) => {
-      if (m.event === event && check(m.payload as T)) {
-        clearTimeout(timer);
-        off();
-        resolve(m.payload as T);
-      }
-    });
-  });
+  return waitForEvent(core, event, check, timeoutMs);
 }
 
 /** Polls `inference.status` until `check` holds (events may have fired before the listener). */
