@@ -47,6 +47,15 @@ async function untilStarting(core: Core): Promise<void> {
   throw new Error('the practice network never started starting');
 }
 
+/** Until the start under way has recorded `party` (it holds the start lock then: past any point where a stop cancels it). */
+async function untilRecorded(dataDir: string, party: 'router' | 'chain'): Promise<void> {
+  for (let i = 0; i < 15_000; i++) {
+    if (readStateFile(dataDir)?.parties[party]) return;
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  throw new Error(`the practice ${party} was never recorded`);
+}
+
 const logText = (dataDir: string) => readFileSync(join(dataDir, 'logs', 'minerva.log'), 'utf8');
 
 describe('serve stopped while starting', () => {
@@ -72,6 +81,9 @@ describe('serve stopped while starting', () => {
     cores.push(core);
     const states = practiceStates(core);
     await untilStarting(core);
+    // A stop before the start took the data folder's start lock cancels it (nothing started, as at
+    // the gate above); once it has started a party, the start finishes and is then stopped.
+    await untilRecorded(dataDir, 'router');
     await core.close();
     expect(states.at(-1)).toBe('running');
     expect(readStateFile(dataDir)?.parties.chain?.stopped_at).toEqual(expect.any(String));
