@@ -65,4 +65,13 @@ export const competitionsMigrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 170,
+    name: 'challenge submissions: when the follow window starts',
+    up(db) {
+      // "Check again" on a submission Minerva stopped following for its age starts the follow
+      // window again; the time it was sent (shown, and the order of the list) stays. NULL: since it was sent.
+      db.exec('ALTER TABLE challenge_submissions ADD COLUMN follow_from TEXT;');
+    },
+  },
 ];

@@ -361,6 +361,7 @@ export class CompetitionsService {
       bytes: bytes.length,
       sha256: createHash('sha256').update(bytes).digest('hex'),
       submittedAt: at.toISOString(),
+      followFrom: null,
       status: answer.status,
       score: null,
       reason: null,
@@ -391,8 +392,10 @@ export class CompetitionsService {
     if (row.following === 'done') return submissionView(row);
     await this.statusFlow.stop((id) => id === key);
     const again: SubmissionRow = { ...row, following: 'following', failures: 0, nextCheckAt: this.deps.now().toISOString(), updatedAt: this.deps.now().toISOString() };
-    // The follow window starts again from this request for a submission Minerva had stopped asking about.
-    if (row.following === 'stopped' && this.deps.now().getTime() - Date.parse(row.submittedAt) > this.deps.config.statusFollowMs) again.submittedAt = this.deps.now().toISOString();
+    // The follow window starts again from this request for a submission Minerva had stopped asking
+    // about for its age (stored apart: the time it was sent stays as shown). Before, the new start
+    // was never saved, and the flow stopped again at once without asking the hub.
+    if (row.following === 'stopped' && this.deps.now().getTime() - Date.parse(row.followFrom ?? row.submittedAt) > this.deps.config.statusFollowMs) again.followFrom = this.deps.now().toISOString();
     this.submissions.save(again);
     this.changed(network.id);
     void this.statusFlow.start(key);

@@ -55,7 +55,7 @@ export function submissionStatusFlow(deps: SubmissionStatusFlowDeps): FlowSpec<S
     // (CompetitionsService.followSubmissions).
     const network = await deps.activeNetwork().catch(() => null);
     if (network?.id !== row.networkId) return { nextCheckAt: null };
-    if (now.getTime() - Date.parse(row.submittedAt) > config.statusFollowMs) {
+    if (now.getTime() - Date.parse(row.followFrom ?? row.submittedAt) > config.statusFollowMs) {
       return {
         following: 'stopped',
         nextCheckAt: null,

@@ -14,6 +14,8 @@ export interface SubmissionRow {
   bytes: number;
   sha256: string;
   submittedAt: string;
+  /** When the follow window (`statusFollowMs`) starts: the last "Check again" after Minerva stopped for its age; null = `submittedAt`. */
+  followFrom: string | null;
   status: string | null;
   score: number | null;
   reason: string | null;
@@ -38,6 +40,7 @@ interface Raw {
   bytes: number;
   sha256: string;
   submitted_at: string;
+  follow_from: string | null;
   status: string | null;
   score: number | null;
   reason: string | null;
@@ -61,6 +64,7 @@ const fromRaw = (r: Raw): SubmissionRow => ({
   bytes: r.bytes,
   sha256: r.sha256,
   submittedAt: r.submitted_at,
+  followFrom: r.follow_from,
   status: r.status,
   score: r.score,
   reason: r.reason,
@@ -105,9 +109,9 @@ export class SubmissionsRepo {
   save(row: SubmissionRow): void {
     this.db
       .prepare(
-        `INSERT INTO challenge_submissions (key, network_id, competition_id, submission_id, hotkey, file_name, bytes, sha256, submitted_at, status, score, reason, following, checks, failures, checked_at, next_check_at, error_code, error_message, updated_at)
-         VALUES (@key, @networkId, @competitionId, @submissionId, @hotkey, @fileName, @bytes, @sha256, @submittedAt, @status, @score, @reason, @following, @checks, @failures, @checkedAt, @nextCheckAt, @errorCode, @errorMessage, @updatedAt)
-         ON CONFLICT(key) DO UPDATE SET status = excluded.status, score = excluded.score, reason = excluded.reason, following = excluded.following, checks = excluded.checks,
+        `INSERT INTO challenge_submissions (key, network_id, competition_id, submission_id, hotkey, file_name, bytes, sha256, submitted_at, follow_from, status, score, reason, following, checks, failures, checked_at, next_check_at, error_code, error_message, updated_at)
+         VALUES (@key, @networkId, @competitionId, @submissionId, @hotkey, @fileName, @bytes, @sha256, @submittedAt, @followFrom, @status, @score, @reason, @following, @checks, @failures, @checkedAt, @nextCheckAt, @errorCode, @errorMessage, @updatedAt)
+         ON CONFLICT(key) DO UPDATE SET follow_from = excluded.follow_from, status = excluded.status, score = excluded.score, reason = excluded.reason, following = excluded.following, checks = excluded.checks,
            failures = excluded.failures, checked_at = excluded.checked_at, next_check_at = excluded.next_check_at, error_code = excluded.error_code,
            error_message = excluded.error_message, updated_at = excluded.updated_at`,
       )

@@ -252,4 +252,30 @@ describe('Platform challenges on the spec-218 runtime', () => {
     expect(views.flatMap((v) => v.competitions.flatMap((c) => c.submissions)).filter((s) => s.error !== null || s.following === 'stopped').map((s) => s.submissionId)).not.toContain(id);
     expect(events.filter((e) => e.event === 'notifications.posted')).toEqual([]);
   }, 120_000);
+
+  it('Check again on a submission Minerva stopped following for its age asks the hub again and reads its verdict; the time it was sent stays', async () => {
+    // A follow window of 1.5 s for this core (the default is 48 h).
+    await (core as Core).close();
+    process.env.MINERVA_COMPETITIONS_STATUS_FOLLOW_MS = '1500';
+    try {
+      core = createCore({ dataDir, host: 'headless', version: 'test', logConsole: false });
+      await call('vault.unlock', { password: PASSWORD });
+      const mine = async (id: string) => (await call<CompetitionsView>('competitions.list', {})).competitions[0]?.submissions.find((s) => s.submissionId === id);
+      const askedAbout = (id: string) => rx.statusAsked.filter((q) => q.path === `/v1/challenges/demo-challenge/submissions/${id}`).length;
+      const sent = await call<ChallengeSubmissionView>('competitions.submit', { id: ID, fileName: 'agent4.py', contentBase64: Buffer.from('print(4)\n').toString('base64'), contentType: 'text/x-python' });
+      const id = sent.submissionId ?? '';
+      const aged = await until('stopped for its age', () => mine(id), (s) => s?.following === 'stopped', 15_000);
+      expect(aged).toMatchObject({ status: 'pending', error: { code: 'TIMEOUT' } });
+
+      // Before: the new window was never saved, so the flow stopped again at once without asking.
+      const asked = askedAbout(id);
+      rx.evaluate(id, { status: 'completed', final_score: 0.25, q_arch: 0.5, q_recipe: 0.5, anti_cheat_multiplier: 1, diversity_bonus: 0, penalty: 0 });
+      expect(await call<ChallengeSubmissionView>('competitions.checkSubmission', { id: ID, submissionId: id })).toMatchObject({ following: 'following', at: sent.at });
+      const scored = await until('read after Check again', () => mine(id), (s) => s?.following !== 'following', 10_000);
+      expect(scored).toMatchObject({ following: 'done', status: 'completed', score: 0.25, error: null, at: sent.at });
+      expect(askedAbout(id)).toBeGreaterThan(asked);
+    } finally {
+      delete process.env.MINERVA_COMPETITIONS_STATUS_FOLLOW_MS;
+    }
+  }, 60_000);
 });

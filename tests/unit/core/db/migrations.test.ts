@@ -129,6 +129,18 @@ describe('migration 160: challenge submissions', () => {
   });
 });
 
+describe('migration 170: when a submission’s follow window starts', () => {
+  it('adds follow_from, empty for the rows already there (their window starts when they were sent)', () => {
+    const db = new Database(':memory:');
+    migrate(db, MIGRATIONS.filter((m) => m.version <= 160));
+    db.prepare(
+      "INSERT INTO challenge_submissions (key, network_id, competition_id, submission_id, hotkey, file_name, bytes, sha256, submitted_at, status, following, updated_at) VALUES ('bt/x/s1', 'bt', 'x', 's1', '5H', 'a.py', 3, 'ab', 'then', 'pending', 'stopped', 'then')",
+    ).run();
+    migrate(db, MIGRATIONS.filter((m) => m.version <= 170));
+    expect(db.prepare('SELECT submitted_at, follow_from FROM challenge_submissions').get()).toEqual({ submitted_at: 'then', follow_from: null });
+  });
+});
+
 describe('migration 40: checkpoint submissions', () => {
   it('stores a submission with a checked state', () => {
     const db = new Database(':memory:');
