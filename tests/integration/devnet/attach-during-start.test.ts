@@ -83,6 +83,21 @@ function devnetStatus(dir: string): { running: boolean; healthy: boolean; partie
   return JSON.parse(r.stdout) as { running: boolean; healthy: boolean; parties: Record<string, { pid: number }> };
 }
 
+/**
+ * serve started the network itself: all five parties recorded and answering from serve's process,
+ * the lock gone, healthy; and what serve started stops with it (nothing of either process left running).
+ */
+async function expectServeRanTheNetwork(dir: string, serve: ServeHandle): Promise<void> {
+  const servePid = serve.process.pid!;
+  const parties = await partiesOf(dir);
+  expect(Object.keys(parties).sort()).toEqual([...PARTIES].sort());
+  for (const p of PARTIES) expect(parties[p]).toEqual({ pid: servePid, health: servePid });
+  expect(existsSync(startLockFile(dir))).toBe(false);
+  expect(devnetStatus(dir)).toMatchObject({ running: true, healthy: true });
+  await serve.stop();
+  expect(devnetStatus(dir)).toMatchObject({ running: false });
+}
+
 describe('attaching while `minerva devnet start` is still starting', () => {
   it('serve waits for the start under way, says so, and attaches to the one set of parties it started; a second devnet start waits too, then is refused', async () => {
     const dir = dataDir();
@@ -127,16 +142,8 @@ describe('attaching while `minerva devnet start` is still starting', () => {
     // Before: serve attached to the five parties the moment the lock was released, and they stopped under it.
     await serveLogs(serve, /practice network started/);
     expect(serve.output()).not.toMatch(/attached to the practice network|CONFLICT|failed to start/);
-    const servePid = serve.process.pid!;
-    expect(servePid).not.toBe(pid);
-    const parties = await partiesOf(dir);
-    expect(Object.keys(parties).sort()).toEqual([...PARTIES].sort());
-    for (const p of PARTIES) expect(parties[p]).toEqual({ pid: servePid, health: servePid });
-    expect(existsSync(startLockFile(dir))).toBe(false);
-    expect(devnetStatus(dir)).toMatchObject({ running: true, healthy: true });
-
-    await serve.stop();
-    expect(devnetStatus(dir)).toMatchObject({ running: false });
+    expect(serve.process.pid).not.toBe(pid);
+    await expectServeRanTheNetwork(dir, serve);
   });
 
   it('recovers when the starter is killed (SIGKILL) mid-start: the waiter notices, clears the stale lock and starts the network itself', async () => {
@@ -151,15 +158,6 @@ describe('attaching while `minerva devnet start` is still starting', () => {
     await serveLogs(serve, /practice network started/);
     expect(serve.output()).not.toMatch(/CONFLICT|failed to start/);
 
-    const servePid = serve.process.pid!;
-    const parties = await partiesOf(dir);
-    expect(Object.keys(parties).sort()).toEqual([...PARTIES].sort());
-    for (const p of PARTIES) expect(parties[p]).toEqual({ pid: servePid, health: servePid });
-    expect(existsSync(startLockFile(dir))).toBe(false);
-    expect(devnetStatus(dir)).toMatchObject({ running: true, healthy: true });
-
-    // What serve started stops with it: nothing of either process is left running.
-    await serve.stop();
-    expect(devnetStatus(dir)).toMatchObject({ running: false });
+    await expectServeRanTheNetwork(dir, serve);
   });
 });
