@@ -145,7 +145,7 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: {
         projectService: {
-          allowDefaultProject: ['*.js', '*.mjs', 'scripts/*.mjs', 'bin/*.cjs'],
+          allowDefaultProject: ['*.js', '*.mjs', 'scripts/*.mjs', 'bin/*.cjs', 'build/*.d.cts'],
         },
         tsconfigRootDir: import.meta.dirname,
       },
@@ -165,8 +165,8 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,
   },
-  // CommonJS (electron-builder's hooks load them with require): require is how they import.
-  { files: ['**/*.cjs'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
+  // electron-builder's hooks (build/*.cjs) are CommonJS it loads with require: require is how they import.
+  { files: ['build/**/*.cjs'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
   {
     files: ['src-renderer/**/*.{ts,tsx}'],
     plugins: { 'react-hooks': reactHooks },
