@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { _electron as electron, expect, test } from '@playwright/test';
+import { _electron as electron, expect, test, type ElectronApplication, type Page } from '@playwright/test';
 import { electronOrSkipReason } from './electron-binary';
 import { REPO_ROOT } from '../../helpers/serve-process';
 import { AUTOSTART_FILE } from '../../../src-main/electron/login-item';
@@ -12,18 +12,24 @@ import { AUTOSTART_FILE } from '../../../src-main/electron/login-item';
  */
 const binary = electronOrSkipReason();
 
+/** The app from this checkout on a fresh data folder, its window showing the Dashboard. */
+async function launchApp(env: Record<string, string> = {}): Promise<{ app: ElectronApplication; win: Page }> {
+  const app = await electron.launch({
+    executablePath: binary.path,
+    args: [REPO_ROOT],
+    env: { ...process.env, MINERVA_DATA_DIR: mkdtempSync(join(tmpdir(), 'minerva-electron-')), ...env },
+  });
+  const win = await app.firstWindow();
+  await expect(win.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
+  return { app, win };
+}
+
 test.describe('Electron shell', () => {
   test.skip(!binary.path, `Electron runtime not installed: ${binary.reason ?? ''}`);
 
   test('opens a sandboxed window on app:// with the preload bridge only', async () => {
-    const app = await electron.launch({
-      executablePath: binary.path,
-      args: [REPO_ROOT],
-      env: { ...process.env, MINERVA_DATA_DIR: mkdtempSync(join(tmpdir(), 'minerva-electron-')) },
-    });
+    const { app, win } = await launchApp();
     try {
-      const win = await app.firstWindow();
-      await expect(win.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
       expect(win.url()).toMatch(/^app:\/\/minerva\//);
       const exposed = await win.evaluate(() => ({
         keys: Object.keys((window as unknown as { minerva: object }).minerva).sort(),
@@ -46,14 +52,8 @@ test.describe('Electron shell', () => {
   });
 
   test('shows a tray icon, and closing the window hides it to the tray while the app keeps running', async () => {
-    const app = await electron.launch({
-      executablePath: binary.path,
-      args: [REPO_ROOT],
-      env: { ...process.env, MINERVA_DATA_DIR: mkdtempSync(join(tmpdir(), 'minerva-electron-')) },
-    });
+    const { app } = await launchApp();
     try {
-      const win = await app.firstWindow();
-      await expect(win.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
       // Electron lists no trays; the window hides on close only while the tray icon is shown
       // (closeAction in tray-model.ts), so a hidden window proves the tray exists.
       // Close-to-tray is on by default: the window hides, the app and its window stay.
@@ -68,14 +68,8 @@ test.describe('Electron shell', () => {
   });
 
   test('the first close that hides the window says so in one OS notification, once per run', async () => {
-    const app = await electron.launch({
-      executablePath: binary.path,
-      args: [REPO_ROOT],
-      env: { ...process.env, MINERVA_DATA_DIR: mkdtempSync(join(tmpdir(), 'minerva-electron-')) },
-    });
+    const { app } = await launchApp();
     try {
-      const win = await app.firstWindow();
-      await expect(win.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
       // Record what main shows: the electron module main imports is the one evaluate gets.
       await app.evaluate(({ Notification }) => {
         const shown: { title: string; body: string }[] = [];
@@ -107,17 +101,12 @@ test.describe('Electron shell', () => {
   test('"Start Minerva when I log in" registers the login item, hidden, and turning it off removes it', async () => {
     const home = mkdtempSync(join(tmpdir(), 'minerva-electron-home-'));
     const config = join(home, '.config');
-    const app = await electron.launch({
-      executablePath: binary.path,
-      args: [REPO_ROOT],
-      env: { ...process.env, HOME: home, XDG_CONFIG_HOME: config, MINERVA_DATA_DIR: mkdtempSync(join(tmpdir(), 'minerva-electron-')) },
-    });
+    const { app, win } = await launchApp({ HOME: home, XDG_CONFIG_HOME: config });
     const registered = async (): Promise<boolean> =>
       process.platform === 'linux'
         ? existsSync(join(config, 'autostart', AUTOSTART_FILE))
         : app.evaluate(({ app: electronApp }) => electronApp.getLoginItemSettings().openAtLogin);
     try {
-      const win = await app.firstWindow();
       await win.getByRole('link', { name: 'Settings' }).click();
       const box = win.getByLabel('Start Minerva when I log in');
       await expect(box).not.toBeChecked();
